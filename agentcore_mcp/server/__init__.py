@@ -1,0 +1,1 @@
+"""The server side: ``@tool``, ``AgentCoreMCP`` and what tools return and receive."""

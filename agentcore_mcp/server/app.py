@@ -1,0 +1,335 @@
+"""``AgentCoreMCP``: a set of tools served as a stateless, dual-era MCP server (a plain ASGI app)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar, overload
+
+from pydantic_core import from_json
+
+from agentcore_mcp.errors import RegistrationError
+from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.http import (
+    BodyTooLarge,
+    Receive,
+    Responder,
+    Scope,
+    Send,
+    accepts_both,
+    origin_allowed,
+    read_body,
+    send_bytes,
+)
+from agentcore_mcp.server.protocol import Protocol, RequestHeaders, error_body
+from agentcore_mcp.server.tools import Tool, ToolAnnotations, ToolOptions
+
+__all__ = ["AgentCoreMCP"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_MAX_BODY = 100_000_000  # AgentCore's InvokeAgentRuntime payload cap
+_HEALTHY = b'{"status":"Healthy"}'
+_EMPTY_HEADERS: list[tuple[bytes, bytes]] = []
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+class AgentCoreMCP:
+    """An MCP server for AgentCore Runtime: register tools, then serve it as an ASGI app or with :meth:`run`.
+
+    The server is stateless: every ``POST /mcp`` stands alone, in either protocol era, so any replica (or a
+    fresh microVM) can answer any request. It accepts whatever ``Mcp-Session-Id`` and ``Host`` the platform
+    sends and never mints a session id of its own.
+
+    Args:
+        name: the server name published in ``serverInfo``.
+        version: the server version published in ``serverInfo``.
+        instructions: text telling clients how to use the server.
+        tools: functions (decorated with ``@tool`` or plain) to register.
+        title: a human-readable server name.
+        path: the MCP endpoint path (``/mcp`` on AgentCore); the path with a trailing slash works too.
+        max_body_size: the largest request body accepted, in bytes (413 beyond it).
+        allowed_origins: ``Origin`` values allowed besides localhost ones (DNS-rebinding protection); also
+            read from ``AGENTCORE_MCP_ALLOWED_ORIGINS`` (comma-separated). ``"*"`` allows any origin.
+        allow_localhost_origins: allow ``http(s)://localhost|127.0.0.1|[::1]`` origins on any port.
+        streaming: answer with an SSE stream when a tool sends progress or log notifications; when False,
+            every answer is one JSON body and notifications are dropped.
+        page_size: tools per ``tools/list`` page (None: one page).
+        list_ttl_ms: the ``ttlMs`` caching hint on modern list results.
+        discover_ttl_ms: the ``ttlMs`` caching hint on ``server/discover``.
+        cache_scope: the ``cacheScope`` hint (``"private"`` or ``"public"``).
+        expose_errors: include exception text in tool error results (off: a generic message; the full
+            traceback is logged either way).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        version: str = "1.0.0",
+        instructions: str | None = None,
+        tools: Iterable[Callable[..., Any]] = (),
+        title: str | None = None,
+        path: str = "/mcp",
+        max_body_size: int = DEFAULT_MAX_BODY,
+        allowed_origins: Iterable[str] = (),
+        allow_localhost_origins: bool = True,
+        streaming: bool = True,
+        page_size: int | None = None,
+        list_ttl_ms: int = 0,
+        discover_ttl_ms: int = 0,
+        cache_scope: str = "private",
+        expose_errors: bool = False,
+    ) -> None:
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
+        if cache_scope not in ("private", "public"):
+            raise ValueError(f"cache_scope must be 'private' or 'public', got {cache_scope!r}")
+        if page_size is not None and page_size < 1:
+            raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
+        self.name = name
+        self.version = version
+        self.instructions = instructions
+        self.server_info: dict[str, Any] = {"name": name, "version": version}
+        if title:
+            self.server_info["title"] = title
+        self.path = path.rstrip("/") or "/"
+        self.max_body_size = max_body_size
+        origins = [*allowed_origins, *_env_list("AGENTCORE_MCP_ALLOWED_ORIGINS")]
+        self._origins = frozenset(o.lower().rstrip("/").encode() for o in origins)
+        self._allow_localhost = allow_localhost_origins
+        self.streaming = streaming
+        self.page_size = page_size
+        self.list_ttl_ms = list_ttl_ms
+        self.discover_ttl_ms = discover_ttl_ms
+        self.cache_scope = cache_scope
+        self.expose_errors = expose_errors
+        self._tools: dict[str, Tool] = {}
+        self._definitions: list[dict[str, Any]] | None = None
+        self.protocol = Protocol(self)
+        self._paths = (self.path, self.path + "/") if self.path != "/" else ("/",)
+        for fn in tools:
+            self.add_tool(fn)
+
+    # -- registration ------------------------------------------------------------------------------------
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Tool:
+        """Register ``fn`` as a tool; keyword options override what ``@tool`` recorded on it.
+
+        Raises:
+            RegistrationError: a tool of that name exists, or the signature cannot be described.
+        """
+        base: ToolOptions = getattr(fn, "__agentcore_mcp_tool__", None) or ToolOptions()
+        overrides = {
+            k: v
+            for k, v in {
+                "name": name,
+                "title": title,
+                "description": description,
+                "annotations": dict(annotations) if annotations else None,
+                "timeout": timeout,
+            }.items()
+            if v is not None
+        }
+        options = ToolOptions(**{**base.__dict__, **overrides}) if overrides else base
+        compiled = Tool(fn, options)
+        if compiled.name in self._tools:
+            raise RegistrationError(f"a tool named {compiled.name!r} is already registered")
+        compiled.expose_errors = self.expose_errors
+        self._tools[compiled.name] = compiled
+        self._definitions = None
+        self.protocol.invalidate()
+        return compiled
+
+    @overload
+    def tool(self, fn: F, /) -> F: ...
+
+    @overload
+    def tool(
+        self,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def tool(
+        self,
+        fn: F | None = None,
+        /,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> F | Callable[[F], F]:
+        """Decorator form of :meth:`add_tool`; returns the function unchanged."""
+
+        def register(func: F) -> F:
+            self.add_tool(func, name=name, title=title, description=description, annotations=annotations,
+                          timeout=timeout)
+            return func
+
+        return register(fn) if fn is not None else register
+
+    def remove_tool(self, name: str) -> None:
+        """Unregister a tool (KeyError if there is none of that name)."""
+        del self._tools[name]
+        self._definitions = None
+        self.protocol.invalidate()
+
+    def get_tool(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    @property
+    def tools(self) -> Mapping[str, Tool]:
+        """The registered tools by name, in registration order."""
+        return self._tools
+
+    def tool_definitions(self) -> list[dict[str, Any]]:
+        """The wire definitions of all tools, in registration order (as ``tools/list`` publishes them)."""
+        if self._definitions is None:
+            self._definitions = [t.definition for t in self._tools.values()]
+        return self._definitions
+
+    def capabilities(self) -> dict[str, Any]:
+        caps: dict[str, Any] = {"logging": {}}
+        if self._tools:
+            caps["tools"] = {"listChanged": False}
+        return caps
+
+    # -- ASGI ----------------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path: str = scope["path"]
+            root = scope.get("root_path")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if path in self._paths:
+                await self._endpoint(scope, receive, send)
+            elif path == "/ping" and scope["method"] in ("GET", "HEAD"):
+                await send_bytes(send, 200, _HEALTHY)
+            else:
+                await send_bytes(send, 404, b'{"error":"Not Found"}')
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:  # websocket: not part of MCP
+            await send({"type": "websocket.close", "code": 1003})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        headers = RequestHeaders(raw)
+        accept = content_type = origin = length = None
+        for key, value in raw:
+            if key == b"accept":
+                accept = value if accept is None else accept + b"," + value
+            elif key == b"content-type":
+                content_type = value
+            elif key == b"content-length":
+                length = value
+            elif key == b"origin":
+                origin = value
+            elif key.startswith(b"mcp-"):
+                if key == b"mcp-protocol-version":
+                    if headers.version is not None:
+                        headers.dup = "MCP-Protocol-Version"
+                    headers.version = value.decode("latin-1").strip()
+                elif key == b"mcp-method":
+                    if headers.method is not None:
+                        headers.dup = "Mcp-Method"
+                    headers.method = value.decode("latin-1").strip()
+                elif key == b"mcp-name":
+                    if headers.name is not None:
+                        headers.dup = "Mcp-Name"
+                    headers.name = value.decode("latin-1").strip()
+        if origin is not None and not origin_allowed(origin, self._origins, self._allow_localhost):
+            await _refuse(send, 403, "Forbidden: Origin not allowed")
+            return
+        if scope["method"] != "POST":
+            await send_bytes(send, 405, b"", [(b"allow", b"POST")])
+            return
+        if not accepts_both(accept):
+            await _refuse(send, 406, "Not Acceptable: Accept must list application/json and text/event-stream")
+            return
+        if content_type is None or not content_type.lower().startswith(b"application/json"):
+            await _refuse(send, 415, "Unsupported Media Type: Content-Type must be application/json")
+            return
+        declared: int | None = None
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _refuse(send, 400, "Bad Request: invalid Content-Length")
+                return
+        try:
+            body = await read_body(receive, self.max_body_size, declared)
+        except BodyTooLarge:
+            await _refuse(send, 413, f"Payload Too Large: the limit is {self.max_body_size} bytes")
+            return
+        except ConnectionError:
+            return  # the client is gone; nobody to answer
+        try:
+            message = from_json(body)
+        except ValueError as exc:
+            await send_bytes(send, 400, error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
+            return
+        if self.streaming:
+            responder = Responder(send)
+            status, answer = await self.protocol.handle(message, headers, responder.notify)
+            if answer is None:
+                await send_bytes(send, 202, b"", _EMPTY_HEADERS)
+            else:
+                await responder.finish(status, answer)
+        else:
+            status, answer = await self.protocol.handle(message, headers, None)
+            if answer is None:
+                await send_bytes(send, 202, b"", _EMPTY_HEADERS)
+            else:
+                await send_bytes(send, status, answer)
+
+    # -- serving -------------------------------------------------------------------------------------------
+
+    def run(self, host: str | None = None, port: int | None = None, *, log_level: str | None = None,
+            **uvicorn_options: Any) -> None:
+        """Serve with uvicorn until SIGTERM or SIGINT (in-flight requests finish first).
+
+        Defaults come from ``AGENTCORE_MCP_HOST`` (``0.0.0.0``), ``AGENTCORE_MCP_PORT`` (``8000``) and
+        ``AGENTCORE_MCP_LOG_LEVEL`` (``info``): AgentCore Runtime expects ``0.0.0.0:8000/mcp``.
+        """
+        from agentcore_mcp.server.serve import serve
+
+        serve(self, host=host, port=port, log_level=log_level, **uvicorn_options)
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    code = rpc.INVALID_REQUEST
+    await send_bytes(send, status, error_body(None, code, message))

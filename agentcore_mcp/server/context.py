@@ -1,0 +1,180 @@
+"""The request context a tool can ask for by declaring a parameter annotated ``Context``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal
+
+from agentcore_mcp.server.jsonrpc import LOG_LEVELS
+
+__all__ = ["Context", "Notify"]
+
+Notify = Callable[[str, dict[str, Any]], Awaitable[None]]
+"""Sends one JSON-RPC notification (method, params) to the client on the request's SSE stream."""
+
+LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+_LEVEL_RANK = {name: rank for rank, name in enumerate(LOG_LEVELS)}
+
+# Headers that carry credentials: never exposed through ``Context.headers``' repr.
+_SECRET_HEADERS = frozenset(
+    {"authorization", "workloadaccesstoken", "x-amz-bedrock-agentcore-identity-wat", "cookie", "x-amz-security-token"}
+)
+
+
+class Headers(Mapping[str, str]):
+    """The request's headers, names lower-cased; a repeated header's values are joined with ``", "``."""
+
+    __slots__ = ("_dict", "_raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+        self._dict: dict[str, str] | None = None
+
+    def _items(self) -> dict[str, str]:
+        if self._dict is None:
+            d: dict[str, str] = {}
+            for k, v in self._raw:
+                name = k.decode("latin-1").lower()
+                value = v.decode("latin-1")
+                d[name] = f"{d[name]}, {value}" if name in d else value
+            self._dict = d
+        return self._dict
+
+    def __getitem__(self, key: str) -> str:
+        return self._items()[key.lower()]
+
+    def __iter__(self) -> Any:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        shown = {k: ("<redacted>" if k in _SECRET_HEADERS else v) for k, v in self._items().items()}
+        return f"Headers({shown!r})"
+
+
+class Context:
+    """What a tool knows about the request it is serving, and how it talks back while it runs.
+
+    A tool receives one by declaring a parameter annotated ``Context`` (any name); that parameter is not
+    part of the tool's input schema. Progress and log notifications are streamed to the client as SSE
+    events before the result when the client accepts a stream; otherwise (plain JSON answers) they are
+    dropped silently, never raised.
+
+    Attributes:
+        request_id: the JSON-RPC id of the request.
+        method: the JSON-RPC method (``tools/call``).
+        era: ``"legacy"`` (the 2025 handshake era) or ``"modern"`` (2026-07-28 and later).
+        protocol_version: the protocol version this request speaks.
+        session_id: the ``Mcp-Session-Id`` header (on AgentCore: minted by the platform), or None.
+        runtime_session_id: ``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id``, or None.
+        user_id: ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``, or None.
+        client_capabilities: the capabilities the client declared (modern: per request; legacy: {} since a
+            stateless server does not remember ``initialize``).
+        client_info: the client's name and version when it sent them, else None.
+        headers: all request headers.
+        progress_token: the token the client asked progress under, or None.
+    """
+
+    __slots__ = (
+        "_log_threshold",
+        "_logs_enabled",
+        "_notify",
+        "client_capabilities",
+        "client_info",
+        "era",
+        "headers",
+        "meta",
+        "method",
+        "progress_token",
+        "protocol_version",
+        "request_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        request_id: str | int,
+        method: str,
+        era: Literal["legacy", "modern"],
+        protocol_version: str,
+        headers: Headers,
+        meta: Mapping[str, Any] | None = None,
+        client_capabilities: Mapping[str, Any] | None = None,
+        client_info: Mapping[str, Any] | None = None,
+        log_level: str | None = None,
+        notify: Notify | None = None,
+        logs_enabled: bool = True,
+    ) -> None:
+        self.request_id = request_id
+        self.method = method
+        self.era = era
+        self.protocol_version = protocol_version
+        self.headers = headers
+        self.meta: Mapping[str, Any] = meta or {}
+        self.client_capabilities: Mapping[str, Any] = client_capabilities or {}
+        self.client_info = client_info
+        token = self.meta.get("progressToken")
+        self.progress_token: str | int | None = token if isinstance(token, (str, int)) else None
+        self._notify = notify
+        self._log_threshold = _LEVEL_RANK.get(log_level or "", 0)
+        self._logs_enabled = logs_enabled
+
+    @property
+    def session_id(self) -> str | None:
+        return self.headers.get("mcp-session-id")
+
+    @property
+    def runtime_session_id(self) -> str | None:
+        return self.headers.get("x-amzn-bedrock-agentcore-runtime-session-id")
+
+    @property
+    def user_id(self) -> str | None:
+        return self.headers.get("x-amzn-bedrock-agentcore-runtime-user-id")
+
+    @property
+    def can_stream(self) -> bool:
+        """True when notifications sent now reach the client."""
+        return self._notify is not None
+
+    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+        """Send ``notifications/progress`` when the client asked for progress (sent a progress token)."""
+        if self._notify is None or self.progress_token is None:
+            return
+        params: dict[str, Any] = {"progressToken": self.progress_token, "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        await self._notify("notifications/progress", params)
+
+    async def log(self, level: LogLevel, data: Any, *, logger: str | None = None) -> None:
+        """Send ``notifications/message`` at ``level`` (dropped below the client's requested level)."""
+        rank = _LEVEL_RANK.get(level)
+        if rank is None:
+            raise ValueError(f"unknown log level {level!r}; expected one of {', '.join(LOG_LEVELS)}")
+        if self._notify is None or not self._logs_enabled or rank < self._log_threshold:
+            return
+        params: dict[str, Any] = {"level": level, "data": data}
+        if logger is not None:
+            params["logger"] = logger
+        await self._notify("notifications/message", params)
+
+    async def debug(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("debug", data, logger=logger)
+
+    async def info(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("info", data, logger=logger)
+
+    async def warning(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("warning", data, logger=logger)
+
+    async def error(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("error", data, logger=logger)
+
+    def __repr__(self) -> str:
+        return (
+            f"Context(method={self.method!r}, request_id={self.request_id!r}, era={self.era!r}, "
+            f"protocol_version={self.protocol_version!r}, session_id={self.session_id!r})"
+        )

@@ -1,0 +1,454 @@
+"""MCP over JSON-RPC, both eras, stateless: era classification, envelope checks, and the method table.
+
+One JSON-RPC message in, one answer out. The era of a request is decided from its body and its headers
+together: a body carrying the modern ``_meta`` envelope, or an ``MCP-Protocol-Version`` header that is not a
+handshake version, makes the request modern (2026-07-28); anything else is legacy (the handshake era).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic_core import to_json
+
+from agentcore_mcp.errors import ProtocolError
+from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.context import Context, Headers, Notify
+
+if TYPE_CHECKING:
+    from agentcore_mcp.server.app import AgentCoreMCP
+    from agentcore_mcp.server.tools import Tool
+
+__all__ = ["Era", "Protocol", "RequestHeaders", "decode_header_value", "error_body", "http_status"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+Era = Literal["legacy", "modern"]
+
+# HTTP status of a JSON-RPC error, per era (errors not listed stay in a 200 answer).
+_MODERN_STATUS = {
+    rpc.PARSE_ERROR: 400,
+    rpc.INVALID_REQUEST: 400,
+    rpc.INVALID_PARAMS: 400,
+    rpc.HEADER_MISMATCH: 400,
+    rpc.MISSING_CLIENT_CAPABILITY: 400,
+    rpc.UNSUPPORTED_PROTOCOL_VERSION: 400,
+    rpc.METHOD_NOT_FOUND: 404,
+}
+_LEGACY_STATUS = {rpc.PARSE_ERROR: 400, rpc.INVALID_REQUEST: 400, rpc.UNSUPPORTED_PROTOCOL_VERSION: 400}
+
+# Methods whose target is echoed in the ``Mcp-Name`` header, and the param that holds it.
+_NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+_BASE64_VALUE = re.compile(r"^=\?base64\?(.*)\?=$", re.DOTALL)
+
+
+def http_status(code: int, era: Era) -> int:
+    """The HTTP status that carries a JSON-RPC error of ``code`` in ``era``."""
+    return (_MODERN_STATUS if era == "modern" else _LEGACY_STATUS).get(code, 200)
+
+
+def error_body(request_id: Any, code: int, message: str, data: Any = None) -> bytes:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return to_json({"jsonrpc": "2.0", "id": request_id, "error": error})
+
+
+def decode_header_value(value: str) -> str | None:
+    """Decode a routing header value (``=?base64?...?=`` for values that are not header-safe).
+
+    Returns None when the value claims base64 but is not canonical base64 of UTF-8 text.
+    """
+    match = _BASE64_VALUE.match(value)
+    if match is None:
+        return value
+    encoded = match.group(1)
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+        if base64.b64encode(raw).decode("ascii") != encoded:
+            return None
+        return raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+class RequestHeaders:
+    """The routing headers of one POST, picked out of the ASGI header list in one pass by the HTTP layer."""
+
+    __slots__ = ("dup", "method", "name", "raw", "version")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+        self.version: str | None = None
+        self.method: str | None = None
+        self.name: str | None = None
+        self.dup: str | None = None  # the first routing header that appeared twice
+
+    def params(self) -> dict[str, str]:
+        """``Mcp-Param-*`` headers by lower-cased token; a repeated one maps to None-like ``"\\0dup"``."""
+        out: dict[str, str] = {}
+        for k, v in self.raw:
+            if k.startswith(b"mcp-param-"):
+                token = k[10:].decode("latin-1").lower()
+                out[token] = "\0dup" if token in out else v.decode("latin-1")
+        return out
+
+
+Handler = Callable[["Protocol", Any, "Call"], Awaitable[Any]]
+
+
+class Call:
+    """One request being served: what the handlers need to know about it."""
+
+    __slots__ = ("era", "headers", "id", "meta", "method", "notify", "version")
+
+    def __init__(
+        self,
+        request_id: str | int,
+        method: str,
+        era: Era,
+        version: str,
+        meta: Mapping[str, Any] | None,
+        headers: RequestHeaders,
+        notify: Notify | None,
+    ) -> None:
+        self.id = request_id
+        self.method = method
+        self.era = era
+        self.version = version
+        self.meta = meta
+        self.headers = headers
+        self.notify = notify
+
+    def context(self) -> Context:
+        meta = self.meta or {}
+        if self.era == "modern":
+            caps = meta.get(rpc.META_CLIENT_CAPABILITIES)
+            info = meta.get(rpc.META_CLIENT_INFO)
+            level = meta.get(rpc.META_LOG_LEVEL)
+            # Modern clients get log messages only when they asked for a level.
+            notify_logs = isinstance(level, str) and level in rpc.LOG_LEVELS
+        else:
+            caps, info, level, notify_logs = None, None, None, True
+        return Context(
+            request_id=self.id,
+            method=self.method,
+            era=self.era,
+            protocol_version=self.version,
+            headers=Headers(self.headers.raw),
+            meta=meta,
+            client_capabilities=caps if isinstance(caps, dict) else None,
+            client_info=info if isinstance(info, dict) else None,
+            log_level=level if notify_logs else None,
+            notify=self.notify,
+            logs_enabled=notify_logs,
+        )
+
+
+class Protocol:
+    """The method table and the envelope rules of both eras, for one :class:`AgentCoreMCP`."""
+
+    def __init__(self, app: AgentCoreMCP) -> None:
+        self.app = app
+        self._list_cache: dict[tuple[Era, str | None], bytes] = {}
+
+    def invalidate(self) -> None:
+        """Forget cached list results (called whenever a tool is added or removed)."""
+        self._list_cache.clear()
+
+    # -- entry point --------------------------------------------------------------------------------------
+
+    async def handle(
+        self, message: Any, headers: RequestHeaders, notify: Notify | None
+    ) -> tuple[int, bytes | None]:
+        """Answer one parsed JSON-RPC message: ``(status, body)``; a None body means 202 Accepted.
+
+        Never raises for anything the client sent; handler failures become -32603 without detail.
+        """
+        if not isinstance(message, dict):
+            era: Era = "modern" if _modern_header(headers.version) else "legacy"
+            if isinstance(message, list):
+                text = "Batch requests are not supported; send one JSON-RPC message per POST"
+            else:
+                text = "Body must be a single JSON-RPC request or notification object"
+            return http_status(rpc.INVALID_REQUEST, era), error_body(None, rpc.INVALID_REQUEST, text)
+        method = message.get("method")
+        request_id = message.get("id", _MISSING)
+        params = message.get("params")
+        era = _classify(params, headers)
+        if message.get("jsonrpc") != "2.0":
+            return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, 'jsonrpc must be "2.0"')
+        if method is None:
+            if "result" in message or "error" in message:
+                return 202, None  # a client's answer to a server request; stateless mode sends none
+            return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method is missing")
+        if not isinstance(method, str):
+            return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method must be a string")
+        if params is not None and not isinstance(params, dict):
+            return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "params must be an object")
+        if request_id is _MISSING:
+            # A notification: nothing to answer. Version and envelope problems cannot be reported either.
+            return 202, None
+        if not _is_id(request_id):
+            return self._refuse(era, None, rpc.INVALID_REQUEST, "id must be a string or an integer")
+        try:
+            if era == "modern":
+                version, meta = self._check_modern(method, params, headers)
+                table = _MODERN_METHODS
+            else:
+                version = self._check_legacy(headers)
+                meta = params.get("_meta") if params else None
+                table = _LEGACY_METHODS
+            handler = table.get(method)
+            if handler is None:
+                raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
+            call = Call(request_id, method, era, version, meta if isinstance(meta, dict) else None, headers, notify)
+            result = await handler(self, params or {}, call)
+        except ProtocolError as exc:
+            return self._refuse(era, request_id, exc.code, exc.message, exc.data)
+        except Exception:
+            logger.exception("internal error while answering %s", method)
+            return self._refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        if isinstance(result, bytes):  # a cached, pre-serialized result
+            return 200, b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":' + result + b"}"
+        return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    def _refuse(
+        self, era: Era, request_id: Any, code: int, message: str, data: Any = None
+    ) -> tuple[int, bytes]:
+        return http_status(code, era), error_body(request_id, code, message, data)
+
+    # -- envelope checks ---------------------------------------------------------------------------------
+
+    def _check_legacy(self, headers: RequestHeaders) -> str:
+        version = headers.version
+        if version is None:
+            return rpc.LATEST_LEGACY
+        if version not in rpc.LEGACY_VERSIONS:  # pragma: no cover - such a header makes the request modern
+            raise ProtocolError(rpc.UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version")
+        return version
+
+    def _check_modern(
+        self, method: str, params: Mapping[str, Any] | None, headers: RequestHeaders
+    ) -> tuple[str, Mapping[str, Any]]:
+        if headers.dup is not None:
+            raise ProtocolError(rpc.HEADER_MISMATCH, f"{headers.dup} header appears more than once")
+        meta = params.get("_meta") if params else None
+        if not isinstance(meta, dict):
+            raise ProtocolError(
+                rpc.INVALID_PARAMS,
+                "params._meta must be an object carrying the "
+                f"{rpc.META_PROTOCOL_VERSION!r} and {rpc.META_CLIENT_CAPABILITIES!r} envelope keys",
+            )
+        missing = [k for k in (rpc.META_PROTOCOL_VERSION, rpc.META_CLIENT_CAPABILITIES) if k not in meta]
+        if missing:
+            raise ProtocolError(
+                rpc.INVALID_PARAMS, f"params._meta is missing the required envelope key(s): {', '.join(missing)}"
+            )
+        version = meta[rpc.META_PROTOCOL_VERSION]
+        if not isinstance(version, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, f"{rpc.META_PROTOCOL_VERSION} must be a string")
+        if not isinstance(meta[rpc.META_CLIENT_CAPABILITIES], dict):
+            raise ProtocolError(rpc.INVALID_PARAMS, f"{rpc.META_CLIENT_CAPABILITIES} must be an object")
+        if headers.version is None:
+            raise ProtocolError(rpc.HEADER_MISMATCH, "MCP-Protocol-Version header is required")
+        if headers.version != version:
+            raise ProtocolError(rpc.HEADER_MISMATCH, "MCP-Protocol-Version header does not match params._meta")
+        if headers.method is None:
+            raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Method header is required")
+        if headers.method != method:
+            raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Method header does not match the request method")
+        name_param = _NAME_PARAM.get(method)
+        if name_param is not None and params is not None and params.get(name_param) is not None:
+            if headers.name is None:
+                raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header is required")
+            if decode_header_value(headers.name) != params[name_param]:
+                raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Name header does not match params.{name_param}")
+        if version not in rpc.MODERN_VERSIONS:
+            raise ProtocolError(
+                rpc.UNSUPPORTED_PROTOCOL_VERSION,
+                "Unsupported protocol version",
+                data={"supported": [*rpc.MODERN_VERSIONS, *rpc.LEGACY_VERSIONS], "requested": version},
+            )
+        return version, meta
+
+    # -- results -----------------------------------------------------------------------------------------
+
+    def stamp(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Add the modern ``resultType`` and the ``serverInfo`` stamp to a result."""
+        result.setdefault("resultType", "complete")
+        meta = result.get("_meta")
+        if isinstance(meta, dict):
+            meta.setdefault(rpc.META_SERVER_INFO, self.app.server_info)
+        else:
+            result["_meta"] = {rpc.META_SERVER_INFO: self.app.server_info}
+        return result
+
+    def cacheable(self, result: dict[str, Any], ttl_ms: int, scope: str) -> dict[str, Any]:
+        result["ttlMs"] = ttl_ms
+        result["cacheScope"] = scope
+        return self.stamp(result)
+
+    # -- methods -----------------------------------------------------------------------------------------
+
+    async def initialize(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        requested = params.get("protocolVersion")
+        if not isinstance(requested, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "initialize: protocolVersion must be a string")
+        version = requested if requested in rpc.LEGACY_VERSIONS else rpc.LATEST_LEGACY
+        result: dict[str, Any] = {
+            "protocolVersion": version,
+            "capabilities": self.app.capabilities(),
+            "serverInfo": self.app.server_info,
+        }
+        if self.app.instructions:
+            result["instructions"] = self.app.instructions
+        return result
+
+    async def ping(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        return {}
+
+    async def set_level(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        level = params.get("level")
+        if level not in rpc.LOG_LEVELS:
+            raise ProtocolError(rpc.INVALID_PARAMS, f"level must be one of {', '.join(rpc.LOG_LEVELS)}")
+        # Stateless: there is no session to remember the level in, so the request succeeds and changes nothing.
+        return {}
+
+    async def discover(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "supportedVersions": [*rpc.MODERN_VERSIONS, *rpc.LEGACY_VERSIONS],
+            "capabilities": self.app.capabilities(),
+        }
+        if self.app.instructions:
+            result["instructions"] = self.app.instructions
+        return self.cacheable(result, self.app.discover_ttl_ms, self.app.cache_scope)
+
+    async def list_tools(self, params: Mapping[str, Any], call: Call) -> bytes:
+        cursor = params.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "cursor must be a string")
+        key = (call.era, cursor)
+        cached = self._list_cache.get(key)
+        if cached is not None:
+            return cached
+        tools = self.app.tool_definitions()
+        start = _decode_cursor(cursor, len(tools)) if cursor is not None else 0
+        size = self.app.page_size or len(tools) or 1
+        page: dict[str, Any] = {"tools": tools[start : start + size]}
+        if start + size < len(tools):
+            page["nextCursor"] = _encode_cursor(start + size)
+        if call.era == "modern":
+            self.cacheable(page, self.app.list_ttl_ms, self.app.cache_scope)
+        body = to_json(page)
+        if len(self._list_cache) < 1024:  # cursors are client input: bound what they can make us keep
+            self._list_cache[key] = body
+        return body
+
+    async def call_tool(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        name = params.get("name")
+        if not isinstance(name, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "tools/call: name must be a string")
+        arguments = params.get("arguments")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ProtocolError(rpc.INVALID_PARAMS, "tools/call: arguments must be an object")
+        tool: Tool | None = self.app.get_tool(name)
+        if tool is None:
+            raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown tool: {name}")
+        if call.era == "modern" and tool.param_headers:
+            _check_param_headers(tool, arguments or {}, call.headers)
+        result = await tool.run(arguments, call.context() if tool.wants_context else None)
+        return self.stamp(result) if call.era == "modern" else result
+
+
+def _check_param_headers(tool: Tool, arguments: Mapping[str, Any], headers: RequestHeaders) -> None:
+    sent = headers.params()
+    for token, prop in tool.param_headers:
+        value = sent.get(token)
+        present = prop in arguments and arguments[prop] is not None
+        if value == "\0dup":
+            raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Param-{token} header appears more than once")
+        if value is None:
+            if present:
+                raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Param-{token} header is required")
+            continue
+        if not present:
+            raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Param-{token} header given for an absent argument")
+        decoded = decode_header_value(value)
+        if decoded is None or not _same_param(decoded, arguments[prop]):
+            raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Param-{token} header does not match the argument")
+
+
+def _same_param(header: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return header == ("true" if value else "false")
+    if isinstance(value, (int, float)):
+        try:
+            return float(header) == float(value)
+        except ValueError:
+            return False
+    return header == str(value)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+def _is_id(value: Any) -> bool:
+    return (isinstance(value, (str, int)) and not isinstance(value, bool))
+
+
+def _valid_id(value: Any) -> Any:
+    return value if _is_id(value) else None
+
+
+def _modern_header(version: str | None) -> bool:
+    return version is not None and version not in rpc.LEGACY_VERSIONS
+
+
+def _classify(params: Any, headers: RequestHeaders) -> Era:
+    if isinstance(params, dict):
+        meta = params.get("_meta")
+        if isinstance(meta, dict) and rpc.META_PROTOCOL_VERSION in meta:
+            return "modern"
+    return "modern" if _modern_header(headers.version) else "legacy"
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode("ascii")
+
+
+def _decode_cursor(cursor: str, total: int) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        if not text.startswith("o:"):
+            raise ValueError
+        offset = int(text[2:])
+    except (ValueError, UnicodeError, binascii.Error):
+        raise ProtocolError(rpc.INVALID_PARAMS, "Invalid cursor") from None
+    if not 0 <= offset <= total:
+        raise ProtocolError(rpc.INVALID_PARAMS, "Invalid cursor")
+    return offset
+
+
+_LEGACY_METHODS: dict[str, Handler] = {
+    "initialize": Protocol.initialize,
+    "ping": Protocol.ping,
+    "logging/setLevel": Protocol.set_level,
+    "tools/list": Protocol.list_tools,
+    "tools/call": Protocol.call_tool,
+}
+_MODERN_METHODS: dict[str, Handler] = {
+    "server/discover": Protocol.discover,
+    "tools/list": Protocol.list_tools,
+    "tools/call": Protocol.call_tool,
+}

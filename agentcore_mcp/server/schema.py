@@ -1,0 +1,219 @@
+"""From a Python signature to MCP schemas: input schema, argument validator, output schema.
+
+Everything here runs once, when a function is registered; the per-call work is one pydantic validation
+of the arguments and, for structured results, one pydantic serialization of the return value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, get_args, get_origin
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic.fields import FieldInfo
+
+from agentcore_mcp.errors import RegistrationError
+
+__all__ = ["ArgumentsModel", "OutputSpec", "parse_docstring", "signature_schema"]
+
+_ARGS_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters|Params)\s*:\s*$")
+_SECTION_HEADER = re.compile(r"^\s*[A-Z][A-Za-z ]*:\s*$")
+_ARG_LINE = re.compile(r"^\s*\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(\([^)]*\))?\s*:\s*(.*)$")
+
+
+def parse_docstring(doc: str | None) -> tuple[str | None, dict[str, str]]:
+    """Split a docstring into its description and the per-parameter texts of a Google-style ``Args:``.
+
+    The description is everything before the first section header (``Args:``, ``Returns:``, ...), with the
+    indentation removed. Continuation lines of a parameter (indented deeper) are joined with spaces.
+    """
+    if not doc:
+        return None, {}
+    lines = inspect.cleandoc(doc).splitlines()
+    description: list[str] = []
+    params: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and not _SECTION_HEADER.match(lines[i]):
+        description.append(lines[i])
+        i += 1
+    while i < len(lines):
+        if not _ARGS_HEADER.match(lines[i]):
+            i += 1
+            continue
+        i += 1
+        current: str | None = None
+        base_indent: int | None = None
+        while i < len(lines):
+            line = lines[i]
+            if not line.strip():
+                i += 1
+                continue
+            indent = len(line) - len(line.lstrip())
+            if indent == 0:
+                break  # the next section
+            match = _ARG_LINE.match(line)
+            if match and (base_indent is None or indent <= base_indent):
+                base_indent = indent
+                current = match.group(1)
+                params[current] = match.group(3).strip()
+            elif current is not None:
+                params[current] = f"{params[current]} {line.strip()}".strip()
+            i += 1
+    text = "\n".join(description).strip()
+    return (text or None), params
+
+
+class ArgumentsModel:
+    """A compiled argument validator for one function.
+
+    ``validate(arguments)`` returns the keyword arguments to call the function with, or raises
+    :class:`pydantic.ValidationError`.
+    """
+
+    __slots__ = ("_aliases", "_validate", "schema")
+
+    def __init__(self, model: type[BaseModel], aliases: dict[str, str], schema: dict[str, Any]) -> None:
+        self._validate = model.__pydantic_validator__.validate_python
+        self._aliases = aliases  # internal field name -> parameter name, only where they differ
+        self.schema = schema
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = self._validate(arguments).__dict__
+        if not self._aliases:
+            return values
+        return {self._aliases.get(k, k): v for k, v in values.items()}
+
+
+def _has_field_description(annotation: Any) -> bool:
+    if get_origin(annotation) is typing.Annotated:
+        return any(isinstance(m, FieldInfo) and m.description for m in get_args(annotation)[1:])
+    return False
+
+
+def signature_schema(
+    fn: Callable[..., Any],
+    *,
+    name: str,
+    param_docs: Mapping[str, str],
+    skip: Callable[[Any], bool],
+) -> tuple[ArgumentsModel, list[str]]:
+    """Build the argument validator and input schema of ``fn``.
+
+    Parameters whose annotation ``skip`` accepts (the request context) are left out of the schema; their
+    names are returned so the caller can inject them.
+    """
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception as exc:  # unresolvable forward references
+        raise RegistrationError(f"cannot resolve the type hints of {name!r}: {exc}") from exc
+    fields: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
+    injected: list[str] = []
+    for param in inspect.signature(fn).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise RegistrationError(f"{name!r}: *args and **kwargs cannot be described as tool arguments")
+        if param.kind is param.POSITIONAL_ONLY:
+            raise RegistrationError(f"{name!r}: positional-only parameter {param.name!r} is not supported")
+        annotation = hints.get(param.name, Any)
+        if skip(annotation):
+            injected.append(param.name)
+            continue
+        default: Any = ... if param.default is inspect.Parameter.empty else param.default
+        doc = param_docs.get(param.name)
+        field_name = param.name
+        # Names that collide with BaseModel attributes (or are private) get an internal name plus an alias.
+        if param.name.startswith("_") or hasattr(BaseModel, param.name):
+            field_name = f"arg_{param.name.lstrip('_')}_"
+            aliases[field_name] = param.name
+        info_kwargs: dict[str, Any] = {}
+        if field_name != param.name:
+            info_kwargs["alias"] = param.name
+        if doc and not _has_field_description(annotation):
+            info_kwargs["description"] = doc
+        if isinstance(default, FieldInfo):
+            fields[field_name] = (annotation, default)
+        elif info_kwargs:
+            fields[field_name] = (annotation, pydantic.Field(default, **info_kwargs))
+        else:
+            fields[field_name] = (annotation, default)
+    try:
+        model = pydantic.create_model(  # type: ignore[call-overload]
+            f"{name}Arguments",
+            __config__=ConfigDict(arbitrary_types_allowed=False, populate_by_name=True),
+            **fields,
+        )
+        schema = model.model_json_schema(by_alias=True)
+    except Exception as exc:
+        raise RegistrationError(f"cannot build an input schema for {name!r}: {exc}") from exc
+    schema.setdefault("properties", {})
+    return ArgumentsModel(model, aliases, schema), injected
+
+
+def _is_object_type(tp: Any) -> bool:
+    if isinstance(tp, type) and (issubclass(tp, BaseModel) or dataclasses.is_dataclass(tp)):
+        return True
+    if typing.is_typeddict(tp):
+        return True
+    origin = get_origin(tp)
+    return origin in (dict, Mapping) or tp is dict
+
+
+class OutputSpec:
+    """How a function's return value becomes ``structuredContent``.
+
+    ``schema`` is the tool's ``outputSchema`` (always an object schema), or None when the return annotation
+    says nothing structured (missing, ``Any``, ``str``, ``None``, content blocks).
+    """
+
+    __slots__ = ("_dump", "schema", "wrap")
+
+    def __init__(self, return_type: Any, *, name: str, content_types: tuple[type, ...]) -> None:
+        self.schema: dict[str, Any] | None = None
+        self.wrap = False
+        self._dump: Callable[[Any], Any] | None = None
+        if return_type in (inspect.Signature.empty, Any, str, None, type(None)) or _mentions(
+            return_type, content_types
+        ):
+            return
+        try:
+            adapter: TypeAdapter[Any] = TypeAdapter(return_type)
+            schema = adapter.json_schema(mode="serialization")
+        except Exception as exc:
+            raise RegistrationError(f"cannot build an output schema for {name!r}: {exc}") from exc
+        if _is_object_type(return_type) or schema.get("type") == "object":
+            self.schema = schema
+        else:
+            defs = schema.pop("$defs", None)
+            wrapped: dict[str, Any] = {
+                "type": "object",
+                "properties": {"result": schema},
+                "required": ["result"],
+            }
+            if defs:
+                wrapped["$defs"] = defs
+            self.schema = wrapped
+            self.wrap = True
+
+        def dump(value: Any) -> Any:
+            return adapter.dump_python(value, mode="json", warnings="error")
+
+        self._dump = dump
+
+    def structured(self, value: Any) -> Any:
+        """Return the JSON-able structured form of ``value`` (raises if it does not fit the annotation)."""
+        if self._dump is None:
+            return value
+        dumped = self._dump(value)
+        return {"result": dumped} if self.wrap else dumped
+
+
+def _mentions(tp: Any, content_types: tuple[type, ...]) -> bool:
+    """True when a return annotation is, or contains, one of the content block types."""
+    if isinstance(tp, type) and issubclass(tp, content_types):
+        return True
+    return any(_mentions(arg, content_types) for arg in get_args(tp) if arg is not Ellipsis)

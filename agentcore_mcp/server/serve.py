@@ -1,0 +1,58 @@
+"""Serving an ASGI app with uvicorn the way AgentCore Runtime expects (``0.0.0.0:8000``, path ``/mcp``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+__all__ = ["serve", "settings_from_env"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def settings_from_env(
+    host: str | None = None, port: int | None = None, log_level: str | None = None
+) -> tuple[str, int, str]:
+    """Resolve host, port and log level: explicit arguments, then the environment, then the defaults.
+
+    Raises:
+        ValueError: ``AGENTCORE_MCP_PORT`` or ``AGENTCORE_MCP_LOG_LEVEL`` holds an unusable value.
+    """
+    host = host or os.environ.get("AGENTCORE_MCP_HOST") or "0.0.0.0"
+    if port is None:
+        raw = os.environ.get("AGENTCORE_MCP_PORT", "8000")
+        try:
+            port = int(raw)
+        except ValueError:
+            raise ValueError(f"AGENTCORE_MCP_PORT must be a port number, got {raw!r}") from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be between 0 and 65535, got {port}")
+    level = (log_level or os.environ.get("AGENTCORE_MCP_LOG_LEVEL") or "info").lower()
+    if level not in _LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(_LEVELS)}, got {level!r}")
+    return host, port, level
+
+
+def serve(app: Any, *, host: str | None = None, port: int | None = None, log_level: str | None = None,
+          **uvicorn_options: Any) -> None:
+    """Run ``app`` under uvicorn until SIGTERM/SIGINT; in-flight requests get a grace period to finish."""
+    import uvicorn
+
+    host, port, level = settings_from_env(host, port, log_level)
+    path = getattr(app, "path", "/mcp")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    logging.getLogger("agentcore_mcp").setLevel(level.upper() if level != "trace" else "DEBUG")
+    options: dict[str, Any] = {
+        "log_level": level,
+        "timeout_graceful_shutdown": 30,
+        "lifespan": "on",
+        "server_header": False,
+    }
+    options.update(uvicorn_options)
+    config = uvicorn.Config(app, host=host, port=port, **options)
+    server = uvicorn.Server(config)
+    logger.info("serving MCP on http://%s:%d%s (bound to %s)", shown, port, path, host)
+    server.run()

@@ -1,0 +1,286 @@
+"""``@tool``: mark a function as an MCP tool; :class:`Tool`: the compiled form the server calls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+import os
+import typing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypedDict, TypeVar, overload
+
+import pydantic
+
+from agentcore_mcp.errors import RegistrationError, ToolError
+from agentcore_mcp.server.content import CONTENT_TYPES, ToolResult, text_result, to_result
+from agentcore_mcp.server.context import Context
+from agentcore_mcp.server.schema import ArgumentsModel, OutputSpec, parse_docstring, signature_schema
+
+__all__ = ["Tool", "ToolAnnotations", "ToolOptions", "tool"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OPTIONS_ATTR = "__agentcore_mcp_tool__"
+
+
+class ToolAnnotations(TypedDict, total=False):
+    """Hints about a tool's behaviour, as the MCP spec names them (all optional, all advisory)."""
+
+    title: str
+    readOnlyHint: bool
+    destructiveHint: bool
+    idempotentHint: bool
+    openWorldHint: bool
+
+
+@dataclass(frozen=True)
+class ToolOptions:
+    """What ``@tool(...)`` recorded on a function; the server compiles it into a :class:`Tool`."""
+
+    name: str | None = None
+    title: str | None = None
+    description: str | None = None
+    annotations: Mapping[str, Any] | None = None
+    timeout: float | None = None
+    icons: tuple[Mapping[str, Any], ...] | None = None
+    meta: Mapping[str, Any] | None = None
+    input_schema: Mapping[str, Any] | None = None
+    output_schema: Mapping[str, Any] | None = None
+
+
+@overload
+def tool(fn: F, /) -> F: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    annotations: ToolAnnotations | Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+    icons: list[Mapping[str, Any]] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    input_schema: Mapping[str, Any] | None = None,
+    output_schema: Mapping[str, Any] | None = None,
+) -> Callable[[F], F]: ...
+
+
+def tool(
+    fn: F | None = None,
+    /,
+    *,
+    name: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    annotations: ToolAnnotations | Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+    icons: list[Mapping[str, Any]] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    input_schema: Mapping[str, Any] | None = None,
+    output_schema: Mapping[str, Any] | None = None,
+) -> F | Callable[[F], F]:
+    """Mark a sync or async function as an MCP tool and return it unchanged.
+
+    Use bare (``@tool``) or with options (``@tool(name="add", timeout=5)``). The function stays directly
+    callable; registering it on an :class:`~agentcore_mcp.AgentCoreMCP` (``tools=[...]``) publishes it.
+
+    Args:
+        name: the tool name (default: the function's name).
+        title: a human-readable display name.
+        description: the description (default: the docstring's text before its first section).
+        annotations: behaviour hints (``readOnlyHint``, ``destructiveHint``, ...).
+        timeout: seconds after which the call fails with ``isError: true``.
+        icons: icon descriptors (``{"src": ..., "mimeType": ..., "sizes": [...]}``).
+        meta: the tool's ``_meta`` object.
+        input_schema: a JSON Schema to publish instead of the one derived from the signature; arguments
+            are then passed through unvalidated (the function validates them itself).
+        output_schema: an output schema to publish instead of the one derived from the return annotation.
+    """
+    if timeout is not None and timeout <= 0:
+        raise RegistrationError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    options = ToolOptions(
+        name=name,
+        title=title,
+        description=description,
+        annotations=dict(annotations) if annotations else None,
+        timeout=timeout,
+        icons=tuple(icons) if icons else None,
+        meta=dict(meta) if meta else None,
+        input_schema=dict(input_schema) if input_schema is not None else None,
+        output_schema=dict(output_schema) if output_schema is not None else None,
+    )
+
+    def mark(func: F) -> F:
+        if not callable(func):
+            raise RegistrationError(f"@tool expects a function, got {func!r}")
+        setattr(func, OPTIONS_ATTR, options)
+        return func
+
+    if fn is not None:
+        if not callable(fn):
+            raise RegistrationError(f"@tool expects a function, got {fn!r}; did you mean @tool(name=...)?")
+        return mark(fn)
+    return mark
+
+
+def _is_context(annotation: Any) -> bool:
+    return annotation is Context or (isinstance(annotation, type) and issubclass(annotation, Context))
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    # One pool for every sync tool; sized like anyio's default limiter so blocking tools do not starve.
+    global _executor
+    if _executor is None:
+        workers = int(os.environ.get("AGENTCORE_MCP_THREADS", "40"))
+        _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="agentcore-mcp-tool")
+    return _executor
+
+
+def _describe_validation_error(tool_name: str, exc: pydantic.ValidationError) -> str:
+    problems = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "arguments"
+        problems.append(f"{where}: {err['msg']}")
+    return f"Invalid arguments for tool {tool_name!r}: " + "; ".join(problems)
+
+
+class _RawArguments:
+    """Pass-through 'validator' for tools that publish their own input schema."""
+
+    __slots__ = ("schema",)
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(arguments)
+
+
+class Tool:
+    """A registered tool: its published definition and the machinery to call it.
+
+    Built once at registration. :meth:`run` never raises for anything the tool or its caller did wrong:
+    every failure becomes an ``isError`` result (the reason is logged server-side).
+    """
+
+    __slots__ = (
+        "_arguments",
+        "_context_params",
+        "_is_async",
+        "_output",
+        "definition",
+        "expose_errors",
+        "fn",
+        "name",
+        "param_headers",
+        "timeout",
+    )
+
+    def __init__(self, fn: Callable[..., Any], options: ToolOptions | None = None) -> None:
+        options = options or getattr(fn, OPTIONS_ATTR, None) or ToolOptions()
+        target = inspect.unwrap(fn)
+        name = options.name or getattr(target, "__name__", None)
+        if not name or name == "<lambda>":
+            raise RegistrationError(f"{fn!r} has no usable name; pass name=...")
+        self.name: str = name
+        self.fn = fn
+        self.timeout = options.timeout
+        self.expose_errors = False
+        self._is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+            getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+        )
+        summary, param_docs = parse_docstring(inspect.getdoc(target))
+        arguments, self._context_params = signature_schema(
+            target, name=name, param_docs=param_docs, skip=_is_context
+        )
+        self._arguments: ArgumentsModel | _RawArguments = arguments
+        if options.input_schema is not None:
+            self._arguments = _RawArguments(dict(options.input_schema))
+        return_type = inspect.signature(target).return_annotation
+        if isinstance(return_type, str):  # postponed annotations
+            return_type = typing.get_type_hints(target).get("return", Any)
+        self._output = OutputSpec(return_type, name=name, content_types=(*CONTENT_TYPES, ToolResult))
+        output_schema = dict(options.output_schema) if options.output_schema is not None else self._output.schema
+        definition: dict[str, Any] = {"name": name}
+        if options.title:
+            definition["title"] = options.title
+        description = options.description or summary
+        if description:
+            definition["description"] = description
+        definition["inputSchema"] = self._arguments.schema
+        if output_schema is not None:
+            definition["outputSchema"] = output_schema
+        if options.annotations:
+            definition["annotations"] = dict(options.annotations)
+        if options.icons:
+            definition["icons"] = [dict(i) for i in options.icons]
+        if options.meta:
+            definition["_meta"] = dict(options.meta)
+        self.definition = definition
+        # Arguments mirrored in Mcp-Param-{Name} headers (modern era): (lower-cased name, property).
+        properties = self._arguments.schema.get("properties") or {}
+        self.param_headers: tuple[tuple[str, str], ...] = tuple(
+            (str(spec["x-mcp-header"]).lower(), prop)
+            for prop, spec in properties.items()
+            if isinstance(spec, dict) and spec.get("x-mcp-header")
+        )
+
+    @property
+    def wants_context(self) -> bool:
+        return bool(self._context_params)
+
+    async def run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
+        """Validate ``arguments``, call the function, and return the wire ``tools/call`` result."""
+        try:
+            kwargs = self._arguments.validate(arguments or {})
+        except pydantic.ValidationError as exc:
+            return text_result(_describe_validation_error(self.name, exc), is_error=True)
+        for param in self._context_params:
+            kwargs[param] = ctx
+        try:
+            value = await self._invoke(kwargs)
+        except ToolError as exc:
+            return text_result(str(exc), is_error=True)
+        except asyncio.TimeoutError:
+            logger.warning("tool %r timed out after %ss", self.name, self.timeout)
+            return text_result(f"Tool {self.name!r} timed out after {self.timeout:g} seconds", is_error=True)
+        except Exception as exc:
+            logger.exception("tool %r raised", self.name)
+            detail = f": {exc}" if self.expose_errors else ""
+            return text_result(f"Tool {self.name!r} failed{detail}", is_error=True)
+        try:
+            output = self._output
+            if output.schema is not None and output._dump is not None:
+                return to_result(value, output.structured(value), has_schema=True, wrapped=output.wrap)
+            return to_result(value)
+        except Exception as exc:
+            logger.exception("tool %r returned a value that cannot be sent", self.name)
+            detail = f": {exc}" if self.expose_errors else ""
+            return text_result(f"Tool {self.name!r} returned a result that could not be serialized{detail}", True)
+
+    async def _invoke(self, kwargs: dict[str, Any]) -> Any:
+        if self._is_async:
+            if self.timeout is None:
+                return await self.fn(**kwargs)
+            return await asyncio.wait_for(self.fn(**kwargs), self.timeout)
+        # Sync tools run in a worker thread with the caller's contextvars, never on the event loop.
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, self.fn, **kwargs)
+        future = loop.run_in_executor(_thread_pool(), call)
+        if self.timeout is None:
+            return await future
+        # The thread cannot be interrupted; the caller gets its answer on time and the thread finishes alone.
+        return await asyncio.wait_for(future, self.timeout)
+

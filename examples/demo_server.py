@@ -1,0 +1,49 @@
+"""The AgentCore tutorial's demo server: three tools, served statelessly on 0.0.0.0:8000/mcp.
+
+Run it with ``python examples/demo_server.py`` or ``uvicorn examples.demo_server:app``.
+"""
+
+from agentcore_mcp import AgentCoreMCP, tool
+
+
+@tool
+def add_numbers(a: int, b: int) -> int:
+    """Add two numbers together.
+
+    Args:
+        a: The first number.
+        b: The second number.
+    """
+    return a + b
+
+
+@tool
+def multiply_numbers(a: int, b: int) -> int:
+    """Multiply two numbers together.
+
+    Args:
+        a: The first number.
+        b: The second number.
+    """
+    return a * b
+
+
+@tool
+def greet_user(name: str) -> str:
+    """Greet a user by name.
+
+    Args:
+        name: The name of the person to greet.
+    """
+    return f"Hello, {name}! Nice to meet you."
+
+
+app = AgentCoreMCP(
+    "demo",
+    version="1.0.0",
+    instructions="Arithmetic and greetings: the AgentCore tutorial's demo tools.",
+    tools=[add_numbers, multiply_numbers, greet_user],
+)
+
+if __name__ == "__main__":
+    app.run()
