@@ -25,8 +25,12 @@ CALLS = [
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "AGENTCORE_MCP_HOST": "127.0.0.1", "AGENTCORE_MCP_PORT": str(port),
-           "AGENTCORE_MCP_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "AGENTCORE_MCP_HOST": "127.0.0.1",
+        "AGENTCORE_MCP_PORT": str(port),
+        "AGENTCORE_MCP_LOG_LEVEL": "warning",
+    }
     server = Path(__file__).with_name("demo_server.py")
     proc = subprocess.Popen([sys.executable, str(server)], env=env)
     deadline = time.monotonic() + 20
@@ -55,8 +59,10 @@ async def exercise(url: str) -> None:
             for name, args in CALLS:
                 result = await client.call_tool(name, args)
                 text = " ".join(getattr(block, "text", "") for block in result.content)
-                print(f"  {name}({', '.join(f'{k}={v!r}' for k, v in args.items())}) -> {text}"
-                      + (f"   structured={result.structured_content}" if result.structured_content else ""))
+                print(
+                    f"  {name}({', '.join(f'{k}={v!r}' for k, v in args.items())}) -> {text}"
+                    + (f"   structured={result.structured_content}" if result.structured_content else "")
+                )
 
 
 def main() -> None:

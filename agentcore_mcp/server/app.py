@@ -172,20 +172,25 @@ class AgentCoreMCP:
 
     def tool(
         self,
-        fn: F | None = None,
-        /,
+        fn: Callable[..., Any] | None = None,
         *,
         name: str | None = None,
         title: str | None = None,
         description: str | None = None,
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
-    ) -> F | Callable[[F], F]:
+    ) -> Any:
         """Decorator form of :meth:`add_tool`; returns the function unchanged."""
 
-        def register(func: F) -> F:
-            self.add_tool(func, name=name, title=title, description=description, annotations=annotations,
-                          timeout=timeout)
+        def register(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_tool(
+                func,
+                name=name,
+                title=title,
+                description=description,
+                annotations=annotations,
+                timeout=timeout,
+            )
             return func
 
         return register(fn) if fn is not None else register
@@ -278,7 +283,9 @@ class AgentCoreMCP:
             await send_bytes(send, 405, b"", [(b"allow", b"POST")])
             return
         if not accepts_both(accept):
-            await _refuse(send, 406, "Not Acceptable: Accept must list application/json and text/event-stream")
+            await _refuse(
+                send, 406, "Not Acceptable: Accept must list application/json and text/event-stream"
+            )
             return
         if content_type is None or not content_type.lower().startswith(b"application/json"):
             await _refuse(send, 415, "Unsupported Media Type: Content-Type must be application/json")
@@ -318,8 +325,14 @@ class AgentCoreMCP:
 
     # -- serving -------------------------------------------------------------------------------------------
 
-    def run(self, host: str | None = None, port: int | None = None, *, log_level: str | None = None,
-            **uvicorn_options: Any) -> None:
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        *,
+        log_level: str | None = None,
+        **uvicorn_options: Any,
+    ) -> None:
         """Serve with uvicorn until SIGTERM or SIGINT (in-flight requests finish first).
 
         Defaults come from ``AGENTCORE_MCP_HOST`` (``0.0.0.0``), ``AGENTCORE_MCP_PORT`` (``8000``) and

@@ -202,7 +202,9 @@ def text_result(text: str, *, is_error: bool = False) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": text}], "isError": is_error}
 
 
-def to_result(value: Any, structured: Any = None, *, has_schema: bool = False, wrapped: bool = False) -> dict[str, Any]:
+def to_result(
+    value: Any, structured: Any = None, *, has_schema: bool = False, wrapped: bool = False
+) -> dict[str, Any]:
     """Turn a tool's return value into the wire ``tools/call`` result.
 
     ``structured`` is the already serialized structured form when the tool has an output schema;

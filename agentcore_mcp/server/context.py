@@ -17,7 +17,13 @@ _LEVEL_RANK = {name: rank for rank, name in enumerate(LOG_LEVELS)}
 
 # Headers that carry credentials: never exposed through ``Context.headers``' repr.
 _SECRET_HEADERS = frozenset(
-    {"authorization", "workloadaccesstoken", "x-amz-bedrock-agentcore-identity-wat", "cookie", "x-amz-security-token"}
+    {
+        "authorization",
+        "workloadaccesstoken",
+        "x-amz-bedrock-agentcore-identity-wat",
+        "cookie",
+        "x-amz-security-token",
+    }
 )
 
 
@@ -138,7 +144,34 @@ class Context:
         """True when notifications sent now reach the client."""
         return self._notify is not None
 
-    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+    def require_capability(self, **capabilities: Mapping[str, Any]) -> None:
+        """Fail the request with -32021 unless the client declared these capabilities.
+
+        ``ctx.require_capability(sampling={})`` checks the modern per-request ``clientCapabilities``. In the
+        legacy era a stateless server does not know what ``initialize`` declared, so nothing is checked.
+
+        Raises:
+            ProtocolError: -32021 (HTTP 400) with ``data.requiredCapabilities`` naming what is missing.
+        """
+        if self.era != "modern":
+            return
+        missing = {
+            name: dict(spec) for name, spec in capabilities.items() if name not in self.client_capabilities
+        }
+        if missing:
+            from agentcore_mcp.errors import ProtocolError
+            from agentcore_mcp.server.jsonrpc import MISSING_CLIENT_CAPABILITY
+
+            raise ProtocolError(
+                MISSING_CLIENT_CAPABILITY,
+                f"This request needs client capabilities the client did not declare: {', '.join(missing)}",
+                data={"requiredCapabilities": missing},
+                status=400,
+            )
+
+    async def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
         """Send ``notifications/progress`` when the client asked for progress (sent a progress token)."""
         if self._notify is None or self.progress_token is None:
             return

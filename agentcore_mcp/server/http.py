@@ -105,8 +105,14 @@ def origin_allowed(origin: bytes, allowed: frozenset[bytes], allow_localhost: bo
         return True
     if not allow_localhost:
         return False
-    for prefix in (b"http://localhost", b"https://localhost", b"http://127.0.0.1", b"https://127.0.0.1",
-                   b"http://[::1]", b"https://[::1]"):
+    for prefix in (
+        b"http://localhost",
+        b"https://localhost",
+        b"http://127.0.0.1",
+        b"https://127.0.0.1",
+        b"http://[::1]",
+        b"https://[::1]",
+    ):
         if value == prefix or (value.startswith(prefix + b":") and value[len(prefix) + 1 :].isdigit()):
             return True
     return False
@@ -132,7 +138,11 @@ class Responder:
     async def notify(self, method: str, params: dict[str, Any]) -> None:
         if not self.streaming:
             await self._start_stream()
-        event = b"event: message\ndata: " + to_json({"jsonrpc": "2.0", "method": method, "params": params}) + b"\n\n"
+        event = (
+            b"event: message\ndata: "
+            + to_json({"jsonrpc": "2.0", "method": method, "params": params})
+            + b"\n\n"
+        )
         await self._send({"type": "http.response.body", "body": event, "more_body": True})
 
     async def comment(self, text: bytes = b"keep-alive") -> None:
@@ -143,6 +153,8 @@ class Responder:
 
     async def finish(self, status: int, body: bytes) -> None:
         if self.streaming:
-            await self._send({"type": "http.response.body", "body": b"event: message\ndata: " + body + b"\n\n"})
+            await self._send(
+                {"type": "http.response.body", "body": b"event: message\ndata: " + body + b"\n\n"}
+            )
         else:
             await send_bytes(self._send, status, body)

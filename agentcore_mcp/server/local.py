@@ -20,8 +20,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextmanager
-def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int | None = None,
-                    startup_timeout: float = 10.0, **uvicorn_options: Any) -> Iterator[str]:
+def serve_in_thread(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    startup_timeout: float = 10.0,
+    **uvicorn_options: Any,
+) -> Iterator[str]:
     """Serve ``app`` with uvicorn in a daemon thread; yields the base URL (``http://host:port``).
 
     The server is stopped (gracefully, then forcibly) when the block exits.

@@ -197,6 +197,7 @@ class Protocol:
         if not _is_id(request_id):
             return self._refuse(era, None, rpc.INVALID_REQUEST, "id must be a string or an integer")
         try:
+            meta: Any
             if era == "modern":
                 version, meta = self._check_modern(method, params, headers)
                 table = _MODERN_METHODS
@@ -207,7 +208,9 @@ class Protocol:
             handler = table.get(method)
             if handler is None:
                 raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
-            call = Call(request_id, method, era, version, meta if isinstance(meta, dict) else None, headers, notify)
+            call = Call(
+                request_id, method, era, version, meta if isinstance(meta, dict) else None, headers, notify
+            )
             result = await handler(self, params or {}, call)
         except ProtocolError as exc:
             return self._refuse(era, request_id, exc.code, exc.message, exc.data)
@@ -248,7 +251,8 @@ class Protocol:
         missing = [k for k in (rpc.META_PROTOCOL_VERSION, rpc.META_CLIENT_CAPABILITIES) if k not in meta]
         if missing:
             raise ProtocolError(
-                rpc.INVALID_PARAMS, f"params._meta is missing the required envelope key(s): {', '.join(missing)}"
+                rpc.INVALID_PARAMS,
+                f"params._meta is missing the required envelope key(s): {', '.join(missing)}",
             )
         version = meta[rpc.META_PROTOCOL_VERSION]
         if not isinstance(version, str):
@@ -258,17 +262,22 @@ class Protocol:
         if headers.version is None:
             raise ProtocolError(rpc.HEADER_MISMATCH, "MCP-Protocol-Version header is required")
         if headers.version != version:
-            raise ProtocolError(rpc.HEADER_MISMATCH, "MCP-Protocol-Version header does not match params._meta")
+            raise ProtocolError(
+                rpc.HEADER_MISMATCH, "MCP-Protocol-Version header does not match params._meta"
+            )
         if headers.method is None:
             raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Method header is required")
         if headers.method != method:
             raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Method header does not match the request method")
         name_param = _NAME_PARAM.get(method)
-        if name_param is not None and params is not None and params.get(name_param) is not None:
+        # Only a string target can be echoed; a mistyped one is the handler's -32602, not a header mismatch.
+        if name_param is not None and params is not None and isinstance(params.get(name_param), str):
             if headers.name is None:
                 raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header is required")
             if decode_header_value(headers.name) != params[name_param]:
-                raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Name header does not match params.{name_param}")
+                raise ProtocolError(
+                    rpc.HEADER_MISMATCH, f"Mcp-Name header does not match params.{name_param}"
+                )
         if version not in rpc.MODERN_VERSIONS:
             raise ProtocolError(
                 rpc.UNSUPPORTED_PROTOCOL_VERSION,
@@ -404,7 +413,7 @@ _MISSING: Any = _Missing()
 
 
 def _is_id(value: Any) -> bool:
-    return (isinstance(value, (str, int)) and not isinstance(value, bool))
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def _valid_id(value: Any) -> Any:

@@ -142,7 +142,7 @@ def signature_schema(
         else:
             fields[field_name] = (annotation, default)
     try:
-        model = pydantic.create_model(  # type: ignore[call-overload]
+        model = pydantic.create_model(
             f"{name}Arguments",
             __config__=ConfigDict(arbitrary_types_allowed=False, populate_by_name=True),
             **fields,

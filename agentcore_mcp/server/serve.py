@@ -36,8 +36,14 @@ def settings_from_env(
     return host, port, level
 
 
-def serve(app: Any, *, host: str | None = None, port: int | None = None, log_level: str | None = None,
-          **uvicorn_options: Any) -> None:
+def serve(
+    app: Any,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str | None = None,
+    **uvicorn_options: Any,
+) -> None:
     """Run ``app`` under uvicorn until SIGTERM/SIGINT; in-flight requests get a grace period to finish."""
     import uvicorn
 

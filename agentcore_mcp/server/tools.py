@@ -16,7 +16,7 @@ from typing import Any, TypedDict, TypeVar, overload
 
 import pydantic
 
-from agentcore_mcp.errors import RegistrationError, ToolError
+from agentcore_mcp.errors import ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.server.content import CONTENT_TYPES, ToolResult, text_result, to_result
 from agentcore_mcp.server.context import Context
 from agentcore_mcp.server.schema import ArgumentsModel, OutputSpec, parse_docstring, signature_schema
@@ -212,7 +212,9 @@ class Tool:
         if isinstance(return_type, str):  # postponed annotations
             return_type = typing.get_type_hints(target).get("return", Any)
         self._output = OutputSpec(return_type, name=name, content_types=(*CONTENT_TYPES, ToolResult))
-        output_schema = dict(options.output_schema) if options.output_schema is not None else self._output.schema
+        output_schema = (
+            dict(options.output_schema) if options.output_schema is not None else self._output.schema
+        )
         definition: dict[str, Any] = {"name": name}
         if options.title:
             definition["title"] = options.title
@@ -253,6 +255,8 @@ class Tool:
             value = await self._invoke(kwargs)
         except ToolError as exc:
             return text_result(str(exc), is_error=True)
+        except ProtocolError:
+            raise  # deliberate JSON-RPC errors (e.g. a missing client capability) reach the client as such
         except asyncio.TimeoutError:
             logger.warning("tool %r timed out after %ss", self.name, self.timeout)
             return text_result(f"Tool {self.name!r} timed out after {self.timeout:g} seconds", is_error=True)
@@ -268,7 +272,9 @@ class Tool:
         except Exception as exc:
             logger.exception("tool %r returned a value that cannot be sent", self.name)
             detail = f": {exc}" if self.expose_errors else ""
-            return text_result(f"Tool {self.name!r} returned a result that could not be serialized{detail}", True)
+            return text_result(
+                f"Tool {self.name!r} returned a result that could not be serialized{detail}", is_error=True
+            )
 
     async def _invoke(self, kwargs: dict[str, Any]) -> Any:
         if self._is_async:
@@ -283,4 +289,3 @@ class Tool:
             return await future
         # The thread cannot be interrupted; the caller gets its answer on time and the thread finishes alone.
         return await asyncio.wait_for(future, self.timeout)
-

@@ -1,0 +1,279 @@
+"""The server the official MCP conformance suite runs against, built only with agentcore-mcp's public API.
+
+Run it as ``python tests/conformance/server.py --port 8765`` (loopback by default), then point the suite at
+``http://127.0.0.1:8765/mcp``. ``tests/conformance/test_conformance.py`` does exactly that.
+
+The suite's server scenarios call tools with fixed names and check what comes back; this module provides
+them with the behaviour the reference server (the suite's ``everything-server``) shows. Scenarios that
+need features this server does not have yet (server-to-client sampling and elicitation, multi-round-trip
+``input_required`` results, resources, prompts) still find their tools listed, but those tools answer
+with an honest ``isError`` result naming the issue the feature arrives with;
+``tests/conformance/expected-failures.yaml`` lists the scenarios that therefore fail.
+
+Tool order matters: ``http-header-validation`` calls ``tools[0]`` with empty arguments, so
+``test_simple_text`` is registered first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from agentcore_mcp import AgentCoreMCP, Audio, Context, EmbeddedResource, Image, Text, ToolError, tool
+
+__all__ = ["TOOLS", "app", "main"]
+
+# A 1x1 PNG and a silent 16-bit mono WAV, base64-encoded (the content blocks take base64 text as is).
+TEST_IMAGE_BASE64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+TEST_AUDIO_BASE64 = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
+
+# What the not-yet-implemented features' placeholder tools answer with.
+LATER = "arrives with issue 3 (resources, prompts, sampling, elicitation and multi-round-trip requests)"
+
+# The input schema the json-schema-2020-12 scenario expects verbatim (SEP-1613, SEP-2106).
+JSON_SCHEMA_2020_12: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "$defs": {
+        "address": {
+            "$anchor": "addressDef",
+            "type": "object",
+            "properties": {"street": {"type": "string"}, "city": {"type": "string"}},
+        }
+    },
+    "properties": {
+        "name": {"type": "string"},
+        "address": {"$ref": "#/$defs/address"},
+        "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+        "phone": {"type": "string"},
+        "email": {"type": "string"},
+    },
+    "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+    "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+    "then": {"required": ["phone"]},
+    "else": {"required": ["email"]},
+    "additionalProperties": False,
+}
+
+# A tool argument mirrored in an ``Mcp-Param-Region`` header (SEP-2243), for the custom-header scenario.
+CUSTOM_HEADER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "region": {"type": "string", "description": "Any text; echoed back.", "x-mcp-header": "Region"}
+    },
+    "required": ["region"],
+}
+
+
+# -- content -------------------------------------------------------------------------------------------
+
+
+@tool
+def test_simple_text() -> str:
+    """Tests simple text content response."""
+    return "This is a simple text response for testing."
+
+
+@tool
+def test_image_content() -> Image:
+    """Tests image content response."""
+    return Image(TEST_IMAGE_BASE64, "image/png")
+
+
+@tool
+def test_audio_content() -> Audio:
+    """Tests audio content response."""
+    return Audio(TEST_AUDIO_BASE64, "audio/wav")
+
+
+@tool
+def test_embedded_resource() -> EmbeddedResource:
+    """Tests embedded resource content response."""
+    return EmbeddedResource(
+        "test://embedded-resource", text="This is an embedded resource content.", mime_type="text/plain"
+    )
+
+
+@tool
+def test_multiple_content_types() -> list[Text | Image | EmbeddedResource]:
+    """Tests response with multiple content types (text, image, resource)."""
+    return [
+        Text("Multiple content types test:"),
+        Image(TEST_IMAGE_BASE64, "image/png"),
+        EmbeddedResource(
+            "test://mixed-content-resource",
+            text=json.dumps({"test": "data", "value": 123}, separators=(",", ":")),
+            mime_type="application/json",
+        ),
+    ]
+
+
+@tool
+def test_error_handling() -> str:
+    """Tests error response handling."""
+    raise ToolError("This tool intentionally returns an error for testing")
+
+
+@tool(input_schema=JSON_SCHEMA_2020_12)
+def json_schema_2020_12_tool(**arguments: Any) -> str:
+    """Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)."""
+    return f"JSON Schema 2020-12 tool called with: {json.dumps(arguments)}"
+
+
+@tool(input_schema=CUSTOM_HEADER_SCHEMA)
+def test_custom_header(region: str) -> str:
+    """Tests an argument mirrored in the Mcp-Param-Region header (SEP-2243)."""
+    return f"region={region}"
+
+
+# -- notifications -------------------------------------------------------------------------------------
+
+
+@tool
+async def test_tool_with_progress(ctx: Context) -> str:
+    """Tests tool that reports progress notifications (0, 50, 100 of 100, about 50 ms apart)."""
+    for step in (0, 50, 100):
+        if step:
+            await asyncio.sleep(0.05)
+        await ctx.report_progress(step, 100, f"Completed step {step} of 100")
+    return str(ctx.progress_token)
+
+
+@tool
+async def test_tool_with_logging(ctx: Context) -> str:
+    """Tests tool that emits log messages during execution."""
+    await ctx.info("Tool execution started")
+    await asyncio.sleep(0.05)
+    await ctx.info("Tool processing data")
+    await asyncio.sleep(0.05)
+    await ctx.info("Tool execution completed")
+    return "Tool with logging executed successfully"
+
+
+@tool
+async def test_logging_tool(ctx: Context) -> str:
+    """Diagnostic logging validator tool: logs only when the request asked for a log level."""
+    await ctx.info("Diagnostic trace logging activated", logger="conformance-server")
+    return "Logging evaluated"
+
+
+# -- client capabilities -------------------------------------------------------------------------------
+
+
+@tool
+def test_missing_capability(ctx: Context) -> str:
+    """Test tool requiring the client's sampling capability (-32021 when it was not declared)."""
+    ctx.require_capability(sampling={})
+    return "Success: the client declared the sampling capability"
+
+
+@tool
+def test_streaming_elicitation(ctx: Context) -> str:
+    """Diagnostic tool validating response streams; needs the client's elicitation capability."""
+    ctx.require_capability(elicitation={})
+    raise ToolError(f"Elicitation {LATER}")
+
+
+@tool
+def test_reconnection() -> str:
+    """Tests SSE stream disconnection and client reconnection (SEP-1699)."""
+    return (
+        "This server is stateless: it never closes a response stream mid-call and offers no SSE "
+        "resumption, so the result always arrives on the POST that asked for it."
+    )
+
+
+# -- placeholders for features that arrive with issue 3 -------------------------------------------------
+
+
+@tool
+def test_sampling(prompt: str) -> str:
+    """Tests server-initiated sampling (LLM completion request).
+
+    Args:
+        prompt: The prompt to send to the LLM.
+    """
+    raise ToolError(f"Sampling {LATER}")
+
+
+@tool
+def test_elicitation(message: str) -> str:
+    """Tests server-initiated elicitation (user input request).
+
+    Args:
+        message: The message to show the user.
+    """
+    raise ToolError(f"Elicitation {LATER}")
+
+
+def _placeholder(name: str, description: str, feature: str) -> Callable[[], str]:
+    """A tool without arguments that fails with an ``isError`` result saying when ``feature`` arrives."""
+
+    def placeholder() -> str:
+        raise ToolError(f"{feature} {LATER}")
+
+    placeholder.__name__ = name
+    return tool(name=name, description=description)(placeholder)
+
+
+PLACEHOLDERS: list[Callable[[], str]] = [
+    _placeholder(name, description, feature)
+    for name, description, feature in [
+        ("test_elicitation_sep1034_defaults", "Tests elicitation with default values per SEP-1034", "Elicitation"),
+        ("test_elicitation_sep1330_enums", "Tests elicitation with enum schema improvements per SEP-1330", "Elicitation"),
+        ("test_input_required_result_elicitation", "MRTR: returns InputRequiredResult with elicitation request", "MRTR"),
+        ("test_input_required_result_sampling", "MRTR: returns InputRequiredResult with sampling request", "MRTR"),
+        ("test_input_required_result_list_roots", "MRTR: returns InputRequiredResult with roots/list request", "MRTR"),
+        ("test_input_required_result_request_state", "MRTR: returns InputRequiredResult with requestState", "MRTR"),
+        ("test_input_required_result_multiple_inputs", "MRTR: returns InputRequiredResult with multiple input requests", "MRTR"),
+        ("test_input_required_result_multi_round", "MRTR: multi-round InputRequiredResult workflow", "MRTR"),
+        ("test_input_required_result_tampered_state", "MRTR: HMAC-signed requestState integrity test", "MRTR"),
+        ("test_input_required_result_capabilities", "MRTR: respects client capabilities in inputRequests", "MRTR"),
+    ]
+]
+
+TOOLS: list[Callable[..., Any]] = [
+    test_simple_text,  # first: http-header-validation calls tools[0] with {}
+    test_image_content,
+    test_audio_content,
+    test_embedded_resource,
+    test_multiple_content_types,
+    test_error_handling,
+    test_tool_with_progress,
+    test_tool_with_logging,
+    test_logging_tool,
+    json_schema_2020_12_tool,
+    test_custom_header,
+    test_missing_capability,
+    test_streaming_elicitation,
+    test_reconnection,
+    test_sampling,
+    test_elicitation,
+    *PLACEHOLDERS,
+]
+
+app = AgentCoreMCP(
+    "agentcore-mcp-conformance",
+    version="1.0.0",
+    instructions="The fixture tools the official MCP conformance suite calls.",
+    tools=TOOLS,
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse ``--host``/``--port``/``--log-level`` and serve until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
+    parser.add_argument("--log-level", default="warning", help="uvicorn and server log level (default: warning)")
+    args = parser.parse_args(argv)
+    app.run(host=args.host, port=args.port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""Both eras on the wire: era classification, envelope and header checks, result shapes."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from agentcore_mcp import AgentCoreMCP
+from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server.protocol import decode_header_value
+
+from .helpers import MODERN, legacy_request, modern_meta, modern_request, post, raw_post, rpc_error
+
+CALL = {"name": "add_numbers", "arguments": {"a": 20, "b": 22}}
+SERVER_INFO = {"name": "demo", "version": "1.0.0"}
+
+
+# -- legacy era -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requested", "answered"),
+    [("2025-11-25", "2025-11-25"), ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"),
+     ("2024-11-05", "2024-11-05"), ("1999-01-01", "2025-11-25"), ("2026-07-28", "2025-11-25")],
+)
+def test_initialize_negotiates_the_version(demo_url: str, requested: str, answered: str) -> None:
+    result = post(demo_url, legacy_request("initialize", {"protocolVersion": requested, "capabilities": {},
+                                                          "clientInfo": {"name": "t", "version": "1"}})).json()["result"]
+    assert result["protocolVersion"] == answered
+    assert result["serverInfo"] == SERVER_INFO
+    assert result["capabilities"]["tools"] == {"listChanged": False}
+    assert "Arithmetic" in result["instructions"]
+    assert "resultType" not in result
+
+
+def test_initialize_without_a_version_is_invalid_params(demo_url: str) -> None:
+    assert rpc_error(post(demo_url, legacy_request("initialize", {"capabilities": {}}))) == (200, -32602)
+
+
+def test_ping_answers_an_empty_object(demo_url: str) -> None:
+    assert post(demo_url, legacy_request("ping")).json() == {"jsonrpc": "2.0", "id": 1, "result": {}}
+
+
+def test_logging_set_level_succeeds_and_validates_the_level(demo_url: str) -> None:
+    assert post(demo_url, legacy_request("logging/setLevel", {"level": "debug"})).json()["result"] == {}
+    assert rpc_error(post(demo_url, legacy_request("logging/setLevel", {"level": "loud"}))) == (200, -32602)
+
+
+def test_legacy_results_carry_no_modern_fields(demo_url: str) -> None:
+    listed = post(demo_url, legacy_request("tools/list")).json()["result"]
+    assert set(listed) == {"tools"}
+    called = post(demo_url, legacy_request("tools/call", CALL)).json()["result"]
+    assert called == {"content": [{"type": "text", "text": "42"}], "structuredContent": {"result": 42},
+                      "isError": False}
+
+
+def test_legacy_requests_with_each_handshake_version_header_are_served(demo_url: str) -> None:
+    for version in ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"):
+        response = post(demo_url, legacy_request("tools/call", CALL), headers={"MCP-Protocol-Version": version})
+        assert response.json()["result"]["structuredContent"] == {"result": 42}
+
+
+# -- modern era -----------------------------------------------------------------------------------------
+
+
+def test_discover_describes_the_server(demo_url: str) -> None:
+    body, headers = modern_request("server/discover")
+    result = post(demo_url, body, headers=headers).json()["result"]
+    assert result["resultType"] == "complete"
+    assert result["supportedVersions"][0] == MODERN
+    assert "2025-11-25" in result["supportedVersions"]
+    assert result["capabilities"]["tools"] == {"listChanged": False}
+    assert result["ttlMs"] == 0
+    assert result["cacheScope"] == "private"
+    assert result["_meta"]["io.modelcontextprotocol/serverInfo"] == SERVER_INFO
+
+
+def test_modern_results_carry_result_type_stamp_and_cache_hints(demo_url: str) -> None:
+    body, headers = modern_request("tools/list")
+    listed = post(demo_url, body, headers=headers).json()["result"]
+    assert listed["resultType"] == "complete"
+    assert (listed["ttlMs"], listed["cacheScope"]) == (0, "private")
+    assert listed["_meta"]["io.modelcontextprotocol/serverInfo"] == SERVER_INFO
+    body, headers = modern_request("tools/call", CALL)
+    called = post(demo_url, body, headers=headers).json()["result"]
+    assert called["resultType"] == "complete"
+    assert called["structuredContent"] == {"result": 42}
+    assert called["_meta"]["io.modelcontextprotocol/serverInfo"] == SERVER_INFO
+
+
+@pytest.mark.parametrize("method", ["initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"])
+def test_methods_outside_the_modern_table_are_404_method_not_found(demo_url: str, method: str) -> None:
+    body, headers = modern_request(method, {"protocolVersion": "2025-11-25", "capabilities": {}})
+    response = post(demo_url, body, headers=headers)
+    assert rpc_error(response) == (404, -32601)
+    assert response.json()["id"] == 1
+
+
+def _modern(demo_url: str, method: str, params: dict[str, object] | None = None, *, meta: dict[str, object] | None = None,
+            drop: tuple[str, ...] = (), **header_overrides: str) -> tuple[int, int]:
+    body, headers = modern_request(method, params)
+    if meta is not None:
+        body["params"]["_meta"] = meta
+    for name in drop:
+        headers.pop(name, None)
+    headers.update({k.replace("_", "-"): v for k, v in header_overrides.items()})
+    return rpc_error(post(demo_url, body, headers=headers))
+
+
+def test_missing_meta_envelope_is_invalid_params(demo_url: str) -> None:
+    body = {"jsonrpc": "2.0", "id": 3, "method": "server/discover", "params": {}}
+    response = post(demo_url, body, headers={"MCP-Protocol-Version": MODERN, "Mcp-Method": "server/discover"})
+    assert rpc_error(response) == (400, -32602)
+    assert response.json()["id"] == 3
+
+
+@pytest.mark.parametrize("key", ["io.modelcontextprotocol/protocolVersion", "io.modelcontextprotocol/clientCapabilities"])
+def test_missing_envelope_keys_are_invalid_params(demo_url: str, key: str) -> None:
+    meta = modern_meta()
+    del meta[key]
+    assert _modern(demo_url, "server/discover", meta=meta) == (400, -32602)
+
+
+def test_client_info_is_optional(demo_url: str) -> None:
+    meta = modern_meta()
+    del meta["io.modelcontextprotocol/clientInfo"]
+    body, headers = modern_request("server/discover")
+    body["params"]["_meta"] = meta
+    assert post(demo_url, body, headers=headers).status_code == 200
+
+
+def test_wrongly_typed_envelope_values_are_invalid_params(demo_url: str) -> None:
+    assert _modern(demo_url, "tools/list", meta={**modern_meta(), "io.modelcontextprotocol/clientCapabilities": []}) == (400, -32602)
+
+
+def test_missing_or_mismatched_version_header_is_header_mismatch(demo_url: str) -> None:
+    assert _modern(demo_url, "tools/list", drop=("MCP-Protocol-Version",)) == (400, -32020)
+    assert _modern(demo_url, "tools/list", MCP_Protocol_Version="2025-11-25") == (400, -32020)
+
+
+def test_mismatch_is_reported_before_an_unsupported_body_version(demo_url: str) -> None:
+    meta = {**modern_meta(), "io.modelcontextprotocol/protocolVersion": "v999.0.0"}
+    assert _modern(demo_url, "server/discover", meta=meta) == (400, -32020)
+
+
+def test_unsupported_version_is_32022_with_supported_and_requested(demo_url: str) -> None:
+    body, headers = modern_request("server/discover")
+    body["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = "2099-01-01"
+    headers["MCP-Protocol-Version"] = "2099-01-01"
+    response = post(demo_url, body, headers=headers)
+    assert rpc_error(response) == (400, -32022)
+    data = response.json()["error"]["data"]
+    assert data["requested"] == "2099-01-01"
+    assert MODERN in data["supported"]
+
+
+@pytest.mark.parametrize("value", [None, "prompts/list", "TOOLS/LIST"])
+def test_mcp_method_header_must_match_exactly(demo_url: str, value: str | None) -> None:
+    if value is None:
+        assert _modern(demo_url, "tools/list", drop=("Mcp-Method",)) == (400, -32020)
+    else:
+        assert _modern(demo_url, "tools/list", Mcp_Method=value) == (400, -32020)
+
+
+def test_header_names_are_case_insensitive(demo_url: str) -> None:
+    body, _ = modern_request("tools/list")
+    response = post(demo_url, body, headers={"mcp-protocol-version": MODERN, "MCP-METHOD": "tools/list"})
+    assert response.status_code == 200
+
+
+def test_mcp_name_must_match_the_tool(demo_url: str) -> None:
+    assert _modern(demo_url, "tools/call", CALL, drop=("Mcp-Name",)) == (400, -32020)
+    assert _modern(demo_url, "tools/call", CALL, Mcp_Name="multiply_numbers") == (400, -32020)
+
+
+def test_mcp_name_surrounding_whitespace_is_not_part_of_the_value(demo_url: str) -> None:
+    body, headers = modern_request("tools/call", CALL)
+    headers["Mcp-Name"] = "  add_numbers  "
+    sent = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json"), *headers.items()]
+    status, payload = raw_post(demo_url, json.dumps(body).encode(), sent)
+    assert status == 200
+    assert json.loads(payload)["result"]["structuredContent"] == {"result": 42}
+
+
+def test_mcp_name_base64_form_is_decoded(demo_url: str) -> None:
+    body, headers = modern_request("tools/call", CALL)
+    headers["Mcp-Name"] = "=?base64?" + base64.b64encode(b"add_numbers").decode() + "?="
+    assert post(demo_url, body, headers=headers).status_code == 200
+
+
+def test_duplicate_routing_headers_are_header_mismatch(demo_url: str) -> None:
+    import httpx
+
+    body, headers = modern_request("tools/list")
+    raw = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json"),
+           ("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/list"), ("Mcp-Method", "tools/list")]
+    response = httpx.post(demo_url, content=json.dumps(body), headers=raw)
+    assert rpc_error(response) == (400, -32020)
+
+
+@pytest.mark.parametrize(
+    ("value", "decoded"),
+    [("plain", "plain"), ("=?base64?SGVsbG8=?=", "Hello"), ("=?base64?SGVsbG8?=", None),
+     ("=?base64?SGVs!!!bG8=?=", None), ("=?base64?SGVsbG8=", "=?base64?SGVsbG8="), ("=?base64?/w==?=", None)],
+)
+def test_header_value_decoding(value: str, decoded: str | None) -> None:
+    assert decode_header_value(value) == decoded
+
+
+def test_modern_notifications_get_202(demo_url: str) -> None:
+    body = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"_meta": modern_meta(), "requestId": 1}}
+    response = post(demo_url, body, headers={"MCP-Protocol-Version": MODERN, "Mcp-Method": "notifications/cancelled"})
+    assert response.status_code == 202
+
+
+# -- pagination and caching hints -------------------------------------------------------------------------
+
+
+def _numbered_app(count: int, **options: object) -> AgentCoreMCP:
+    app = AgentCoreMCP("many", **options)  # type: ignore[arg-type]
+    for i in range(count):
+        def fn(x: int) -> int:
+            return x
+
+        app.add_tool(fn, name=f"tool_{i:03d}")
+    return app
+
+
+def test_tools_list_paginates_with_an_opaque_cursor_and_rejects_a_forged_one() -> None:
+    with serve_in_thread(_numbered_app(5, page_size=2, list_ttl_ms=60_000, cache_scope="public")) as base:
+        url = f"{base}/mcp"
+        names: list[str] = []
+        cursor = None
+        pages = 0
+        while True:
+            params = {"cursor": cursor} if cursor else {}
+            body, headers = modern_request("tools/list", params)
+            result = post(url, body, headers=headers).json()["result"]
+            assert (result["ttlMs"], result["cacheScope"]) == (60_000, "public")
+            names += [t["name"] for t in result["tools"]]
+            pages += 1
+            cursor = result.get("nextCursor")
+            if cursor is None:
+                break
+        assert pages == 3
+        assert names == [f"tool_{i:03d}" for i in range(5)]
+        for forged in ("garbage", "bzo5OTk=", 12):
+            assert rpc_error(post(url, legacy_request("tools/list", {"cursor": forged}))) == (200, -32602)
+
+
+def test_tool_order_is_deterministic(demo_url: str) -> None:
+    first = post(demo_url, legacy_request("tools/list")).json()["result"]["tools"]
+    for _ in range(3):
+        assert post(demo_url, legacy_request("tools/list")).json()["result"]["tools"] == first
