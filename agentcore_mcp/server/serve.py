@@ -50,7 +50,10 @@ def serve(
     host, port, level = settings_from_env(host, port, log_level)
     path = getattr(app, "path", "/mcp")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    logging.getLogger("agentcore_mcp").setLevel(level.upper() if level != "trace" else "DEBUG")
+    numeric = logging.DEBUG if level == "trace" else getattr(logging, level.upper())
+    if not logging.getLogger().handlers:  # the application configured nothing: log like uvicorn does
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)-9s %(name)s: %(message)s")
+    logging.getLogger("agentcore_mcp").setLevel(numeric)
     options: dict[str, Any] = {
         "log_level": level,
         "timeout_graceful_shutdown": 30,

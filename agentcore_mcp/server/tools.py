@@ -202,12 +202,16 @@ class Tool:
             getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
         )
         summary, param_docs = parse_docstring(inspect.getdoc(target))
-        arguments, self._context_params = signature_schema(
-            target, name=name, param_docs=param_docs, skip=_is_context
-        )
-        self._arguments: ArgumentsModel | _RawArguments = arguments
-        if options.input_schema is not None:
+        self._arguments: ArgumentsModel | _RawArguments
+        if options.input_schema is None:
+            self._arguments, self._context_params = signature_schema(
+                target, name=name, param_docs=param_docs, skip=_is_context
+            )
+        else:
+            # The function takes what the published schema describes, **kwargs included.
             self._arguments = _RawArguments(dict(options.input_schema))
+            hints = typing.get_type_hints(target)
+            self._context_params = [p for p, hint in hints.items() if p != "return" and _is_context(hint)]
         return_type = inspect.signature(target).return_annotation
         if isinstance(return_type, str):  # postponed annotations
             return_type = typing.get_type_hints(target).get("return", Any)

@@ -20,7 +20,9 @@ def modern_meta(**extra: Any) -> dict[str, Any]:
     }
 
 
-def modern_request(method: str, params: dict[str, Any] | None = None, *, id: int = 1) -> tuple[dict[str, Any], dict[str, str]]:
+def modern_request(
+    method: str, params: dict[str, Any] | None = None, *, id: int = 1
+) -> tuple[dict[str, Any], dict[str, str]]:
     """A modern (2026-07-28) request body and the routing headers that must go with it."""
     params = {**(params or {}), "_meta": {**modern_meta(), **(params or {}).get("_meta", {})}}
     headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": method}
@@ -36,8 +38,15 @@ def legacy_request(method: str, params: dict[str, Any] | None = None, *, id: int
     return body
 
 
-def post(url: str, body: Any = None, *, headers: dict[str, str] | None = None, content: bytes | None = None,
-         accept: str | None = ACCEPT, content_type: str | None = "application/json") -> httpx.Response:
+def post(
+    url: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+    accept: str | None = ACCEPT,
+    content_type: str | None = "application/json",
+) -> httpx.Response:
     """POST to the MCP endpoint with the standard Accept and Content-Type unless overridden (None: omit)."""
     sent: dict[str, str] = {}
     if accept is not None:
@@ -66,7 +75,8 @@ def raw_post(url: str, body: bytes, headers: list[tuple[str, str]]) -> tuple[int
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    assert parts.hostname is not None and parts.port is not None
+    assert parts.hostname is not None
+    assert parts.port is not None
     head = f"POST {parts.path} HTTP/1.1\r\nHost: {parts.hostname}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:

@@ -43,7 +43,10 @@ def test_accept_without_both_types_is_406(demo_url: str, accept: str | None) -> 
     assert response.json()["error"]["code"] == -32600
 
 
-@pytest.mark.parametrize("accept", ["*/*", "application/json;q=0.9, text/event-stream;q=0.8", "TEXT/EVENT-STREAM, APPLICATION/JSON"])
+@pytest.mark.parametrize(
+    "accept",
+    ["*/*", "application/json;q=0.9, text/event-stream;q=0.8", "TEXT/EVENT-STREAM, APPLICATION/JSON"],
+)
 def test_accept_variants_that_admit_both_are_served(demo_url: str, accept: str) -> None:
     assert post(demo_url, LIST, accept=accept).status_code == 200
 
@@ -57,7 +60,9 @@ def test_content_type_with_charset_is_accepted(demo_url: str) -> None:
     assert post(demo_url, LIST, content_type="application/json; charset=utf-8").status_code == 200
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b'{"jsonrpc": "2.0", "id": 1, "method": "ping"', b"\xff\xfe{}"])
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"", b'{"jsonrpc": "2.0", "id": 1, "method": "ping"', b"\xff\xfe{}"]
+)
 def test_malformed_json_is_400_parse_error(demo_url: str, body: bytes) -> None:
     response = post(demo_url, content=body)
     assert rpc_error(response) == (400, -32700)
@@ -113,7 +118,9 @@ def test_unknown_method_is_404_method_not_found_in_the_modern_era(demo_url: str)
     "params",
     [{"name": 5}, {"name": "add_numbers", "arguments": [1, 2]}, {"name": "nope", "arguments": {}}, {}],
 )
-def test_bad_tools_call_params_are_invalid_params_in_both_eras(demo_url: str, params: dict[str, object]) -> None:
+def test_bad_tools_call_params_are_invalid_params_in_both_eras(
+    demo_url: str, params: dict[str, object]
+) -> None:
     assert rpc_error(post(demo_url, legacy_request("tools/call", params))) == (200, -32602)
     body, headers = modern_request("tools/call", params)
     headers.pop("Mcp-Name", None)
@@ -154,8 +161,11 @@ def test_body_over_the_limit_is_413_by_declared_length_and_by_streamed_length() 
             for i in range(0, len(big), 512):
                 yield big[i : i + 512]
 
-        response = httpx.post(url, content=chunks(), headers={"Accept": "application/json, text/event-stream",
-                                                              "Content-Type": "application/json"})
+        response = httpx.post(
+            url,
+            content=chunks(),
+            headers={"Accept": "application/json, text/event-stream", "Content-Type": "application/json"},
+        )
         assert response.status_code == 413
         # The server keeps serving afterwards.
         assert post(url, legacy_request("ping")).json()["result"] == {}
@@ -182,8 +192,11 @@ def test_any_host_and_platform_session_headers_are_accepted_in_both_eras(demo_ur
         "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "runtime-session-0123456789abcdef0123456789",
         "X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793",
     }
-    legacy = post(demo_url, legacy_request("tools/call", {"name": "add_numbers", "arguments": {"a": 1, "b": 2}}),
-                  headers={**platform, "MCP-Protocol-Version": "2025-11-25"})
+    legacy = post(
+        demo_url,
+        legacy_request("tools/call", {"name": "add_numbers", "arguments": {"a": 1, "b": 2}}),
+        headers={**platform, "MCP-Protocol-Version": "2025-11-25"},
+    )
     assert legacy.status_code == 200
     assert legacy.json()["result"]["structuredContent"] == {"result": 3}
     body, headers = modern_request("tools/call", {"name": "add_numbers", "arguments": {"a": 1, "b": 2}})
@@ -196,7 +209,16 @@ def test_any_host_and_platform_session_headers_are_accepted_in_both_eras(demo_ur
 
 
 def test_initialize_without_session_id_mints_none(demo_url: str) -> None:
-    response = post(demo_url, legacy_request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                                            "clientInfo": {"name": "t", "version": "0"}}))
+    response = post(
+        demo_url,
+        legacy_request(
+            "initialize",
+            {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
+        ),
+    )
     assert response.status_code == 200
     assert "mcp-session-id" not in response.headers

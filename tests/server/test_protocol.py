@@ -22,12 +22,23 @@ SERVER_INFO = {"name": "demo", "version": "1.0.0"}
 
 @pytest.mark.parametrize(
     ("requested", "answered"),
-    [("2025-11-25", "2025-11-25"), ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"),
-     ("2024-11-05", "2024-11-05"), ("1999-01-01", "2025-11-25"), ("2026-07-28", "2025-11-25")],
+    [
+        ("2025-11-25", "2025-11-25"),
+        ("2025-06-18", "2025-06-18"),
+        ("2025-03-26", "2025-03-26"),
+        ("2024-11-05", "2024-11-05"),
+        ("1999-01-01", "2025-11-25"),
+        ("2026-07-28", "2025-11-25"),
+    ],
 )
 def test_initialize_negotiates_the_version(demo_url: str, requested: str, answered: str) -> None:
-    result = post(demo_url, legacy_request("initialize", {"protocolVersion": requested, "capabilities": {},
-                                                          "clientInfo": {"name": "t", "version": "1"}})).json()["result"]
+    result = post(
+        demo_url,
+        legacy_request(
+            "initialize",
+            {"protocolVersion": requested, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        ),
+    ).json()["result"]
     assert result["protocolVersion"] == answered
     assert result["serverInfo"] == SERVER_INFO
     assert result["capabilities"]["tools"] == {"listChanged": False}
@@ -52,13 +63,18 @@ def test_legacy_results_carry_no_modern_fields(demo_url: str) -> None:
     listed = post(demo_url, legacy_request("tools/list")).json()["result"]
     assert set(listed) == {"tools"}
     called = post(demo_url, legacy_request("tools/call", CALL)).json()["result"]
-    assert called == {"content": [{"type": "text", "text": "42"}], "structuredContent": {"result": 42},
-                      "isError": False}
+    assert called == {
+        "content": [{"type": "text", "text": "42"}],
+        "structuredContent": {"result": 42},
+        "isError": False,
+    }
 
 
 def test_legacy_requests_with_each_handshake_version_header_are_served(demo_url: str) -> None:
     for version in ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"):
-        response = post(demo_url, legacy_request("tools/call", CALL), headers={"MCP-Protocol-Version": version})
+        response = post(
+            demo_url, legacy_request("tools/call", CALL), headers={"MCP-Protocol-Version": version}
+        )
         assert response.json()["result"]["structuredContent"] == {"result": 42}
 
 
@@ -90,7 +106,9 @@ def test_modern_results_carry_result_type_stamp_and_cache_hints(demo_url: str) -
     assert called["_meta"]["io.modelcontextprotocol/serverInfo"] == SERVER_INFO
 
 
-@pytest.mark.parametrize("method", ["initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"])
+@pytest.mark.parametrize(
+    "method", ["initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"]
+)
 def test_methods_outside_the_modern_table_are_404_method_not_found(demo_url: str, method: str) -> None:
     body, headers = modern_request(method, {"protocolVersion": "2025-11-25", "capabilities": {}})
     response = post(demo_url, body, headers=headers)
@@ -98,8 +116,15 @@ def test_methods_outside_the_modern_table_are_404_method_not_found(demo_url: str
     assert response.json()["id"] == 1
 
 
-def _modern(demo_url: str, method: str, params: dict[str, object] | None = None, *, meta: dict[str, object] | None = None,
-            drop: tuple[str, ...] = (), **header_overrides: str) -> tuple[int, int]:
+def _modern(
+    demo_url: str,
+    method: str,
+    params: dict[str, object] | None = None,
+    *,
+    meta: dict[str, object] | None = None,
+    drop: tuple[str, ...] = (),
+    **header_overrides: str,
+) -> tuple[int, int]:
     body, headers = modern_request(method, params)
     if meta is not None:
         body["params"]["_meta"] = meta
@@ -116,7 +141,9 @@ def test_missing_meta_envelope_is_invalid_params(demo_url: str) -> None:
     assert response.json()["id"] == 3
 
 
-@pytest.mark.parametrize("key", ["io.modelcontextprotocol/protocolVersion", "io.modelcontextprotocol/clientCapabilities"])
+@pytest.mark.parametrize(
+    "key", ["io.modelcontextprotocol/protocolVersion", "io.modelcontextprotocol/clientCapabilities"]
+)
 def test_missing_envelope_keys_are_invalid_params(demo_url: str, key: str) -> None:
     meta = modern_meta()
     del meta[key]
@@ -132,7 +159,9 @@ def test_client_info_is_optional(demo_url: str) -> None:
 
 
 def test_wrongly_typed_envelope_values_are_invalid_params(demo_url: str) -> None:
-    assert _modern(demo_url, "tools/list", meta={**modern_meta(), "io.modelcontextprotocol/clientCapabilities": []}) == (400, -32602)
+    assert _modern(
+        demo_url, "tools/list", meta={**modern_meta(), "io.modelcontextprotocol/clientCapabilities": []}
+    ) == (400, -32602)
 
 
 def test_missing_or_mismatched_version_header_is_header_mismatch(demo_url: str) -> None:
@@ -178,7 +207,11 @@ def test_mcp_name_must_match_the_tool(demo_url: str) -> None:
 def test_mcp_name_surrounding_whitespace_is_not_part_of_the_value(demo_url: str) -> None:
     body, headers = modern_request("tools/call", CALL)
     headers["Mcp-Name"] = "  add_numbers  "
-    sent = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json"), *headers.items()]
+    sent = [
+        ("Accept", "application/json, text/event-stream"),
+        ("Content-Type", "application/json"),
+        *headers.items(),
+    ]
     status, payload = raw_post(demo_url, json.dumps(body).encode(), sent)
     assert status == 200
     assert json.loads(payload)["result"]["structuredContent"] == {"result": 42}
@@ -193,25 +226,42 @@ def test_mcp_name_base64_form_is_decoded(demo_url: str) -> None:
 def test_duplicate_routing_headers_are_header_mismatch(demo_url: str) -> None:
     import httpx
 
-    body, headers = modern_request("tools/list")
-    raw = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json"),
-           ("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/list"), ("Mcp-Method", "tools/list")]
+    body, _headers = modern_request("tools/list")
+    raw = [
+        ("Accept", "application/json, text/event-stream"),
+        ("Content-Type", "application/json"),
+        ("MCP-Protocol-Version", MODERN),
+        ("Mcp-Method", "tools/list"),
+        ("Mcp-Method", "tools/list"),
+    ]
     response = httpx.post(demo_url, content=json.dumps(body), headers=raw)
     assert rpc_error(response) == (400, -32020)
 
 
 @pytest.mark.parametrize(
     ("value", "decoded"),
-    [("plain", "plain"), ("=?base64?SGVsbG8=?=", "Hello"), ("=?base64?SGVsbG8?=", None),
-     ("=?base64?SGVs!!!bG8=?=", None), ("=?base64?SGVsbG8=", "=?base64?SGVsbG8="), ("=?base64?/w==?=", None)],
+    [
+        ("plain", "plain"),
+        ("=?base64?SGVsbG8=?=", "Hello"),
+        ("=?base64?SGVsbG8?=", None),
+        ("=?base64?SGVs!!!bG8=?=", None),
+        ("=?base64?SGVsbG8=", "=?base64?SGVsbG8="),
+        ("=?base64?/w==?=", None),
+    ],
 )
 def test_header_value_decoding(value: str, decoded: str | None) -> None:
     assert decode_header_value(value) == decoded
 
 
 def test_modern_notifications_get_202(demo_url: str) -> None:
-    body = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"_meta": modern_meta(), "requestId": 1}}
-    response = post(demo_url, body, headers={"MCP-Protocol-Version": MODERN, "Mcp-Method": "notifications/cancelled"})
+    body = {
+        "jsonrpc": "2.0",
+        "method": "notifications/cancelled",
+        "params": {"_meta": modern_meta(), "requestId": 1},
+    }
+    response = post(
+        demo_url, body, headers={"MCP-Protocol-Version": MODERN, "Mcp-Method": "notifications/cancelled"}
+    )
     assert response.status_code == 202
 
 
@@ -221,6 +271,7 @@ def test_modern_notifications_get_202(demo_url: str) -> None:
 def _numbered_app(count: int, **options: object) -> AgentCoreMCP:
     app = AgentCoreMCP("many", **options)  # type: ignore[arg-type]
     for i in range(count):
+
         def fn(x: int) -> int:
             return x
 

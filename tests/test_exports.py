@@ -1,0 +1,25 @@
+"""The public surface is exactly what ``__all__`` lists (nothing leaks, nothing vanishes silently)."""
+
+import agentcore_mcp
+
+
+def test_exported_members() -> None:
+    assert set(agentcore_mcp.__all__) == {
+        "AgentCoreMCP",
+        "AgentCoreMCPError",
+        "Audio",
+        "Context",
+        "EmbeddedResource",
+        "Image",
+        "ProtocolError",
+        "RegistrationError",
+        "ResourceLink",
+        "Text",
+        "ToolAnnotations",
+        "ToolError",
+        "ToolResult",
+        "__version__",
+        "tool",
+    }
+    for name in agentcore_mcp.__all__:
+        assert getattr(agentcore_mcp, name) is not None
