@@ -11,7 +11,9 @@ with an honest ``isError`` result naming the issue the feature arrives with;
 ``tests/conformance/expected-failures.yaml`` lists the scenarios that therefore fail.
 
 Tool order matters: ``http-header-validation`` calls ``tools[0]`` with empty arguments, so
-``test_simple_text`` is registered first.
+``test_simple_text`` is registered first. Not provided: the tasks extension's ``test_tool_with_task`` and
+the ``test_trigger_*_change`` hooks (the suite calls them only on servers that declare tasks or
+``listChanged``, which this one does not).
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ async def test_tool_with_progress(ctx: Context) -> str:
         if step:
             await asyncio.sleep(0.05)
         await ctx.report_progress(step, 100, f"Completed step {step} of 100")
-    return str(ctx.progress_token)
+    return str(ctx.progress_token) if ctx.progress_token is not None else "Completed without a progress token"
 
 
 @tool
@@ -221,20 +223,23 @@ def _placeholder(name: str, description: str, feature: str) -> Callable[[], str]
     return tool(name=name, description=description)(placeholder)
 
 
+ELICITATION_TOOLS = {
+    "test_elicitation_sep1034_defaults": "Tests elicitation with default values per SEP-1034",
+    "test_elicitation_sep1330_enums": "Tests elicitation with enum schema improvements per SEP-1330",
+}
+MRTR_TOOLS = {
+    "test_input_required_result_elicitation": "MRTR: InputRequiredResult with an elicitation request",
+    "test_input_required_result_sampling": "MRTR: InputRequiredResult with a sampling request",
+    "test_input_required_result_list_roots": "MRTR: InputRequiredResult with a roots/list request",
+    "test_input_required_result_request_state": "MRTR: InputRequiredResult with requestState",
+    "test_input_required_result_multiple_inputs": "MRTR: InputRequiredResult with several input requests",
+    "test_input_required_result_multi_round": "MRTR: multi-round InputRequiredResult workflow",
+    "test_input_required_result_tampered_state": "MRTR: HMAC-signed requestState integrity test",
+    "test_input_required_result_capabilities": "MRTR: respects client capabilities in inputRequests",
+}
 PLACEHOLDERS: list[Callable[[], str]] = [
-    _placeholder(name, description, feature)
-    for name, description, feature in [
-        ("test_elicitation_sep1034_defaults", "Tests elicitation with default values per SEP-1034", "Elicitation"),
-        ("test_elicitation_sep1330_enums", "Tests elicitation with enum schema improvements per SEP-1330", "Elicitation"),
-        ("test_input_required_result_elicitation", "MRTR: returns InputRequiredResult with elicitation request", "MRTR"),
-        ("test_input_required_result_sampling", "MRTR: returns InputRequiredResult with sampling request", "MRTR"),
-        ("test_input_required_result_list_roots", "MRTR: returns InputRequiredResult with roots/list request", "MRTR"),
-        ("test_input_required_result_request_state", "MRTR: returns InputRequiredResult with requestState", "MRTR"),
-        ("test_input_required_result_multiple_inputs", "MRTR: returns InputRequiredResult with multiple input requests", "MRTR"),
-        ("test_input_required_result_multi_round", "MRTR: multi-round InputRequiredResult workflow", "MRTR"),
-        ("test_input_required_result_tampered_state", "MRTR: HMAC-signed requestState integrity test", "MRTR"),
-        ("test_input_required_result_capabilities", "MRTR: respects client capabilities in inputRequests", "MRTR"),
-    ]
+    *(_placeholder(name, text, "Elicitation") for name, text in ELICITATION_TOOLS.items()),
+    *(_placeholder(name, text, "Multi-round-trip requests (MRTR)") for name, text in MRTR_TOOLS.items()),
 ]
 
 TOOLS: list[Callable[..., Any]] = [
@@ -270,7 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
-    parser.add_argument("--log-level", default="warning", help="uvicorn and server log level (default: warning)")
+    parser.add_argument(
+        "--log-level", default="warning", help="uvicorn and server log level (default: warning)"
+    )
     args = parser.parse_args(argv)
     app.run(host=args.host, port=args.port, log_level=args.log_level)
 
