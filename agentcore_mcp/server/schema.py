@@ -204,6 +204,11 @@ class OutputSpec:
 
         self._dump = dump
 
+    @property
+    def dumps(self) -> bool:
+        """True when return values are serialized through the annotation's adapter."""
+        return self._dump is not None
+
     def structured(self, value: Any) -> Any:
         """Return the JSON-able structured form of ``value`` (raises if it does not fit the annotation)."""
         if self._dump is None:

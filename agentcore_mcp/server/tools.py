@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import functools
-import inspect
 import logging
-import os
-import typing
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar, overload
 
@@ -19,7 +13,8 @@ import pydantic
 from agentcore_mcp.errors import ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.server.content import CONTENT_TYPES, ToolResult, text_result, to_result
 from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.schema import ArgumentsModel, OutputSpec, parse_docstring, signature_schema
+from agentcore_mcp.server.invoke import Function, describe_validation_error, function_name
+from agentcore_mcp.server.schema import OutputSpec
 
 __all__ = ["Tool", "ToolAnnotations", "ToolOptions", "tool"]
 
@@ -132,42 +127,6 @@ def tool(
     return mark
 
 
-def _is_context(annotation: Any) -> bool:
-    return annotation is Context or (isinstance(annotation, type) and issubclass(annotation, Context))
-
-
-_executor: ThreadPoolExecutor | None = None
-
-
-def _thread_pool() -> ThreadPoolExecutor:
-    # One pool for every sync tool; sized like anyio's default limiter so blocking tools do not starve.
-    global _executor
-    if _executor is None:
-        workers = int(os.environ.get("AGENTCORE_MCP_THREADS", "40"))
-        _executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="agentcore-mcp-tool")
-    return _executor
-
-
-def _describe_validation_error(tool_name: str, exc: pydantic.ValidationError) -> str:
-    problems = []
-    for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        problems.append(f"{where}: {err['msg']}")
-    return f"Invalid arguments for tool {tool_name!r}: " + "; ".join(problems)
-
-
-class _RawArguments:
-    """Pass-through 'validator' for tools that publish their own input schema."""
-
-    __slots__ = ("schema",)
-
-    def __init__(self, schema: dict[str, Any]) -> None:
-        self.schema = schema
-
-    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        return dict(arguments)
-
-
 class Tool:
     """A registered tool: its published definition and the machinery to call it.
 
@@ -176,9 +135,7 @@ class Tool:
     """
 
     __slots__ = (
-        "_arguments",
-        "_context_params",
-        "_is_async",
+        "_function",
         "_output",
         "definition",
         "expose_errors",
@@ -190,42 +147,24 @@ class Tool:
 
     def __init__(self, fn: Callable[..., Any], options: ToolOptions | None = None) -> None:
         options = options or getattr(fn, OPTIONS_ATTR, None) or ToolOptions()
-        target = inspect.unwrap(fn)
-        name = options.name or getattr(target, "__name__", None)
-        if not name or name == "<lambda>":
-            raise RegistrationError(f"{fn!r} has no usable name; pass name=...")
-        self.name: str = name
+        self.name: str = function_name(fn, options.name)
         self.fn = fn
         self.timeout = options.timeout
         self.expose_errors = False
-        self._is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
-            getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+        self._function = function = Function(fn, self.name, input_schema=options.input_schema)
+        self._output = OutputSpec(
+            function.return_type, name=self.name, content_types=(*CONTENT_TYPES, ToolResult)
         )
-        summary, param_docs = parse_docstring(inspect.getdoc(target))
-        self._arguments: ArgumentsModel | _RawArguments
-        if options.input_schema is None:
-            self._arguments, self._context_params = signature_schema(
-                target, name=name, param_docs=param_docs, skip=_is_context
-            )
-        else:
-            # The function takes what the published schema describes, **kwargs included.
-            self._arguments = _RawArguments(dict(options.input_schema))
-            hints = typing.get_type_hints(target)
-            self._context_params = [p for p, hint in hints.items() if p != "return" and _is_context(hint)]
-        return_type = inspect.signature(target).return_annotation
-        if isinstance(return_type, str):  # postponed annotations
-            return_type = typing.get_type_hints(target).get("return", Any)
-        self._output = OutputSpec(return_type, name=name, content_types=(*CONTENT_TYPES, ToolResult))
         output_schema = (
             dict(options.output_schema) if options.output_schema is not None else self._output.schema
         )
-        definition: dict[str, Any] = {"name": name}
+        definition: dict[str, Any] = {"name": self.name}
         if options.title:
             definition["title"] = options.title
-        description = options.description or summary
+        description = options.description or function.summary
         if description:
             definition["description"] = description
-        definition["inputSchema"] = self._arguments.schema
+        definition["inputSchema"] = function.schema
         if output_schema is not None:
             definition["outputSchema"] = output_schema
         if options.annotations:
@@ -236,7 +175,7 @@ class Tool:
             definition["_meta"] = dict(options.meta)
         self.definition = definition
         # Arguments mirrored in Mcp-Param-{Name} headers (modern era): (lower-cased name, property).
-        properties = self._arguments.schema.get("properties") or {}
+        properties = function.schema.get("properties") or {}
         self.param_headers: tuple[tuple[str, str], ...] = tuple(
             (str(spec["x-mcp-header"]).lower(), prop)
             for prop, spec in properties.items()
@@ -245,18 +184,16 @@ class Tool:
 
     @property
     def wants_context(self) -> bool:
-        return bool(self._context_params)
+        return self._function.wants_context
 
     async def run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
         """Validate ``arguments``, call the function, and return the wire ``tools/call`` result."""
         try:
-            kwargs = self._arguments.validate(arguments or {})
+            kwargs = self._function.validate(arguments or {})
         except pydantic.ValidationError as exc:
-            return text_result(_describe_validation_error(self.name, exc), is_error=True)
-        for param in self._context_params:
-            kwargs[param] = ctx
+            return text_result(describe_validation_error("tool", self.name, exc), is_error=True)
         try:
-            value = await self._invoke(kwargs)
+            value = await self._function.call(kwargs, ctx, self.timeout)
         except ToolError as exc:
             return text_result(str(exc), is_error=True)
         except ProtocolError:
@@ -270,7 +207,7 @@ class Tool:
             return text_result(f"Tool {self.name!r} failed{detail}", is_error=True)
         try:
             output = self._output
-            if output.schema is not None and output._dump is not None:
+            if output.schema is not None and output.dumps:
                 return to_result(value, output.structured(value), has_schema=True, wrapped=output.wrap)
             return to_result(value)
         except Exception as exc:
@@ -279,17 +216,3 @@ class Tool:
             return text_result(
                 f"Tool {self.name!r} returned a result that could not be serialized{detail}", is_error=True
             )
-
-    async def _invoke(self, kwargs: dict[str, Any]) -> Any:
-        if self._is_async:
-            if self.timeout is None:
-                return await self.fn(**kwargs)
-            return await asyncio.wait_for(self.fn(**kwargs), self.timeout)
-        # Sync tools run in a worker thread with the caller's contextvars, never on the event loop.
-        loop = asyncio.get_running_loop()
-        call = functools.partial(contextvars.copy_context().run, self.fn, **kwargs)
-        future = loop.run_in_executor(_thread_pool(), call)
-        if self.timeout is None:
-            return await future
-        # The thread cannot be interrupted; the caller gets its answer on time and the thread finishes alone.
-        return await asyncio.wait_for(future, self.timeout)

@@ -1,0 +1,139 @@
+"""Calling user functions (tools, resource readers, prompts) the same way: validated, sync ones in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import os
+import typing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pydantic
+
+from agentcore_mcp.errors import RegistrationError
+from agentcore_mcp.server.context import Context
+from agentcore_mcp.server.schema import ArgumentsModel, parse_docstring, signature_schema
+
+__all__ = ["Function", "describe_validation_error"]
+
+
+def is_context(annotation: Any) -> bool:
+    """True for a parameter annotation asking for the request :class:`Context`."""
+    return annotation is Context or (isinstance(annotation, type) and issubclass(annotation, Context))
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def thread_pool() -> ThreadPoolExecutor:
+    """The one pool every sync function runs in; sized like anyio's default limiter."""
+    global _executor
+    if _executor is None:
+        raw = os.environ.get("AGENTCORE_MCP_THREADS", "40")
+        try:
+            workers = max(1, int(raw))
+        except ValueError:
+            raise ValueError(f"AGENTCORE_MCP_THREADS must be a whole number, got {raw!r}") from None
+        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agentcore-mcp-tool")
+    return _executor
+
+
+def describe_validation_error(kind: str, name: str, exc: pydantic.ValidationError) -> str:
+    """One line naming every wrong argument, e.g. ``Invalid arguments for tool 'add': a: Field required``."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "arguments"
+        problems.append(f"{where}: {err['msg']}")
+    return f"Invalid arguments for {kind} {name!r}: " + "; ".join(problems)
+
+
+class _RawArguments:
+    """Pass-through 'validator' for functions that publish their own input schema."""
+
+    __slots__ = ("schema",)
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(arguments)
+
+
+class Function:
+    """A user function compiled once: its argument validator and schema, how to call it, its docs.
+
+    Attributes:
+        summary: the docstring's description (text before the first section), or None.
+        schema: the JSON Schema of the arguments (``Context`` parameters left out).
+        context_params: names of the parameters that receive the request :class:`Context`.
+        return_type: the resolved return annotation (``inspect.Signature.empty`` when missing).
+    """
+
+    __slots__ = ("_arguments", "context_params", "fn", "is_async", "name", "return_type", "summary")
+
+    def __init__(
+        self, fn: Callable[..., Any], name: str, *, input_schema: Mapping[str, Any] | None = None
+    ) -> None:
+        target = inspect.unwrap(fn)
+        self.fn = fn
+        self.name = name
+        self.is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+            getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+        )
+        self.summary, param_docs = parse_docstring(inspect.getdoc(target))
+        self._arguments: ArgumentsModel | _RawArguments
+        if input_schema is None:
+            self._arguments, self.context_params = signature_schema(
+                target, name=name, param_docs=param_docs, skip=is_context
+            )
+        else:
+            # The function takes what the published schema describes, **kwargs included.
+            self._arguments = _RawArguments(dict(input_schema))
+            hints = typing.get_type_hints(target)
+            self.context_params = [p for p, hint in hints.items() if p != "return" and is_context(hint)]
+        self.return_type: Any = inspect.signature(target).return_annotation
+        if isinstance(self.return_type, str):  # postponed annotations
+            self.return_type = typing.get_type_hints(target).get("return", Any)
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self._arguments.schema
+
+    @property
+    def wants_context(self) -> bool:
+        return bool(self.context_params)
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword arguments for a call (raises :class:`pydantic.ValidationError`)."""
+        return self._arguments.validate(arguments)
+
+    async def call(self, kwargs: dict[str, Any], ctx: Context | None, timeout: float | None = None) -> Any:
+        """Call with validated ``kwargs`` (plus the context); sync functions run in the worker pool.
+
+        Raises whatever the function raises, and :class:`asyncio.TimeoutError` after ``timeout`` seconds.
+        """
+        for param in self.context_params:
+            kwargs[param] = ctx
+        if self.is_async:
+            if timeout is None:
+                return await self.fn(**kwargs)
+            return await asyncio.wait_for(self.fn(**kwargs), timeout)
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, self.fn, **kwargs)
+        future = loop.run_in_executor(thread_pool(), call)
+        if timeout is None:
+            return await future
+        # The thread cannot be interrupted; the caller gets its answer on time and the thread finishes alone.
+        return await asyncio.wait_for(future, timeout)
+
+
+def function_name(fn: Callable[..., Any], explicit: str | None) -> str:
+    """The registered name: the explicit one, else the function's ``__name__`` (lambdas need one)."""
+    name = explicit or getattr(inspect.unwrap(fn), "__name__", None)
+    if not name or name == "<lambda>":
+        raise RegistrationError(f"{fn!r} has no usable name; pass name=...")
+    return name
