@@ -5,8 +5,11 @@ The public API is what this module lists in ``__all__``; every other import path
 
 from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.server.app import AgentCoreMCP
+from agentcore_mcp.server.completion import Completion, CompletionRef
 from agentcore_mcp.server.content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server.context import Context
+from agentcore_mcp.server.prompts import PromptMessage, prompt
+from agentcore_mcp.server.resources import resource
 from agentcore_mcp.server.tools import ToolAnnotations, tool
 
 __version__ = "0.1.0"
@@ -15,9 +18,12 @@ __all__ = [
     "AgentCoreMCP",
     "AgentCoreMCPError",
     "Audio",
+    "Completion",
+    "CompletionRef",
     "Context",
     "EmbeddedResource",
     "Image",
+    "PromptMessage",
     "ProtocolError",
     "RegistrationError",
     "ResourceLink",
@@ -26,5 +32,7 @@ __all__ = [
     "ToolError",
     "ToolResult",
     "__version__",
+    "prompt",
+    "resource",
     "tool",
 ]

@@ -8,9 +8,12 @@ def test_exported_members() -> None:
         "AgentCoreMCP",
         "AgentCoreMCPError",
         "Audio",
+        "Completion",
+        "CompletionRef",
         "Context",
         "EmbeddedResource",
         "Image",
+        "PromptMessage",
         "ProtocolError",
         "RegistrationError",
         "ResourceLink",
@@ -19,6 +22,8 @@ def test_exported_members() -> None:
         "ToolError",
         "ToolResult",
         "__version__",
+        "prompt",
+        "resource",
         "tool",
     }
     for name in agentcore_mcp.__all__:

@@ -9,8 +9,15 @@ from typing import Any, TypeVar, overload
 
 from pydantic_core import from_json
 
-from agentcore_mcp.errors import RegistrationError
+from agentcore_mcp.errors import ProtocolError, RegistrationError
 from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.completion import (
+    Completion,
+    CompletionHandler,
+    CompletionRef,
+    call_handler,
+    enum_completion,
+)
 from agentcore_mcp.server.http import (
     BodyTooLarge,
     Receive,
@@ -22,7 +29,9 @@ from agentcore_mcp.server.http import (
     read_body,
     send_bytes,
 )
+from agentcore_mcp.server.prompts import Prompt, PromptOptions
 from agentcore_mcp.server.protocol import Protocol, RequestHeaders, error_body
+from agentcore_mcp.server.resources import Resource, ResourceOptions
 from agentcore_mcp.server.tools import Tool, ToolAnnotations, ToolOptions
 
 __all__ = ["AgentCoreMCP"]
@@ -52,6 +61,8 @@ class AgentCoreMCP:
         version: the server version published in ``serverInfo``.
         instructions: text telling clients how to use the server.
         tools: functions (decorated with ``@tool`` or plain) to register.
+        resources: functions decorated with ``@resource("uri")`` to register.
+        prompts: functions (decorated with ``@prompt`` or plain) to register.
         title: a human-readable server name.
         path: the MCP endpoint path (``/mcp`` on AgentCore); the path with a trailing slash works too.
         max_body_size: the largest request body accepted, in bytes (413 beyond it).
@@ -62,6 +73,7 @@ class AgentCoreMCP:
             every answer is one JSON body and notifications are dropped.
         page_size: tools per ``tools/list`` page (None: one page).
         list_ttl_ms: the ``ttlMs`` caching hint on modern list results.
+        read_ttl_ms: the ``ttlMs`` caching hint on modern ``resources/read`` results.
         discover_ttl_ms: the ``ttlMs`` caching hint on ``server/discover``.
         cache_scope: the ``cacheScope`` hint (``"private"`` or ``"public"``).
         expose_errors: include exception text in tool error results (off: a generic message; the full
@@ -75,6 +87,8 @@ class AgentCoreMCP:
         version: str = "1.0.0",
         instructions: str | None = None,
         tools: Iterable[Callable[..., Any]] = (),
+        resources: Iterable[Callable[..., Any]] = (),
+        prompts: Iterable[Callable[..., Any]] = (),
         title: str | None = None,
         path: str = "/mcp",
         max_body_size: int = DEFAULT_MAX_BODY,
@@ -83,6 +97,7 @@ class AgentCoreMCP:
         streaming: bool = True,
         page_size: int | None = None,
         list_ttl_ms: int = 0,
+        read_ttl_ms: int = 0,
         discover_ttl_ms: int = 0,
         cache_scope: str = "private",
         expose_errors: bool = False,
@@ -107,15 +122,24 @@ class AgentCoreMCP:
         self.streaming = streaming
         self.page_size = page_size
         self.list_ttl_ms = list_ttl_ms
+        self.read_ttl_ms = read_ttl_ms
         self.discover_ttl_ms = discover_ttl_ms
         self.cache_scope = cache_scope
         self.expose_errors = expose_errors
         self._tools: dict[str, Tool] = {}
+        self._resources: dict[str, Resource] = {}
+        self._templates: list[Resource] = []
+        self._prompts: dict[str, Prompt] = {}
+        self._completion: CompletionHandler | None = None
         self._definitions: list[dict[str, Any]] | None = None
         self.protocol = Protocol(self)
         self._paths = (self.path, self.path + "/") if self.path != "/" else ("/",)
         for fn in tools:
             self.add_tool(fn)
+        for fn in resources:
+            self.add_resource(fn)
+        for fn in prompts:
+            self.add_prompt(fn)
 
     # -- registration ------------------------------------------------------------------------------------
 
@@ -152,8 +176,7 @@ class AgentCoreMCP:
             raise RegistrationError(f"a tool named {compiled.name!r} is already registered")
         compiled.expose_errors = self.expose_errors
         self._tools[compiled.name] = compiled
-        self._definitions = None
-        self.protocol.invalidate()
+        self._changed()
         return compiled
 
     @overload
@@ -198,8 +221,7 @@ class AgentCoreMCP:
     def remove_tool(self, name: str) -> None:
         """Unregister a tool (KeyError if there is none of that name)."""
         del self._tools[name]
-        self._definitions = None
-        self.protocol.invalidate()
+        self._changed()
 
     def get_tool(self, name: str) -> Tool | None:
         return self._tools.get(name)
@@ -215,10 +237,195 @@ class AgentCoreMCP:
             self._definitions = [t.definition for t in self._tools.values()]
         return self._definitions
 
+    # -- resources -----------------------------------------------------------------------------------------
+
+    def add_resource(
+        self,
+        fn: Callable[..., Any],
+        uri: str | None = None,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+    ) -> Resource:
+        """Register ``fn`` as a resource (or template) reader; ``uri`` is needed unless ``@resource`` gave one.
+
+        Raises:
+            RegistrationError: no URI, a duplicate URI or name, or parameters that do not fit the template.
+        """
+        base: ResourceOptions | None = getattr(fn, "__agentcore_mcp_resource__", None)
+        if base is None and uri is None:
+            raise RegistrationError(f"{fn!r} needs a URI: add_resource(fn, 'scheme://...') or @resource(...)")
+        options = base or ResourceOptions(uri=uri or "")
+        overrides = {
+            k: v
+            for k, v in {
+                "uri": uri,
+                "name": name,
+                "title": title,
+                "description": description,
+                "mime_type": mime_type,
+            }.items()
+            if v is not None
+        }
+        if overrides:
+            options = ResourceOptions(**{**options.__dict__, **overrides})
+        compiled = Resource(fn, options)
+        if compiled.uri in self._resources or any(t.uri == compiled.uri for t in self._templates):
+            raise RegistrationError(f"a resource at {compiled.uri!r} is already registered")
+        compiled.expose_errors = self.expose_errors
+        if compiled.is_template:
+            self._templates.append(compiled)
+        else:
+            self._resources[compiled.uri] = compiled
+        self._changed()
+        return compiled
+
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+    ) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_resource`; returns the function unchanged."""
+
+        def register(func: F) -> F:
+            self.add_resource(func, uri, name=name, title=title, description=description, mime_type=mime_type)
+            return func
+
+        return register
+
+    def find_resource(self, uri: str) -> tuple[Resource, dict[str, str]] | None:
+        """The resource that serves ``uri`` and the template variables: exact URIs first, then templates."""
+        exact = self._resources.get(uri)
+        if exact is not None:
+            return exact, {}
+        for template in self._templates:
+            variables = template.match(uri)
+            if variables is not None:
+                return template, variables
+        return None
+
+    def resource_definitions(self) -> list[dict[str, Any]]:
+        return [r.definition for r in self._resources.values()]
+
+    def template_definitions(self) -> list[dict[str, Any]]:
+        return [t.definition for t in self._templates]
+
+    # -- prompts -------------------------------------------------------------------------------------------
+
+    def add_prompt(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Prompt:
+        """Register ``fn`` as a prompt; keyword options override what ``@prompt`` recorded.
+
+        Raises:
+            RegistrationError: a prompt of that name exists, or the signature cannot be described.
+        """
+        base: PromptOptions = getattr(fn, "__agentcore_mcp_prompt__", None) or PromptOptions()
+        overrides = {
+            k: v
+            for k, v in {"name": name, "title": title, "description": description}.items()
+            if v is not None
+        }
+        compiled = Prompt(fn, PromptOptions(**{**base.__dict__, **overrides}) if overrides else base)
+        if compiled.name in self._prompts:
+            raise RegistrationError(f"a prompt named {compiled.name!r} is already registered")
+        compiled.expose_errors = self.expose_errors
+        self._prompts[compiled.name] = compiled
+        self._changed()
+        return compiled
+
+    def prompt(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> Any:
+        """Decorator form of :meth:`add_prompt` (bare or with options); returns the function unchanged."""
+
+        def register(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_prompt(func, name=name, title=title, description=description)
+            return func
+
+        return register(fn) if fn is not None else register
+
+    def get_prompt(self, name: str) -> Prompt | None:
+        return self._prompts.get(name)
+
+    def prompt_definitions(self) -> list[dict[str, Any]]:
+        return [p.definition for p in self._prompts.values()]
+
+    # -- completion ----------------------------------------------------------------------------------------
+
+    def completion(self, handler: CompletionHandler) -> CompletionHandler:
+        """Register the completion handler: ``handler(ref, argument, value, other_arguments)``.
+
+        It returns a list of strings, a :class:`Completion`, or None to fall back to the built-in completion
+        (the values a ``Literal``/enum/``bool`` parameter allows, filtered by prefix). Sync or async.
+        """
+        self._completion = handler
+        return handler
+
+    async def complete(
+        self, ref: Mapping[str, Any], argument: str, value: str, others: Mapping[str, str]
+    ) -> Completion:
+        """Answer ``completion/complete`` (raises ProtocolError -32602 for an unknown reference)."""
+        kind = ref.get("type")
+        schema: Mapping[str, Any]
+        if kind == "ref/prompt":
+            name = ref.get("name")
+            prompt = self._prompts.get(name) if isinstance(name, str) else None
+            if prompt is None:
+                raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown prompt: {name}")
+            target = CompletionRef(type="ref/prompt", name=prompt.name)
+            schema = prompt.function.schema
+        elif kind == "ref/resource":
+            uri = ref.get("uri")
+            template = next((t for t in self._templates if t.uri == uri), None)
+            if template is None:
+                raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown resource template: {uri}")
+            target = CompletionRef(type="ref/resource", uri=template.uri)
+            schema = template.function.schema
+        else:
+            raise ProtocolError(rpc.INVALID_PARAMS, "ref.type must be 'ref/prompt' or 'ref/resource'")
+        if self._completion is not None:
+            try:
+                answer = await call_handler(self._completion, target, argument, value, others)
+            except Exception:
+                logger.exception("the completion handler raised")
+                raise ProtocolError(rpc.INTERNAL_ERROR, "Completion failed") from None
+            if answer is not None:
+                return answer
+        return enum_completion(schema, argument, value)
+
+    # -- capabilities ----------------------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._definitions = None
+        self.protocol.invalidate()
+
     def capabilities(self) -> dict[str, Any]:
         caps: dict[str, Any] = {"logging": {}}
         if self._tools:
             caps["tools"] = {"listChanged": False}
+        if self._resources or self._templates:
+            caps["resources"] = {"listChanged": False, "subscribe": False}
+        if self._prompts:
+            caps["prompts"] = {"listChanged": False}
+        if self._prompts or self._templates:
+            caps["completions"] = {}
         return caps
 
     # -- ASGI ----------------------------------------------------------------------------------------------

@@ -155,7 +155,7 @@ class Protocol:
 
     def __init__(self, app: AgentCoreMCP) -> None:
         self.app = app
-        self._list_cache: dict[tuple[Era, str | None], bytes] = {}
+        self._list_cache: dict[tuple[str, Era, str | None], bytes] = {}
 
     def invalidate(self) -> None:
         """Forget cached list results (called whenever a tool is added or removed)."""
@@ -338,19 +338,19 @@ class Protocol:
             result["instructions"] = self.app.instructions
         return self.cacheable(result, self.app.discover_ttl_ms, self.app.cache_scope)
 
-    async def list_tools(self, params: Mapping[str, Any], call: Call) -> bytes:
+    def _page(self, kind: str, items: list[dict[str, Any]], params: Mapping[str, Any], call: Call) -> bytes:
+        """One page of a list result, serialized once and cached per (kind, era, cursor)."""
         cursor = params.get("cursor")
         if cursor is not None and not isinstance(cursor, str):
             raise ProtocolError(rpc.INVALID_PARAMS, "cursor must be a string")
-        key = (call.era, cursor)
+        key = (kind, call.era, cursor)
         cached = self._list_cache.get(key)
         if cached is not None:
             return cached
-        tools = self.app.tool_definitions()
-        start = _decode_cursor(cursor, len(tools)) if cursor is not None else 0
-        size = self.app.page_size or len(tools) or 1
-        page: dict[str, Any] = {"tools": tools[start : start + size]}
-        if start + size < len(tools):
+        start = _decode_cursor(cursor, len(items)) if cursor is not None else 0
+        size = self.app.page_size or len(items) or 1
+        page: dict[str, Any] = {kind: items[start : start + size]}
+        if start + size < len(items):
             page["nextCursor"] = _encode_cursor(start + size)
         if call.era == "modern":
             self.cacheable(page, self.app.list_ttl_ms, self.app.cache_scope)
@@ -358,6 +358,68 @@ class Protocol:
         if len(self._list_cache) < 1024:  # cursors are client input: bound what they can make us keep
             self._list_cache[key] = body
         return body
+
+    async def list_tools(self, params: Mapping[str, Any], call: Call) -> bytes:
+        return self._page("tools", self.app.tool_definitions(), params, call)
+
+    async def list_resources(self, params: Mapping[str, Any], call: Call) -> bytes:
+        return self._page("resources", self.app.resource_definitions(), params, call)
+
+    async def list_templates(self, params: Mapping[str, Any], call: Call) -> bytes:
+        return self._page("resourceTemplates", self.app.template_definitions(), params, call)
+
+    async def list_prompts(self, params: Mapping[str, Any], call: Call) -> bytes:
+        return self._page("prompts", self.app.prompt_definitions(), params, call)
+
+    async def read_resource(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        uri = params.get("uri")
+        if not isinstance(uri, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "resources/read: uri must be a string")
+        found = self.app.find_resource(uri)
+        if found is None:
+            code = rpc.INVALID_PARAMS if call.era == "modern" else rpc.RESOURCE_NOT_FOUND
+            raise ProtocolError(code, f"Resource not found: {uri}", data={"uri": uri})
+        resource, variables = found
+        ctx = call.context() if resource.function.wants_context else None
+        result: dict[str, Any] = {"contents": await resource.read(uri, variables, ctx)}
+        if call.era == "modern":
+            return self.cacheable(result, self.app.read_ttl_ms, self.app.cache_scope)
+        return result
+
+    async def get_prompt(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        name = params.get("name")
+        if not isinstance(name, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "prompts/get: name must be a string")
+        arguments = params.get("arguments")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ProtocolError(rpc.INVALID_PARAMS, "prompts/get: arguments must be an object")
+        prompt = self.app.get_prompt(name)
+        if prompt is None:
+            raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown prompt: {name}")
+        ctx = call.context() if prompt.function.wants_context else None
+        result = await prompt.render(arguments or {}, ctx)
+        return self.stamp(result) if call.era == "modern" else result
+
+    async def complete(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        ref = params.get("ref")
+        argument = params.get("argument")
+        if not isinstance(ref, dict) or not isinstance(argument, dict):
+            raise ProtocolError(rpc.INVALID_PARAMS, "completion/complete: ref and argument must be objects")
+        arg_name, value = argument.get("name"), argument.get("value")
+        if not isinstance(arg_name, str) or not isinstance(value, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "completion/complete: argument needs a name and a value")
+        context = params.get("context")
+        given = context.get("arguments") if isinstance(context, dict) else None
+        others = {str(k): str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+        completion = await self.app.complete(ref, arg_name, value, others)
+        result: dict[str, Any] = {"completion": completion.to_wire()}
+        return self.stamp(result) if call.era == "modern" else result
+
+    async def subscribe(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        if not isinstance(params.get("uri"), str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "uri must be a string")
+        # Stateless: there is no session to deliver updates on, so the request succeeds and changes nothing.
+        return {}
 
     async def call_tool(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         name = params.get("name")
@@ -449,15 +511,22 @@ def _decode_cursor(cursor: str, total: int) -> int:
     return offset
 
 
+_SHARED_METHODS: dict[str, Handler] = {
+    "tools/list": Protocol.list_tools,
+    "tools/call": Protocol.call_tool,
+    "resources/list": Protocol.list_resources,
+    "resources/templates/list": Protocol.list_templates,
+    "resources/read": Protocol.read_resource,
+    "prompts/list": Protocol.list_prompts,
+    "prompts/get": Protocol.get_prompt,
+    "completion/complete": Protocol.complete,
+}
 _LEGACY_METHODS: dict[str, Handler] = {
     "initialize": Protocol.initialize,
     "ping": Protocol.ping,
     "logging/setLevel": Protocol.set_level,
-    "tools/list": Protocol.list_tools,
-    "tools/call": Protocol.call_tool,
+    "resources/subscribe": Protocol.subscribe,
+    "resources/unsubscribe": Protocol.subscribe,
+    **_SHARED_METHODS,
 }
-_MODERN_METHODS: dict[str, Handler] = {
-    "server/discover": Protocol.discover,
-    "tools/list": Protocol.list_tools,
-    "tools/call": Protocol.call_tool,
-}
+_MODERN_METHODS: dict[str, Handler] = {"server/discover": Protocol.discover, **_SHARED_METHODS}

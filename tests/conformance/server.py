@@ -6,7 +6,7 @@ Run it as ``python tests/conformance/server.py --port 8765`` (loopback by defaul
 The suite's server scenarios call tools with fixed names and check what comes back; this module provides
 them with the behaviour the reference server (the suite's ``everything-server``) shows. Scenarios that
 need features this server does not have yet (server-to-client sampling and elicitation, multi-round-trip
-``input_required`` results, resources, prompts) still find their tools listed, but those tools answer
+``input_required`` results) still find their tools listed, but those tools answer
 with an honest ``isError`` result naming the issue the feature arrives with;
 ``tests/conformance/expected-failures.yaml`` lists the scenarios that therefore fail.
 
@@ -20,13 +20,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
 
-from agentcore_mcp import AgentCoreMCP, Audio, Context, EmbeddedResource, Image, Text, ToolError, tool
+from agentcore_mcp import (
+    AgentCoreMCP,
+    Audio,
+    Context,
+    EmbeddedResource,
+    Image,
+    PromptMessage,
+    Text,
+    ToolError,
+    prompt,
+    resource,
+    tool,
+)
 
-__all__ = ["TOOLS", "app", "main"]
+__all__ = ["PROMPTS", "RESOURCES", "TOOLS", "app", "main"]
 
 # A 1x1 PNG and a silent 16-bit mono WAV, base64-encoded (the content blocks take base64 text as is).
 TEST_IMAGE_BASE64 = (
@@ -35,7 +48,7 @@ TEST_IMAGE_BASE64 = (
 TEST_AUDIO_BASE64 = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
 
 # What the not-yet-implemented features' placeholder tools answer with.
-LATER = "arrives with issue 3 (resources, prompts, sampling, elicitation and multi-round-trip requests)"
+LATER = "arrives with issue 3 (sampling, elicitation and multi-round-trip requests)"
 
 # The input schema the json-schema-2020-12 scenario expects verbatim (SEP-1613, SEP-2106).
 JSON_SCHEMA_2020_12: dict[str, Any] = {
@@ -262,11 +275,98 @@ TOOLS: list[Callable[..., Any]] = [
     *PLACEHOLDERS,
 ]
 
+# -- resources ----------------------------------------------------------------------------------------
+
+
+@resource("test://static-text", title="Static Text Resource", mime_type="text/plain")
+def static_text() -> str:
+    """A static text resource for testing."""
+    return "This is the content of the static text resource."
+
+
+@resource("test://static-binary", title="Static Binary Resource", mime_type="image/png")
+def static_binary() -> bytes:
+    """A static binary resource (image) for testing."""
+    return base64.b64decode(TEST_IMAGE_BASE64)
+
+
+@resource(
+    "test://template/{id}/data", name="template", title="Resource Template", mime_type="application/json"
+)
+def template_data(id: str) -> dict[str, Any]:
+    """A resource template with parameter substitution."""
+    return {"id": id, "templateTest": True, "data": f"Data for ID: {id}"}
+
+
+@resource("test://watched-resource", title="Watched Resource", mime_type="text/plain")
+def watched_resource() -> str:
+    """A resource clients may subscribe to."""
+    return "Watched resource content"
+
+
+RESOURCES = [static_text, static_binary, template_data, watched_resource]
+
+
+# -- prompts ------------------------------------------------------------------------------------------
+
+
+@prompt(title="Simple Test Prompt")
+def test_simple_prompt() -> str:
+    """A simple prompt without arguments."""
+    return "This is a simple prompt for testing."
+
+
+@prompt(title="Prompt With Arguments")
+def test_prompt_with_arguments(arg1: str, arg2: str) -> str:
+    """A prompt with required arguments.
+
+    Args:
+        arg1: First test argument.
+        arg2: Second test argument.
+    """
+    return f"Prompt with arguments: arg1='{arg1}', arg2='{arg2}'"
+
+
+@prompt(title="Prompt With Embedded Resource")
+def test_prompt_with_embedded_resource(resourceUri: str) -> list[PromptMessage]:
+    """A prompt that includes an embedded resource.
+
+    Args:
+        resourceUri: URI of the resource to embed.
+    """
+    return [
+        PromptMessage(
+            EmbeddedResource(
+                resourceUri, text="Embedded resource content for testing.", mime_type="text/plain"
+            )
+        ),
+        PromptMessage("Please process the embedded resource above."),
+    ]
+
+
+@prompt(title="Prompt With Image")
+def test_prompt_with_image() -> list[PromptMessage]:
+    """A prompt that includes image content."""
+    return [
+        PromptMessage(Image(TEST_IMAGE_BASE64, "image/png")),
+        PromptMessage("Please analyze the image above."),
+    ]
+
+
+PROMPTS = [
+    test_simple_prompt,
+    test_prompt_with_arguments,
+    test_prompt_with_embedded_resource,
+    test_prompt_with_image,
+]
+
 app = AgentCoreMCP(
     "agentcore-mcp-conformance",
     version="1.0.0",
-    instructions="The fixture tools the official MCP conformance suite calls.",
+    instructions="The fixture tools, resources and prompts the official MCP conformance suite calls.",
     tools=TOOLS,
+    resources=RESOURCES,
+    prompts=PROMPTS,
 )
 
 

@@ -1,0 +1,187 @@
+"""``@prompt``: publish message templates that clients fetch with ``prompts/get``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, overload
+
+import pydantic
+
+from agentcore_mcp.errors import ProtocolError, RegistrationError
+from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.content import CONTENT_TYPES, ContentBlock
+from agentcore_mcp.server.context import Context
+from agentcore_mcp.server.invoke import Function, describe_validation_error, function_name
+
+__all__ = ["Prompt", "PromptMessage", "PromptOptions", "prompt"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OPTIONS_ATTR = "__agentcore_mcp_prompt__"
+
+
+@dataclass(frozen=True)
+class PromptMessage:
+    """One message of a prompt: a role and one content block (a ``str`` is a text block)."""
+
+    content: ContentBlock | str
+    role: Literal["user", "assistant"] = "user"
+
+    def to_wire(self) -> dict[str, Any]:
+        content = self.content
+        block = {"type": "text", "text": content} if isinstance(content, str) else content.to_wire()
+        return {"role": self.role, "content": block}
+
+
+@dataclass(frozen=True)
+class PromptOptions:
+    """What ``@prompt(...)`` recorded on a function."""
+
+    name: str | None = None
+    title: str | None = None
+    description: str | None = None
+    icons: tuple[Mapping[str, Any], ...] | None = None
+    meta: Mapping[str, Any] | None = None
+
+
+@overload
+def prompt(fn: F, /) -> F: ...
+
+
+@overload
+def prompt(
+    *,
+    name: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    icons: list[Mapping[str, Any]] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> Callable[[F], F]: ...
+
+
+def prompt(
+    fn: F | None = None,
+    /,
+    *,
+    name: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    icons: list[Mapping[str, Any]] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> F | Callable[[F], F]:
+    """Mark a function as a prompt and return it unchanged.
+
+    The prompt's arguments are the function's parameters (descriptions from ``Field`` or the docstring's
+    ``Args:``; parameters without defaults are required). Clients send arguments as strings; they are
+    validated and converted to the annotated types. The function returns a ``str`` (one user message), a
+    :class:`PromptMessage`, a content block (a user message holding it), or a list of those.
+    """
+    options = PromptOptions(
+        name=name,
+        title=title,
+        description=description,
+        icons=tuple(icons) if icons else None,
+        meta=dict(meta) if meta else None,
+    )
+
+    def mark(func: F) -> F:
+        if not callable(func):
+            raise RegistrationError(f"@prompt expects a function, got {func!r}")
+        setattr(func, OPTIONS_ATTR, options)
+        return func
+
+    return mark(fn) if fn is not None else mark
+
+
+class Prompt:
+    """A registered prompt and how to render it."""
+
+    __slots__ = ("_function", "definition", "expose_errors", "fn", "name")
+
+    def __init__(self, fn: Callable[..., Any], options: PromptOptions | None = None) -> None:
+        options = options or getattr(fn, OPTIONS_ATTR, None) or PromptOptions()
+        self.fn = fn
+        self.name = function_name(fn, options.name)
+        self.expose_errors = False
+        self._function = Function(fn, self.name)
+        schema = self._function.schema
+        required = set(schema.get("required", []))
+        arguments = []
+        for arg, spec in schema.get("properties", {}).items():
+            item: dict[str, Any] = {"name": arg, "required": arg in required}
+            if isinstance(spec, dict) and spec.get("description"):
+                item["description"] = spec["description"]
+            arguments.append(item)
+        definition: dict[str, Any] = {"name": self.name}
+        if options.title:
+            definition["title"] = options.title
+        description = options.description or self._function.summary
+        if description:
+            definition["description"] = description
+        if arguments:
+            definition["arguments"] = arguments
+        if options.icons:
+            definition["icons"] = [dict(i) for i in options.icons]
+        if options.meta:
+            definition["_meta"] = dict(options.meta)
+        self.definition = definition
+
+    @property
+    def function(self) -> Function:
+        return self._function
+
+    async def render(self, arguments: Mapping[str, Any], ctx: Context | None) -> dict[str, Any]:
+        """Call the prompt function and return the wire ``prompts/get`` result.
+
+        Raises:
+            ProtocolError: bad or missing arguments (-32602); the function failed (-32603).
+        """
+        try:
+            kwargs = self._function.validate(arguments)
+        except pydantic.ValidationError as exc:
+            raise ProtocolError(
+                rpc.INVALID_PARAMS, describe_validation_error("prompt", self.name, exc)
+            ) from None
+        try:
+            value = await self._function.call(kwargs, ctx)
+        except ProtocolError:
+            raise
+        except Exception as exc:
+            logger.exception("prompt %r raised", self.name)
+            detail = f": {exc}" if self.expose_errors else ""
+            raise ProtocolError(rpc.INTERNAL_ERROR, f"Prompt {self.name!r} failed{detail}") from None
+        try:
+            rendered = messages(value)
+        except TypeError:
+            logger.exception("prompt %r returned a value that is not a message", self.name)
+            raise ProtocolError(
+                rpc.INTERNAL_ERROR, f"Prompt {self.name!r} returned an invalid message"
+            ) from None
+        result: dict[str, Any] = {"messages": rendered}
+        if "description" in self.definition:
+            result["description"] = self.definition["description"]
+        return result
+
+
+def messages(value: Any) -> list[dict[str, Any]]:
+    """Turn a prompt function's return value into wire prompt messages."""
+    items = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, PromptMessage):
+            out.append(item.to_wire())
+        elif isinstance(item, str):
+            out.append({"role": "user", "content": {"type": "text", "text": item}})
+        elif isinstance(item, CONTENT_TYPES):
+            out.append({"role": "user", "content": item.to_wire()})  # type: ignore[attr-defined]
+        elif isinstance(item, dict) and "role" in item and "content" in item:
+            out.append(item)
+        else:
+            raise TypeError(
+                f"a prompt returned {type(item).__name__}; expected str, PromptMessage or content"
+            )
+    return out

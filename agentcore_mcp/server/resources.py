@@ -1,0 +1,224 @@
+"""``@resource``: publish data at a URI (or a URI template) that clients read with ``resources/read``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
+
+import pydantic
+from pydantic import BaseModel
+from pydantic_core import to_json, to_jsonable_python
+
+from agentcore_mcp.errors import ProtocolError, RegistrationError
+from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.content import EmbeddedResource, _b64
+from agentcore_mcp.server.context import Context
+from agentcore_mcp.server.invoke import Function, describe_validation_error, function_name
+from agentcore_mcp.server.uritemplate import UriTemplate
+
+__all__ = ["Resource", "ResourceOptions", "resource"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OPTIONS_ATTR = "__agentcore_mcp_resource__"
+
+
+@dataclass(frozen=True)
+class ResourceOptions:
+    """What ``@resource(...)`` recorded on a function."""
+
+    uri: str
+    name: str | None = None
+    title: str | None = None
+    description: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    annotations: Mapping[str, Any] | None = None
+    icons: tuple[Mapping[str, Any], ...] | None = None
+    meta: Mapping[str, Any] | None = None
+
+
+@overload
+def resource(
+    uri: str,
+    /,
+    *,
+    name: str | None = ...,
+    title: str | None = ...,
+    description: str | None = ...,
+    mime_type: str | None = ...,
+    size: int | None = ...,
+    annotations: Mapping[str, Any] | None = ...,
+    icons: list[Mapping[str, Any]] | None = ...,
+    meta: Mapping[str, Any] | None = ...,
+) -> Callable[[F], F]: ...
+
+
+@overload
+def resource(uri: Callable[..., Any], /) -> Any: ...
+
+
+def resource(
+    uri: Any,
+    /,
+    *,
+    name: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    mime_type: str | None = None,
+    size: int | None = None,
+    annotations: Mapping[str, Any] | None = None,
+    icons: list[Mapping[str, Any]] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> Callable[[F], F]:
+    """Mark a function as the reader of a resource at ``uri`` and return it unchanged.
+
+    A plain URI publishes one resource (``resources/list``); a URI template such as
+    ``"users://{user_id}/profile"`` publishes a template (``resources/templates/list``), and the function's
+    parameters named like the template's variables receive the values from the requested URI, validated and
+    converted to their annotated types.
+
+    The function returns ``str`` (text), ``bytes`` (binary), an :class:`~agentcore_mcp.EmbeddedResource`
+    or a list of them (several contents), or anything JSON-serializable (sent as ``application/json`` text).
+    """
+    if callable(uri):
+        raise RegistrationError('@resource needs a URI: write @resource("scheme://path")')
+    if not isinstance(uri, str) or ("://" not in uri and not uri.startswith(("urn:", "data:"))):
+        raise RegistrationError(f"@resource needs an absolute URI such as 'file:///x', got {uri!r}")
+    options = ResourceOptions(
+        uri=uri,
+        name=name,
+        title=title,
+        description=description,
+        mime_type=mime_type,
+        size=size,
+        annotations=dict(annotations) if annotations else None,
+        icons=tuple(icons) if icons else None,
+        meta=dict(meta) if meta else None,
+    )
+
+    def mark(func: F) -> F:
+        setattr(func, OPTIONS_ATTR, options)
+        return func
+
+    return mark
+
+
+class Resource:
+    """A registered resource or resource template, and how to read it."""
+
+    __slots__ = ("_function", "definition", "expose_errors", "fn", "mime_type", "name", "template", "uri")
+
+    def __init__(self, fn: Callable[..., Any], options: ResourceOptions | None = None) -> None:
+        options = options or getattr(fn, OPTIONS_ATTR, None)
+        if options is None:
+            raise RegistrationError(
+                f"{fn!r} has no URI: decorate it with @resource('scheme://...') or pass uri="
+            )
+        self.fn = fn
+        self.uri = options.uri
+        self.name = function_name(fn, options.name)
+        self.mime_type = options.mime_type
+        self.expose_errors = False
+        try:
+            self.template = UriTemplate(options.uri)
+        except ValueError as exc:
+            raise RegistrationError(str(exc)) from exc
+        self._function = Function(fn, self.name)
+        # Every template variable needs a parameter; parameters the template does not name need defaults.
+        params = set(self._function.schema.get("properties", {}))
+        required = set(self._function.schema.get("required", []))
+        if required - set(self.template.variables):
+            raise RegistrationError(
+                f"resource {self.name!r}: parameters {sorted(required - set(self.template.variables))} are not "
+                f"variables of the URI template {options.uri!r}"
+            )
+        unknown = set(self.template.variables) - params
+        if unknown:
+            raise RegistrationError(
+                f"resource {self.name!r}: URI template variables {sorted(unknown)} have no matching parameter"
+            )
+        definition: dict[str, Any] = {
+            ("uriTemplate" if self.template.is_template else "uri"): options.uri,
+            "name": self.name,
+        }
+        if options.title:
+            definition["title"] = options.title
+        description = options.description or self._function.summary
+        if description:
+            definition["description"] = description
+        if options.mime_type:
+            definition["mimeType"] = options.mime_type
+        if options.size is not None and not self.template.is_template:
+            definition["size"] = options.size
+        if options.annotations:
+            definition["annotations"] = dict(options.annotations)
+        if options.icons:
+            definition["icons"] = [dict(i) for i in options.icons]
+        if options.meta:
+            definition["_meta"] = dict(options.meta)
+        self.definition = definition
+
+    @property
+    def is_template(self) -> bool:
+        return self.template.is_template
+
+    @property
+    def function(self) -> Function:
+        return self._function
+
+    def match(self, uri: str) -> dict[str, str] | None:
+        if not self.template.is_template:
+            return {} if uri == self.uri else None
+        return self.template.match(uri)
+
+    async def read(self, uri: str, variables: Mapping[str, str], ctx: Context | None) -> list[dict[str, Any]]:
+        """Call the reader and return the wire ``contents`` list.
+
+        Raises:
+            ProtocolError: the URI's variables do not fit the parameters (-32602), or the reader failed
+                (-32603, without detail unless errors are exposed).
+        """
+        try:
+            kwargs = self._function.validate(variables)
+        except pydantic.ValidationError as exc:
+            raise ProtocolError(
+                rpc.INVALID_PARAMS, describe_validation_error("resource", self.name, exc), data={"uri": uri}
+            ) from None
+        try:
+            value = await self._function.call(kwargs, ctx)
+        except ProtocolError:
+            raise
+        except Exception as exc:
+            logger.exception("resource %r raised while reading %s", self.name, uri)
+            detail = f": {exc}" if self.expose_errors else ""
+            raise ProtocolError(rpc.INTERNAL_ERROR, f"Reading {uri} failed{detail}") from None
+        return contents(value, uri, self.mime_type)
+
+
+def contents(value: Any, uri: str, mime_type: str | None) -> list[dict[str, Any]]:
+    """Turn a reader's return value into wire resource contents."""
+    if isinstance(value, str):
+        return [_text(uri, mime_type or "text/plain", value)]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        item: dict[str, Any] = {
+            "uri": uri,
+            "mimeType": mime_type or "application/octet-stream",
+            "blob": _b64(bytes(value)),
+        }
+        return [item]
+    if isinstance(value, EmbeddedResource):
+        return [value.to_wire()["resource"]]
+    if isinstance(value, Sequence) and value and all(isinstance(v, EmbeddedResource) for v in value):
+        return [v.to_wire()["resource"] for v in value]
+    if isinstance(value, BaseModel):
+        return [_text(uri, mime_type or "application/json", value.model_dump_json())]
+    return [_text(uri, mime_type or "application/json", to_json(to_jsonable_python(value)).decode())]
+
+
+def _text(uri: str, mime_type: str, text: str) -> dict[str, Any]:
+    return {"uri": uri, "mimeType": mime_type, "text": text}
