@@ -8,6 +8,7 @@ from agentcore_mcp.server.app import AgentCoreMCP
 from agentcore_mcp.server.completion import Completion, CompletionRef
 from agentcore_mcp.server.content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server.context import Context
+from agentcore_mcp.server.input import Elicit, ElicitationResult, ListRoots, Sample
 from agentcore_mcp.server.prompts import PromptMessage, prompt
 from agentcore_mcp.server.resources import resource
 from agentcore_mcp.server.tools import ToolAnnotations, tool
@@ -21,12 +22,16 @@ __all__ = [
     "Completion",
     "CompletionRef",
     "Context",
+    "Elicit",
+    "ElicitationResult",
     "EmbeddedResource",
     "Image",
+    "ListRoots",
     "PromptMessage",
     "ProtocolError",
     "RegistrationError",
     "ResourceLink",
+    "Sample",
     "Text",
     "ToolAnnotations",
     "ToolError",

@@ -29,9 +29,11 @@ from agentcore_mcp.server.http import (
     read_body,
     send_bytes,
 )
+from agentcore_mcp.server.input import PendingRequests
 from agentcore_mcp.server.prompts import Prompt, PromptOptions
 from agentcore_mcp.server.protocol import Protocol, RequestHeaders, error_body
 from agentcore_mcp.server.resources import Resource, ResourceOptions
+from agentcore_mcp.server.state import StateSealer
 from agentcore_mcp.server.tools import Tool, ToolAnnotations, ToolOptions
 
 __all__ = ["AgentCoreMCP"]
@@ -78,6 +80,12 @@ class AgentCoreMCP:
         cache_scope: the ``cacheScope`` hint (``"private"`` or ``"public"``).
         expose_errors: include exception text in tool error results (off: a generic message; the full
             traceback is logged either way).
+        input_timeout: seconds a handshake-era handler waits for the client's answer to ``ctx.elicit``,
+            ``ctx.sample`` or ``ctx.list_roots`` before failing with a clear error.
+        keepalive: seconds between SSE comment lines on a quiet open stream (None: never).
+        state_keys: keys sealing the 2026-07-28 ``requestState`` (first seals, all open); default
+            ``AGENTCORE_MCP_STATE_KEYS``, else an ephemeral key with a warning.
+        state_ttl: seconds a sealed ``requestState`` stays valid.
     """
 
     def __init__(
@@ -101,6 +109,10 @@ class AgentCoreMCP:
         discover_ttl_ms: int = 0,
         cache_scope: str = "private",
         expose_errors: bool = False,
+        input_timeout: float = 300.0,
+        keepalive: float | None = 15.0,
+        state_keys: Iterable[str] | None = None,
+        state_ttl: float = 600.0,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/', got {path!r}")
@@ -126,6 +138,12 @@ class AgentCoreMCP:
         self.discover_ttl_ms = discover_ttl_ms
         self.cache_scope = cache_scope
         self.expose_errors = expose_errors
+        self.input_timeout = input_timeout
+        self.keepalive = keepalive
+        self._state_keys = [k.encode() for k in state_keys] if state_keys else None
+        self._state_ttl = state_ttl
+        self._sealer: StateSealer | None = None
+        self.pending = PendingRequests()
         self._tools: dict[str, Tool] = {}
         self._resources: dict[str, Resource] = {}
         self._templates: list[Resource] = []
@@ -410,6 +428,13 @@ class AgentCoreMCP:
                 return answer
         return enum_completion(schema, argument, value)
 
+    @property
+    def state_sealer(self) -> StateSealer:
+        """The sealer of MRTR ``requestState`` (created on first use, so unset keys warn only when needed)."""
+        if self._sealer is None:
+            self._sealer = StateSealer(self._state_keys, ttl_seconds=self._state_ttl)
+        return self._sealer
+
     # -- capabilities ----------------------------------------------------------------------------------------
 
     def _changed(self) -> None:
@@ -517,8 +542,11 @@ class AgentCoreMCP:
             await send_bytes(send, 400, error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
             return
         if self.streaming:
-            responder = Responder(send)
-            status, answer = await self.protocol.handle(message, headers, responder.notify)
+            responder = Responder(send, self.keepalive)
+            try:
+                status, answer = await self.protocol.handle(message, headers, responder.send_message)
+            finally:
+                responder.close()
             if answer is None:
                 await send_bytes(send, 202, b"", _EMPTY_HEADERS)
             else:

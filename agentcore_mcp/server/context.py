@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
+from agentcore_mcp.errors import ToolError
+from agentcore_mcp.server.input import Elicit, ElicitationResult, InputRequest, ListRoots, Sample
 from agentcore_mcp.server.jsonrpc import LOG_LEVELS
 
-__all__ = ["Context", "Notify"]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-Notify = Callable[[str, dict[str, Any]], Awaitable[None]]
-"""Sends one JSON-RPC notification (method, params) to the client on the request's SSE stream."""
+    from agentcore_mcp.server.prompts import PromptMessage
+
+__all__ = ["Context", "SendMessage"]
+
+SendMessage = Callable[[dict[str, Any]], Awaitable[None]]
+"""Sends one JSON-RPC message to the client on the request's SSE stream (starting the stream if needed)."""
+
+Ask = Callable[[dict[str, dict[str, Any]]], Awaitable[dict[str, Any]]]
+"""Puts keyed server→client requests to the client and returns the answers by key (see ``input.py``)."""
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
 _LEVEL_RANK = {name: rank for rank, name in enumerate(LOG_LEVELS)}
@@ -84,9 +94,10 @@ class Context:
     """
 
     __slots__ = (
+        "_ask",
         "_log_threshold",
         "_logs_enabled",
-        "_notify",
+        "_send",
         "client_capabilities",
         "client_info",
         "era",
@@ -110,7 +121,8 @@ class Context:
         client_capabilities: Mapping[str, Any] | None = None,
         client_info: Mapping[str, Any] | None = None,
         log_level: str | None = None,
-        notify: Notify | None = None,
+        send: SendMessage | None = None,
+        ask: Ask | None = None,
         logs_enabled: bool = True,
     ) -> None:
         self.request_id = request_id
@@ -123,7 +135,8 @@ class Context:
         self.client_info = client_info
         token = self.meta.get("progressToken")
         self.progress_token: str | int | None = token if isinstance(token, (str, int)) else None
-        self._notify = notify
+        self._send = send
+        self._ask = ask
         self._log_threshold = _LEVEL_RANK.get(log_level or "", 0)
         self._logs_enabled = logs_enabled
 
@@ -142,7 +155,7 @@ class Context:
     @property
     def can_stream(self) -> bool:
         """True when notifications sent now reach the client."""
-        return self._notify is not None
+        return self._send is not None
 
     def require_capability(self, **capabilities: Mapping[str, Any]) -> None:
         """Fail the request with -32021 unless the client declared these capabilities.
@@ -169,30 +182,99 @@ class Context:
                 status=400,
             )
 
+    def client_supports(self, capability: str) -> bool:
+        """True when the client declared ``capability`` (``"elicitation"``, ``"sampling"``, ``"roots"``...).
+
+        Always True in the handshake era: a stateless server does not see what ``initialize`` declared.
+        """
+        return self.era != "modern" or capability in self.client_capabilities
+
+    # -- asking the client for input (see agentcore_mcp/server/input.py for how each era does it) --------
+
+    async def ask(self, requests: Mapping[str, InputRequest]) -> dict[str, Any]:
+        """Put several questions to the client at once; returns the answers by key (raw result objects).
+
+        In the 2026-07-28 era all unanswered questions go out in one ``input_required`` round.
+        """
+        if self._ask is None:
+            raise ToolError("This request cannot ask the client for input")
+        return await self._ask({key: request.to_wire() for key, request in requests.items()})
+
+    async def elicit(
+        self,
+        message: str,
+        schema: Mapping[str, Any] | type[BaseModel] | None = None,
+        *,
+        key: str | None = None,
+    ) -> ElicitationResult:
+        """Ask the user for structured input (a form described by a flat JSON Schema, or a pydantic model).
+
+        Returns the user's action (``accept``/``decline``/``cancel``) and, on accept, the submitted content.
+        """
+        answer = await self._ask_one("elicitation", Elicit(message, schema), key)
+        return ElicitationResult(action=answer["action"], content=answer.get("content"))
+
+    async def sample(
+        self,
+        messages: str | Sequence[Mapping[str, Any] | PromptMessage | str],
+        *,
+        max_tokens: int = 1024,
+        system_prompt: str | None = None,
+        temperature: float | None = None,
+        stop_sequences: Sequence[str] | None = None,
+        model_preferences: Mapping[str, Any] | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Ask the client's model for a completion; returns the raw ``CreateMessageResult`` object
+        (``role``, ``content``, ``model``, ``stopReason``)."""
+        request = Sample(
+            messages,
+            max_tokens=max_tokens,
+            system_prompt=system_prompt,
+            temperature=temperature,
+            stop_sequences=stop_sequences,
+            model_preferences=model_preferences,
+        )
+        return await self._ask_one("sampling", request, key)
+
+    async def list_roots(self, *, key: str | None = None) -> list[dict[str, Any]]:
+        """Ask the client for its roots (``[{"uri": "file:///...", "name": ...}]``)."""
+        answer = await self._ask_one("roots", ListRoots(), key)
+        roots: list[dict[str, Any]] = answer["roots"]
+        return roots
+
+    async def _ask_one(self, kind: str, request: InputRequest, key: str | None) -> dict[str, Any]:
+        if self._ask is None:
+            raise ToolError("This request cannot ask the client for input")
+        chosen = key or f"\0{kind}"  # the asker numbers unnamed questions in the order they are asked
+        answers = await self._ask({chosen: request.to_wire()})
+        answer: dict[str, Any] = next(iter(answers.values()))
+        return answer
+
     async def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None
     ) -> None:
         """Send ``notifications/progress`` when the client asked for progress (sent a progress token)."""
-        if self._notify is None or self.progress_token is None:
+        if self._send is None or self.progress_token is None:
             return
         params: dict[str, Any] = {"progressToken": self.progress_token, "progress": progress}
         if total is not None:
             params["total"] = total
         if message is not None:
             params["message"] = message
-        await self._notify("notifications/progress", params)
+        await self._send({"jsonrpc": "2.0", "method": "notifications/progress", "params": params})
 
     async def log(self, level: LogLevel, data: Any, *, logger: str | None = None) -> None:
         """Send ``notifications/message`` at ``level`` (dropped below the client's requested level)."""
         rank = _LEVEL_RANK.get(level)
         if rank is None:
             raise ValueError(f"unknown log level {level!r}; expected one of {', '.join(LOG_LEVELS)}")
-        if self._notify is None or not self._logs_enabled or rank < self._log_threshold:
+        if self._send is None or not self._logs_enabled or rank < self._log_threshold:
             return
         params: dict[str, Any] = {"level": level, "data": data}
         if logger is not None:
             params["logger"] = logger
-        await self._notify("notifications/message", params)
+        await self._send({"jsonrpc": "2.0", "method": "notifications/message", "params": params})
 
     async def debug(self, data: Any, *, logger: str | None = None) -> None:
         await self.log("debug", data, logger=logger)

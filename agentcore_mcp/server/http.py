@@ -5,6 +5,7 @@ Nothing here keeps state between requests; each POST stands alone.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -119,39 +120,47 @@ def origin_allowed(origin: bytes, allowed: frozenset[bytes], allow_localhost: bo
 
 
 class Responder:
-    """Answers one POST: as one JSON body, or as an SSE stream once the handler sends a notification.
+    """Answers one POST: as one JSON body, or as an SSE stream once the handler sends a message first.
 
-    ``notify`` is what the request :class:`~agentcore_mcp.server.context.Context` calls; the first call
-    starts the stream, later ones add events; :meth:`finish` sends the final message either way.
+    :meth:`send_message` is what the request :class:`~agentcore_mcp.server.context.Context` calls; the first
+    call starts the stream, later ones add events; :meth:`finish` sends the final message either way. While
+    a stream is open and quiet, a comment line goes out every ``keepalive`` seconds (AgentCore counts a
+    silent stream as idle).
     """
 
-    __slots__ = ("_send", "streaming")
+    __slots__ = ("_keepalive", "_send", "_ticker", "streaming")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, keepalive: float | None = 15.0) -> None:
         self._send = send
+        self._keepalive = keepalive
+        self._ticker: asyncio.Task[None] | None = None
         self.streaming = False
 
     async def _start_stream(self) -> None:
         self.streaming = True
         await self._send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        if self._keepalive:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick(self._keepalive))
 
-    async def notify(self, method: str, params: dict[str, Any]) -> None:
+    async def _tick(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self._send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
+
+    async def send_message(self, message: dict[str, Any]) -> None:
         if not self.streaming:
             await self._start_stream()
-        event = (
-            b"event: message\ndata: "
-            + to_json({"jsonrpc": "2.0", "method": method, "params": params})
-            + b"\n\n"
-        )
+        event = b"event: message\ndata: " + to_json(message) + b"\n\n"
         await self._send({"type": "http.response.body", "body": event, "more_body": True})
 
-    async def comment(self, text: bytes = b"keep-alive") -> None:
-        """Send an SSE comment line (keeps proxies and the platform from counting the stream as idle)."""
-        if not self.streaming:
-            await self._start_stream()
-        await self._send({"type": "http.response.body", "body": b": " + text + b"\n\n", "more_body": True})
+    def close(self) -> None:
+        """Stop the keep-alive ticker (idempotent)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
     async def finish(self, status: int, body: bytes) -> None:
+        self.close()
         if self.streaming:
             await self._send(
                 {"type": "http.response.body", "body": b"event: message\ndata: " + body + b"\n\n"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,7 +20,8 @@ from pydantic_core import to_json
 
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.context import Context, Headers, Notify
+from agentcore_mcp.server.context import Context, Headers, SendMessage
+from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
 
 if TYPE_CHECKING:
     from agentcore_mcp.server.app import AgentCoreMCP
@@ -105,36 +108,71 @@ Handler = Callable[["Protocol", Any, "Call"], Awaitable[Any]]
 class Call:
     """One request being served: what the handlers need to know about it."""
 
-    __slots__ = ("era", "headers", "id", "meta", "method", "notify", "version")
+    __slots__ = ("app", "era", "headers", "id", "meta", "method", "params", "round", "send", "version")
 
     def __init__(
         self,
+        app: AgentCoreMCP,
         request_id: str | int,
         method: str,
         era: Era,
         version: str,
+        params: Mapping[str, Any],
         meta: Mapping[str, Any] | None,
         headers: RequestHeaders,
-        notify: Notify | None,
+        send: SendMessage | None,
     ) -> None:
+        self.app = app
         self.id = request_id
         self.method = method
         self.era = era
         self.version = version
+        self.params = params
         self.meta = meta
         self.headers = headers
-        self.notify = notify
+        self.send = send
+        self.round: InputRound | None = None
+
+    def binding(self) -> str:
+        """What a sealed requestState is bound to: the method and the request's own parameters."""
+        own = {k: v for k, v in self.params.items() if k not in ("_meta", "inputResponses", "requestState")}
+        digest = hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
+        return f"{self.method}\0{digest}"
+
+    def input_round(self) -> InputRound:
+        """The answers this (modern, MRTR) request carries: sealed earlier answers plus ``inputResponses``."""
+        if self.round is None:
+            answers: dict[str, Any] = {}
+            state = self.params.get("requestState")
+            if state is not None:
+                opened = self.app.state_sealer.open(state, self.binding())
+                carried = opened.get("answers")
+                if isinstance(carried, dict):
+                    answers.update(carried)
+            responses = self.params.get("inputResponses")
+            if responses is not None:
+                if not isinstance(responses, dict):
+                    raise ProtocolError(rpc.INVALID_PARAMS, "inputResponses must be an object", status=400)
+                answers.update(responses)
+            self.round = InputRound(answers)
+        return self.round
 
     def context(self) -> Context:
         meta = self.meta or {}
+        session_id = None
         if self.era == "modern":
             caps = meta.get(rpc.META_CLIENT_CAPABILITIES)
             info = meta.get(rpc.META_CLIENT_INFO)
             level = meta.get(rpc.META_LOG_LEVEL)
             # Modern clients get log messages only when they asked for a level.
             notify_logs = isinstance(level, str) and level in rpc.LOG_LEVELS
+            ask = modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})
         else:
             caps, info, level, notify_logs = None, None, None, True
+            for key, value in self.headers.raw:
+                if key == b"mcp-session-id":
+                    session_id = value.decode("latin-1")
+            ask = legacy_asker(self.send, self.app.pending, session_id, self.app.input_timeout)
         return Context(
             request_id=self.id,
             method=self.method,
@@ -145,7 +183,8 @@ class Call:
             client_capabilities=caps if isinstance(caps, dict) else None,
             client_info=info if isinstance(info, dict) else None,
             log_level=level if notify_logs else None,
-            notify=self.notify,
+            send=self.send,
+            ask=ask,
             logs_enabled=notify_logs,
         )
 
@@ -164,7 +203,7 @@ class Protocol:
     # -- entry point --------------------------------------------------------------------------------------
 
     async def handle(
-        self, message: Any, headers: RequestHeaders, notify: Notify | None
+        self, message: Any, headers: RequestHeaders, send: SendMessage | None
     ) -> tuple[int, bytes | None]:
         """Answer one parsed JSON-RPC message: ``(status, body)``; a None body means 202 Accepted.
 
@@ -185,7 +224,7 @@ class Protocol:
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, 'jsonrpc must be "2.0"')
         if method is None:
             if "result" in message or "error" in message:
-                return 202, None  # a client's answer to a server request; stateless mode sends none
+                return self._answer(message, headers, era)
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method is missing")
         if not isinstance(method, str):
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method must be a string")
@@ -209,9 +248,22 @@ class Protocol:
             if handler is None:
                 raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
             call = Call(
-                request_id, method, era, version, meta if isinstance(meta, dict) else None, headers, notify
+                self.app,
+                request_id,
+                method,
+                era,
+                version,
+                params or {},
+                meta if isinstance(meta, dict) else None,
+                headers,
+                send,
             )
-            result = await handler(self, params or {}, call)
+            if era == "modern" and method in _MRTR_METHODS and params and "requestState" in params:
+                call.input_round()  # verify the seal before doing anything else
+            try:
+                result = await handler(self, params or {}, call)
+            except InputRequired as needed:
+                result = self._input_required(call, needed)
         except ProtocolError as exc:
             return self._refuse(era, request_id, exc.code, exc.message, exc.data)
         except Exception:
@@ -220,6 +272,30 @@ class Protocol:
         if isinstance(result, bytes):  # a cached, pre-serialized result
             return 200, b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":' + result + b"}"
         return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    def _answer(
+        self, message: Mapping[str, Any], headers: RequestHeaders, era: Era
+    ) -> tuple[int, bytes | None]:
+        """A client's answer to a server→client request (handshake era): hand it to the waiting handler."""
+        session_id = next((v.decode("latin-1") for k, v in headers.raw if k == b"mcp-session-id"), None)
+        if self.app.pending.resolve(message, session_id):
+            return 202, None
+        return 404, error_body(
+            None,
+            rpc.INVALID_PARAMS,
+            "No request of this server is waiting for that answer (unknown or expired id, or another session)",
+        )
+
+    def _input_required(self, call: Call, needed: InputRequired) -> dict[str, Any]:
+        """The MRTR answer: the questions, and the sealed state that carries earlier answers to the retry."""
+        if call.era != "modern" or call.method not in _MRTR_METHODS or call.round is None:
+            # Only a modern tools/call, prompts/get or resources/read can pause for input.
+            logger.error("%s asked the client for input where the protocol does not allow it", call.method)
+            raise ProtocolError(rpc.INTERNAL_ERROR, "Internal error")
+        state = self.app.state_sealer.seal({"answers": call.round.answers}, call.binding())
+        return self.stamp(
+            {"resultType": "input_required", "inputRequests": needed.requests, "requestState": state}
+        )
 
     def _refuse(
         self, era: Era, request_id: Any, code: int, message: str, data: Any = None
@@ -510,6 +586,8 @@ def _decode_cursor(cursor: str, total: int) -> int:
         raise ProtocolError(rpc.INVALID_PARAMS, "Invalid cursor")
     return offset
 
+
+_MRTR_METHODS = frozenset({"tools/call", "prompts/get", "resources/read"})
 
 _SHARED_METHODS: dict[str, Handler] = {
     "tools/list": Protocol.list_tools,

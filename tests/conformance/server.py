@@ -3,12 +3,10 @@
 Run it as ``python tests/conformance/server.py --port 8765`` (loopback by default), then point the suite at
 ``http://127.0.0.1:8765/mcp``. ``tests/conformance/test_conformance.py`` does exactly that.
 
-The suite's server scenarios call tools with fixed names and check what comes back; this module provides
-them with the behaviour the reference server (the suite's ``everything-server``) shows. Scenarios that
-need features this server does not have yet (server-to-client sampling and elicitation, multi-round-trip
-``input_required`` results) still find their tools listed, but those tools answer
-with an honest ``isError`` result naming the issue the feature arrives with;
-``tests/conformance/expected-failures.yaml`` lists the scenarios that therefore fail.
+The suite's server scenarios call tools, resources and prompts with fixed names and check what comes
+back; this module provides them with the behaviour the reference server (the suite's ``everything-server``)
+shows. Tools that ask the client for input use one API in both eras: ``input_required`` rounds (MRTR) in
+2026-07-28, server-to-client requests on the POST's SSE stream in the handshake era.
 
 Tool order matters: ``http-header-validation`` calls ``tools[0]`` with empty arguments, so
 ``test_simple_text`` is registered first. Not provided: the tasks extension's ``test_tool_with_task`` and
@@ -29,9 +27,12 @@ from agentcore_mcp import (
     AgentCoreMCP,
     Audio,
     Context,
+    Elicit,
     EmbeddedResource,
     Image,
+    ListRoots,
     PromptMessage,
+    Sample,
     Text,
     ToolError,
     prompt,
@@ -46,9 +47,6 @@ TEST_IMAGE_BASE64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 )
 TEST_AUDIO_BASE64 = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
-
-# What the not-yet-implemented features' placeholder tools answer with.
-LATER = "arrives with issue 3 (sampling, elicitation and multi-round-trip requests)"
 
 # The input schema the json-schema-2020-12 scenario expects verbatim (SEP-1613, SEP-2106).
 JSON_SCHEMA_2020_12: dict[str, Any] = {
@@ -188,10 +186,10 @@ def test_missing_capability(ctx: Context) -> str:
 
 
 @tool
-def test_streaming_elicitation(ctx: Context) -> str:
-    """Diagnostic tool validating response streams; needs the client's elicitation capability."""
-    ctx.require_capability(elicitation={})
-    raise ToolError(f"Elicitation {LATER}")
+async def test_streaming_elicitation(ctx: Context) -> str:
+    """Diagnostic tool validating response streams; asks the user a question (needs elicitation)."""
+    answer = await ctx.elicit("Continue?", {"type": "object", "properties": {"ok": {"type": "boolean"}}})
+    return f"Elicitation answered: {answer.action}"
 
 
 @tool
@@ -203,57 +201,167 @@ def test_reconnection() -> str:
     )
 
 
-# -- placeholders for features that arrive with issue 3 -------------------------------------------------
+# -- asking the client: sampling, elicitation, roots (both eras: MRTR in 2026, SSE requests in 2025) ---
+
+NAME_SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
 
 
 @tool
-def test_sampling(prompt: str) -> str:
+async def test_sampling(prompt: str, ctx: Context) -> str:
     """Tests server-initiated sampling (LLM completion request).
 
     Args:
         prompt: The prompt to send to the LLM.
     """
-    raise ToolError(f"Sampling {LATER}")
+    answer = await ctx.sample(prompt, max_tokens=100)
+    return f"LLM response: {answer['content'].get('text', '')}"
 
 
 @tool
-def test_elicitation(message: str) -> str:
+async def test_elicitation(message: str, ctx: Context) -> str:
     """Tests server-initiated elicitation (user input request).
 
     Args:
         message: The message to show the user.
     """
-    raise ToolError(f"Elicitation {LATER}")
+    schema = {
+        "type": "object",
+        "properties": {
+            "username": {"type": "string", "description": "User's response"},
+            "email": {"type": "string", "description": "User's email address"},
+        },
+        "required": ["username", "email"],
+    }
+    answer = await ctx.elicit(message, schema)
+    return f"User response: action={answer.action}, content={json.dumps(answer.content)}"
 
 
-def _placeholder(name: str, description: str, feature: str) -> Callable[[], str]:
-    """A tool without arguments that fails with an ``isError`` result saying when ``feature`` arrives."""
+@tool
+async def test_elicitation_sep1034_defaults(ctx: Context) -> str:
+    """Tests elicitation with default values per SEP-1034."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "User name", "default": "John Doe"},
+            "age": {"type": "integer", "description": "User age", "default": 30},
+            "score": {"type": "number", "description": "User score", "default": 95.5},
+            "status": {
+                "type": "string",
+                "description": "User status",
+                "enum": ["active", "inactive", "pending"],
+                "default": "active",
+            },
+            "verified": {"type": "boolean", "description": "Verification status", "default": True},
+        },
+        "required": [],
+    }
+    answer = await ctx.elicit("Please review and update the form fields with defaults", schema)
+    return f"Elicitation completed: action={answer.action}, content={json.dumps(answer.content)}"
 
-    def placeholder() -> str:
-        raise ToolError(f"{feature} {LATER}")
 
-    placeholder.__name__ = name
-    return tool(name=name, description=description)(placeholder)
+@tool
+async def test_elicitation_sep1330_enums(ctx: Context) -> str:
+    """Tests elicitation with enum schema improvements per SEP-1330."""
+    titled = [("value1", "First Option"), ("value2", "Second Option"), ("value3", "Third Option")]
+    choices = [("value1", "First Choice"), ("value2", "Second Choice"), ("value3", "Third Choice")]
+    schema = {
+        "type": "object",
+        "properties": {
+            "untitledSingle": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "oneOf": [{"const": v, "title": t} for v, t in titled]},
+            "legacyEnum": {
+                "type": "string",
+                "enum": ["opt1", "opt2", "opt3"],
+                "enumNames": ["Option One", "Option Two", "Option Three"],
+            },
+            "untitledMulti": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["option1", "option2", "option3"]},
+                "minItems": 1,
+                "maxItems": 3,
+            },
+            "titledMulti": {
+                "type": "array",
+                "items": {"anyOf": [{"const": v, "title": t} for v, t in choices]},
+                "minItems": 1,
+                "maxItems": 3,
+            },
+        },
+        "required": [],
+    }
+    answer = await ctx.elicit("Please select options from the enum fields", schema)
+    return f"Elicitation completed: action={answer.action}, content={json.dumps(answer.content)}"
 
 
-ELICITATION_TOOLS = {
-    "test_elicitation_sep1034_defaults": "Tests elicitation with default values per SEP-1034",
-    "test_elicitation_sep1330_enums": "Tests elicitation with enum schema improvements per SEP-1330",
-}
-MRTR_TOOLS = {
-    "test_input_required_result_elicitation": "MRTR: InputRequiredResult with an elicitation request",
-    "test_input_required_result_sampling": "MRTR: InputRequiredResult with a sampling request",
-    "test_input_required_result_list_roots": "MRTR: InputRequiredResult with a roots/list request",
-    "test_input_required_result_request_state": "MRTR: InputRequiredResult with requestState",
-    "test_input_required_result_multiple_inputs": "MRTR: InputRequiredResult with several input requests",
-    "test_input_required_result_multi_round": "MRTR: multi-round InputRequiredResult workflow",
-    "test_input_required_result_tampered_state": "MRTR: HMAC-signed requestState integrity test",
-    "test_input_required_result_capabilities": "MRTR: respects client capabilities in inputRequests",
-}
-PLACEHOLDERS: list[Callable[[], str]] = [
-    *(_placeholder(name, text, "Elicitation") for name, text in ELICITATION_TOOLS.items()),
-    *(_placeholder(name, text, "Multi-round-trip requests (MRTR)") for name, text in MRTR_TOOLS.items()),
-]
+@tool
+async def test_input_required_result_elicitation(ctx: Context) -> str:
+    """MRTR: InputRequiredResult with an elicitation request."""
+    answer = await ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name")
+    return f"Hello, {(answer.content or {}).get('name', 'unknown')}!"
+
+
+@tool
+async def test_input_required_result_sampling(ctx: Context) -> str:
+    """MRTR: InputRequiredResult with a sampling request."""
+    answer = await ctx.sample("What is the capital of France?", max_tokens=100, key="capital_question")
+    return f"Sampling result: {answer['content'].get('text', '')}"
+
+
+@tool
+async def test_input_required_result_list_roots(ctx: Context) -> str:
+    """MRTR: InputRequiredResult with a roots/list request."""
+    roots = await ctx.list_roots(key="client_roots")
+    return f"Found {len(roots)} root(s)"
+
+
+@tool
+async def test_input_required_result_request_state(ctx: Context) -> str:
+    """MRTR: InputRequiredResult with requestState."""
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    answer = await ctx.elicit("Please confirm", schema, key="confirm")
+    return f"state-ok: requestState validated (action={answer.action})"
+
+
+@tool
+async def test_input_required_result_multiple_inputs(ctx: Context) -> str:
+    """MRTR: InputRequiredResult with several input requests in one round."""
+    answers = await ctx.ask(
+        {
+            "user_name": Elicit("What is your name?", NAME_SCHEMA),
+            "greeting": Sample("Generate a greeting", max_tokens=50),
+            "client_roots": ListRoots(),
+        }
+    )
+    name = (answers["user_name"].get("content") or {}).get("name", "unknown")
+    return f"{name}: {answers['greeting']['content'].get('text', '')} ({len(answers['client_roots']['roots'])} roots)"
+
+
+@tool
+async def test_input_required_result_multi_round(ctx: Context) -> str:
+    """MRTR: a two-question workflow, one question per round."""
+    name = await ctx.elicit("Step 1: What is your name?", NAME_SCHEMA, key="step1")
+    color_schema = {"type": "object", "properties": {"color": {"type": "string"}}, "required": ["color"]}
+    color = await ctx.elicit("Step 2: What is your favorite color?", color_schema, key="step2")
+    return f"{(name.content or {}).get('name')} likes {(color.content or {}).get('color')}"
+
+
+@tool
+async def test_input_required_result_tampered_state(ctx: Context) -> str:
+    """MRTR: the sealed requestState must be returned untouched."""
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    await ctx.elicit("Please confirm", schema, key="confirm")
+    return "requestState intact"
+
+
+@tool
+async def test_input_required_result_capabilities(ctx: Context) -> str:
+    """MRTR: asks only for what the client declared (elicitation when it can, else sampling)."""
+    if ctx.client_supports("elicitation"):
+        answer = await ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name")
+        return f"Elicited: {answer.action}"
+    sampled = await ctx.sample("Sample request", max_tokens=50, key="sample_input")
+    return f"Sampled: {sampled['content'].get('text', '')}"
+
 
 TOOLS: list[Callable[..., Any]] = [
     test_simple_text,  # first: http-header-validation calls tools[0] with {}
@@ -272,7 +380,16 @@ TOOLS: list[Callable[..., Any]] = [
     test_reconnection,
     test_sampling,
     test_elicitation,
-    *PLACEHOLDERS,
+    test_elicitation_sep1034_defaults,
+    test_elicitation_sep1330_enums,
+    test_input_required_result_elicitation,
+    test_input_required_result_sampling,
+    test_input_required_result_list_roots,
+    test_input_required_result_request_state,
+    test_input_required_result_multiple_inputs,
+    test_input_required_result_multi_round,
+    test_input_required_result_tampered_state,
+    test_input_required_result_capabilities,
 ]
 
 # -- resources ----------------------------------------------------------------------------------------
@@ -353,8 +470,17 @@ def test_prompt_with_image() -> list[PromptMessage]:
     ]
 
 
+@prompt
+async def test_input_required_result_prompt(ctx: Context) -> str:
+    """MRTR: a prompt that asks the user for context first."""
+    schema = {"type": "object", "properties": {"context": {"type": "string"}}, "required": ["context"]}
+    answer = await ctx.elicit("What context should the prompt use?", schema, key="user_context")
+    return f"Prompt with context: {(answer.content or {}).get('context', '')}"
+
+
 PROMPTS = [
     test_simple_prompt,
+    test_input_required_result_prompt,
     test_prompt_with_arguments,
     test_prompt_with_embedded_resource,
     test_prompt_with_image,

@@ -237,6 +237,33 @@ def test_suite_all_matches_expected_failures(suite: Suite, server_url: str, spec
         )
 
 
+@pytest.mark.parametrize("spec_version", SPEC_VERSIONS)
+def test_requirements_of_each_revision_pass(suite: Suite, server_url: str, spec_version: str) -> None:
+    """``--requirements V``: exactly the scenarios a revision requires (extensions listed, unscored)."""
+    code, output = suite.run(
+        "server",
+        "--url",
+        server_url,
+        "--requirements",
+        spec_version,
+        "--expected-failures",
+        str(EXPECTED_FAILURES),
+        timeout=SUITE_TIMEOUT,
+    )
+    if code != 0:
+        summary = output[output.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in output else output
+        pytest.fail(f"--requirements {spec_version} failed (exit code {code})\n\n{summary}", pytrace=False)
+
+
+SESSION_ONLY = {"server-sse-multiple-streams", "server-sse-polling"}  # checks that need a server-minted session
+
+
+def test_only_extension_and_session_only_checks_are_expected_to_fail() -> None:
+    entries = _expected_failure_entries()
+    unexpected = [e for e in entries if not e.startswith("tasks-") and e.split(":", 1)[0] not in SESSION_ONLY]
+    assert not unexpected, unexpected
+
+
 def _expected_failure_entries() -> list[str]:
     """The entries of expected-failures.yaml (``scenario`` or ``scenario:check-id``), in file order."""
     entries = []

@@ -94,15 +94,24 @@ def test_invalid_request_echoes_a_usable_id(demo_url: str) -> None:
     assert response.json()["id"] == 7
 
 
-def test_notifications_and_client_responses_get_202_and_no_body(demo_url: str) -> None:
+def test_notifications_get_202_and_no_body(demo_url: str) -> None:
     for body in (
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}},
-        {"jsonrpc": "2.0", "id": 5, "result": {}},
     ):
         response = post(demo_url, body, headers={"MCP-Protocol-Version": "2025-11-25"})
         assert response.status_code == 202
         assert response.content == b""
+
+
+def test_an_answer_nobody_waits_for_is_404_and_the_server_keeps_serving(demo_url: str) -> None:
+    for body in (
+        {"jsonrpc": "2.0", "id": 5, "result": {}},
+        {"jsonrpc": "2.0", "id": "srv-x", "error": {"code": 1, "message": "no"}},
+    ):
+        response = post(demo_url, body, headers={"MCP-Protocol-Version": "2025-11-25"})
+        assert rpc_error(response) == (404, -32602)
+    assert post(demo_url, legacy_request("ping")).json()["result"] == {}
 
 
 def test_unknown_method_is_200_method_not_found_in_the_legacy_era(demo_url: str) -> None:

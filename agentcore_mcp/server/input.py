@@ -1,0 +1,295 @@
+"""Asking the client for input mid-request (elicitation, sampling, roots), one API for both eras.
+
+A tool (or prompt, or resource reader) calls ``await ctx.elicit(...)``, ``await ctx.sample(...)`` or
+``await ctx.list_roots()``:
+
+* **2026-07-28 (MRTR)**: the first time a question is asked the handler stops, and the request is answered
+  ``resultType: "input_required"`` with the question in ``inputRequests`` and a sealed ``requestState``.
+  The client retries the original request with ``inputResponses``; the handler runs again from the top and
+  this time the same question returns the answer at once. Handlers therefore re-run once per round: keep
+  side effects after the questions, or make them idempotent.
+* **Handshake era**: the question goes to the client as a JSON-RPC request on the POST's SSE stream; the
+  client POSTs its answer (with the same ``Mcp-Session-Id``, which on AgentCore routes it to the same
+  microVM), and the awaiting handler resumes. A table in this process matches answers to questions; when
+  no answer can arrive (unknown id, recycled microVM) the handler gets a clear error after a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from agentcore_mcp.errors import ProtocolError, ToolError
+from agentcore_mcp.server import jsonrpc as rpc
+
+__all__ = [
+    "Elicit",
+    "ElicitationResult",
+    "InputRequest",
+    "InputRequired",
+    "InputRound",
+    "ListRoots",
+    "PendingRequests",
+    "Sample",
+    "capability_for",
+    "legacy_asker",
+    "modern_asker",
+]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+
+class InputRequired(BaseException):
+    """Raised inside a handler to stop it until the client answers (modern era only).
+
+    A BaseException, like :class:`asyncio.CancelledError`, so that a handler's ``except Exception`` does not
+    swallow it.
+    """
+
+    def __init__(self, requests: dict[str, dict[str, Any]]) -> None:
+        super().__init__(f"input required: {', '.join(requests)}")
+        self.requests = requests
+
+
+@dataclass(frozen=True)
+class ElicitationResult:
+    """The user's answer to an elicitation: ``action`` is ``"accept"``, ``"decline"`` or ``"cancel"``."""
+
+    action: str
+    content: dict[str, Any] | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.action == "accept"
+
+
+@dataclass(frozen=True)
+class Elicit:
+    """An ``elicitation/create`` request: a message and a flat JSON Schema (or a pydantic model) for the form."""
+
+    message: str
+    schema: Mapping[str, Any] | type[BaseModel] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        schema: Any = self.schema
+        if schema is None:
+            schema = {"type": "object", "properties": {}}
+        elif isinstance(schema, type) and issubclass(schema, BaseModel):
+            schema = schema.model_json_schema()
+        return {
+            "method": "elicitation/create",
+            "params": {"message": self.message, "requestedSchema": dict(schema)},
+        }
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A ``sampling/createMessage`` request; a ``str`` message is one user text message."""
+
+    messages: str | Sequence[Any]
+    max_tokens: int = 1024
+    system_prompt: str | None = None
+    temperature: float | None = None
+    stop_sequences: Sequence[str] | None = None
+    model_preferences: Mapping[str, Any] | None = field(default=None)
+
+    def to_wire(self) -> dict[str, Any]:
+        items = [self.messages] if isinstance(self.messages, str) else list(self.messages)
+        messages = []
+        for item in items:
+            if isinstance(item, str):
+                messages.append({"role": "user", "content": {"type": "text", "text": item}})
+            elif hasattr(item, "to_wire"):
+                messages.append(item.to_wire())
+            else:
+                messages.append(dict(item))
+        params: dict[str, Any] = {"messages": messages, "maxTokens": self.max_tokens}
+        for name, value in (
+            ("systemPrompt", self.system_prompt),
+            ("temperature", self.temperature),
+            ("stopSequences", list(self.stop_sequences) if self.stop_sequences else None),
+            ("modelPreferences", dict(self.model_preferences) if self.model_preferences else None),
+        ):
+            if value is not None:
+                params[name] = value
+        return {"method": "sampling/createMessage", "params": params}
+
+
+@dataclass(frozen=True)
+class ListRoots:
+    """A ``roots/list`` request."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"method": "roots/list", "params": {}}
+
+
+InputRequest = Elicit | Sample | ListRoots
+
+Asker = Callable[[dict[str, dict[str, Any]]], Awaitable[dict[str, Any]]]
+
+
+def capability_for(method: str) -> str:
+    """The client capability a server→client request needs."""
+    return {"elicitation/create": "elicitation", "sampling/createMessage": "sampling", "roots/list": "roots"}[
+        method
+    ]
+
+
+def check_response(method: str, response: Any) -> None:
+    """Raise ProtocolError -32602 when a client's answer does not have the shape its request calls for."""
+    ok = isinstance(response, dict)
+    if ok and method == "elicitation/create":
+        ok = response.get("action") in ("accept", "decline", "cancel") and (
+            response.get("content") is None or isinstance(response.get("content"), dict)
+        )
+    elif ok and method == "sampling/createMessage":
+        ok = isinstance(response.get("role"), str) and isinstance(response.get("content"), (dict, list))
+    elif ok and method == "roots/list":
+        ok = isinstance(response.get("roots"), list)
+    if not ok:
+        raise ProtocolError(rpc.INVALID_PARAMS, f"Malformed input response for {method}", status=400)
+
+
+class InputRound:
+    """The answers available to one run of a handler (modern era), and the questions it asked.
+
+    ``answers`` holds every answer so far: those carried in the sealed state from earlier rounds and those
+    in this request's ``inputResponses``. Questions are keyed (explicitly, or by kind and order of asking),
+    so a re-run asks the same questions under the same keys.
+    """
+
+    __slots__ = ("answers", "asked", "counter")
+
+    def __init__(self, answers: dict[str, Any] | None = None, asked: dict[str, str] | None = None) -> None:
+        self.answers: dict[str, Any] = answers or {}
+        self.asked: dict[str, str] = asked or {}  # key -> method, from earlier rounds
+        self.counter: dict[str, int] = {}
+
+    def next_key(self, kind: str) -> str:
+        n = self.counter.get(kind, 0)
+        self.counter[kind] = n + 1
+        return f"{kind}-{n}" if n else kind
+
+
+class PendingRequests:
+    """Server→client requests awaiting the client's answer (handshake era), keyed by request id."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, tuple[asyncio.Future[Any], str | None, str, float]] = {}
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def open(self, method: str, session_id: str | None) -> tuple[str, asyncio.Future[Any]]:
+        request_id = f"srv-{uuid.uuid4().hex}"
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = (future, session_id, method, time.monotonic())
+        return request_id, future
+
+    def close(self, request_id: str) -> None:
+        self._waiting.pop(request_id, None)
+
+    def resolve(self, message: Mapping[str, Any], session_id: str | None) -> bool:
+        """Deliver a client's JSON-RPC response; False when nothing waits for that id (or the session differs)."""
+        request_id = message.get("id")
+        entry = self._waiting.get(request_id) if isinstance(request_id, str) else None
+        if entry is None:
+            return False
+        future, expected_session, method, _ = entry
+        if expected_session is not None and session_id is not None and session_id != expected_session:
+            return False
+        del self._waiting[request_id]  # type: ignore[arg-type]
+        if future.done():
+            return True
+        if "error" in message:
+            error = message.get("error")
+            text = error.get("message") if isinstance(error, dict) else None
+            future.set_exception(ToolError(f"The client refused {method}: {text or 'no reason given'}"))
+        else:
+            future.set_result(message.get("result"))
+        return True
+
+
+def _resolve_key(raw: str, round_: InputRound | None) -> str:
+    # Unnamed questions arrive as "\0<kind>" and are numbered in the order they are asked.
+    if raw.startswith("\0"):
+        kind = raw[1:]
+        return round_.next_key(kind) if round_ is not None else kind
+    return raw
+
+
+def modern_asker(round_: InputRound, capabilities: Mapping[str, Any]) -> Asker:
+    """Answers from this round when the client already gave them; otherwise stop with ``InputRequired``."""
+
+    async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        missing: dict[str, dict[str, Any]] = {}
+        for raw_key, request in requests.items():
+            key = _resolve_key(raw_key, round_)
+            capability = capability_for(request["method"])
+            if capability not in capabilities:
+                raise ProtocolError(
+                    rpc.MISSING_CLIENT_CAPABILITY,
+                    f"This request needs the client capability {capability!r}, which the client did not declare",
+                    data={"requiredCapabilities": {capability: {}}},
+                    status=400,
+                )
+            if key in round_.answers:
+                check_response(request["method"], round_.answers[key])
+                answers[key] = round_.answers[key]
+            else:
+                missing[key] = request
+        if missing:
+            raise InputRequired(missing)
+        return answers
+
+    return ask
+
+
+def legacy_asker(
+    send: Callable[[dict[str, Any]], Awaitable[None]] | None,
+    pending: PendingRequests,
+    session_id: str | None,
+    timeout: float,
+) -> Asker:
+    """Sends each question as a JSON-RPC request on the SSE stream and waits for the client's POSTed answer."""
+
+    async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        if send is None:
+            raise ToolError(
+                "Asking the client for input needs a streamed (SSE) answer; this server has streaming off"
+            )
+        opened: list[tuple[str, str, str, asyncio.Future[Any]]] = []
+        try:
+            for raw_key, request in requests.items():
+                request_id, future = pending.open(request["method"], session_id)
+                opened.append((_resolve_key(raw_key, None), request["method"], request_id, future))
+                await send({"jsonrpc": "2.0", "id": request_id, **request})
+            try:
+                results = await asyncio.wait_for(asyncio.gather(*(f for *_, f in opened)), timeout)
+            except asyncio.TimeoutError:
+                methods = ", ".join(sorted({m for _, m, _, _ in opened}))
+                raise ToolError(
+                    f"No answer from the client to {methods} within {timeout:g} s (the answer must reach this "
+                    "server process: send it with the same Mcp-Session-Id)"
+                ) from None
+        finally:
+            for _, _, request_id, _ in opened:
+                pending.close(request_id)
+        answers: dict[str, Any] = {}
+        for (key, method, _, _), result in zip(opened, results, strict=False):
+            try:
+                check_response(method, result)
+            except ProtocolError:
+                raise ToolError(f"The client answered {method} with a malformed result") from None
+            answers[key] = result
+        return answers
+
+    return ask
