@@ -255,7 +255,10 @@ def test_requirements_of_each_revision_pass(suite: Suite, server_url: str, spec_
         pytest.fail(f"--requirements {spec_version} failed (exit code {code})\n\n{summary}", pytrace=False)
 
 
-SESSION_ONLY = {"server-sse-multiple-streams", "server-sse-polling"}  # checks that need a server-minted session
+SESSION_ONLY = {
+    "server-sse-multiple-streams",
+    "server-sse-polling",
+}  # checks that need a server-minted session
 
 
 def test_only_extension_and_session_only_checks_are_expected_to_fail() -> None:
