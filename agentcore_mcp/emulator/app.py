@@ -1,0 +1,889 @@
+"""``Emulator``: the InvokeAgentRuntime data plane (and StopRuntimeSession) as a plain ASGI app.
+
+One request, one way through: route (data plane, local issuer, or moto's control plane) → body read with
+the 100 MB cap → runtime lookup (404) → caller authentication as the runtime is configured (403/401) →
+request validation (400, 406) → injected faults and the rate limit (HTTP 200, JSON-RPC -32003) → the
+session's microVM, started when needed (424 when it does not start) → headers rewritten per the platform's
+rules → the MCP server's answer streamed back with the session ids → one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote
+
+import anyio
+from pydantic_core import from_json, to_json
+
+from agentcore_mcp.emulator import errors
+from agentcore_mcp.emulator.auth import (
+    Credentials,
+    JWTVerifier,
+    LocalIssuer,
+    SignatureRejected,
+    SigV4Verifier,
+    TokenRejected,
+    signing_scope,
+)
+from agentcore_mcp.emulator.control import ControlPlane
+from agentcore_mcp.emulator.errors import Refusal, api_error, jsonrpc_error, validation_error
+from agentcore_mcp.emulator.faults import Faults
+from agentcore_mcp.emulator.forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
+from agentcore_mcp.emulator.headers import TRACE_ECHO, custom_header_too_long, upstream_headers
+from agentcore_mcp.emulator.ratelimit import TokenBucket
+from agentcore_mcp.emulator.runtimes import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_LIFETIME,
+    DEFAULT_REGION,
+    DEFAULT_START_TIMEOUT,
+    AuthScheme,
+    Isolation,
+    JWTAuthorizer,
+    Runtime,
+    RuntimeRegistry,
+    invocations_path,
+    runtime_arn,
+)
+from agentcore_mcp.emulator.sessions import Session, SessionManager, StartFailed
+
+__all__ = ["Emulator"]
+
+logger = logging.getLogger("agentcore_mcp.emulator")
+
+MAX_PAYLOAD = 100_000_000  # InvokeAgentRuntime's payload cap
+_OPERATION = re.compile(
+    r"/runtimes/(?P<id>.+)/(?P<op>invocations|stopruntimesession)(?P<prm>/\.well-known/oauth-protected-resource)?/?"
+)
+_JSON = [(b"content-type", b"application/json")]
+_MISMATCH = (
+    "Authorization method mismatch. The agent is configured for a different authorization method than "
+    "what was used in your request."
+)
+# The local credentials accepted besides the ones found in the environment (moto's convention).
+LOCAL_CREDENTIALS = Credentials("testing", "testing")
+
+Scope = Mapping[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+
+
+def _default_credentials() -> dict[str, Credentials]:
+    found = {LOCAL_CREDENTIALS.access_key: LOCAL_CREDENTIALS}
+    try:
+        import importlib
+
+        botocore_session: Any = importlib.import_module("botocore.session")
+        creds = botocore_session.get_session().get_credentials()
+    except Exception:  # a broken AWS config must not stop a local emulator
+        creds = None
+    if creds is not None:
+        frozen = creds.get_frozen_credentials()
+        found[frozen.access_key] = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+    return found
+
+
+def _header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in raw:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _jsonrpc_id(body: bytes) -> Any:
+    try:
+        message = from_json(body)
+    except ValueError:
+        return None
+    return message.get("id") if isinstance(message, dict) else None
+
+
+def _describe_call(raw: list[tuple[bytes, bytes]], body: bytes) -> str:
+    method, name = _header(raw, b"mcp-method"), _header(raw, b"mcp-name")
+    if method is None and len(body) < 1_000_000:
+        try:
+            message = from_json(body)
+        except ValueError:
+            return "(not JSON)"
+        if isinstance(message, dict):
+            method = message.get("method") if isinstance(message.get("method"), str) else None
+            params = message.get("params")
+            if isinstance(params, dict) and isinstance(params.get("name"), str):
+                name = params["name"]
+        elif isinstance(message, list):
+            method = f"(batch of {len(message)})"
+    return " ".join(part for part in (method, name) if part)
+
+
+class Emulator:
+    """A local AgentCore Runtime: InvokeAgentRuntime and StopRuntimeSession for MCP runtimes, as ASGI.
+
+    Real boto3 (``endpoint_url=`` the emulator's URL) and plain HTTPS MCP clients (a bearer token, the
+    invocations URL) talk to it as they would to AgentCore. See :mod:`agentcore_mcp.emulator` for a tour.
+
+    Args:
+        region: the region of runtimes added with :meth:`add_runtime` (SigV4 scopes must match it).
+        account_id: the account of those runtimes.
+        credentials: access key id -> secret key (or :class:`Credentials`) accepted for SigV4. Default:
+            the credentials botocore finds in the environment, plus ``testing``/``testing``.
+        control_plane: serve moto's ``bedrock-agentcore-control`` (and any other moto service) on the same
+            URL; runtimes created there are invocable.
+        workload_token: inject a workload access token header for servers that use AgentCore Identity.
+        clock: monotonic seconds for idle timeouts, lifetimes and rate limits (tests pass a fake clock).
+        reap_interval: seconds between sweeps that stop timed-out sessions' processes.
+        max_body_size: the payload cap (AgentCore: 100,000,000 bytes).
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        credentials: Mapping[str, str | Credentials] | None = None,
+        control_plane: bool = True,
+        workload_token: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        reap_interval: float = 5.0,
+        max_body_size: int = MAX_PAYLOAD,
+    ) -> None:
+        self.region = region
+        self.account_id = account_id
+        if credentials is None:
+            creds = _default_credentials()
+        else:
+            creds = {
+                key: value if isinstance(value, Credentials) else Credentials(key, value)
+                for key, value in credentials.items()
+            }
+        self.sigv4 = SigV4Verifier(creds)
+        self.issuer = LocalIssuer()
+        self.jwt = JWTVerifier(self.issuer)
+        self.registry = RuntimeRegistry()
+        self.sessions = SessionManager(clock)
+        self.faults = Faults()
+        self.control: ControlPlane | None = ControlPlane() if control_plane else None
+        if self.control is not None:
+            self.registry.fallback = self.control.resolve
+        self.workload_token = workload_token
+        self.clock = clock
+        self.reap_interval = reap_interval
+        self.max_body_size = max_body_size
+        self.base_url: str | None = None
+        self._shared: dict[str, Upstream] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+        self._client: Any = None
+        self._reaper: Any = None
+        self._started = False
+        self._lifespans: dict[int, Any] = {}
+
+    # -- configuration -------------------------------------------------------------------------------
+
+    def add_runtime(
+        self,
+        target: Any,
+        *,
+        arn: str | None = None,
+        name: str = "local_mcp",
+        auth: AuthScheme = "none",
+        isolation: Isolation | None = None,
+        discovery_url: str | None = None,
+        allowed_audience: Iterable[str] = (),
+        allowed_clients: Iterable[str] = (),
+        allowed_scopes: Iterable[str] = (),
+        header_allowlist: Iterable[str] = (),
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_lifetime: float = DEFAULT_MAX_LIFETIME,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
+        rate_limit: float | None = None,
+        burst: int | None = None,
+        environment: Mapping[str, str] | None = None,
+        qualifiers: Iterable[str] = (),
+        mcp_path: str = "/mcp",
+    ) -> Runtime:
+        """Register an MCP runtime; returns it (``runtime.arn`` goes in the invocations URL).
+
+        Args:
+            target: an ``http(s)://host:port/mcp`` URL, an ASGI app object, or an app spec
+                (``examples/demo_server.py``, ``package.module:app``).
+            arn: the runtime ARN; default a well-formed one from ``name``, the region and the account.
+            isolation: ``"process"`` gives each runtime session its own server process (app specs only;
+                the default for them); ``"shared"`` sends every session to one target (the default for
+                URLs and app objects; an app spec is then imported into this process).
+            auth: ``"none"``, ``"sigv4"`` (signature checked against the emulator's credentials) or
+                ``"jwt"`` (bearer tokens from ``discovery_url``'s issuer, default the local issuer,
+                checked against ``allowed_audience``/``allowed_clients``/``allowed_scopes``).
+            header_allowlist: extra request headers the server receives (``Authorization`` on JWT only).
+            idle_timeout, max_lifetime, start_timeout: session lifecycle limits in seconds.
+            rate_limit: invocations per second before throttling (-32003), bursts of ``burst``.
+            environment: environment variables for process-isolated servers.
+            qualifiers: endpoint names accepted besides ``DEFAULT``.
+
+        Raises:
+            ValueError: an invalid combination (e.g. process isolation of an app object).
+        """
+        is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
+        if isolation is None:
+            isolation = "process" if isinstance(target, str) and not is_url else "shared"
+        if isolation == "process" and is_url:
+            raise ValueError(
+                "process isolation starts an app spec per session; a URL target is always shared"
+            )
+        runtime = Runtime(
+            arn=arn or runtime_arn(name, region=self.region, account_id=self.account_id),
+            target=target,
+            isolation=isolation,
+            auth=auth,
+            jwt=JWTAuthorizer(
+                discovery_url=discovery_url,
+                allowed_audience=tuple(allowed_audience),
+                allowed_clients=tuple(allowed_clients),
+                allowed_scopes=tuple(allowed_scopes),
+            )
+            if auth == "jwt"
+            else None,
+            header_allowlist=tuple(header_allowlist),
+            idle_timeout=idle_timeout,
+            max_lifetime=max_lifetime,
+            start_timeout=start_timeout,
+            rate_limit=rate_limit,
+            burst=burst,
+            environment=dict(environment or {}),
+            qualifiers=frozenset(qualifiers),
+            mcp_path=mcp_path,
+        )
+        if isolation == "shared" and isinstance(target, str) and not is_url:
+            from agentcore_mcp.emulator.loader import load_app
+
+            self._shared[runtime.arn] = AsgiUpstream(load_app(target), mcp_path)
+        return self.registry.add(runtime)
+
+    def remove_runtime(self, arn: str) -> None:
+        """Unregister a runtime (its live sessions end on their next request)."""
+        self.registry.remove(arn)
+        self._shared.pop(arn, None)
+
+    def map_image(self, container_uri: str, target: Any, *, isolation: Isolation = "shared") -> None:
+        """Serve control-plane runtimes whose image is ``container_uri`` (``"*"``: any image) with ``target``."""
+        if self.control is None:
+            raise RuntimeError("this emulator has no control plane (control_plane=False)")
+        self.control.images[container_uri] = (target, isolation)
+
+    @property
+    def runtimes(self) -> list[Runtime]:
+        """The runtimes added with :meth:`add_runtime` (control-plane runtimes are resolved on demand)."""
+        return list(self.registry)
+
+    def bind(self, base_url: str) -> None:
+        """Tell the emulator the URL it is served at (``serve()`` and the CLI do this)."""
+        self.base_url = base_url.rstrip("/")
+        self.issuer.bind(self.base_url)
+
+    def invocations_url(self, arn: str | Runtime, qualifier: str | None = "DEFAULT") -> str:
+        """The full InvokeAgentRuntime URL for ``arn``, the one bearer-token MCP clients use."""
+        if self.base_url is None:
+            raise RuntimeError(
+                "the emulator is not served yet: use `with emulator.serve() as url:` or bind()"
+            )
+        arn = arn.arn if isinstance(arn, Runtime) else arn
+        return self.base_url + invocations_path(arn, qualifier)
+
+    def mint_token(self, **claims: Any) -> str:
+        """A bearer token from the local issuer (see :meth:`LocalIssuer.mint` for the options)."""
+        return self.issuer.mint(**claims)
+
+    def expire_session(self, session_id: str) -> None:
+        """Time a session out now (thread-safe): its next request gets a fresh microVM."""
+        self.sessions.expire(session_id)
+
+    def session(self, session_id: str) -> Session | None:
+        """The live session with this runtime session id or Mcp-Session-Id, or None."""
+        return self.sessions.find(session_id)
+
+    @contextmanager
+    def serve(
+        self, host: str = "127.0.0.1", port: int | None = None, **uvicorn_options: Any
+    ) -> Iterator[str]:
+        """Serve on loopback with uvicorn in a background thread; yields the base URL (the endpoint_url)."""
+        from agentcore_mcp.server.local import free_port, serve_in_thread
+
+        port = port or free_port(host)
+        self.bind(f"http://{host}:{port}")
+        options: dict[str, Any] = {"timeout_graceful_shutdown": 5}
+        options.update(uvicorn_options)
+        with serve_in_thread(self, host=host, port=port, **options) as url:
+            yield url
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Start the control plane, the HTTP client and the session reaper (lifespan startup)."""
+        if self._started:
+            return
+        self._started = True
+        import asyncio
+
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=10.0, read=3600.0, write=60.0, pool=30.0)
+        )
+        if self.control is not None:
+            await anyio.to_thread.run_sync(self.control.start)
+        self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
+
+    async def shutdown(self) -> None:
+        """Stop every session's process, the reaper, the HTTP client and the control plane."""
+        if not self._started:
+            return
+        self._started = False
+        if self._reaper is not None:
+            self._reaper.cancel()
+            self._reaper = None
+        await self.sessions.close()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self.control is not None:
+            await anyio.to_thread.run_sync(self.control.stop)
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await anyio.sleep(self.reap_interval)
+            try:
+                await self.sessions.reap()
+            except Exception:  # keep sweeping; a failed stop is logged and retried next time
+                logger.exception("session sweep failed")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- ASGI ----------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1003})
+            return
+        await self.startup()
+        if self.base_url is None:
+            host = _header(scope["headers"], b"host") or "127.0.0.1"
+            self.bind(f"{scope.get('scheme', 'http')}://{host}")
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        path = raw_path.decode("latin-1")
+        method: str = scope["method"]
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        signed = signing_scope(_header(headers, b"authorization"))
+        if signed is not None and signed[3] != "bedrock-agentcore" and self.control is not None:
+            await self._proxy_control(scope, receive, send)
+            return
+        match = _OPERATION.fullmatch(path)
+        if match is not None:
+            identifier = unquote(match["id"])
+            if match["prm"]:
+                await self._protected_resource(scope, send, identifier)
+            elif method != "POST":
+                await self._answer(
+                    send, 405, [(b"allow", b"POST"), *_JSON], b'{"message":"Method Not Allowed"}'
+                )
+            elif match["op"] == "invocations":
+                await self._invoke(scope, receive, send, identifier)
+            else:
+                await self._stop(scope, receive, send, identifier)
+        elif path.startswith("/oidc/"):
+            await self._oidc(scope, receive, send, path[len("/oidc") :])
+        elif path == "/ping" and method in ("GET", "HEAD"):
+            await self._answer(send, 200, _JSON, b'{"status":"Healthy"}')
+        elif path == "/" and method == "GET" and signed is None:
+            await self._answer(send, 200, _JSON, to_json(self._overview()))
+        elif self.control is not None:
+            await self._proxy_control(scope, receive, send)
+        else:
+            refusal = api_error("UnknownOperationException", f"No operation for {method} {path}", 404)
+            await self._answer(send, refusal.status, refusal.headers, refusal.body)
+
+    @staticmethod
+    async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        out = [*headers, (b"content-length", str(len(body)).encode())]
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            await send({"type": "http.response.body", "body": body})
+        except OSError:
+            pass
+
+    def _overview(self) -> dict[str, Any]:
+        return {
+            "service": "agentcore-mcp local AgentCore Runtime emulator",
+            "endpointUrl": self.base_url,
+            "controlPlane": self.control is not None,
+            "runtimes": [{**r.describe(), "invocationsUrl": self.invocations_url(r)} for r in self.registry],
+            "sessions": [s.describe() for s in self.sessions.sessions()],
+            "issuer": self.issuer.issuer_url if self.issuer.bound else None,
+        }
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _header(scope["headers"], b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_size:
+            raise validation_error(
+                "payload", f"Member must have length less than or equal to {self.max_body_size}"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ConnectionError("client disconnected")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_size:
+                raise validation_error(
+                    "payload", f"Member must have length less than or equal to {self.max_body_size}"
+                )
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    # -- InvokeAgentRuntime --------------------------------------------------------------------------
+
+    async def _invoke(self, scope: Scope, receive: Receive, send: Send, identifier: str) -> None:
+        began = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        label = identifier.rsplit("/", 1)[-1]
+        call = ""
+        session: Session | None = None
+        echo = [(b"x-amzn-requestid", request_id.encode())]
+        echo += [(k, v) for k, v in raw if k in TRACE_ECHO]
+        try:
+            body = await self._read_body(scope, receive)
+            call = _describe_call(raw, body)
+            runtime = await self._authorize(scope, body, identifier)
+            label = runtime.name
+            session, cold, forwarded = await self._run(scope, receive, send, runtime, body, request_id, echo)
+        except Refusal as refusal:
+            extra = list(echo)
+            rsid = _header(raw, b"x-amzn-bedrock-agentcore-runtime-session-id")
+            if rsid and refusal.status == 200:
+                extra.append((b"x-amzn-bedrock-agentcore-runtime-session-id", rsid.encode()))
+            await self._answer(send, refusal.status, [*refusal.headers, *extra], refusal.body)
+            logger.info(
+                "invoke %s %s → %d %s (%.1f ms)",
+                label,
+                call or "-",
+                refusal.status,
+                refusal.reason,
+                (time.perf_counter() - began) * 1000,
+            )
+            return
+        except ConnectionError:
+            logger.info("invoke %s: the caller disconnected before sending the whole request", label)
+            return
+        note = ""
+        if cold is not None and session.pid is not None:
+            note = f" [new microVM pid {session.pid}, ready in {cold * 1000:.0f} ms]"
+        elif cold is not None:
+            note = " [new session]"
+        kind = "sse" if forwarded.streamed else (forwarded.content_type.split(";")[0] or "empty")
+        logger.info(
+            "invoke %s session=%s %s → %d %s %d B%s (%.1f ms)%s",
+            label,
+            session.runtime_session_id,
+            call or "-",
+            forwarded.status,
+            kind,
+            forwarded.size,
+            " BROKEN" if forwarded.broken else "",
+            (time.perf_counter() - began) * 1000,
+            note,
+        )
+
+    async def _authorize(self, scope: Scope, body: bytes, identifier: str) -> Runtime:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        qualifier = (query.get("qualifier") or ["DEFAULT"])[0]
+        account_id = (query.get("accountId") or [None])[0]
+        authorization = _header(raw, b"authorization") or ""
+        signed = signing_scope(authorization)
+        region = signed[2] if signed else self.region
+        runtime = self.registry.resolve(identifier, account_id, region)
+        if runtime is None:
+            if signed is not None:
+                self._check_signature(scope, body, region)
+            raise api_error(
+                "ResourceNotFoundException",
+                f"No endpoint or agent found with qualifier '{qualifier}' for agent '{identifier}'",
+                404,
+            )
+        if runtime.auth == "sigv4":
+            if authorization.lower().startswith("bearer "):
+                raise api_error("AccessDeniedException", _MISMATCH, 403)
+            self._check_signature(scope, body, runtime.region)
+        elif runtime.auth == "jwt":
+            if signed is not None:
+                raise api_error("AccessDeniedException", _MISMATCH, 403)
+            await self._check_token(authorization, runtime, qualifier, body)
+        if qualifier not in runtime.qualifiers:
+            raise api_error(
+                "ResourceNotFoundException",
+                f"No endpoint or agent found with qualifier '{qualifier}' for agent '{identifier}'",
+                404,
+            )
+        return runtime
+
+    def _check_signature(self, scope: Scope, body: bytes, region: str) -> None:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        try:
+            self.sigv4.verify(
+                method=scope["method"],
+                host=_header(raw, b"host") or "",
+                raw_path=scope.get("raw_path") or scope["path"].encode(),
+                query=scope.get("query_string", b""),
+                headers=raw,
+                body=body,
+                region=region,
+            )
+        except SignatureRejected as exc:
+            raise api_error(exc.code, exc.message, 403) from None
+
+    async def _check_token(self, authorization: str, runtime: Runtime, qualifier: str, body: bytes) -> None:
+        metadata = self._protected_resource_url(runtime.arn, qualifier)
+        if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
+            challenge = f'Bearer resource_metadata="{metadata}"'
+            raise jsonrpc_error(
+                _jsonrpc_id(body),
+                errors.UNAUTHORIZED,
+                "Missing Bearer token",
+                status=401,
+                headers=[(b"www-authenticate", challenge.encode())],
+            )
+        assert runtime.jwt is not None
+        try:
+            await self.jwt.verify(authorization[7:].strip(), runtime.jwt, self._client)
+        except TokenRejected as exc:
+            reason = str(exc).replace('"', "'")
+            challenge = (
+                f'Bearer error="invalid_token", error_description="{reason}", resource_metadata="{metadata}"'
+            )
+            raise jsonrpc_error(
+                _jsonrpc_id(body),
+                errors.UNAUTHORIZED,
+                str(exc),
+                status=401,
+                headers=[(b"www-authenticate", challenge.encode())],
+            ) from None
+
+    async def _run(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        runtime: Runtime,
+        body: bytes,
+        request_id: str,
+        echo: list[tuple[bytes, bytes]],
+    ) -> tuple[Session, float | None, Forwarded]:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        rsid = _header(raw, b"x-amzn-bedrock-agentcore-runtime-session-id")
+        if rsid is not None and not 33 <= len(rsid) <= 256:
+            constraint = (
+                "Member must have length greater than or equal to 33"
+                if len(rsid) < 33
+                else ("Member must have length less than or equal to 256")
+            )
+            raise validation_error("runtimeSessionId", constraint)
+        mcp_id = _header(raw, b"mcp-session-id") or None
+        if mcp_id is not None and len(mcp_id) > 1024:
+            raise validation_error("mcpSessionId", "Member must have length less than or equal to 1024")
+        too_long = custom_header_too_long(raw, runtime.allowlist)
+        if too_long:
+            raise api_error("ValidationException", f"The value of header {too_long} is longer than 4 KB", 400)
+        from agentcore_mcp.server.http import accepts_both
+
+        accept = b",".join(v for k, v in raw if k == b"accept")
+        if not accepts_both(accept):
+            raise jsonrpc_error(
+                _jsonrpc_id(body),
+                errors.NOT_ACCEPTABLE,
+                "Not Acceptable: Client must accept both application/json and text/event-stream",
+                status=406,
+            )
+        fault = self.faults.take(runtime.arn)
+        if fault is not None:
+            if fault.kind == "throttle":
+                raise jsonrpc_error(_jsonrpc_id(body), errors.THROTTLED, "Rate exceeded. Please retry later.")
+            if fault.kind == "conflict":
+                raise jsonrpc_error(
+                    _jsonrpc_id(body), errors.CONFLICT, "Session operation in progress, please retry"
+                )
+            raise api_error(fault.code, fault.message, fault.status)
+        if runtime.rate_limit is not None:
+            bucket = self._buckets.get(runtime.arn)
+            if bucket is None:
+                bucket = self._buckets[runtime.arn] = TokenBucket(runtime.rate_limit, runtime.burst)
+            if not bucket.allow(self.clock()):
+                raise jsonrpc_error(_jsonrpc_id(body), errors.THROTTLED, "Rate exceeded. Please retry later.")
+        if runtime.problem:
+            raise api_error("RuntimeClientError", runtime.problem, 424)
+        try:
+            session, cold = await self.sessions.acquire(
+                runtime, rsid, mcp_id, lambda: self._shared_upstream(runtime), self._client
+            )
+        except StartFailed as exc:
+            raise api_error("RuntimeClientError", str(exc), 424) from None
+        try:
+            token = None
+            if self.workload_token:
+                user = _header(raw, b"x-amzn-bedrock-agentcore-runtime-user-id")
+                token = self.issuer.mint(
+                    subject=user or "local-workload",
+                    client_id=None,
+                    expires_in=3600,
+                    claims={"token_use": "workload", "workload_name": runtime.name},
+                )
+            forward_headers = upstream_headers(
+                raw,
+                host=f"bedrock-agentcore.{runtime.region}.amazonaws.com",
+                runtime_session_id=session.runtime_session_id,
+                mcp_session_id=session.mcp_session_id,
+                request_id=request_id,
+                allowlist=runtime.allowlist,
+                allow_authorization=runtime.auth == "jwt" and "authorization" in runtime.allowlist,
+                workload_token=token,
+                body_length=len(body),
+            )
+            protocol = _header(raw, b"mcp-protocol-version")
+
+            def on_start(status: int, passed: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+                out = list(passed)
+                if protocol and not any(k == b"mcp-protocol-version" for k, _ in out):
+                    out.append((b"mcp-protocol-version", protocol.encode()))
+                if any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in out):
+                    out = [(k, v) for k, v in out if k != b"cache-control"]
+                    out += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+                out.append((b"mcp-session-id", session.mcp_session_id.encode()))
+                out.append(
+                    (b"x-amzn-bedrock-agentcore-runtime-session-id", session.runtime_session_id.encode())
+                )
+                return out + echo
+
+            forwarded = await self._forward(session, forward_headers, body, receive, send, on_start)
+        except UpstreamFailed as exc:
+            if session.process is not None and not session.alive:
+                await self.sessions.end(session, "its process died")
+            message = str(exc)
+            if not message.startswith("Received error"):
+                message = f"Runtime invocation failed: {message}. Check the runtime's logs."
+            raise api_error("RuntimeClientError", message, 424) from None
+        finally:
+            self.sessions.release(session)
+        return session, cold, forwarded
+
+    async def _forward(
+        self,
+        session: Session,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        receive: Receive,
+        send: Send,
+        on_start: Callable[[int, list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]],
+    ) -> Forwarded:
+        """Forward, and cancel the upstream call when the caller disconnects (HTTP cancellation)."""
+        result: Forwarded | None = None
+        async with anyio.create_task_group() as tg:
+
+            async def watch() -> None:
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        tg.cancel_scope.cancel()
+                        return
+
+            tg.start_soon(watch)
+            result = await session.upstream.forward(headers, body, send, on_start)
+            tg.cancel_scope.cancel()
+        if result is None:  # the caller went away mid-answer
+            return Forwarded(0, "", True, broken=True)
+        return result
+
+    def _shared_upstream(self, runtime: Runtime) -> Upstream:
+        upstream = self._shared.get(runtime.arn)
+        if upstream is None:
+            if isinstance(runtime.target, str):
+                upstream = HttpUpstream(runtime.target, self._client)
+            else:
+                upstream = AsgiUpstream(runtime.target, runtime.mcp_path)
+            self._shared[runtime.arn] = upstream
+        return upstream
+
+    # -- StopRuntimeSession --------------------------------------------------------------------------
+
+    async def _stop(self, scope: Scope, receive: Receive, send: Send, identifier: str) -> None:
+        began = time.perf_counter()
+        request_id = str(uuid.uuid4())
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        try:
+            body = await self._read_body(scope, receive)
+            runtime = await self._authorize(scope, body, identifier)
+            rsid = _header(raw, b"x-amzn-bedrock-agentcore-runtime-session-id")
+            if rsid is None:
+                raise validation_error("runtimeSessionId", "Member must not be null")
+            if not 33 <= len(rsid) <= 256:
+                raise validation_error(
+                    "runtimeSessionId", "Member must have length greater than or equal to 33"
+                )
+            stopped = await self.sessions.stop(runtime, rsid)
+            if stopped is None:
+                raise api_error(
+                    "ResourceNotFoundException", f"Session {rsid} not found or already stopped", 404
+                )
+        except Refusal as refusal:
+            await self._answer(
+                send,
+                refusal.status,
+                [*refusal.headers, (b"x-amzn-requestid", request_id.encode())],
+                refusal.body,
+            )
+            logger.info("stop %s → %d %s", identifier.rsplit("/", 1)[-1], refusal.status, refusal.reason)
+            return
+        except ConnectionError:
+            return
+        headers = [
+            *_JSON,
+            (b"x-amzn-requestid", request_id.encode()),
+            (b"x-amzn-bedrock-agentcore-runtime-session-id", rsid.encode()),
+        ]
+        await self._answer(send, 200, headers, b"{}")
+        logger.info(
+            "stop %s session=%s → 200 (%.1f ms)", runtime.name, rsid, (time.perf_counter() - began) * 1000
+        )
+
+    # -- OAuth documents -----------------------------------------------------------------------------
+
+    def _protected_resource_url(self, arn: str, qualifier: str) -> str:
+        path = f"/runtimes/{quote(arn, safe='')}/invocations/.well-known/oauth-protected-resource"
+        return f"{self.base_url}{path}?qualifier={quote(qualifier, safe='')}"
+
+    async def _protected_resource(self, scope: Scope, send: Send, identifier: str) -> None:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        qualifier = (query.get("qualifier") or ["DEFAULT"])[0]
+        runtime = self.registry.resolve(identifier, (query.get("accountId") or [None])[0], self.region)
+        if runtime is None or runtime.auth != "jwt" or runtime.jwt is None:
+            refusal = api_error(
+                "ResourceNotFoundException", f"No OAuth-protected runtime '{identifier}'", 404
+            )
+            await self._answer(send, refusal.status, refusal.headers, refusal.body)
+            return
+        discovery = runtime.jwt.discovery_url or self.issuer.discovery_url
+        issuer = discovery.removesuffix("/.well-known/openid-configuration")
+        document = {
+            "resource": f"{self.base_url}{invocations_path(runtime.arn, qualifier)}",
+            "authorization_servers": [issuer],
+            "bearer_methods_supported": ["header"],
+        }
+        if runtime.jwt.allowed_scopes:
+            document["scopes_supported"] = list(runtime.jwt.allowed_scopes)
+        await self._answer(send, 200, _JSON, to_json(document))
+
+    async def _oidc(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        if path == "/.well-known/openid-configuration":
+            await self._answer(send, 200, _JSON, to_json(self.issuer.discovery()))
+        elif path == "/.well-known/jwks.json":
+            await self._answer(send, 200, _JSON, to_json(self.issuer.jwks()))
+        elif path == "/token" and scope["method"] == "POST":
+            try:
+                body = await self._read_body(scope, receive)
+            except (Refusal, ConnectionError):
+                await self._answer(send, 400, _JSON, b'{"error":"invalid_request"}')
+                return
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            client_id = form.get("client_id")
+            basic = _header(scope["headers"], b"authorization") or ""
+            if client_id is None and basic.lower().startswith("basic "):
+                import base64
+
+                try:
+                    client_id = base64.b64decode(basic[6:]).decode().split(":", 1)[0]
+                except ValueError:
+                    client_id = None
+            if form.get("grant_type") != "client_credentials" or not client_id:
+                await self._answer(
+                    send,
+                    400,
+                    _JSON,
+                    b'{"error":"invalid_request","error_description":"client_credentials with a client_id"}',
+                )
+                return
+            scopes = form.get("scope", "").split()
+            token = self.issuer.mint(
+                subject=client_id, client_id=client_id, audience=form.get("audience"), scopes=scopes
+            )
+            answer = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+            await self._answer(send, 200, [*_JSON, (b"cache-control", b"no-store")], to_json(answer))
+        else:
+            await self._answer(send, 404, _JSON, b'{"error":"not_found"}')
+
+    # -- control plane -------------------------------------------------------------------------------
+
+    async def _proxy_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Forward a control-plane (or any other moto-mocked) request to moto's server."""
+        import httpx
+
+        assert self.control is not None
+        url = self.control.start() if self.control.url is None else self.control.url
+        try:
+            body = await self._read_body(scope, receive)
+        except Refusal as refusal:
+            await self._answer(send, refusal.status, refusal.headers, refusal.body)
+            return
+        except ConnectionError:
+            return
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = f"{url}{raw_path}" + (f"?{query}" if query else "")
+        headers = [
+            (k, v)
+            for k, v in scope["headers"]
+            if k not in (b"content-length", b"connection", b"transfer-encoding")
+        ]
+        try:
+            response = await self._client.request(
+                scope["method"], httpx.URL(target), headers=headers, content=body
+            )
+        except httpx.HTTPError as exc:
+            failure = api_error("InternalServerException", f"the local control plane failed: {exc}", 500)
+            await self._answer(send, failure.status, failure.headers, failure.body)
+            return
+        passed = [
+            (k.lower(), v)
+            for k, v in response.headers.raw
+            if k.lower()
+            not in (
+                b"content-length",
+                b"transfer-encoding",
+                b"connection",
+                b"server",
+                b"date",
+                b"content-encoding",
+            )
+        ]
+        await self._answer(send, response.status_code, passed, response.content)
+        logger.debug("control plane %s %s → %d", scope["method"], raw_path, response.status_code)

@@ -1,0 +1,160 @@
+"""The control plane in local runs: moto's ``bedrock-agentcore-control``, served beside the data plane.
+
+:class:`ControlPlane` starts moto's threaded server on a loopback port; the emulator forwards to it every
+request that is not one of its own data-plane operations (``create_agent_runtime``, ``get_agent_runtime``,
+... and anything else moto mocks), so one ``endpoint_url`` serves both planes. Runtimes created there with
+``protocolConfiguration.serverProtocol == "MCP"`` can be invoked: :meth:`ControlPlane.resolve` turns moto's
+record into a :class:`~agentcore_mcp.emulator.runtimes.Runtime` (authorizer, header allow-list, lifecycle,
+environment). moto cannot run the container image, so the image URI is mapped to a local target: an
+``http(s)://`` image URI is used as the MCP URL itself, otherwise the emulator's image map decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from agentcore_mcp.emulator.runtimes import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_LIFETIME,
+    Isolation,
+    JWTAuthorizer,
+    Runtime,
+)
+
+__all__ = ["ControlPlane", "ImageTarget"]
+
+logger = logging.getLogger("agentcore_mcp.emulator")
+
+_MOTO_ARN = re.compile(
+    r"arn:[a-z-]+:bedrock-agentcore:([a-z0-9-]+):(\d{12}):(?:agent|runtime)/([^:]+)(?::(\d+))?"
+)
+
+ImageTarget = tuple[Any, Isolation]
+
+
+class ControlPlane:
+    """moto's control plane, in this process.
+
+    Args:
+        images: container image URI -> (target, isolation); the key ``"*"`` is the fallback.
+    """
+
+    def __init__(self, images: dict[str, ImageTarget] | None = None) -> None:
+        self.images: dict[str, ImageTarget] = images if images is not None else {}
+        self._server: Any = None
+        self.url: str | None = None
+        self._cache: dict[tuple[str, str, str], Runtime] = {}
+        self.on_new_runtime: Callable[[Runtime], None] | None = None
+
+    def start(self) -> str:
+        """Start moto's server on a free loopback port; its base URL."""
+        if self.url is not None:
+            return self.url
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self.url = f"http://{host}:{port}"
+        logger.debug("moto control plane on %s", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+            self.url = None
+
+    @staticmethod
+    def _backend(account_id: str, region: str) -> Any:
+        from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+
+        return bedrockagentcorecontrol_backends[account_id][region]
+
+    def resolve(self, identifier: str, account_id: str | None, region: str) -> Runtime | None:
+        """The invocable runtime moto holds under an ARN (or a runtime id plus account id), or None."""
+        match = _MOTO_ARN.fullmatch(identifier)
+        record = None
+        if match:
+            region, account_id, tail, _ = match.groups()
+            backend = self._backend(account_id, region)
+            for candidate in list(backend.agent_runtimes.values()):
+                if tail in (
+                    candidate.agent_runtime_id,
+                    candidate.agent_runtime_arn.split("/", 1)[1].split(":")[0],
+                ):
+                    record = candidate
+                    break
+        elif not identifier.startswith("arn:"):
+            account_id = account_id or DEFAULT_ACCOUNT_ID
+            record = self._backend(account_id, region).agent_runtimes.get(identifier)
+        if record is None or getattr(record, "status", "READY") in ("DELETING", "CREATE_FAILED"):
+            return None
+        key = (record.agent_runtime_id, record.agent_runtime_version, record.agent_runtime_arn)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._runtime_from(record)
+            self._cache[key] = cached
+            if self.on_new_runtime is not None:
+                self.on_new_runtime(cached)
+        cached.qualifiers = frozenset({"DEFAULT", *self._endpoint_names(record)})
+        return cached
+
+    def _endpoint_names(self, record: Any) -> set[str]:
+        endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
+        return {name for (rid, name) in list(endpoints) if rid == record.agent_runtime_id}
+
+    def _runtime_from(self, record: Any) -> Runtime:
+        protocol = (record.protocol_configuration or {}).get("serverProtocol", "HTTP")
+        image = ((record.agent_runtime_artifact or {}).get("containerConfiguration") or {}).get(
+            "containerUri", ""
+        )
+        problem = None
+        target: Any = None
+        isolation: Isolation = "shared"
+        if protocol != "MCP":
+            problem = (
+                f"the local emulator runs MCP runtimes only; this runtime's serverProtocol is {protocol}"
+            )
+        elif image.startswith(("http://", "https://")):
+            target = image
+        elif image in self.images or "*" in self.images:
+            target, isolation = self.images.get(image) or self.images["*"]
+        else:
+            problem = (
+                f"no local target for container image {image!r}: map it with Emulator.map_image() or "
+                "`agentcore-mcp emulator --image URI=TARGET` (or use an http:// MCP URL as the image URI)"
+            )
+        jwt_config = (record.authorizer_configuration or {}).get("customJWTAuthorizer")
+        lifecycle = record.lifecycle_configuration or {}
+        headers = (record.request_header_configuration or {}).get("requestHeaderAllowlist") or []
+        endpoint_names = self._endpoint_names(record)
+        return Runtime(
+            arn=record.agent_runtime_arn,
+            target=target if target is not None else "",
+            isolation=isolation,
+            auth="jwt" if jwt_config else "sigv4",
+            jwt=JWTAuthorizer(
+                discovery_url=jwt_config.get("discoveryUrl"),
+                allowed_audience=tuple(jwt_config.get("allowedAudience") or ()),
+                allowed_clients=tuple(jwt_config.get("allowedClients") or ()),
+                allowed_scopes=tuple(jwt_config.get("allowedScopes") or ()),
+            )
+            if jwt_config
+            else None,
+            header_allowlist=tuple(headers),
+            idle_timeout=float(lifecycle.get("idleRuntimeSessionTimeout") or DEFAULT_IDLE_TIMEOUT),
+            max_lifetime=float(lifecycle.get("maxLifetime") or DEFAULT_MAX_LIFETIME),
+            environment=dict(record.environment_variables or {}),
+            qualifiers=frozenset(endpoint_names),
+            source="control-plane",
+            protocol=protocol,
+            problem=problem,
+            runtime_id=record.agent_runtime_id,
+            name=record.agent_runtime_name,
+        )

@@ -1,0 +1,226 @@
+"""Forwarding one invocation to an MCP server and streaming its answer back as it is produced.
+
+Two upstream kinds: an HTTP URL (a server on loopback, or a session's own server process), reached with
+httpx and streamed chunk by chunk; and an in-process ASGI app, called directly with a scope of its own so
+that SSE events reach the caller as the app sends them. Either way, an upstream that cannot be reached,
+fails before answering, or answers 5xx is reported as :class:`UpstreamFailed` (the caller answers 424
+RuntimeClientError); one that breaks after the answer started ends the stream early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+__all__ = ["AsgiUpstream", "Forwarded", "HttpUpstream", "Upstream", "UpstreamFailed"]
+
+Headers = list[tuple[bytes, bytes]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+StartHook = Callable[[int, Headers], Headers]
+
+# Headers of the upstream answer that reach the caller (others are the platform's to set).
+PASSED_RESPONSE_HEADERS = frozenset(
+    {
+        b"content-type",
+        b"content-length",
+        b"content-encoding",
+        b"cache-control",
+        b"mcp-protocol-version",
+        b"allow",
+    }
+)
+
+
+class UpstreamFailed(Exception):
+    """The MCP server did not produce a usable answer (unreachable, crashed, or HTTP 5xx)."""
+
+
+@dataclass
+class Forwarded:
+    """What happened on the way back: the status sent, its content type, and whether the stream broke."""
+
+    status: int
+    content_type: str
+    streamed: bool
+    broken: bool = False
+    size: int = 0
+
+
+class Upstream:
+    """Where an invocation goes; :meth:`forward` sends it and streams the answer through ``send``."""
+
+    description = "upstream"
+
+    async def forward(self, headers: Headers, body: bytes, send: Send, on_start: StartHook) -> Forwarded:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _content_type(headers: Headers) -> str:
+    for key, value in headers:
+        if key.lower() == b"content-type":
+            return value.decode("latin-1")
+    return ""
+
+
+async def _safe_send(send: Send, message: dict[str, Any]) -> bool:
+    try:
+        await send(message)
+    except OSError:  # the caller went away
+        return False
+    return True
+
+
+class HttpUpstream(Upstream):
+    """An MCP server reached over HTTP at ``url`` (e.g. ``http://127.0.0.1:8000/mcp``)."""
+
+    def __init__(self, url: str, client: Any) -> None:
+        self.url = url
+        self.client = client
+        self.description = url
+
+    async def forward(self, headers: Headers, body: bytes, send: Send, on_start: StartHook) -> Forwarded:
+        import httpx
+
+        request = self.client.build_request("POST", self.url, headers=headers, content=body)
+        for name in ("user-agent", "accept-encoding", "connection"):
+            if name not in {k.decode().lower() for k, _ in headers} and name in request.headers:
+                del request.headers[name]
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise UpstreamFailed(f"the runtime could not be reached ({type(exc).__name__}: {exc})") from None
+        try:
+            if response.status_code >= 500:
+                raise UpstreamFailed(f"Received error ({response.status_code}) from runtime")
+            raw = [(k.lower(), v) for k, v in response.headers.raw if k.lower() in PASSED_RESPONSE_HEADERS]
+            content_type = response.headers.get("content-type", "")
+            streamed = content_type.startswith("text/event-stream")
+            out = on_start(response.status_code, raw)
+            if not await _safe_send(
+                send, {"type": "http.response.start", "status": response.status_code, "headers": out}
+            ):
+                return Forwarded(response.status_code, content_type, streamed, broken=True)
+            size = 0
+            try:
+                async for chunk in response.aiter_raw():
+                    size += len(chunk)
+                    if not await _safe_send(
+                        send, {"type": "http.response.body", "body": chunk, "more_body": True}
+                    ):
+                        return Forwarded(response.status_code, content_type, streamed, broken=True, size=size)
+            except httpx.HTTPError:
+                await _safe_send(send, {"type": "http.response.body", "body": b""})
+                return Forwarded(response.status_code, content_type, streamed, broken=True, size=size)
+            await _safe_send(send, {"type": "http.response.body", "body": b""})
+            return Forwarded(response.status_code, content_type, streamed, size=size)
+        finally:
+            await response.aclose()
+
+
+class AsgiUpstream(Upstream):
+    """An MCP server that is an ASGI app in this process, called at ``path`` (``/mcp``)."""
+
+    def __init__(self, app: Any, path: str = "/mcp", host: str = "localhost") -> None:
+        self.app = app
+        self.path = path
+        self.host = host
+        self.description = f"in-process {type(app).__name__}"
+
+    async def forward(self, headers: Headers, body: bytes, send: Send, on_start: StartHook) -> Forwarded:
+        path, _, query = self.path.partition("?")
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "https",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 0),
+            "server": (self.host, 443),
+            "state": {},
+        }
+        done = anyio.Event()
+        delivered = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        state: dict[str, Any] = {
+            "status": None,
+            "failed": None,
+            "content_type": "",
+            "size": 0,
+            "ended": False,
+            "broken": False,
+        }
+
+        async def app_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                state["status"] = status
+                if status >= 500:
+                    state["failed"] = f"Received error ({status}) from runtime"
+                    return
+                raw = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
+                state["content_type"] = _content_type(raw)
+                passed = [(k, v) for k, v in raw if k in PASSED_RESPONSE_HEADERS]
+                if not await _safe_send(
+                    send,
+                    {"type": "http.response.start", "status": status, "headers": on_start(status, passed)},
+                ):
+                    state["broken"] = True
+            elif message["type"] == "http.response.body":
+                if state["failed"] or state["broken"] or state["ended"]:
+                    return
+                chunk = message.get("body", b"")
+                state["size"] += len(chunk)
+                more = bool(message.get("more_body", False))
+                if not await _safe_send(
+                    send, {"type": "http.response.body", "body": chunk, "more_body": more}
+                ):
+                    state["broken"] = True
+                if not more:
+                    state["ended"] = True
+
+        try:
+            await self.app(scope, receive, app_send)
+        except Exception as exc:
+            if state["status"] is None or state["failed"]:
+                raise UpstreamFailed(
+                    f"the runtime failed before answering ({type(exc).__name__}: {exc})"
+                ) from None
+            if not state["ended"]:
+                await _safe_send(send, {"type": "http.response.body", "body": b""})
+            status = int(state["status"])
+            return Forwarded(status, state["content_type"], True, broken=True, size=state["size"])
+        finally:
+            done.set()
+        if state["failed"]:
+            raise UpstreamFailed(state["failed"])
+        if state["status"] is None:
+            raise UpstreamFailed("the runtime returned without answering")
+        if not state["ended"]:
+            await _safe_send(send, {"type": "http.response.body", "body": b""})
+        content_type = state["content_type"]
+        return Forwarded(
+            int(state["status"]),
+            content_type,
+            content_type.startswith("text/event-stream"),
+            broken=bool(state["broken"]),
+            size=state["size"],
+        )

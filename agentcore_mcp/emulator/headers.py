@@ -1,0 +1,131 @@
+"""Which request headers reach the MCP server, and which the platform adds: AgentCore's forwarding rules.
+
+Forwarded as the caller sent them: ``Content-Type``, ``Accept``, ``Mcp-Protocol-Version``, ``Mcp-Method``,
+``Mcp-Name``, ``Mcp-Param-*`` (the 2026-07-28 routing headers), ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``,
+trace context (``X-Amzn-Trace-Id``, ``traceparent``, ``tracestate``, ``baggage``), ``Origin`` (so the
+server's DNS-rebinding protection still sees it), ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-*``, and the
+runtime's allow-listed headers (``Authorization`` only on JWT runtimes that allow-list it).
+
+Set by the platform: ``Host`` (the AgentCore endpoint host, never localhost), ``Mcp-Session-Id`` and
+``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`` (the session's ids, generated when the caller sent none),
+``X-Amzn-Bedrock-AgentCore-Runtime-Request-Id``, an ``X-Amzn-Trace-Id`` when the caller sent none, and a
+workload access token (``WorkloadAccessToken`` and ``X-Amz-Bedrock-AgentCore-Identity-WAT``) for servers
+that use AgentCore Identity.
+
+Dropped: everything else (signing headers, cookies, ``Authorization`` unless allow-listed, hop-by-hop
+headers, ``User-Agent``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+__all__ = ["MAX_CUSTOM_HEADER_VALUE", "RUNTIME_SESSION_HEADER", "upstream_headers"]
+
+RUNTIME_SESSION_HEADER = b"x-amzn-bedrock-agentcore-runtime-session-id"
+REQUEST_ID_HEADER = b"x-amzn-bedrock-agentcore-runtime-request-id"
+USER_ID_HEADER = b"x-amzn-bedrock-agentcore-runtime-user-id"
+CUSTOM_PREFIX = b"x-amzn-bedrock-agentcore-runtime-custom-"
+MAX_CUSTOM_HEADER_VALUE = 4096
+
+_PASSED = frozenset(
+    {
+        b"content-type",
+        b"accept",
+        b"mcp-protocol-version",
+        b"mcp-method",
+        b"mcp-name",
+        USER_ID_HEADER,
+        b"x-amzn-trace-id",
+        b"traceparent",
+        b"tracestate",
+        b"baggage",
+        b"origin",
+        b"last-event-id",
+    }
+)
+# Never forwarded, allow-listed or not: the platform owns them.
+_RESTRICTED = frozenset(
+    {
+        b"host",
+        b"content-length",
+        b"transfer-encoding",
+        b"connection",
+        b"keep-alive",
+        b"upgrade",
+        b"te",
+        b"trailer",
+        b"proxy-authorization",
+        b"x-amz-date",
+        b"x-amz-security-token",
+        b"x-amz-content-sha256",
+        b"mcp-session-id",
+        RUNTIME_SESSION_HEADER,
+        REQUEST_ID_HEADER,
+        b"workloadaccesstoken",
+        b"x-amz-bedrock-agentcore-identity-wat",
+    }
+)
+
+TRACE_ECHO = (b"x-amzn-trace-id", b"traceparent", b"tracestate", b"baggage")
+
+
+def new_trace_id() -> str:
+    import time
+
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+
+
+def custom_header_too_long(raw: Iterable[tuple[bytes, bytes]], allowlist: frozenset[str]) -> str | None:
+    """The name of an allow-listed or custom header whose value is over 4 KB, or None."""
+    for key, value in raw:
+        name = key.lower()
+        if (name.startswith(CUSTOM_PREFIX) or name.decode("latin-1") in allowlist) and len(
+            value
+        ) > MAX_CUSTOM_HEADER_VALUE:
+            return name.decode("latin-1")
+    return None
+
+
+def upstream_headers(
+    raw: Iterable[tuple[bytes, bytes]],
+    *,
+    host: str,
+    runtime_session_id: str,
+    mcp_session_id: str,
+    request_id: str,
+    allowlist: frozenset[str],
+    allow_authorization: bool,
+    workload_token: str | None,
+    body_length: int,
+) -> list[tuple[bytes, bytes]]:
+    """The headers the MCP server receives for one invocation (see the module docstring)."""
+    out: list[tuple[bytes, bytes]] = [(b"host", host.encode())]
+    has_trace = False
+    for key, value in raw:
+        name = key.lower()
+        if name in _RESTRICTED:
+            continue
+        if name == b"authorization":
+            if allow_authorization:
+                out.append((name, value))
+            continue
+        if (
+            name in _PASSED
+            or name.startswith(b"mcp-param-")
+            or name.startswith(CUSTOM_PREFIX)
+            or name.decode("latin-1") in allowlist
+        ):
+            out.append((name, value))
+            has_trace = has_trace or name == b"x-amzn-trace-id"
+    if not has_trace:
+        out.append((b"x-amzn-trace-id", new_trace_id().encode()))
+    out.append((b"content-length", str(body_length).encode()))
+    out.append((b"mcp-session-id", mcp_session_id.encode()))
+    out.append((RUNTIME_SESSION_HEADER, runtime_session_id.encode()))
+    out.append((REQUEST_ID_HEADER, request_id.encode()))
+    if workload_token is not None:
+        out.append((b"workloadaccesstoken", workload_token.encode()))
+        out.append((b"x-amz-bedrock-agentcore-identity-wat", workload_token.encode()))
+    return out

@@ -1,0 +1,80 @@
+"""Loading an ASGI app from a spec: ``path/to/file.py[:attr]`` or ``package.module[:attr]``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AppLoadError", "load_app"]
+
+
+class AppLoadError(Exception):
+    """The spec names no importable module or no ASGI app in it (the message says which)."""
+
+
+def load_app(spec: str) -> Any:
+    """Import the app a spec names and return an ASGI callable.
+
+    Without ``:attr``, the module's ``app`` is used, else its only ``AgentCoreMCP`` instance. An official
+    MCP SDK server (anything with ``streamable_http_app()``) is turned into its ASGI app.
+
+    Raises:
+        AppLoadError: the module cannot be imported or holds no usable app.
+    """
+    target, _, attr = spec.partition(":")
+    if ":" in spec and len(target) == 1 and spec[1:3] in (":\\", ":/"):  # a Windows drive letter
+        target, _, attr = spec[2:].partition(":")
+        target = spec[:2] + target
+    path = Path(target)
+    if target.endswith(".py") or path.is_file():
+        if not path.is_file():
+            raise AppLoadError(f"no such file: {target}")
+        module = _import_file(path)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise AppLoadError(f"cannot import {target!r}: {exc}") from exc
+    if attr:
+        if not hasattr(module, attr):
+            raise AppLoadError(f"{target} has no attribute {attr!r}")
+        obj = getattr(module, attr)
+    elif hasattr(module, "app"):
+        obj = module.app
+    else:
+        from agentcore_mcp.server.app import AgentCoreMCP
+
+        found = [v for v in vars(module).values() if isinstance(v, AgentCoreMCP)]
+        if len(found) != 1:
+            raise AppLoadError(
+                f"{target} has no 'app'; name the object to serve as {target}:NAME"
+                + (f" (it holds {len(found)} AgentCoreMCP instances)" if found else "")
+            )
+        obj = found[0]
+    if hasattr(obj, "streamable_http_app") and callable(obj.streamable_http_app):
+        obj = obj.streamable_http_app()
+    if not callable(obj):
+        raise AppLoadError(f"{spec} is not an ASGI app (got {type(obj).__name__})")
+    return obj
+
+
+def _import_file(path: Path) -> Any:
+    path = path.resolve()
+    directory = str(path.parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)  # sibling imports work as they do under `python file.py`
+    name = f"_agentcore_mcp_app_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise AppLoadError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise AppLoadError(f"importing {path} failed: {type(exc).__name__}: {exc}") from exc
+    return module

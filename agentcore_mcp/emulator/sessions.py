@@ -1,0 +1,320 @@
+"""Runtime sessions and their "microVMs": affinity, idle timeout, max lifetime, stop, process isolation.
+
+A session is named by a runtime session id and an ``Mcp-Session-Id`` (the same value unless the caller
+sent both, differently). Requests naming a live session reach that session's microVM; a session past its
+idle timeout or max lifetime, stopped by StopRuntimeSession, or whose process died, is gone, and its id
+gets a fresh microVM on the next request. In ``isolation="process"`` a microVM is a server process of its
+own; in ``"shared"`` mode all sessions of a runtime reach one target and the microVM is bookkeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentcore_mcp.emulator.forward import HttpUpstream, Upstream
+from agentcore_mcp.emulator.runtimes import Runtime
+from agentcore_mcp.emulator.worker import READY
+
+__all__ = ["Session", "SessionManager", "StartFailed", "new_session_id"]
+
+logger = logging.getLogger("agentcore_mcp.emulator")
+
+
+def new_session_id() -> str:
+    """A fresh id valid in every session-id field (36 chars of ``[a-zA-Z0-9-]``)."""
+    return str(uuid.uuid4())
+
+
+class StartFailed(Exception):
+    """A microVM did not become ready (timed out, exited, or its app failed to load)."""
+
+
+class WorkerProcess:
+    """One server process (``agentcore_mcp.emulator.worker``) serving a runtime's app on loopback."""
+
+    def __init__(self, runtime: Runtime, session_label: str) -> None:
+        self.runtime = runtime
+        self.label = session_label
+        self.process: asyncio.subprocess.Process | None = None
+        self.port: int | None = None
+        self.exited = asyncio.Event()
+        self.exit_code: int | None = None
+        self.terminating = False
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    async def start(self) -> int:
+        """Start the process and wait (at most the runtime's start timeout) for it to listen; its port.
+
+        Raises:
+            StartFailed: with AgentCore's wording when the timeout passes.
+        """
+        env = dict(os.environ)
+        env.update(self.runtime.environment)
+        env.setdefault("AWS_REGION", self.runtime.region)
+        env.setdefault("AWS_DEFAULT_REGION", self.runtime.region)
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "agentcore_mcp.emulator.worker",
+            str(self.runtime.target),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        assert self.process.stdout is not None
+        stdout = self.process.stdout
+        try:
+            port = await asyncio.wait_for(self._await_ready(stdout), self.runtime.start_timeout)
+        except asyncio.TimeoutError:
+            await self.terminate()
+            raise StartFailed(
+                "Runtime initialization time exceeded. Please make sure that initialization completes "
+                f"in {self.runtime.start_timeout:g}s."
+            ) from None
+        if port is None:
+            code = await self.process.wait()
+            self.exit_code = code
+            self.exited.set()
+            raise StartFailed(
+                f"Runtime exited during initialization with code {code}. Check the runtime's logs."
+            )
+        self.port = port
+        self._reader = asyncio.get_running_loop().create_task(self._drain(stdout))
+        return port
+
+    async def _await_ready(self, stdout: asyncio.StreamReader) -> int | None:
+        while True:
+            line = await stdout.readline()
+            if not line:
+                return None
+            text = line.decode(errors="replace").rstrip()
+            if text.startswith(READY + " "):
+                return int(text.split()[1])
+            logger.info("[%s pid %s] %s", self.label, self.pid, text)
+
+    async def _drain(self, stdout: asyncio.StreamReader) -> None:
+        while line := await stdout.readline():
+            logger.info("[%s pid %s] %s", self.label, self.pid, line.decode(errors="replace").rstrip())
+        assert self.process is not None
+        self.exit_code = await self.process.wait()
+        self.exited.set()
+        if not self.terminating:
+            logger.warning(
+                "microVM of session %s (pid %s) exited with code %s", self.label, self.pid, self.exit_code
+            )
+
+    async def terminate(self, grace: float = 5.0) -> None:
+        """Stop the process: SIGTERM, then SIGKILL after ``grace`` seconds."""
+        self.terminating = True
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._reader), grace)
+
+
+@dataclass(eq=False)
+class Session:
+    """One runtime session and its microVM."""
+
+    runtime: Runtime
+    runtime_session_id: str
+    mcp_session_id: str
+    created: float
+    last_used: float
+    upstream: Upstream
+    process: WorkerProcess | None = None
+    in_flight: int = 0
+    invocations: int = 0
+    ended: str | None = None
+    microvm: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def pid(self) -> int | None:
+        """The microVM's process id (process isolation), else None."""
+        return self.process.pid if self.process else None
+
+    @property
+    def alive(self) -> bool:
+        return self.ended is None and (self.process is None or not self.process.exited.is_set())
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "runtimeArn": self.runtime.arn,
+            "runtimeSessionId": self.runtime_session_id,
+            "mcpSessionId": self.mcp_session_id,
+            "microVM": self.microvm,
+            "pid": self.pid,
+            "invocations": self.invocations,
+            "inFlight": self.in_flight,
+        }
+
+
+class SessionManager:
+    """Finds or starts the session a request names; ends sessions on timeout, stop, or process exit.
+
+    ``clock`` (monotonic seconds) drives idle and lifetime decisions; tests pass a clock they advance.
+    :meth:`expire` may be called from any thread.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._by_runtime_id: dict[tuple[str, str], Session] = {}
+        self._by_mcp_id: dict[tuple[str, str], Session] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._expire_requests: set[str] = set()
+        self._guard = threading.Lock()
+
+    def sessions(self) -> list[Session]:
+        """The live sessions, oldest first."""
+        return sorted({id(s): s for s in self._by_runtime_id.values()}.values(), key=lambda s: s.created)
+
+    def find(self, session_id: str) -> Session | None:
+        """The live session whose runtime session id or Mcp-Session-Id is ``session_id`` (any runtime)."""
+        for session in self.sessions():
+            if session_id in (session.runtime_session_id, session.mcp_session_id):
+                return session
+        return None
+
+    def expire(self, session_id: str) -> None:
+        """Mark a session as timed out: its next request gets a fresh microVM (thread-safe)."""
+        with self._guard:
+            self._expire_requests.add(session_id)
+
+    def _why_gone(self, session: Session, now: float) -> str | None:
+        with self._guard:
+            if self._expire_requests & {session.runtime_session_id, session.mcp_session_id}:
+                self._expire_requests -= {session.runtime_session_id, session.mcp_session_id}
+                return "expired on request"
+        if session.ended:
+            return session.ended
+        if session.process is not None and session.process.exited.is_set():
+            return f"its process exited with code {session.process.exit_code}"
+        if now - session.created > session.runtime.max_lifetime:
+            return f"max lifetime ({session.runtime.max_lifetime:g}s) reached"
+        if session.in_flight == 0 and now - session.last_used > session.runtime.idle_timeout:
+            return f"idle for more than {session.runtime.idle_timeout:g}s"
+        return None
+
+    async def acquire(
+        self,
+        runtime: Runtime,
+        runtime_session_id: str | None,
+        mcp_session_id: str | None,
+        shared: Callable[[], Upstream],
+        client: Any,
+    ) -> tuple[Session, float | None]:
+        """The session for these ids (starting its microVM when needed); the start time when cold.
+
+        Raises:
+            StartFailed: the microVM did not become ready.
+        """
+        key_id = runtime_session_id or mcp_session_id or new_session_id()
+        key = (runtime.arn, key_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            now = self.clock()
+            session = self._by_runtime_id.get(key) if runtime_session_id else None
+            if session is None and mcp_session_id:
+                session = self._by_mcp_id.get((runtime.arn, mcp_session_id))
+            if session is not None:
+                reason = self._why_gone(session, now)
+                if reason is not None:
+                    await self.end(session, reason)
+                    session = None
+            started: float | None = None
+            if session is None:
+                rsid = runtime_session_id or mcp_session_id or key_id
+                session = Session(
+                    runtime=runtime,
+                    runtime_session_id=rsid,
+                    mcp_session_id=mcp_session_id or rsid,
+                    created=now,
+                    last_used=now,
+                    upstream=shared() if runtime.isolation == "shared" else Upstream(),
+                )
+                begin = asyncio.get_running_loop().time()
+                if runtime.isolation == "process":
+                    worker = WorkerProcess(runtime, rsid[:8])
+                    session.process = worker
+                    port = await worker.start()  # StartFailed propagates; nothing was registered
+                    session.upstream = HttpUpstream(f"http://127.0.0.1:{port}{runtime.mcp_path}", client)
+                started = asyncio.get_running_loop().time() - begin
+                self._by_runtime_id[(runtime.arn, session.runtime_session_id)] = session
+                self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session
+                logger.info(
+                    "new microVM %s for session %s on %s%s",
+                    session.microvm,
+                    session.runtime_session_id,
+                    runtime.name,
+                    f" (pid {session.pid}, ready in {started * 1000:.0f} ms)" if session.pid else "",
+                )
+            session.in_flight += 1
+            session.invocations += 1
+            session.last_used = now
+        if not self._locks.get(key) or not lock.locked():
+            self._locks.pop(key, None)
+        return session, started
+
+    def release(self, session: Session) -> None:
+        session.in_flight -= 1
+        session.last_used = self.clock()
+
+    async def stop(self, runtime: Runtime, runtime_session_id: str) -> Session | None:
+        """End a session (StopRuntimeSession); the session, or None when there was none."""
+        session = self._by_runtime_id.get((runtime.arn, runtime_session_id))
+        if session is None:
+            session = self._by_mcp_id.get((runtime.arn, runtime_session_id))
+        if session is None or self._why_gone(session, self.clock()) is not None:
+            if session is not None:
+                await self.end(session, "gone before StopRuntimeSession")
+            return None
+        await self.end(session, "stopped by StopRuntimeSession")
+        return session
+
+    async def end(self, session: Session, reason: str) -> None:
+        """Forget a session and stop its microVM's process."""
+        session.ended = session.ended or reason
+        arn = session.runtime.arn
+        if self._by_runtime_id.get((arn, session.runtime_session_id)) is session:
+            del self._by_runtime_id[(arn, session.runtime_session_id)]
+        if self._by_mcp_id.get((arn, session.mcp_session_id)) is session:
+            del self._by_mcp_id[(arn, session.mcp_session_id)]
+        logger.info("session %s on %s ended: %s", session.runtime_session_id, session.runtime.name, reason)
+        if session.process is not None:
+            await session.process.terminate()
+
+    async def reap(self) -> int:
+        """End every session that timed out or whose process exited; how many ended."""
+        now = self.clock()
+        gone = [(s, r) for s in self.sessions() if (r := self._why_gone(s, now)) is not None]
+        for session, reason in gone:
+            await self.end(session, reason)
+        return len(gone)
+
+    async def close(self) -> None:
+        """End every session (emulator shutdown)."""
+        for session in self.sessions():
+            await self.end(session, "emulator shut down")
