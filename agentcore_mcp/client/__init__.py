@@ -1,0 +1,39 @@
+"""Call MCP servers on Amazon Bedrock AgentCore Runtime from the MCP clients you already use.
+
+The public API of the client side is what this module lists in ``__all__``. Importing it does not import
+the ``mcp`` SDK, boto3 or botocore; they are imported when a transport is opened or a backend is built.
+"""
+
+from agentcore_mcp.client.arn import RuntimeArn, invocations_url, stop_session_url
+from agentcore_mcp.client.auth import BearerAuth, SigV4Auth, TokenProvider
+from agentcore_mcp.client.backend import Backend, BackendError, BackendTimeout, ConnectionFailed, Exchange, Reply
+from agentcore_mcp.client.http import HttpxBackend
+from agentcore_mcp.client.invoke import Boto3Backend
+from agentcore_mcp.client.retry import RetryPolicy
+from agentcore_mcp.client.sse import SSEDecoder, SSEError, ServerSentEvent
+from agentcore_mcp.client.sync import call_tool_sync, list_tools_sync
+from agentcore_mcp.client.transport import AgentCoreTransport
+
+__all__ = [
+    "AgentCoreTransport",
+    "Backend",
+    "BackendError",
+    "BackendTimeout",
+    "BearerAuth",
+    "Boto3Backend",
+    "ConnectionFailed",
+    "Exchange",
+    "HttpxBackend",
+    "Reply",
+    "RetryPolicy",
+    "RuntimeArn",
+    "SSEDecoder",
+    "SSEError",
+    "ServerSentEvent",
+    "SigV4Auth",
+    "TokenProvider",
+    "call_tool_sync",
+    "invocations_url",
+    "list_tools_sync",
+    "stop_session_url",
+]

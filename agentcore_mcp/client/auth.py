@@ -1,0 +1,222 @@
+"""httpx authentication for AgentCore: SigV4 signing with botocore, and OAuth bearer tokens.
+
+Both are plain :class:`httpx.Auth` objects, so they work with any ``httpx.AsyncClient`` (or ``httpx.Client``),
+not only with this library's transport. They do not work with ``httpx2`` clients (the mcp 2.x SDK's own
+HTTP stack): hand this library's transport to the SDK instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import threading
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from typing import Any, TypeAlias
+
+import anyio
+import httpx
+
+__all__ = ["BearerAuth", "SigV4Auth", "TokenProvider"]
+
+TokenProvider: TypeAlias = "str | Callable[[], str] | Callable[[], Awaitable[str]]"
+"""A bearer token, or a zero-argument function (sync or async) that returns one."""
+
+# Headers that are not signed: hop-by-hop headers, ones a proxy or the HTTP stack may rewrite, and the
+# ones botocore never signs (trace context may be changed in flight by design).
+_UNSIGNED = frozenset(
+    {
+        "accept-encoding",
+        "authorization",
+        "baggage",
+        "connection",
+        "content-length",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "traceparent",
+        "tracestate",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
+    }
+)
+
+
+class SigV4Auth(httpx.Auth):
+    """Sign each request with AWS Signature Version 4 (service ``bedrock-agentcore`` by default).
+
+    Credentials come from, in order: ``credentials`` (botocore credentials, refreshable or not), ``session``
+    (a ``boto3.Session`` or ``botocore.session.Session``: its profile and credential chain), or the default
+    boto3 credential chain. Refreshable credentials (SSO, assumed roles, instance roles) are refreshed
+    before they expire; on the async path the refresh runs in a worker thread, off the event loop.
+
+    The body is part of the signature, so httpx reads it before signing (``requires_request_body``).
+    """
+
+    requires_request_body = True
+
+    def __init__(
+        self,
+        region: str,
+        *,
+        credentials: Any = None,
+        session: Any = None,
+        service: str = "bedrock-agentcore",
+    ) -> None:
+        if not region:
+            raise ValueError("SigV4Auth needs a region, e.g. 'us-west-2'")
+        self.region = region
+        self.service = service
+        self._credentials = credentials
+        self._session = session
+        self._lock = threading.Lock()
+
+    def _resolve_credentials(self) -> Any:
+        with self._lock:
+            if self._credentials is None:
+                session = self._session or _module("boto3").Session()
+                credentials = session.get_credentials()
+                if credentials is None:
+                    raise _module("botocore.exceptions").NoCredentialsError()
+                self._credentials = credentials
+            return self._credentials
+
+    def _needs_io(self) -> bool:
+        """True when getting frozen credentials may block (first resolution, or a due refresh)."""
+        credentials = self._credentials
+        if credentials is None:
+            return True
+        refresh_needed = getattr(credentials, "refresh_needed", None)
+        return bool(refresh_needed()) if refresh_needed is not None else False
+
+    def _frozen(self) -> Any:
+        return self._resolve_credentials().get_frozen_credentials()
+
+    def sign(self, request: httpx.Request, frozen: Any) -> None:
+        """Add ``Authorization``, ``X-Amz-Date`` (and ``X-Amz-Security-Token``) to ``request``, in place.
+
+        ``frozen`` is botocore's ``ReadOnlyCredentials`` (``get_frozen_credentials()``).
+        """
+        AWSRequest = _module("botocore.awsrequest").AWSRequest
+        BotocoreSigV4 = _module("botocore.auth").SigV4Auth
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _UNSIGNED}
+        aws_request = AWSRequest(
+            method=request.method, url=str(request.url), headers=headers, data=request.content
+        )
+        BotocoreSigV4(frozen, self.service, self.region).add_auth(aws_request)
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
+            value = aws_request.headers.get(name)
+            if value is not None:
+                request.headers[name] = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.sign(request, self._frozen())
+        yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        frozen = await anyio.to_thread.run_sync(self._frozen) if self._needs_io() else self._frozen()
+        self.sign(request, frozen)
+        yield request
+
+
+class BearerAuth(httpx.Auth):
+    """Send ``Authorization: Bearer <token>``; with a token provider, fetch a new token after a 401.
+
+    ``token`` is a string, or a zero-argument function (sync or async) returning one. A provider is called
+    for the first request, its token reused until the server answers 401, then called again and the request
+    retried once with the new token (when the token changed). Concurrent 401s share one refresh. A leading
+    ``"Bearer "`` in the token is accepted and not doubled.
+    """
+
+    def __init__(self, token: TokenProvider) -> None:
+        if isinstance(token, str):
+            if not token.strip():
+                raise ValueError("the bearer token is empty")
+            self._token: str | None = _strip_scheme(token)
+            self._provider: Callable[[], Any] | None = None
+        elif callable(token):
+            self._token = None
+            self._provider = token
+        else:
+            raise TypeError(f"bearer token must be a str or a callable returning one, got {token!r}")
+        self._generation = 0
+        self._sync_lock = threading.Lock()
+        self._async_lock: anyio.Lock | None = None
+
+    @property
+    def refreshes(self) -> int:
+        """How many times the provider has been called."""
+        return self._generation
+
+    def _accept(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise TypeError(f"the bearer token provider returned {value!r}, not a non-empty str")
+        self._token = _strip_scheme(value)
+        self._generation += 1
+        return self._token
+
+    def _call_sync(self) -> str:
+        assert self._provider is not None
+        value = self._provider()
+        if inspect.isawaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()
+            raise TypeError("an async bearer token provider needs an async HTTP client (httpx.AsyncClient)")
+        return self._accept(value)
+
+    async def _call_async(self) -> str:
+        assert self._provider is not None
+        value = self._provider()
+        if inspect.isawaitable(value):
+            value = await value
+        return self._accept(value)
+
+    def _sync_token(self, stale: int | None) -> str:
+        with self._sync_lock:
+            if self._token is not None and (stale is None or self._generation != stale):
+                return self._token
+            return self._call_sync()
+
+    async def _async_token(self, stale: int | None) -> str:
+        if self._async_lock is None:
+            self._async_lock = anyio.Lock()
+        async with self._async_lock:
+            if self._token is not None and (stale is None or self._generation != stale):
+                return self._token
+            return await self._call_async()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._sync_token(None)
+        generation = self._generation
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401 and self._provider is not None:
+            fresh = self._sync_token(generation)
+            if fresh != token:
+                request.headers["Authorization"] = f"Bearer {fresh}"
+                yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self._async_token(None)
+        generation = self._generation
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401 and self._provider is not None:
+            fresh = await self._async_token(generation)
+            if fresh != token:
+                request.headers["Authorization"] = f"Bearer {fresh}"
+                yield request
+
+
+def _module(name: str) -> Any:
+    """Import a boto3/botocore module (imported by name: they ship no type information)."""
+    return importlib.import_module(name)
+
+
+def _strip_scheme(token: str) -> str:
+    token = token.strip()
+    return token[7:].strip() if token[:7].lower() == "bearer " else token

@@ -1,0 +1,167 @@
+"""The HTTPS backend: POST to an MCP URL (a local server, the emulator, an AgentCore invocations URL) with httpx.
+
+Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client.auth.SigV4Auth` for IAM runtimes,
+:class:`~agentcore_mcp.client.auth.BearerAuth` for OAuth (custom JWT) runtimes, or none for a plain server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from importlib.metadata import version
+from typing import Any
+
+import httpx
+from pydantic_core import to_json
+
+from agentcore_mcp.session import new_session_id
+
+from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
+
+__all__ = ["HttpxBackend"]
+
+ACCEPT = "application/json, text/event-stream"
+USER_AGENT = f"agentcore-mcp/{version('agentcore-mcp')} httpx/{httpx.__version__}"
+
+
+class _HttpxReply:
+    """A streamed :class:`httpx.Response` seen as a :class:`~agentcore_mcp.client.backend.Reply`."""
+
+    __slots__ = ("_response", "headers", "status")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status = response.status_code
+        self.headers: Mapping[str, str] = response.headers
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.aiter_bytes():
+                yield chunk
+        except httpx.TimeoutException as exc:
+            raise BackendTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise ConnectionFailed(
+                f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True
+            ) from exc
+
+    async def aread(self) -> bytes:
+        chunks = [chunk async for chunk in self.aiter_bytes()]
+        return b"".join(chunks)
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+class HttpxBackend:
+    """POSTs to ``url`` with an ``httpx.AsyncClient`` (its own, or the one you pass and keep owning).
+
+    Args:
+        url: the MCP endpoint.
+        auth: an ``httpx.Auth`` (None: the client's own auth, if any).
+        http_client: a configured ``httpx.AsyncClient`` (proxies, TLS, limits, event hooks); not closed here.
+        headers: static headers added to every request (e.g. allow-listed custom headers).
+        timeout: httpx timeouts for clients this backend creates.
+        stop_url: where StopRuntimeSession is POSTed (None: this endpoint cannot stop sessions).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        stop_url: str | None = None,
+    ) -> None:
+        self.url = url
+        self.description = url.split("?", 1)[0]
+        self.auth = auth
+        self.stop_url = stop_url
+        self.supports_stop = stop_url is not None
+        self._owns_client = http_client is None
+        self._timeout = timeout or httpx.Timeout(300.0, connect=10.0)
+        self._client = http_client or self._new_client()
+        self._headers = {"accept": ACCEPT, "content-type": "application/json", "user-agent": USER_AGENT}
+        self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self._timeout,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` in use (one this backend owns is re-created after :meth:`aclose`)."""
+        if self._owns_client and self._client.is_closed:
+            self._client = self._new_client()
+        return self._client
+
+    async def send(self, exchange: Exchange) -> Reply:
+        request = self.client.build_request(
+            "POST", self.url, content=exchange.body, headers={**self._headers, **exchange.headers}
+        )
+        response = await self._send(request)
+        if response.status_code == 200 and response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            # The common case: read the small JSON body here, so the caller's parse does no more I/O.
+            try:
+                body = await response.aread()
+            except httpx.TimeoutException as exc:
+                raise BackendTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
+            except httpx.HTTPError as exc:
+                raise ConnectionFailed(
+                    f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True
+                ) from exc
+            return BufferedReply(response.status_code, response.headers, body)
+        return _HttpxReply(response)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        auth: Any = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
+        try:
+            return await self.client.send(request, auth=auth, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise ConnectionFailed(
+                f"could not connect to {self.description}: {_describe(exc)}", may_have_run=False
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise BackendTimeout(f"no answer from {self.description} in time ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise ConnectionFailed(
+                f"the request to {self.description} failed: {_describe(exc)}", may_have_run=True
+            ) from exc
+
+    async def stop_session(self, runtime_session_id: str) -> None:
+        if self.stop_url is None:
+            raise BackendError(f"{self.description} is not an AgentCore runtime; there is no session to stop")
+        request = self.client.build_request(
+            "POST",
+            self.stop_url,
+            content=to_json({"clientToken": new_session_id()}),
+            headers={
+                **self._headers,
+                "accept": "application/json",
+                "x-amzn-bedrock-agentcore-runtime-session-id": runtime_session_id,
+            },
+        )
+        response = await self._send(request)
+        try:
+            body = await response.aread()
+        finally:
+            await response.aclose()
+        if response.status_code >= 300:
+            raise BackendError(
+                f"StopRuntimeSession failed with HTTP {response.status_code}: {body[:500].decode(errors='replace')}"
+            )
+
+    async def aclose(self) -> None:
+        if self._owns_client and not self._client.is_closed:
+            await self._client.aclose()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,843 @@
+"""The MCP client transport for AgentCore: the SDK's message streams in, HTTP exchanges out, and back.
+
+``AgentCoreTransport`` is an async context manager yielding ``(read_stream, write_stream)`` of the installed
+mcp SDK's ``SessionMessage`` objects, the shape every MCP client takes: mcp 2.x ``Client(transport)`` and
+``ClientSession(read, write)``, mcp 1.x ``ClientSession(read, write)``, Strands ``MCPClient(lambda: ...)``.
+
+Each request the client writes becomes one POST (concurrently with others); its answer, one JSON body or an
+SSE stream of notifications ending in the response, is fed back as it arrives. Every request id gets a
+response or a JSON-RPC error that says what went wrong; a request is never left hanging.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote, urlsplit
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from pydantic_core import from_json
+
+from agentcore_mcp.session import RuntimeSession
+
+from .arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
+from .backend import Backend, BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
+from .retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
+from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .auth import TokenProvider
+    from .messages import Outgoing, Sdk
+
+__all__ = ["AgentCoreTransport"]
+
+logger = logging.getLogger("agentcore_mcp.client")
+
+# JSON-RPC codes of the errors this transport makes up (the SDK's own values for the same situations).
+CONNECTION_CLOSED = -32000
+REQUEST_TIMEOUT = -32001
+INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
+PARSE_ERROR = -32700
+# AgentCore's JSON-RPC codes for HTTP-level refusals of MCP runtimes.
+STATUS_CODES = {401: -32001, 403: -32002, 404: -32004, 406: -32011, 409: -32005, 424: -32010, 429: -32003}
+HANDSHAKE_VERSIONS = frozenset({"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"})
+RUNTIME_SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
+RUNTIME_USER_HEADER = "x-amzn-bedrock-agentcore-runtime-user-id"
+DEFAULT_RETRY = RetryPolicy()
+_INVOCATIONS_PATH = re.compile(r"/runtimes/([^/]+)/invocations/?$")
+_SESSION_GONE = re.compile(
+    rb"session (not found|.*(expired|terminated))|no valid session|unknown session", re.I
+)
+
+
+class _Failure(Exception):
+    """A request ends with this JSON-RPC error (raised inside the request task, delivered once)."""
+
+    def __init__(self, code: int, message: str, data: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = dict(data) if data else None
+
+
+class _ContextSendStream:
+    """The write stream handed to the client: remembers each sender's contextvars (for trace context)."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: MemoryObjectSendStream[tuple[contextvars.Context, Any]]) -> None:
+        self._inner = inner
+
+    async def send(self, item: Any, /) -> None:
+        await self._inner.send((contextvars.copy_context(), item))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> _ContextSendStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+@dataclass
+class _InFlight:
+    scope: anyio.CancelScope
+    modern: bool
+
+
+class AgentCoreTransport:
+    """An MCP client transport to an AgentCore runtime (by ARN) or to any Streamable HTTP MCP URL.
+
+    Args:
+        target: a runtime ARN (``arn:aws:bedrock-agentcore:REGION:ACCOUNT:runtime/ID``; the region comes
+            from it) or an MCP URL (``http://127.0.0.1:8000/mcp``, an invocations URL, the emulator).
+        qualifier: the runtime endpoint for an ARN target (``DEFAULT``).
+        client: a ready boto3 ``bedrock-agentcore`` client (your profile, region, ``endpoint_url``, config
+            and retries); selects the boto3 backend.
+        endpoint_url: the data-plane endpoint for an ARN target (e.g. the local emulator), for either backend.
+        region: overrides the ARN's region (signing, and the client this transport creates).
+        bearer_token: an OAuth access token, or a sync or async zero-argument function returning one
+            (called again after a 401); selects the HTTPS backend (OAuth runtimes cannot be called via boto3).
+        auth: for the HTTPS backend: an ``httpx.Auth``, ``"sigv4"`` or ``"none"``; default: SigV4 for an ARN,
+            none for a URL (unless ``bearer_token``).
+        http_client: an ``httpx.AsyncClient`` to send with (you keep owning it); selects the HTTPS backend.
+        boto3_session: a ``boto3.Session`` whose credentials sign requests (either backend).
+        backend: ``"auto"`` (boto3 for an ARN unless a bearer token or ``http_client`` is given; HTTPS for a
+            URL), ``"boto3"``, ``"httpx"``, or a :class:`~agentcore_mcp.client.backend.Backend` object.
+        session: a :class:`~agentcore_mcp.session.RuntimeSession` to share between transports.
+        runtime_session_id: the runtime session id to use (validated); generated when omitted.
+        user_id: sent as ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``.
+        headers: static extra headers for every POST (e.g. allow-listed custom headers).
+        timeout: seconds one request may take from sending to its final response, retries included
+            (default 900, the platform's limit for a synchronous call; None: no limit).
+        read_timeout: seconds the server may stay silent while answering (SSE keep-alives count).
+        connect_timeout: seconds to establish a connection.
+        retries: a :class:`~agentcore_mcp.client.retry.RetryPolicy`, or the number of resends.
+        recover_sessions: start a new session (and replay the handshake) when the platform has dropped it.
+        trace_context: send the current OpenTelemetry span as ``traceparent`` (when OpenTelemetry is installed).
+        max_event_size: the largest SSE event accepted, in bytes (10 MB, the platform's chunk limit).
+
+    Raises:
+        ValueError: an unparseable ARN, an invalid runtime session id, or options that contradict each other.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        qualifier: str | None = "DEFAULT",
+        client: Any = None,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        bearer_token: TokenProvider | None = None,
+        auth: httpx.Auth | Literal["sigv4", "none"] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        boto3_session: Any = None,
+        backend: Literal["auto", "boto3", "httpx"] | Backend = "auto",
+        session: RuntimeSession | None = None,
+        runtime_session_id: str | None = None,
+        user_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = 900.0,
+        read_timeout: float = 300.0,
+        connect_timeout: float = 10.0,
+        retries: RetryPolicy | int = DEFAULT_RETRY,
+        recover_sessions: bool = True,
+        trace_context: bool = True,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    ) -> None:
+        if session is not None and runtime_session_id is not None:
+            raise ValueError("pass either session= or runtime_session_id=, not both")
+        self.session = session or RuntimeSession(runtime_session_id, user_id=user_id)
+        if session is not None and user_id is not None:
+            session.user_id = user_id
+        self.target = target
+        self.timeout = timeout
+        self.retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(attempts=retries)
+        self.recover_sessions = recover_sessions
+        self.max_event_size = max_event_size
+        self._trace = trace_context
+        self._inject: Callable[[dict[str, str]], None] | None = None
+        self._backend, self.agentcore = _make_backend(
+            target,
+            qualifier=qualifier,
+            client=client,
+            endpoint_url=endpoint_url,
+            region=region,
+            bearer_token=bearer_token,
+            auth=auth,
+            http_client=http_client,
+            boto3_session=boto3_session,
+            backend=backend,
+            headers=headers,
+            read_timeout=read_timeout,
+            connect_timeout=connect_timeout,
+        )
+        self.session.bind_stopper(self._stop_session)
+        self._sdk: Sdk | None = None
+        self._protocol_version: str | None = None
+        self._initialize: Outgoing | None = None
+        self._initialized: Outgoing | None = None
+        self._generation = 0
+        self._recovery_lock = anyio.Lock()
+        self._in_flight: dict[Any, _InFlight] = {}
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._read_send: MemoryObjectSendStream[Any] | None = None
+        self._streams: tuple[Any, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"AgentCoreTransport({self._backend.description!r}, session={self.session!r})"
+
+    @property
+    def backend(self) -> Backend:
+        """The backend that carries this transport's POSTs."""
+        return self._backend
+
+    @property
+    def protocol_version(self) -> str | None:
+        """The protocol version in use, once the client has negotiated or pinned one."""
+        return self._protocol_version
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> tuple[MemoryObjectReceiveStream[Any], _ContextSendStream]:
+        if self._task_group is not None:
+            raise RuntimeError("this transport is already open; open it again only after it has closed")
+        from .messages import sdk
+
+        self._sdk = sdk()
+        read_send, read_receive = anyio.create_memory_object_stream[Any](0)
+        write_send, write_receive = anyio.create_memory_object_stream[tuple[contextvars.Context, Any]](0)
+        self._read_send = read_send
+        self._streams = (read_send, read_receive, write_send, write_receive)
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        task_group.start_soon(self._writer, write_receive)
+        return read_receive, _ContextSendStream(write_send)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        task_group, self._task_group = self._task_group, None
+        assert task_group is not None
+        task_group.cancel_scope.cancel()
+        try:
+            await task_group.__aexit__(exc_type, exc, traceback)
+        finally:
+            for stream in self._streams:
+                stream.close()
+            self._streams = ()
+            self._in_flight.clear()
+            with anyio.CancelScope(shield=True):
+                await self._backend.aclose()
+        return None
+
+    async def stop(self) -> None:
+        """End the runtime session on the platform (StopRuntimeSession); the next request starts a new one.
+
+        A no-op for a plain MCP URL, which has no runtime session. Closing the transport does not stop the
+        session (and never sends an HTTP DELETE): stop it when the conversation is over.
+        """
+        await self.session.stop()
+
+    async def _stop_session(self, session: RuntimeSession) -> None:
+        if not self.agentcore or not self._backend.supports_stop:
+            session.stopped = True
+            return
+        runtime_session_id = session.runtime_session_id
+        try:
+            await self._backend.stop_session(runtime_session_id)
+        finally:
+            if self._task_group is None:
+                await self._backend.aclose()
+        session.stopped = True
+        logger.info("stopped runtime session %s of %s", runtime_session_id, self._backend.description)
+
+    # -- the write side: one task per message -----------------------------------------------------------
+
+    async def _writer(
+        self, write_receive: MemoryObjectReceiveStream[tuple[contextvars.Context, Any]]
+    ) -> None:
+        assert self._sdk is not None
+        assert self._task_group is not None
+        async with write_receive:
+            async for context, item in write_receive:
+                try:
+                    out = self._sdk.outgoing(item)
+                except Exception:
+                    logger.exception("could not serialise a message from the MCP client; dropped")
+                    continue
+                if out.is_request:
+                    version = self._note_outgoing(out)
+                    modern = version is not None and version not in HANDSHAKE_VERSIONS
+                    flight = _InFlight(anyio.CancelScope(), modern)
+                    superseded = self._in_flight.get(out.id)
+                    if superseded is not None:
+                        superseded.scope.cancel()
+                    self._in_flight[out.id] = flight
+                    self._task_group.start_soon(self._run_request, out, version, context, flight)
+                    continue
+                if out.method == "notifications/cancelled" and self._cancel(out):
+                    continue
+                if out.method == "notifications/initialized":
+                    self._initialized = out
+                self._task_group.start_soon(self._run_notification, out, self._version_for(out), context)
+
+    def _version_for(self, out: Outgoing) -> str | None:
+        if out.headers:
+            for name, value in out.headers.items():
+                if name.lower() == "mcp-protocol-version":
+                    return value
+        return self._protocol_version
+
+    def _note_outgoing(self, out: Outgoing) -> str | None:
+        """Track the negotiated version in wire order; the version header this request goes out with."""
+        if out.method == "initialize":
+            self._initialize = out
+            self._protocol_version = None
+            return None
+        version = self._version_for(out)
+        if version is not None:
+            self._protocol_version = version
+        return version
+
+    def _cancel(self, out: Outgoing) -> bool:
+        """A ``notifications/cancelled`` for a modern request aborts its POST; True: do not send it."""
+        request_id = (out.params or {}).get("requestId")
+        flight = self._in_flight.get(request_id)
+        if flight is not None and flight.modern:
+            flight.scope.cancel()
+            return True
+        version = self._protocol_version
+        return flight is None and version is not None and version not in HANDSHAKE_VERSIONS
+
+    # -- requests ---------------------------------------------------------------------------------------
+
+    async def _run_request(
+        self, out: Outgoing, version: str | None, context: contextvars.Context, flight: _InFlight
+    ) -> None:
+        failure: _Failure | None = None
+        answered = False
+        try:
+            with flight.scope:
+                try:
+                    answered = await self._request(out, version, context)
+                except _Failure as exc:
+                    failure = exc
+                except Exception as exc:  # a bug or an unexpected library error: still answer the id
+                    logger.exception("request %r (%s) failed", out.id, out.method)
+                    failure = _Failure(INTERNAL_ERROR, f"the transport failed: {type(exc).__name__}: {exc}")
+        finally:
+            if self._in_flight.get(out.id) is flight:
+                del self._in_flight[out.id]
+        if answered or flight.scope.cancel_called:
+            return
+        if failure is None:
+            failure = _Failure(INTERNAL_ERROR, "the transport ended the request without an answer")
+        await self._deliver_error(out.id, failure)
+
+    async def _request(self, out: Outgoing, version: str | None, context: contextvars.Context) -> bool:
+        """Send ``out`` (retrying, recovering the session) and deliver its answer; True once delivered."""
+        with anyio.move_on_after(math.inf if self.timeout is None else self.timeout) as deadline:
+            recovered = False
+            while True:
+                generation = self._generation
+                reply = await self._post(out, version, context, deadline.deadline)
+                if reply.status >= 400 or reply.status == 202:
+                    body = await _read_limited(reply)
+                    if (
+                        not recovered
+                        and self.recover_sessions
+                        and self._session_gone(reply, body, generation)
+                        and out.method not in ("initialize", "server/discover")
+                    ):
+                        recovered = True
+                        await self._recover(generation, reply.status, body, context)
+                        continue
+                    raise self._http_failure(out, reply, body)
+                return await self._deliver_answer(out, reply)
+        raise _Failure(
+            REQUEST_TIMEOUT,
+            f"no answer to {out.method} from {self._backend.description} within {self.timeout:g} s "
+            "(AgentCoreTransport timeout=)",
+            {"timeout": self.timeout},
+        )
+
+    def _headers(self, out: Outgoing, version: str | None, context: contextvars.Context) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        session = self.session
+        if self.agentcore:
+            if session.stopped:
+                old = session.runtime_session_id
+                session.renew()
+                logger.info("runtime session %s was stopped; starting %s", old, session.runtime_session_id)
+            headers[RUNTIME_SESSION_HEADER] = session.runtime_session_id
+            if session.user_id:
+                headers[RUNTIME_USER_HEADER] = session.user_id
+        if session.mcp_session_id:
+            headers["mcp-session-id"] = session.mcp_session_id
+        if version is not None:
+            headers["mcp-protocol-version"] = version
+        if out.headers:
+            for name, value in out.headers.items():
+                headers[name.lower()] = value
+        if self._trace:
+            self._add_trace_context(headers, context)
+        return headers
+
+    def _add_trace_context(self, headers: dict[str, str], context: contextvars.Context) -> None:
+        if self._inject is None:
+            try:
+                from opentelemetry import propagate
+            except ImportError:
+                self._trace = False
+                return
+            self._inject = propagate.inject
+        carrier: dict[str, str] = {}
+        context.run(self._inject, carrier)
+        for name, value in carrier.items():
+            headers.setdefault(name.lower(), value)
+
+    async def _post(
+        self, out: Outgoing, version: str | None, context: contextvars.Context, deadline: float
+    ) -> Reply:
+        """POST once, and again (with backoff) while the failure proves a resend is safe."""
+        attempt = 0
+        while True:
+            exchange = Exchange(out.body, self._headers(out, version, context))
+            reason: str
+            headers: Mapping[str, str] | None = None
+            try:
+                reply = await self._backend.send(exchange)
+            except ConnectionFailed as exc:
+                if (
+                    not self.retry.may_resend(out.method, ran=exc.may_have_run)
+                    or attempt >= self.retry.attempts
+                ):
+                    raise _Failure(CONNECTION_CLOSED, f"{exc} (no answer to {out.method})") from exc
+                reason = str(exc)
+            except BackendTimeout as exc:
+                raise _Failure(REQUEST_TIMEOUT, f"{exc} (no answer to {out.method})") from exc
+            except BackendError as exc:
+                raise _Failure(INTERNAL_ERROR, str(exc)) from exc
+            else:
+                self._note_reply(reply)
+                refused = _refusal(reply)
+                ran = refused is None and reply.status in MAYBE_RAN_STATUSES
+                if (refused is None and not ran) or attempt >= self.retry.attempts:
+                    return reply
+                if ran and not self.retry.may_resend(out.method, ran=True):
+                    return reply
+                reason = refused or f"HTTP {reply.status}"
+                headers = reply.headers
+                await reply.aclose()
+            delay = self.retry.delay(attempt, headers)
+            if anyio.current_time() + delay >= deadline:
+                raise _Failure(
+                    REQUEST_TIMEOUT,
+                    f"gave up on {out.method} to {self._backend.description}: {reason}; "
+                    "the next retry would pass the request timeout",
+                )
+            attempt += 1
+            logger.info(
+                "%s to %s: %s; retry %d/%d in %.2f s",
+                out.method,
+                self._backend.description,
+                reason,
+                attempt,
+                self.retry.attempts,
+                delay,
+            )
+            await anyio.sleep(delay)
+
+    def _note_reply(self, reply: Reply) -> None:
+        mcp_session_id = reply.headers.get("mcp-session-id")
+        if mcp_session_id and mcp_session_id != self.session.mcp_session_id:
+            self.session.mcp_session_id = mcp_session_id
+
+    async def _deliver_answer(self, out: Outgoing, reply: Reply) -> bool:
+        content_type = reply.headers.get("content-type", "").lower()
+        try:
+            if content_type.startswith("text/event-stream"):
+                return await self._deliver_stream(out, reply)
+            body = await reply.aread()
+        except BackendTimeout as exc:
+            raise _Failure(REQUEST_TIMEOUT, f"{exc} (answering {out.method})") from exc
+        except ConnectionFailed as exc:
+            raise _Failure(
+                CONNECTION_CLOSED,
+                f"{exc}: the answer to {out.method} from {self._backend.description} broke off",
+            ) from exc
+        finally:
+            await reply.aclose()
+        if not content_type.startswith("application/json"):
+            raise _Failure(
+                INVALID_REQUEST,
+                f"{self._backend.description} answered {out.method} with HTTP {reply.status} and content type "
+                f"{content_type or 'none'!r}, not JSON or an SSE stream",
+                {"status": reply.status, "body": _snippet(body)},
+            )
+        message = self._parse(body, out, "JSON answer")
+        await self._deliver_final(out, message)
+        return True
+
+    async def _deliver_stream(self, out: Outgoing, reply: Reply) -> bool:
+        decoder = SSEDecoder(self.max_event_size)
+        try:
+            async for chunk in reply.aiter_bytes():
+                for event in decoder.feed(chunk):
+                    if event.event != "message" or not event.data:
+                        continue  # priming events and other event types carry no JSON-RPC message
+                    message = self._parse(event.data.encode(), out, "SSE event")
+                    envelope = self._envelope(message)
+                    if hasattr(envelope, "method"):
+                        await self._deliver(message)
+                    else:
+                        await self._deliver_final(out, message)
+                        return True
+        except SSEError as exc:
+            raise _Failure(
+                PARSE_ERROR,
+                f"malformed SSE stream from {self._backend.description} answering {out.method}: {exc}",
+            ) from exc
+        except BackendTimeout as exc:
+            raise _Failure(REQUEST_TIMEOUT, f"{exc} (streaming the answer to {out.method})") from exc
+        except ConnectionFailed as exc:
+            raise _Failure(
+                CONNECTION_CLOSED,
+                f"the SSE stream from {self._backend.description} broke off before the response to "
+                f"{out.method}: {exc}",
+            ) from exc
+        partial = " (it stopped mid-event)" if decoder.has_partial_event else ""
+        raise _Failure(
+            CONNECTION_CLOSED,
+            f"the SSE stream from {self._backend.description} ended before the response to {out.method}"
+            f"{partial}: the server closed the connection",
+        )
+
+    def _envelope(self, message: Any) -> Any:
+        assert self._sdk is not None
+        return self._sdk.envelope(message)
+
+    def _parse(self, data: bytes, out: Outgoing, what: str) -> Any:
+        assert self._sdk is not None
+        try:
+            return self._sdk.parse(data)
+        except ValueError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise _Failure(
+                PARSE_ERROR,
+                f"malformed {what} from {self._backend.description} answering {out.method}: "
+                f"not a JSON-RPC message ({first})",
+                {"body": _snippet(data)},
+            ) from exc
+
+    async def _deliver_final(self, out: Outgoing, message: Any) -> None:
+        envelope = self._envelope(message)
+        if getattr(envelope, "id", None) != out.id:
+            if getattr(envelope, "id", None) is not None:
+                logger.warning(
+                    "%s answered request %r with id %r", self._backend.description, out.id, envelope.id
+                )
+            envelope.id = out.id
+        if out.method == "initialize":
+            result = getattr(envelope, "result", None)
+            if isinstance(result, dict) and isinstance(result.get("protocolVersion"), str):
+                self._protocol_version = result["protocolVersion"]
+        await self._deliver(message)
+
+    async def _deliver(self, message: Any) -> None:
+        assert self._read_send is not None
+        await self._read_send.send(message)
+
+    async def _deliver_error(self, request_id: Any, failure: _Failure) -> None:
+        assert self._sdk is not None
+        data = {"transport": "agentcore-mcp", "target": self._backend.description, **(failure.data or {})}
+        message = self._sdk.error(request_id, failure.code, failure.message, data)
+        try:
+            if self._read_send is not None:
+                await self._read_send.send(message)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            logger.debug("client gone before request %r could be answered: %s", request_id, failure.message)
+
+    def _http_failure(self, out: Outgoing, reply: Reply, body: bytes) -> _Failure:
+        """The error for an HTTP error answer: the server's own JSON-RPC error if it sent one."""
+        status = reply.status
+        if status == 202:
+            return _Failure(
+                INVALID_REQUEST, f"{self._backend.description} answered the request {out.method} with 202"
+            )
+        error_type = reply.headers.get("x-amzn-errortype", "").split(":", 1)[0]
+        detail = ""
+        try:
+            parsed = from_json(body) if body else None
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            error = parsed.get("error")
+            if isinstance(error, dict) and isinstance(error.get("code"), int) and not error_type:
+                extra: dict[str, Any] = {"status": status}
+                if "data" in error:
+                    extra["data"] = error["data"]
+                return _Failure(error["code"], str(error.get("message", "")), extra)
+            detail = str(parsed.get("message") or parsed.get("Message") or "")
+        if not detail and body:
+            detail = _snippet(body)
+        code = STATUS_CODES.get(status, INTERNAL_ERROR if status >= 500 else INVALID_REQUEST)
+        label = f"HTTP {status}" + (f" {error_type}" if error_type else "")
+        message = f"{self._backend.description} refused {out.method}: {label}" + (
+            f": {detail}" if detail else ""
+        )
+        data: dict[str, Any] = {"status": status}
+        if error_type:
+            data["errorType"] = error_type
+        challenge = reply.headers.get("www-authenticate")
+        if challenge:
+            data["wwwAuthenticate"] = challenge
+            message += f" (WWW-Authenticate: {challenge})"
+        return _Failure(code, message, data)
+
+    # -- session recovery --------------------------------------------------------------------------------
+
+    def _session_gone(self, reply: Reply, body: bytes, generation: int) -> bool:
+        """True when an error answer says the server no longer knows the session this request named."""
+        if reply.status not in (400, 404):
+            return False
+        if generation != self._generation:
+            return True  # another request already recovered; resend in the new session
+        if self.session.mcp_session_id is None:
+            return False
+        if reply.status == 404 and not reply.headers.get("x-amzn-errortype"):
+            return True
+        return _SESSION_GONE.search(body[:2048]) is not None
+
+    async def _recover(self, generation: int, status: int, body: bytes, context: contextvars.Context) -> None:
+        """Start a new session (new ids) and replay the legacy handshake, once for all waiting requests."""
+        async with self._recovery_lock:
+            if generation != self._generation:
+                return
+            old = self.session.runtime_session_id
+            old_mcp = self.session.mcp_session_id
+            self.session.renew()
+            self._generation += 1
+            handshake = self._initialize is not None
+            logger.warning(
+                "%s dropped session %s (Mcp-Session-Id %s): HTTP %d %s; continuing in new session %s%s",
+                self._backend.description,
+                old,
+                old_mcp,
+                status,
+                _snippet(body, 200),
+                self.session.runtime_session_id,
+                ", replaying the initialize handshake" if handshake else "",
+            )
+            if self._initialize is not None:
+                init = self._initialize
+                reply = await self._post(init, None, context, math.inf)
+                try:
+                    await _read_limited(reply)
+                finally:
+                    await reply.aclose()
+                if reply.status >= 300:
+                    raise _Failure(
+                        CONNECTION_CLOSED,
+                        f"{self._backend.description} dropped the session, and re-initializing failed "
+                        f"with HTTP {reply.status}",
+                    )
+                if self._initialized is not None:
+                    note = await self._post(self._initialized, self._protocol_version, context, math.inf)
+                    await note.aclose()
+
+    # -- notifications and responses to server requests --------------------------------------------------
+
+    async def _run_notification(
+        self, out: Outgoing, version: str | None, context: contextvars.Context
+    ) -> None:
+        try:
+            with anyio.fail_after(math.inf if self.timeout is None else self.timeout) as scope:
+                reply = await self._post(out, version, context, scope.deadline)
+                try:
+                    if reply.status >= 300:
+                        body = await _read_limited(reply)
+                        logger.warning(
+                            "%s refused %s: HTTP %d %s",
+                            self._backend.description,
+                            out.method or "a response",
+                            reply.status,
+                            _snippet(body, 300),
+                        )
+                finally:
+                    await reply.aclose()
+        except (_Failure, TimeoutError) as exc:
+            logger.warning(
+                "could not send %s to %s: %s", out.method or "a response", self._backend.description, exc
+            )
+
+
+def _refusal(reply: Reply) -> str | None:
+    """Why ``reply`` proves the request was refused before it ran (so it may be resent), or None."""
+    if reply.status in REFUSED_STATUSES:
+        return f"HTTP {reply.status} {reply.headers.get('x-amzn-errortype', '')}".rstrip()
+    if reply.status == 200 and isinstance(reply, BufferedReply) and b'"error"' in reply.body[:4096]:
+        try:
+            parsed = from_json(reply.body)
+        except ValueError:
+            return None
+        error = parsed.get("error") if isinstance(parsed, dict) else None
+        if isinstance(error, dict) and error.get("code") in REFUSED_CODES:
+            return f"JSON-RPC {error['code']} {error.get('message', '')}".rstrip()
+    return None
+
+
+async def _read_limited(reply: Reply, limit: int = 1 << 20) -> bytes:
+    """Up to ``limit`` bytes of an error answer's body (best effort: a broken body reads as what arrived)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in reply.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+    except BackendError:
+        pass
+    return b"".join(chunks)[:limit]
+
+
+def _snippet(body: bytes, limit: int = 500) -> str:
+    text = body[:limit].decode(errors="replace").strip()
+    return text + ("…" if len(body) > limit else "")
+
+
+def _make_backend(
+    target: str,
+    *,
+    qualifier: str | None,
+    client: Any,
+    endpoint_url: str | None,
+    region: str | None,
+    bearer_token: TokenProvider | None,
+    auth: Any,
+    http_client: Any,
+    boto3_session: Any,
+    backend: Any,
+    headers: Mapping[str, str] | None,
+    read_timeout: float,
+    connect_timeout: float,
+) -> tuple[Backend, bool]:
+    """Choose and build the backend for ``target``; also whether the target is an AgentCore runtime."""
+    if not isinstance(target, str) or not target.strip():
+        raise ValueError(f"target must be a runtime ARN or an MCP URL, got {target!r}")
+    if not isinstance(backend, str):
+        return backend, is_runtime_arn(target) or _INVOCATIONS_PATH.search(urlsplit(target).path) is not None
+    if backend not in ("auto", "boto3", "httpx"):
+        raise ValueError(f"backend must be 'auto', 'boto3', 'httpx' or a Backend object, got {backend!r}")
+    if bearer_token is not None and client is not None:
+        raise ValueError(
+            "bearer_token= and client= exclude each other: OAuth runtimes cannot be called via boto3"
+        )
+    if bearer_token is not None and auth is not None:
+        raise ValueError("pass either bearer_token= or auth=, not both")
+
+    if is_runtime_arn(target):
+        arn = RuntimeArn.parse(target)
+        wants_httpx = bearer_token is not None or http_client is not None or auth not in (None,)
+        choice = backend if backend != "auto" else ("httpx" if wants_httpx else "boto3")
+        if choice == "boto3":
+            if bearer_token is not None or http_client is not None or auth is not None:
+                raise ValueError("bearer_token=, auth= and http_client= need backend='httpx', not 'boto3'")
+            from .invoke import Boto3Backend
+
+            return (
+                Boto3Backend(
+                    arn,
+                    qualifier=qualifier,
+                    client=client,
+                    session=boto3_session,
+                    region=region,
+                    endpoint_url=endpoint_url,
+                    connect_timeout=connect_timeout,
+                    read_timeout=read_timeout,
+                    headers=headers,
+                ),
+                True,
+            )
+        if client is not None:
+            raise ValueError("client= is a boto3 client; it needs backend='boto3'")
+        url = invocations_url(arn, qualifier=qualifier, endpoint_url=endpoint_url)
+        stop_url: str | None = stop_session_url(arn, qualifier=qualifier, endpoint_url=endpoint_url)
+        signing_region: str | None = region or arn.region
+        agentcore = True
+    else:
+        if client is not None or backend == "boto3":
+            raise ValueError("the boto3 backend needs a runtime ARN as the target, not a URL")
+        if endpoint_url is not None:
+            raise ValueError(
+                "endpoint_url= applies to an ARN target; for a URL target, put the host in the URL"
+            )
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not a runtime ARN or an http(s) URL: {target!r}")
+        url = target
+        match = _INVOCATIONS_PATH.search(parts.path)
+        agentcore = match is not None
+        stop_url = None
+        signing_region = region
+        if match is not None:
+            stop_url = (
+                target[: target.index(match.group(0))] + f"/runtimes/{match.group(1)}/stopruntimesession"
+            )
+            if parts.query:
+                stop_url += f"?{parts.query}"
+            if signing_region is None:
+                try:
+                    signing_region = RuntimeArn.parse(unquote(match.group(1))).region
+                except ValueError:
+                    signing_region = None
+
+    import httpx
+
+    from .auth import BearerAuth, SigV4Auth
+    from .http import HttpxBackend
+
+    resolved: httpx.Auth | None
+    if bearer_token is not None:
+        resolved = BearerAuth(bearer_token)
+    elif isinstance(auth, httpx.Auth):
+        resolved = auth
+    elif auth == "none":
+        resolved = None
+    elif auth == "sigv4" or (auth is None and is_runtime_arn(target)):
+        if signing_region is None:
+            raise ValueError("SigV4 signing needs a region: pass region=")
+        resolved = SigV4Auth(signing_region, session=boto3_session)
+    elif auth is None:
+        resolved = None
+    else:
+        raise ValueError(f"auth must be an httpx.Auth, 'sigv4' or 'none', got {auth!r}")
+    timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+    return (
+        HttpxBackend(
+            url, auth=resolved, http_client=http_client, headers=headers, timeout=timeout, stop_url=stop_url
+        ),
+        agentcore,
+    )
