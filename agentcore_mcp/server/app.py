@@ -33,6 +33,7 @@ from agentcore_mcp.server.input import PendingRequests
 from agentcore_mcp.server.prompts import Prompt, PromptOptions
 from agentcore_mcp.server.protocol import Protocol, RequestHeaders, error_body
 from agentcore_mcp.server.resources import Resource, ResourceOptions
+from agentcore_mcp.server.sessions import SessionStore
 from agentcore_mcp.server.state import StateSealer
 from agentcore_mcp.server.tools import Tool, ToolAnnotations, ToolOptions
 
@@ -44,7 +45,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_MAX_BODY = 100_000_000  # AgentCore's InvokeAgentRuntime payload cap
 _HEALTHY = b'{"status":"Healthy"}'
-_EMPTY_HEADERS: list[tuple[bytes, bytes]] = []
 
 
 def _env_list(name: str) -> list[str]:
@@ -86,6 +86,12 @@ class AgentCoreMCP:
         state_keys: keys sealing the 2026-07-28 ``requestState`` (first seals, all open); default
             ``AGENTCORE_MCP_STATE_KEYS``, else an ephemeral key with a warning.
         state_ttl: seconds a sealed ``requestState`` stays valid.
+        sessions: opt into session mode for the handshake era (see :mod:`agentcore_mcp.server.sessions`):
+            ``Mcp-Session-Id`` minted on ``initialize`` (or the platform's adopted), per-session log level,
+            capabilities and subscriptions, the GET stream, ``Last-Event-ID`` resumption, DELETE. The
+            2026-07-28 era stays stateless.
+        session_idle_timeout: seconds after which an unused session is forgotten (AgentCore's default).
+        sse_retry_ms: the ``retry`` hint of priming events in session mode.
     """
 
     def __init__(
@@ -113,6 +119,9 @@ class AgentCoreMCP:
         keepalive: float | None = 15.0,
         state_keys: Iterable[str] | None = None,
         state_ttl: float = 600.0,
+        sessions: bool = False,
+        session_idle_timeout: float = 900.0,
+        sse_retry_ms: int = 1000,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/', got {path!r}")
@@ -144,6 +153,8 @@ class AgentCoreMCP:
         self._state_ttl = state_ttl
         self._sealer: StateSealer | None = None
         self.pending = PendingRequests()
+        self.sessions: SessionStore | None = SessionStore(session_idle_timeout) if sessions else None
+        self.sse_retry_ms = sse_retry_ms
         self._tools: dict[str, Tool] = {}
         self._resources: dict[str, Resource] = {}
         self._templates: list[Resource] = []
@@ -440,15 +451,50 @@ class AgentCoreMCP:
     def _changed(self) -> None:
         self._definitions = None
         self.protocol.invalidate()
+        # Lists are registered before serving; a change while serving is announced to open sessions.
+        if self.sessions is not None and len(self.sessions):
+            for kind in ("tools", "resources", "prompts"):
+                self.notify_list_changed(kind)
 
-    def capabilities(self) -> dict[str, Any]:
+    # -- notifications to sessions ----------------------------------------------------------------------
+
+    def notify_resource_updated(self, uri: str) -> int:
+        """Tell every session subscribed to ``uri`` that it changed (on their GET streams); returns how many.
+
+        Session mode only; in the default stateless mode there is nobody to tell and this returns 0.
+        """
+        if self.sessions is None:
+            return 0
+        told = 0
+        for session in self.sessions:
+            if uri in session.subscriptions:
+                session.notify(
+                    {"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": uri}}
+                )
+                told += 1
+        return told
+
+    def notify_list_changed(self, kind: str) -> int:
+        """Send ``notifications/{kind}/list_changed`` (kind: tools, resources, prompts) to every session."""
+        if kind not in ("tools", "resources", "prompts"):
+            raise ValueError(f"kind must be 'tools', 'resources' or 'prompts', got {kind!r}")
+        if self.sessions is None:
+            return 0
+        sessions = list(self.sessions)
+        for session in sessions:
+            session.notify({"jsonrpc": "2.0", "method": f"notifications/{kind}/list_changed"})
+        return len(sessions)
+
+    def capabilities(self, era: str = "legacy") -> dict[str, Any]:
+        """What the server offers; list changes and subscriptions only where a session can carry them."""
+        live = era == "legacy" and self.sessions is not None
         caps: dict[str, Any] = {"logging": {}}
         if self._tools:
-            caps["tools"] = {"listChanged": False}
+            caps["tools"] = {"listChanged": live}
         if self._resources or self._templates:
-            caps["resources"] = {"listChanged": False, "subscribe": False}
+            caps["resources"] = {"listChanged": live, "subscribe": live}
         if self._prompts:
-            caps["prompts"] = {"listChanged": False}
+            caps["prompts"] = {"listChanged": live}
         if self._prompts or self._templates:
             caps["completions"] = {}
         return caps
@@ -508,11 +554,22 @@ class AgentCoreMCP:
                     if headers.name is not None:
                         headers.dup = "Mcp-Name"
                     headers.name = value.decode("latin-1").strip()
+                elif key == b"mcp-session-id":
+                    headers.session_id = value.decode("latin-1").strip()
         if origin is not None and not origin_allowed(origin, self._origins, self._allow_localhost):
             await _refuse(send, 403, "Forbidden: Origin not allowed")
             return
         if scope["method"] != "POST":
-            await send_bytes(send, 405, b"", [(b"allow", b"POST")])
+            if self.sessions is not None and scope["method"] in ("GET", "DELETE"):
+                from agentcore_mcp.server.streams import delete_session, get_stream
+
+                if scope["method"] == "GET":
+                    await get_stream(self, headers, accept, scope, receive, send)
+                else:
+                    await delete_session(self, headers, send)
+                return
+            allow = b"GET, POST, DELETE" if self.sessions is not None else b"POST"
+            await send_bytes(send, 405, b"", [(b"allow", allow)])
             return
         if not accepts_both(accept):
             await _refuse(
@@ -541,22 +598,15 @@ class AgentCoreMCP:
         except ValueError as exc:
             await send_bytes(send, 400, error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
             return
-        if self.streaming:
-            responder = Responder(send, self.keepalive)
-            try:
-                status, answer = await self.protocol.handle(message, headers, responder.send_message)
-            finally:
-                responder.close()
-            if answer is None:
-                await send_bytes(send, 202, b"", _EMPTY_HEADERS)
-            else:
-                await responder.finish(status, answer)
+        responder = Responder(send, self.keepalive)
+        try:
+            status, answer = await self.protocol.handle(message, headers, responder)
+        finally:
+            responder.close()
+        if answer is None:
+            await send_bytes(send, 202, b"", responder.headers)
         else:
-            status, answer = await self.protocol.handle(message, headers, None)
-            if answer is None:
-                await send_bytes(send, 202, b"", _EMPTY_HEADERS)
-            else:
-                await send_bytes(send, status, answer)
+            await responder.finish(status, answer)
 
     # -- serving -------------------------------------------------------------------------------------------
 

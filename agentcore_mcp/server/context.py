@@ -95,6 +95,7 @@ class Context:
 
     __slots__ = (
         "_ask",
+        "_detach",
         "_log_threshold",
         "_logs_enabled",
         "_send",
@@ -123,6 +124,7 @@ class Context:
         log_level: str | None = None,
         send: SendMessage | None = None,
         ask: Ask | None = None,
+        detach: Callable[[], Awaitable[bool]] | None = None,
         logs_enabled: bool = True,
     ) -> None:
         self.request_id = request_id
@@ -137,6 +139,7 @@ class Context:
         self.progress_token: str | int | None = token if isinstance(token, (str, int)) else None
         self._send = send
         self._ask = ask
+        self._detach = detach
         self._log_threshold = _LEVEL_RANK.get(log_level or "", 0)
         self._logs_enabled = logs_enabled
 
@@ -182,12 +185,24 @@ class Context:
                 status=400,
             )
 
+    async def close_sse_stream(self) -> bool:
+        """End the HTTP response now and keep working; the client resumes the stream with ``Last-Event-ID``.
+
+        Only in session mode (handshake era), where events are kept for resumption; elsewhere it does nothing
+        and returns False. Useful to free a connection during a long call (SEP-1699 polling).
+        """
+        if self._detach is None:
+            return False
+        return await self._detach()
+
     def client_supports(self, capability: str) -> bool:
         """True when the client declared ``capability`` (``"elicitation"``, ``"sampling"``, ``"roots"``...).
 
-        Always True in the handshake era: a stateless server does not see what ``initialize`` declared.
+        In the handshake era without a session the server never saw ``initialize``, so this says True.
         """
-        return self.era != "modern" or capability in self.client_capabilities
+        if self.era != "modern" and not self.client_capabilities:
+            return True
+        return capability in self.client_capabilities
 
     # -- asking the client for input (see agentcore_mcp/server/input.py for how each era does it) --------
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
+
+if TYPE_CHECKING:
+    from agentcore_mcp.server.sessions import StreamLog
 
 __all__ = [
     "Receive",
@@ -126,32 +129,87 @@ class Responder:
     call starts the stream, later ones add events; :meth:`finish` sends the final message either way. While
     a stream is open and quiet, a comment line goes out every ``keepalive`` seconds (AgentCore counts a
     silent stream as idle).
+
+    In session mode a :class:`~agentcore_mcp.server.sessions.StreamLog` records every event with an id, the
+    stream opens with a priming event (an id, a ``retry`` hint, no data), and :meth:`detach` may end the
+    HTTP response early: the client then resumes the rest with ``GET`` and ``Last-Event-ID``.
     """
 
-    __slots__ = ("_keepalive", "_send", "_ticker", "streaming")
+    __slots__ = (
+        "_keepalive",
+        "_log",
+        "_new_log",
+        "_retry_ms",
+        "_send",
+        "_ticker",
+        "detached",
+        "headers",
+        "streaming",
+    )
 
     def __init__(self, send: Send, keepalive: float | None = 15.0) -> None:
         self._send = send
         self._keepalive = keepalive
         self._ticker: asyncio.Task[None] | None = None
+        self._log: StreamLog | None = None
+        self._new_log: Callable[[], StreamLog] | None = None
+        self._retry_ms: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
         self.streaming = False
+        self.detached = False
+
+    def record(self, new_log: Callable[[], StreamLog], retry_ms: int | None) -> None:
+        """Record this answer's events (session mode) in a log made when the stream starts; prime the stream
+        when ``retry_ms`` is set."""
+        self._new_log = new_log
+        self._retry_ms = retry_ms
 
     async def _start_stream(self) -> None:
         self.streaming = True
-        await self._send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        if self._new_log is not None:
+            self._log = self._new_log()
+        await self._send(
+            {"type": "http.response.start", "status": 200, "headers": [*SSE_HEADERS, *self.headers]}
+        )
+        if self._log is not None and self._retry_ms is not None:
+            # The priming event: an id to resume from, and how long to wait before reconnecting.
+            event_id = self._log.append(b"")
+            priming = f"id: {event_id}\nretry: {self._retry_ms}\ndata: \n\n".encode()
+            await self._send({"type": "http.response.body", "body": priming, "more_body": True})
         if self._keepalive:
             self._ticker = asyncio.get_running_loop().create_task(self._tick(self._keepalive))
 
     async def _tick(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
-            await self._send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
+            if not self.detached:
+                await self._send(
+                    {"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True}
+                )
+
+    def _event(self, data: bytes) -> bytes:
+        if self._log is None:
+            return b"event: message\ndata: " + data + b"\n\n"
+        event_id = self._log.append(data)
+        return b"id: " + event_id.encode() + b"\nevent: message\ndata: " + data + b"\n\n"
 
     async def send_message(self, message: dict[str, Any]) -> None:
         if not self.streaming:
             await self._start_stream()
-        event = b"event: message\ndata: " + to_json(message) + b"\n\n"
-        await self._send({"type": "http.response.body", "body": event, "more_body": True})
+        event = self._event(to_json(message))
+        if not self.detached:
+            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+
+    async def detach(self) -> bool:
+        """End the HTTP response now; later events only reach the log (False outside session mode)."""
+        if self._new_log is None or self.detached:
+            return False
+        if not self.streaming:
+            await self._start_stream()
+        self.detached = True
+        self.close()
+        await self._send({"type": "http.response.body", "body": b""})
+        return True
 
     def close(self) -> None:
         """Stop the keep-alive ticker (idempotent)."""
@@ -162,8 +220,12 @@ class Responder:
     async def finish(self, status: int, body: bytes) -> None:
         self.close()
         if self.streaming:
-            await self._send(
-                {"type": "http.response.body", "body": b"event: message\ndata: " + body + b"\n\n"}
-            )
+            event = self._event(body)
+            if self._log is not None:
+                self._log.finish()
+            if not self.detached:
+                await self._send({"type": "http.response.body", "body": event})
         else:
-            await send_bytes(self._send, status, body)
+            if self._log is not None:
+                self._log.finish()
+            await send_bytes(self._send, status, body, [*JSON_HEADERS, *self.headers])

@@ -20,11 +20,13 @@ from pydantic_core import to_json
 
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.context import Context, Headers, SendMessage
+from agentcore_mcp.server.context import Context, Headers
 from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
 
 if TYPE_CHECKING:
     from agentcore_mcp.server.app import AgentCoreMCP
+    from agentcore_mcp.server.http import Responder
+    from agentcore_mcp.server.sessions import Session
     from agentcore_mcp.server.tools import Tool
 
 __all__ = ["Era", "Protocol", "RequestHeaders", "decode_header_value", "error_body", "http_status"]
@@ -83,10 +85,11 @@ def decode_header_value(value: str) -> str | None:
 class RequestHeaders:
     """The routing headers of one POST, picked out of the ASGI header list in one pass by the HTTP layer."""
 
-    __slots__ = ("dup", "method", "name", "raw", "version")
+    __slots__ = ("dup", "method", "name", "raw", "session_id", "version")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self.raw = raw
+        self.session_id: str | None = None
         self.version: str | None = None
         self.method: str | None = None
         self.name: str | None = None
@@ -108,7 +111,19 @@ Handler = Callable[["Protocol", Any, "Call"], Awaitable[Any]]
 class Call:
     """One request being served: what the handlers need to know about it."""
 
-    __slots__ = ("app", "era", "headers", "id", "meta", "method", "params", "round", "send", "version")
+    __slots__ = (
+        "app",
+        "era",
+        "headers",
+        "id",
+        "meta",
+        "method",
+        "out",
+        "params",
+        "round",
+        "session",
+        "version",
+    )
 
     def __init__(
         self,
@@ -120,7 +135,8 @@ class Call:
         params: Mapping[str, Any],
         meta: Mapping[str, Any] | None,
         headers: RequestHeaders,
-        send: SendMessage | None,
+        out: Responder | None,
+        session: Session | None = None,
     ) -> None:
         self.app = app
         self.id = request_id
@@ -130,7 +146,8 @@ class Call:
         self.params = params
         self.meta = meta
         self.headers = headers
-        self.send = send
+        self.out = out
+        self.session = session
         self.round: InputRound | None = None
 
     def binding(self) -> str:
@@ -159,7 +176,6 @@ class Call:
 
     def context(self) -> Context:
         meta = self.meta or {}
-        session_id = None
         if self.era == "modern":
             caps = meta.get(rpc.META_CLIENT_CAPABILITIES)
             info = meta.get(rpc.META_CLIENT_INFO)
@@ -168,11 +184,14 @@ class Call:
             notify_logs = isinstance(level, str) and level in rpc.LOG_LEVELS
             ask = modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})
         else:
-            caps, info, level, notify_logs = None, None, None, True
-            for key, value in self.headers.raw:
-                if key == b"mcp-session-id":
-                    session_id = value.decode("latin-1")
-            ask = legacy_asker(self.send, self.app.pending, session_id, self.app.input_timeout)
+            notify_logs = True
+            session = self.session
+            if session is not None:
+                caps, info, level = session.client_capabilities, session.client_info, session.log_level
+            else:
+                caps, info, level = None, None, None
+            send = self.out.send_message if self.out is not None else None
+            ask = legacy_asker(send, self.app.pending, self.headers.session_id, self.app.input_timeout)
         return Context(
             request_id=self.id,
             method=self.method,
@@ -183,8 +202,9 @@ class Call:
             client_capabilities=caps if isinstance(caps, dict) else None,
             client_info=info if isinstance(info, dict) else None,
             log_level=level if notify_logs else None,
-            send=self.send,
+            send=self.out.send_message if self.out is not None else None,
             ask=ask,
+            detach=self.out.detach if self.out is not None else None,
             logs_enabled=notify_logs,
         )
 
@@ -202,9 +222,7 @@ class Protocol:
 
     # -- entry point --------------------------------------------------------------------------------------
 
-    async def handle(
-        self, message: Any, headers: RequestHeaders, send: SendMessage | None
-    ) -> tuple[int, bytes | None]:
+    async def handle(self, message: Any, headers: RequestHeaders, out: Responder) -> tuple[int, bytes | None]:
         """Answer one parsed JSON-RPC message: ``(status, body)``; a None body means 202 Accepted.
 
         Never raises for anything the client sent; handler failures become -32603 without detail.
@@ -230,6 +248,17 @@ class Protocol:
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method must be a string")
         if params is not None and not isinstance(params, dict):
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "params must be an object")
+        session: Session | None = None
+        store = self.app.sessions
+        if (
+            store is not None
+            and era == "legacy"
+            and (method == "initialize" or headers.session_id is not None)
+        ):
+            session = store.open(headers.session_id)
+            if session is None:
+                return 404, error_body(_valid_id(request_id), rpc.INVALID_REQUEST, "Session not found")
+            out.headers.append((b"mcp-session-id", session.id.encode()))
         if request_id is _MISSING:
             # A notification: nothing to answer. Version and envelope problems cannot be reported either.
             return 202, None
@@ -247,6 +276,8 @@ class Protocol:
             handler = table.get(method)
             if handler is None:
                 raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
+            if session is not None and version >= "2025-11-25":
+                out.record(session.new_stream, self.app.sse_retry_ms)
             call = Call(
                 self.app,
                 request_id,
@@ -256,7 +287,8 @@ class Protocol:
                 params or {},
                 meta if isinstance(meta, dict) else None,
                 headers,
-                send,
+                out if self.app.streaming else None,
+                session,
             )
             if era == "modern" and method in _MRTR_METHODS and params and "requestState" in params:
                 call.input_round()  # verify the seal before doing anything else
@@ -386,9 +418,14 @@ class Protocol:
         if not isinstance(requested, str):
             raise ProtocolError(rpc.INVALID_PARAMS, "initialize: protocolVersion must be a string")
         version = requested if requested in rpc.LEGACY_VERSIONS else rpc.LATEST_LEGACY
+        if call.session is not None:
+            caps, info = params.get("capabilities"), params.get("clientInfo")
+            call.session.protocol_version = version
+            call.session.client_capabilities = caps if isinstance(caps, dict) else {}
+            call.session.client_info = info if isinstance(info, dict) else None
         result: dict[str, Any] = {
             "protocolVersion": version,
-            "capabilities": self.app.capabilities(),
+            "capabilities": self.app.capabilities("legacy"),
             "serverInfo": self.app.server_info,
         }
         if self.app.instructions:
@@ -402,13 +439,15 @@ class Protocol:
         level = params.get("level")
         if level not in rpc.LOG_LEVELS:
             raise ProtocolError(rpc.INVALID_PARAMS, f"level must be one of {', '.join(rpc.LOG_LEVELS)}")
-        # Stateless: there is no session to remember the level in, so the request succeeds and changes nothing.
+        # Without a session there is nowhere to remember the level: the request succeeds and changes nothing.
+        if call.session is not None:
+            call.session.log_level = level
         return {}
 
     async def discover(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         result: dict[str, Any] = {
             "supportedVersions": [*rpc.MODERN_VERSIONS, *rpc.LEGACY_VERSIONS],
-            "capabilities": self.app.capabilities(),
+            "capabilities": self.app.capabilities("modern"),
         }
         if self.app.instructions:
             result["instructions"] = self.app.instructions
@@ -492,9 +531,20 @@ class Protocol:
         return self.stamp(result) if call.era == "modern" else result
 
     async def subscribe(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
-        if not isinstance(params.get("uri"), str):
+        uri = params.get("uri")
+        if not isinstance(uri, str):
             raise ProtocolError(rpc.INVALID_PARAMS, "uri must be a string")
-        # Stateless: there is no session to deliver updates on, so the request succeeds and changes nothing.
+        # Without a session there is no stream to deliver updates on: the request succeeds, nothing changes.
+        if call.session is not None:
+            call.session.subscriptions.add(uri)
+        return {}
+
+    async def unsubscribe(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        uri = params.get("uri")
+        if not isinstance(uri, str):
+            raise ProtocolError(rpc.INVALID_PARAMS, "uri must be a string")
+        if call.session is not None:
+            call.session.subscriptions.discard(uri)
         return {}
 
     async def call_tool(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
@@ -604,7 +654,7 @@ _LEGACY_METHODS: dict[str, Handler] = {
     "ping": Protocol.ping,
     "logging/setLevel": Protocol.set_level,
     "resources/subscribe": Protocol.subscribe,
-    "resources/unsubscribe": Protocol.subscribe,
+    "resources/unsubscribe": Protocol.unsubscribe,
     **_SHARED_METHODS,
 }
 _MODERN_METHODS: dict[str, Handler] = {"server/discover": Protocol.discover, **_SHARED_METHODS}

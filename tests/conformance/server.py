@@ -193,11 +193,17 @@ async def test_streaming_elicitation(ctx: Context) -> str:
 
 
 @tool
-def test_reconnection() -> str:
-    """Tests SSE stream disconnection and client reconnection (SEP-1699)."""
+async def test_reconnection(ctx: Context) -> str:
+    """Tests SSE stream disconnection and client reconnection (SEP-1699).
+
+    In session mode the server ends the POST's stream mid-call and the client resumes it with GET and
+    ``Last-Event-ID``; without sessions there is nothing to resume from and the result comes on the POST.
+    """
+    if await ctx.close_sse_stream():
+        await asyncio.sleep(0.1)  # the client reconnects meanwhile (it honours the priming event's retry)
     return (
-        "This server is stateless: it never closes a response stream mid-call and offers no SSE "
-        "resumption, so the result always arrives on the POST that asked for it."
+        "Reconnection test completed successfully. If you received this, the client properly reconnected "
+        "after stream closure."
     )
 
 
@@ -486,14 +492,21 @@ PROMPTS = [
     test_prompt_with_image,
 ]
 
-app = AgentCoreMCP(
-    "agentcore-mcp-conformance",
-    version="1.0.0",
-    instructions="The fixture tools, resources and prompts the official MCP conformance suite calls.",
-    tools=TOOLS,
-    resources=RESOURCES,
-    prompts=PROMPTS,
-)
+
+def build(*, sessions: bool = False) -> AgentCoreMCP:
+    """The conformance server, stateless (the default) or in session mode."""
+    return AgentCoreMCP(
+        "agentcore-mcp-conformance",
+        version="1.0.0",
+        instructions="The fixture tools, resources and prompts the official MCP conformance suite calls.",
+        tools=TOOLS,
+        resources=RESOURCES,
+        prompts=PROMPTS,
+        sessions=sessions,
+    )
+
+
+app = build()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -504,8 +517,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--log-level", default="warning", help="uvicorn and server log level (default: warning)"
     )
+    parser.add_argument(
+        "--sessions", action="store_true", help="session mode: mint Mcp-Session-Id, GET streams, resumption"
+    )
     args = parser.parse_args(argv)
-    app.run(host=args.host, port=args.port, log_level=args.log_level)
+    served = build(sessions=True) if args.sessions else app
+    served.run(host=args.host, port=args.port, log_level=args.log_level)
 
 
 if __name__ == "__main__":

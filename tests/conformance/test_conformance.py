@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 SERVER_SCRIPT = HERE / "server.py"
 EXPECTED_FAILURES = HERE / "expected-failures.yaml"
+EXPECTED_FAILURES_SESSIONS = HERE / "expected-failures-sessions.yaml"
 CONFORMANCE_DIR = REPO_ROOT / ".conformance"
 SUITE_SCRIPT = (
     CONFORMANCE_DIR / "node_modules" / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
@@ -147,13 +148,23 @@ def _answers_ping(base: str) -> bool:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``tests/conformance/server.py`` in its own process on a free loopback port: its MCP URL."""
+    """``tests/conformance/server.py`` (stateless) in its own process on a free loopback port: its MCP URL."""
+    yield from _serve(tmp_path_factory, [])
+
+
+@pytest.fixture(scope="module")
+def sessions_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server in session mode (``--sessions``)."""
+    yield from _serve(tmp_path_factory, ["--sessions"])
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, extra: list[str]) -> Iterator[str]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("conformance-server") / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, str(SERVER_SCRIPT), "--port", str(port)],
+            [sys.executable, str(SERVER_SCRIPT), "--port", str(port), *extra],
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -253,6 +264,30 @@ def test_requirements_of_each_revision_pass(suite: Suite, server_url: str, spec_
     if code != 0:
         summary = output[output.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in output else output
         pytest.fail(f"--requirements {spec_version} failed (exit code {code})\n\n{summary}", pytrace=False)
+
+
+@pytest.mark.parametrize(
+    "selection", [("--suite", "all"), ("--requirements", None)], ids=["suite-all", "requirements"]
+)
+@pytest.mark.parametrize("spec_version", SPEC_VERSIONS)
+def test_session_mode_passes_everything_but_extensions(
+    suite: Suite, sessions_url: str, spec_version: str, selection: tuple[str, str | None]
+) -> None:
+    """In session mode the session-only checks pass too: only the (unscored) tasks extension is listed."""
+    flag, value = selection
+    args = [flag, value, "--spec-version", spec_version] if value else [flag, spec_version]
+    code, output = suite.run(
+        "server",
+        "--url",
+        sessions_url,
+        *args,
+        "--expected-failures",
+        str(EXPECTED_FAILURES_SESSIONS),
+        timeout=SUITE_TIMEOUT,
+    )
+    if code != 0:
+        summary = output[output.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in output else output
+        pytest.fail(f"session mode, {' '.join(args)}: exit code {code}\n\n{summary}", pytrace=False)
 
 
 SESSION_ONLY = {
