@@ -6,11 +6,18 @@ the ``mcp`` SDK, boto3 or botocore; they are imported when a transport is opened
 
 from agentcore_mcp.client.arn import RuntimeArn, invocations_url, stop_session_url
 from agentcore_mcp.client.auth import BearerAuth, SigV4Auth, TokenProvider
-from agentcore_mcp.client.backend import Backend, BackendError, BackendTimeout, ConnectionFailed, Exchange, Reply
+from agentcore_mcp.client.backend import (
+    Backend,
+    BackendError,
+    BackendTimeout,
+    ConnectionFailed,
+    Exchange,
+    Reply,
+)
 from agentcore_mcp.client.http import HttpxBackend
 from agentcore_mcp.client.invoke import Boto3Backend
 from agentcore_mcp.client.retry import RetryPolicy
-from agentcore_mcp.client.sse import SSEDecoder, SSEError, ServerSentEvent
+from agentcore_mcp.client.sse import ServerSentEvent, SSEDecoder, SSEError
 from agentcore_mcp.client.sync import call_tool_sync, list_tools_sync
 from agentcore_mcp.client.transport import AgentCoreTransport
 

@@ -6,9 +6,11 @@ Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client.auth.Si
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from importlib.metadata import version
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from pydantic_core import to_json
@@ -75,7 +77,7 @@ class HttpxBackend:
         stop_url: str | None = None,
     ) -> None:
         self.url = url
-        self.description = url.split("?", 1)[0]
+        self.description = _describe_url(url)
         self.auth = auth
         self.stop_url = stop_url
         self.supports_stop = stop_url is not None
@@ -160,6 +162,15 @@ class HttpxBackend:
     async def aclose(self) -> None:
         if self._owns_client and not self._client.is_closed:
             await self._client.aclose()
+
+
+def _describe_url(url: str) -> str:
+    """``runtime ARN (HTTPS at host)`` for an invocations URL, else the URL without its query."""
+    base = url.split("?", 1)[0]
+    match = re.search(r"^(https?://[^/]+).*/runtimes/([^/]+)/invocations/?$", base)
+    if match is None:
+        return base
+    return f"runtime {unquote(match.group(2))} (HTTPS at {match.group(1)})"
 
 
 def _describe(exc: BaseException) -> str:

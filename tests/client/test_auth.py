@@ -1,0 +1,268 @@
+"""SigV4 and bearer-token httpx.Auth: signatures a SigV4 verifier accepts, refreshed credentials, token refresh."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from botocore.credentials import Credentials, RefreshableCredentials
+
+from agentcore_mcp.client.auth import BearerAuth, SigV4Auth
+from agentcore_mcp.emulator.auth import Credentials as Keys
+from agentcore_mcp.emulator.auth import SignatureRejected, SigV4Verifier
+
+pytestmark = pytest.mark.mcp1
+
+URL = (
+    "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/"
+    "arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo-AbCdE12345/invocations"
+    "?qualifier=DEFAULT"
+)
+VERIFIER = SigV4Verifier({"AKIDONE": Keys("AKIDONE", "secret-one"), "AKIDTWO": Keys("AKIDTWO", "secret-two")})
+
+
+def verifying_server(seen: list[str]) -> httpx.MockTransport:
+    """A fake AgentCore front door: 200 when the SigV4 signature checks out, 403 otherwise."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        try:
+            key = VERIFIER.verify(
+                method=request.method,
+                host=request.url.netloc.decode(),
+                raw_path=request.url.raw_path.split(b"?", 1)[0],
+                query=request.url.query,
+                headers=list(request.headers.raw),
+                body=request.content,
+                region="us-east-1",
+            )
+        except SignatureRejected as exc:
+            return httpx.Response(403, json={"message": exc.message})
+        seen.append(key)
+        return httpx.Response(200, json={"ok": True})
+
+    return httpx.MockTransport(handle)
+
+
+async def test_signed_requests_pass_a_sigv4_check_with_mcp_headers_and_body() -> None:
+    seen: list[str] = []
+    auth = SigV4Auth("us-east-1", credentials=Credentials("AKIDONE", "secret-one"))
+    async with httpx.AsyncClient(transport=verifying_server(seen), auth=auth) as client:
+        response = await client.post(
+            URL,
+            content=b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+            headers={"Mcp-Method": "tools/list", "Mcp-Protocol-Version": "2026-07-28", "traceparent": "00-x"},
+        )
+    assert response.status_code == 200, response.text
+    assert seen == ["AKIDONE"]
+    signed = response.request.headers["authorization"].split("SignedHeaders=")[1].split(",")[0]
+    assert "mcp-method" in signed.split(";")
+    assert "traceparent" not in signed  # trace context may be rewritten in flight
+
+
+def test_a_changed_body_or_wrong_key_fails_the_check() -> None:
+    seen: list[str] = []
+    auth = SigV4Auth("us-east-1", credentials=Credentials("AKIDONE", "not-the-secret"))
+    with httpx.Client(transport=verifying_server(seen), auth=auth) as client:
+        assert client.post(URL, content=b"{}").status_code == 403
+
+    request = httpx.Request("POST", URL, content=b'{"a":1}')
+    SigV4Auth("us-east-1", credentials=Credentials("AKIDONE", "secret-one")).sign(
+        request, Credentials("AKIDONE", "secret-one").get_frozen_credentials()
+    )
+    tampered = httpx.Request("POST", URL, content=b'{"a":2}', headers=request.headers)
+    with httpx.Client(transport=verifying_server(seen)) as client:
+        assert client.send(tampered).status_code == 403
+
+
+def test_session_tokens_are_sent_and_signed() -> None:
+    request = httpx.Request("POST", URL, content=b"{}")
+    auth = SigV4Auth("us-east-1", credentials=Credentials("AKIDONE", "secret-one", "session-token"))
+    flow = auth.sync_auth_flow(request)
+    signed = next(flow)
+    assert signed.headers["x-amz-security-token"] == "session-token"
+    assert "x-amz-security-token" in signed.headers["authorization"]
+
+
+def refreshable(
+    expiring_in: timedelta, keys: list[tuple[str, str]], threads: list[str]
+) -> RefreshableCredentials:
+    """Credentials that expire soon and refresh from ``keys`` (recording the refreshing thread)."""
+
+    def refresh() -> dict[str, Any]:
+        threads.append(threading.current_thread().name)
+        access, secret = keys.pop(0)
+        return {
+            "access_key": access,
+            "secret_key": secret,
+            "token": None,
+            "expiry_time": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat(),
+        }
+
+    return RefreshableCredentials(
+        "AKIDONE",
+        "secret-one",
+        None,
+        datetime.now(timezone.utc) + expiring_in,
+        refresh,
+        "test",
+    )
+
+
+async def test_expiring_credentials_are_refreshed_off_the_event_loop() -> None:
+    seen: list[str] = []
+    threads: list[str] = []
+    credentials = refreshable(timedelta(seconds=30), [("AKIDTWO", "secret-two")], threads)
+    auth = SigV4Auth("us-east-1", credentials=credentials)
+    loop_thread = threading.current_thread().name
+    async with httpx.AsyncClient(transport=verifying_server(seen), auth=auth) as client:
+        assert (await client.post(URL, content=b"{}")).status_code == 200
+        assert (await client.post(URL, content=b"{}")).status_code == 200
+    assert seen == ["AKIDTWO", "AKIDTWO"]  # refreshed once, before the first request
+    assert len(threads) == 1
+    assert threads[0] != loop_thread
+
+
+def test_credentials_come_from_a_boto3_session() -> None:
+    import boto3
+
+    seen: list[str] = []
+    session = boto3.Session(aws_access_key_id="AKIDTWO", aws_secret_access_key="secret-two")
+    with httpx.Client(
+        transport=verifying_server(seen), auth=SigV4Auth("us-east-1", session=session)
+    ) as client:
+        assert client.post(URL, content=b"{}").status_code == 200
+    assert seen == ["AKIDTWO"]
+
+
+def test_no_credentials_is_a_clear_error() -> None:
+    class Empty:
+        def get_credentials(self) -> None:
+            return None
+
+    from botocore.exceptions import NoCredentialsError
+
+    with pytest.raises(NoCredentialsError):
+        next(SigV4Auth("us-east-1", session=Empty()).sync_auth_flow(httpx.Request("POST", URL)))
+    with pytest.raises(ValueError, match="region"):
+        SigV4Auth("")
+
+
+# -- bearer tokens ----------------------------------------------------------------------------------------
+
+
+def bearer_server(valid: set[str], seen: list[str]) -> httpx.MockTransport:
+    """A fake OAuth-protected runtime: 401 with a challenge unless the token is currently valid."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        seen.append(token)
+        if token in valid:
+            return httpx.Response(200, json={"ok": True})
+        return httpx.Response(401, headers={"www-authenticate": 'Bearer error="invalid_token"'})
+
+    return httpx.MockTransport(handle)
+
+
+async def test_a_fixed_token_is_sent_as_is_and_a_scheme_prefix_is_not_doubled() -> None:
+    seen: list[str] = []
+    async with httpx.AsyncClient(
+        transport=bearer_server({"t1"}, seen), auth=BearerAuth("Bearer t1")
+    ) as client:
+        assert (await client.post(URL)).status_code == 200
+    assert seen == ["t1"]
+    async with httpx.AsyncClient(transport=bearer_server(set(), seen), auth=BearerAuth("t1")) as client:
+        assert (await client.post(URL)).status_code == 401  # a fixed token is never re-fetched
+    assert seen == ["t1", "t1"]
+
+
+def counting(tokens: list[str]) -> tuple[Callable[[], str], list[int]]:
+    calls = [0]
+
+    def provider() -> str:
+        calls[0] += 1
+        return tokens[min(calls[0], len(tokens)) - 1]
+
+    return provider, calls
+
+
+async def test_an_async_provider_is_called_once_then_again_after_a_401() -> None:
+    seen: list[str] = []
+    valid = {"first"}
+    tokens = ["first", "second"]
+    calls = [0]
+
+    async def provider() -> str:
+        await anyio.lowlevel.checkpoint()
+        calls[0] += 1
+        return tokens[calls[0] - 1]
+
+    auth = BearerAuth(provider)
+    async with httpx.AsyncClient(transport=bearer_server(valid, seen), auth=auth) as client:
+        assert (await client.post(URL)).status_code == 200
+        assert (await client.post(URL)).status_code == 200
+        valid.clear()
+        valid.add("second")  # "first" expired
+        assert (await client.post(URL)).status_code == 200
+        assert (await client.post(URL)).status_code == 200
+    assert seen == ["first", "first", "first", "second", "second"]
+    assert calls[0] == 2
+    assert auth.refreshes == 2
+
+
+def test_a_sync_provider_works_with_a_sync_client_and_gives_up_when_the_token_does_not_change() -> None:
+    seen: list[str] = []
+    provider, calls = counting(["same"])
+    with httpx.Client(transport=bearer_server(set(), seen), auth=BearerAuth(provider)) as client:
+        assert client.post(URL).status_code == 401
+    assert seen == ["same"]  # the refreshed token is the same: no pointless retry
+    assert calls[0] == 2
+
+
+async def test_concurrent_401s_share_one_refresh() -> None:
+    seen: list[str] = []
+    valid = {"old"}
+    provider, calls = counting(["old", "new", "newer"])
+    auth = BearerAuth(provider)
+    async with httpx.AsyncClient(transport=bearer_server(valid, seen), auth=auth) as client:
+        assert (await client.post(URL)).status_code == 200
+        valid.clear()
+        valid.add("new")
+        statuses: list[int] = []
+
+        async def call() -> None:
+            statuses.append((await client.post(URL)).status_code)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(5):
+                tg.start_soon(call)
+    assert statuses == [200] * 5
+    assert calls[0] == 2
+
+
+def test_an_async_provider_needs_an_async_client() -> None:
+    async def provider() -> str:
+        return "x"
+
+    with (
+        httpx.Client(transport=bearer_server({"x"}, []), auth=BearerAuth(provider)) as client,
+        pytest.raises(TypeError, match="async HTTP client"),
+    ):
+        client.post(URL)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", 42])
+def test_unusable_tokens_are_refused(bad: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        BearerAuth(bad)
+
+
+async def test_a_provider_returning_nothing_is_a_clear_error() -> None:
+    auth = BearerAuth(lambda: "")
+    async with httpx.AsyncClient(transport=bearer_server(set(), []), auth=auth) as client:
+        with pytest.raises(TypeError, match="non-empty str"):
+            await client.post(URL)
