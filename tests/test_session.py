@@ -60,7 +60,7 @@ def test_a_session_takes_or_generates_its_id() -> None:
     mine = new_session_id()
     assert RuntimeSession(mine).runtime_session_id == mine
     assert RESPONSE_FIELD.fullmatch(RuntimeSession().runtime_session_id)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="33–100"):
         RuntimeSession("too-short")
 
 

@@ -45,7 +45,7 @@ def test_one_byte_at_a_time_gives_the_same_events() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=12))
 def test_any_split_gives_the_same_events(cuts: list[int]) -> None:
     points = sorted(set(cuts))
-    chunks = [STREAM[a:b] for a, b in zip([0, *points], [*points, len(STREAM)])]
+    chunks = [STREAM[a:b] for a, b in zip([0, *points], [*points, len(STREAM)], strict=True)]
     assert decode(chunks) == EXPECTED
 
 

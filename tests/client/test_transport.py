@@ -86,7 +86,7 @@ async def test_every_post_carries_accept_content_type_and_the_negotiated_version
     assert [s.method for s in front.seen] == ["POST"] * 3  # no GET stream, and no DELETE on close
 
 
-async def test_the_platform_session_id_is_captured_and_sent_on_every_later_request(demo: None = None) -> None:
+async def test_the_platform_session_id_is_captured_and_sent_on_every_later_request() -> None:
     front = Front(demo_app, session_id="platform-session-0123456789abcdef0123")
     with serve(front) as url:
         transport = AgentCoreTransport(url, retries=FAST)
