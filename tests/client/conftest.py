@@ -28,3 +28,68 @@ if importlib.util.find_spec("strands") is None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mcp1: also runs with mcp 1.x (make test-mcp1)")
+
+
+# -- the local AgentCore emulator with the runtimes client tests call ---------------------------------------
+
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+APPS = Path(__file__).parent / "apps"
+REGION = "us-east-1"
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+JWT_CLIENT = "client-tests"
+
+
+@dataclass
+class Emulated:
+    """A served emulator and the ARNs of its runtimes (all serve the demo tools)."""
+
+    emulator: Any
+    endpoint_url: str
+    front: Any  # the recording Front in front of the demo app behind ``sigv4`` and ``jwt``
+    sigv4: str  # SigV4 runtime: demo app (in process, behind ``front``)
+    jwt: str  # OAuth runtime: the same app, tokens from the emulator's issuer for JWT_CLIENT
+    open: str  # no-auth runtime: demo app behind ``front`` (for fault injection)
+    stateful: str  # a session-keeping server, one process per runtime session
+    crashing: str  # a server whose ``crash`` tool kills its process mid-stream
+
+    def boto3_client(self) -> Any:
+        import boto3
+
+        return boto3.client("bedrock-agentcore", endpoint_url=self.endpoint_url, region_name=REGION, **KEYS)
+
+    def boto3_session(self) -> Any:
+        import boto3
+
+        return boto3.Session(region_name=REGION, **KEYS)
+
+    def url(self, arn: str) -> str:
+        return str(self.emulator.invocations_url(arn))
+
+    def token(self, **claims: Any) -> str:
+        claims.setdefault("client_id", JWT_CLIENT)
+        return str(self.emulator.mint_token(**claims))
+
+
+@pytest.fixture(scope="session")
+def emulated() -> Iterator[Emulated]:
+    """The emulator on loopback with a SigV4, an OAuth, an open, a stateful and a crashing runtime."""
+    from agentcore_mcp.emulator import Emulator
+    from examples.demo_server import app as demo_app
+
+    from .fakes import Front
+
+    front = Front(demo_app)
+    emulator = Emulator(credentials={"testing": "testing"}, control_plane=False, region=REGION)
+    sigv4 = emulator.add_runtime(front, name="demo_sigv4", auth="sigv4")
+    jwt = emulator.add_runtime(front, name="demo_oauth", auth="jwt", allowed_clients=[JWT_CLIENT])
+    opened = emulator.add_runtime(front, name="demo_open")
+    stateful = emulator.add_runtime(str(APPS / "stateful_server.py"), name="stateful", auth="sigv4")
+    crashing = emulator.add_runtime(str(APPS / "crashing_server.py"), name="crashing", auth="sigv4")
+    with emulator.serve() as endpoint_url:
+        yield Emulated(
+            emulator, endpoint_url, front, sigv4.arn, jwt.arn, opened.arn, stateful.arn, crashing.arn
+        )

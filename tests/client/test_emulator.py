@@ -1,0 +1,313 @@
+"""Through the local AgentCore emulator: real boto3, SigV4 and JWT checks, platform faults.
+
+These use the installed SDK's ``ClientSession`` (mcp 1.x or 2.x). The mcp 2.x ``Client`` modes are in
+test_official_clients.py, Strands Agents in test_strands.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import pytest
+from mcp import ClientSession
+from mcp.shared import exceptions
+
+from agentcore_mcp.client import AgentCoreTransport, RetryPolicy
+
+from .conftest import Emulated
+from .fakes import Action, sse
+
+pytestmark = pytest.mark.mcp1
+
+MCPError: type[Exception] = getattr(exceptions, "MCPError", None) or exceptions.McpError
+FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+DEMO_TOOLS = {"add_numbers", "multiply_numbers", "greet_user"}
+
+
+def text(result: Any) -> str:
+    return "".join(block.text for block in result.content if block.type == "text")
+
+
+@asynccontextmanager
+async def connected(transport: AgentCoreTransport) -> AsyncIterator[ClientSession]:
+    async with transport as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+async def initialize(transport: AgentCoreTransport) -> None:
+    """Open a session and initialize it, letting the initialize error (not a task-group wrapper) escape."""
+    failure: BaseException | None = None
+    async with transport as (read, write), ClientSession(read, write) as session:
+        try:
+            await session.initialize()
+        except MCPError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+
+
+async def exercise(transport: AgentCoreTransport) -> None:
+    with anyio.fail_after(30):
+        async with connected(transport) as session:
+            assert {t.name for t in (await session.list_tools()).tools} == DEMO_TOOLS
+            assert text(await session.call_tool("add_numbers", {"a": 2, "b": 3})) == "5"
+            assert text(await session.call_tool("multiply_numbers", {"a": 4, "b": -5})) == "-20"
+            assert (
+                text(await session.call_tool("greet_user", {"name": "Ada"}))
+                == "Hello, Ada! Nice to meet you."
+            )
+
+
+async def test_boto3_backend_lists_and_calls_the_demo_tools(emulated: Emulated) -> None:
+    transport = AgentCoreTransport(emulated.sigv4, client=emulated.boto3_client(), retries=FAST)
+    await exercise(transport)
+    # one runtime session for the whole conversation: the platform kept us on one microVM
+    session = emulated.emulator.session(transport.session.runtime_session_id)
+    assert session is not None
+    assert transport.session.mcp_session_id == session.mcp_session_id
+
+
+async def test_boto3_backend_builds_its_own_client_from_endpoint_url_and_a_session(
+    emulated: Emulated,
+) -> None:
+    await exercise(
+        AgentCoreTransport(
+            emulated.sigv4,
+            endpoint_url=emulated.endpoint_url,
+            boto3_session=emulated.boto3_session(),
+            retries=FAST,
+        )
+    )
+
+
+async def test_httpx_backend_with_sigv4(emulated: Emulated) -> None:
+    transport = AgentCoreTransport(
+        emulated.sigv4,
+        backend="httpx",
+        endpoint_url=emulated.endpoint_url,
+        boto3_session=emulated.boto3_session(),
+        retries=FAST,
+    )
+    await exercise(transport)
+
+
+async def test_httpx_backend_with_bad_keys_is_refused_with_403(emulated: Emulated) -> None:
+    import boto3
+
+    wrong = boto3.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="wrong")
+    transport = AgentCoreTransport(
+        emulated.sigv4, backend="httpx", endpoint_url=emulated.endpoint_url, boto3_session=wrong, retries=FAST
+    )
+    with anyio.fail_after(20), pytest.raises(MCPError) as caught:
+        await initialize(transport)
+    assert caught.value.error.code == -32002  # type: ignore[attr-defined]
+    assert "HTTP 403" in caught.value.error.message  # type: ignore[attr-defined]
+
+
+async def test_bearer_token_on_the_invocations_url(emulated: Emulated) -> None:
+    await exercise(
+        AgentCoreTransport(emulated.url(emulated.jwt), bearer_token=emulated.token(), retries=FAST)
+    )
+
+
+async def test_bearer_token_with_an_arn_and_endpoint_url(emulated: Emulated) -> None:
+    await exercise(
+        AgentCoreTransport(
+            emulated.jwt, endpoint_url=emulated.endpoint_url, bearer_token=emulated.token(), retries=FAST
+        )
+    )
+
+
+async def test_a_token_provider_is_called_again_after_a_401(emulated: Emulated) -> None:
+    tokens = [emulated.token(expires_in=-60), emulated.token()]  # the first one has expired
+    calls: list[int] = []
+
+    async def provider() -> str:
+        calls.append(1)
+        return tokens[len(calls) - 1]
+
+    await exercise(AgentCoreTransport(emulated.url(emulated.jwt), bearer_token=provider, retries=FAST))
+    assert len(calls) == 2
+
+
+async def test_an_expired_fixed_token_is_a_clear_401(emulated: Emulated) -> None:
+    transport = AgentCoreTransport(emulated.url(emulated.jwt), bearer_token=emulated.token(expires_in=-60))
+    with anyio.fail_after(20), pytest.raises(MCPError) as caught:
+        await initialize(transport)
+    error = caught.value.error  # type: ignore[attr-defined]
+    assert error.code == -32001
+    assert "expired" in error.message
+
+
+async def test_mcp_headers_reach_the_server_through_the_platform(emulated: Emulated) -> None:
+    before = len(emulated.front.seen)
+    transport = AgentCoreTransport(
+        emulated.sigv4, client=emulated.boto3_client(), user_id="ada", retries=FAST
+    )
+    async with connected(transport) as session:
+        await session.call_tool("add_numbers", {"a": 1, "b": 1})
+    seen = emulated.front.seen[before:]
+    call = next(s for s in seen if s.json().get("method") == "tools/call")
+    assert call.headers["mcp-protocol-version"] == "2025-11-25"
+    assert call.headers["mcp-session-id"] == transport.session.mcp_session_id
+    assert call.headers["x-amzn-bedrock-agentcore-runtime-session-id"] == transport.session.runtime_session_id
+    assert call.headers["x-amzn-bedrock-agentcore-runtime-user-id"] == "ada"
+
+
+async def test_stop_ends_the_runtime_session_and_the_next_call_starts_another(emulated: Emulated) -> None:
+    for transport in (
+        AgentCoreTransport(emulated.sigv4, client=emulated.boto3_client(), retries=FAST),
+        AgentCoreTransport(emulated.url(emulated.jwt), bearer_token=emulated.token(), retries=FAST),
+    ):
+        async with connected(transport) as session:
+            await session.list_tools()
+            first = transport.session.runtime_session_id
+            assert emulated.emulator.session(first) is not None
+            await transport.stop()
+            assert emulated.emulator.session(first) is None
+            assert text(await session.call_tool("add_numbers", {"a": 1, "b": 1})) == "2"
+            assert transport.session.runtime_session_id != first
+
+
+# -- faults ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["boto3", "httpx"])
+async def test_injected_throttling_and_conflicts_are_retried_and_succeed(
+    emulated: Emulated, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "agentcore_mcp.client")
+    transport = AgentCoreTransport(
+        emulated.open,
+        backend=backend,  # type: ignore[arg-type]
+        endpoint_url=emulated.endpoint_url,
+        boto3_session=emulated.boto3_session(),
+        auth="none" if backend == "httpx" else None,
+        retries=FAST,
+    )
+    async with connected(transport) as session:
+        emulated.emulator.faults.throttle(2, arn=emulated.open)
+        emulated.emulator.faults.conflict(1, arn=emulated.open)
+        assert text(await session.call_tool("add_numbers", {"a": 20, "b": 22})) == "42"
+    assert emulated.emulator.faults.pending() == 0
+    assert "-32003 Rate exceeded" in caplog.text
+    assert "-32005 Session operation in progress" in caplog.text
+
+
+async def test_throttling_exceptions_from_the_api_are_retried(emulated: Emulated) -> None:
+    transport = AgentCoreTransport(emulated.open, client=emulated.boto3_client(), retries=FAST)
+    async with connected(transport) as session:
+        emulated.emulator.faults.api_error("ThrottlingException", 429, "Rate exceeded", arn=emulated.open)
+        assert text(await session.call_tool("add_numbers", {"a": 1, "b": 2})) == "3"
+
+
+async def test_a_runtime_error_on_a_tool_call_is_reported_not_retried(emulated: Emulated) -> None:
+    transport = AgentCoreTransport(emulated.open, client=emulated.boto3_client(), retries=FAST)
+    async with connected(transport) as session:
+        await session.list_tools()  # the SDK lists tools before a first call; keep the fault for the call
+        emulated.emulator.faults.runtime_error(arn=emulated.open)
+        with pytest.raises(MCPError) as caught:
+            await session.call_tool("add_numbers", {"a": 1, "b": 2})
+    error = caught.value.error  # type: ignore[attr-defined]
+    assert error.code == -32010
+    assert "HTTP 424 RuntimeClientError" in error.message
+    assert emulated.emulator.faults.pending() == 0
+
+
+@pytest.mark.parametrize("backend", ["boto3", "httpx"])
+async def test_an_expired_session_is_recovered_transparently(
+    emulated: Emulated, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "agentcore_mcp.client")
+    transport = AgentCoreTransport(
+        emulated.stateful,
+        backend=backend,  # type: ignore[arg-type]
+        endpoint_url=emulated.endpoint_url,
+        boto3_session=emulated.boto3_session(),
+        retries=FAST,
+    )
+    with anyio.fail_after(60):
+        async with connected(transport) as session:
+            assert text(await session.call_tool("add_numbers", {"a": 1, "b": 2})) == "3"
+            first = transport.session.runtime_session_id
+            old_pid = emulated.emulator.session(first).pid
+            emulated.emulator.expire_session(first)  # idle timeout: the microVM is gone
+            assert text(await session.call_tool("add_numbers", {"a": 2, "b": 2})) == "4"
+            assert transport.session.runtime_session_id != first
+            assert transport.session.renewals == 1
+            assert emulated.emulator.session(transport.session.runtime_session_id).pid != old_pid
+        await transport.stop()
+    assert "replaying the initialize handshake" in caplog.text
+
+
+@pytest.mark.parametrize("backend", ["boto3", "httpx"])
+async def test_a_server_killed_mid_stream_is_a_clear_error(emulated: Emulated, backend: str) -> None:
+    transport = AgentCoreTransport(
+        emulated.crashing,
+        backend=backend,  # type: ignore[arg-type]
+        endpoint_url=emulated.endpoint_url,
+        boto3_session=emulated.boto3_session(),
+        retries=FAST,
+    )
+    progress: list[float] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append(value)
+
+    with anyio.fail_after(60):
+        async with connected(transport) as session:
+            with pytest.raises(MCPError) as caught:
+                await session.call_tool("crash", {}, progress_callback=on_progress)
+            error = caught.value.error  # type: ignore[attr-defined]
+            assert error.code == -32000
+            assert "before the response to tools/call" in error.message
+            assert progress == [1]
+            # the platform starts a new microVM for the session; the conversation goes on
+            assert text(await session.call_tool("add_numbers", {"a": 1, "b": 2})) == "3"
+
+
+async def test_a_slow_server_hits_the_configured_timeout(emulated: Emulated) -> None:
+    transport = AgentCoreTransport(emulated.open, client=emulated.boto3_client(), timeout=0.5, retries=FAST)
+    async with connected(transport) as session:
+        emulated.front.queue(Action(delay=3, match="tools/call"))
+        with anyio.fail_after(5), pytest.raises(MCPError) as caught:
+            await session.call_tool("add_numbers", {"a": 1, "b": 2})
+    error = caught.value.error  # type: ignore[attr-defined]
+    assert error.code == -32001
+    assert "within 0.5 s" in error.message
+
+
+@pytest.mark.parametrize("backend", ["boto3", "httpx"])
+async def test_malformed_sse_is_a_clear_error(emulated: Emulated, backend: str) -> None:
+    transport = AgentCoreTransport(
+        emulated.open,
+        backend=backend,  # type: ignore[arg-type]
+        endpoint_url=emulated.endpoint_url,
+        boto3_session=emulated.boto3_session(),
+        auth="none" if backend == "httpx" else None,
+        retries=FAST,
+    )
+    async with connected(transport) as session:
+        emulated.front.queue(
+            Action(
+                status=200,
+                headers=[("content-type", "text/event-stream")],
+                chunks=[
+                    *sse(
+                        b'{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":1}}'
+                    ),
+                    b'data: {"jsonrpc": "2.0", "id": oops}\n\n',
+                ],
+                match="tools/call",
+            )
+        )
+        with anyio.fail_after(10), pytest.raises(MCPError) as caught:
+            await session.call_tool("add_numbers", {"a": 1, "b": 2})
+    error = caught.value.error  # type: ignore[attr-defined]
+    assert error.code == -32700
+    assert "malformed SSE event" in error.message
