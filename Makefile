@@ -45,3 +45,18 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) $(CONFORMANCE_DIR) .mypy_cache .ruff_cache .pytest_cache
+
+# The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
+# (Strands supports mcp < 2.2): the transport must serve both SDK majors.
+VENV_MCP1 := .venv-mcp1
+
+$(VENV_MCP1)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_MCP1)
+	$(VENV_MCP1)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_MCP1)/bin/python -m pip install --quiet "mcp>=1.23,<2" strands-agents "PyJWT[crypto]>=2.8" \
+		pytest pytest-asyncio hypothesis -e ".[client,emulator,fast]"
+	touch $@
+
+.PHONY: test-mcp1
+test-mcp1: $(VENV_MCP1)/.installed
+	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py
