@@ -435,3 +435,21 @@ def test_contextvars_reach_sync_tools() -> None:
         return await Tool(f).run({}, None)
 
     assert asyncio.run(main())["content"][0]["text"] == "request-scoped"
+
+
+def test_blocking_sync_tools_run_side_by_side_in_the_pool() -> None:
+    import time
+
+    def slow(i: int) -> int:
+        time.sleep(0.3)
+        return i
+
+    t = Tool(slow)
+
+    async def main() -> list[dict[str, Any]]:
+        return await asyncio.gather(*(t.run({"i": i}, None) for i in range(12)))
+
+    started = time.perf_counter()
+    results = asyncio.run(main())
+    assert [r["structuredContent"]["result"] for r in results] == list(range(12))
+    assert time.perf_counter() - started < 2.0  # not 12 x 0.3 s: one thread per waiting call
