@@ -708,6 +708,7 @@ class Emulator:
     ) -> Forwarded:
         """Forward, and cancel the upstream call when the caller disconnects (HTTP cancellation)."""
         result: Forwarded | None = None
+        failure: UpstreamFailed | None = None
         async with anyio.create_task_group() as tg:
 
             async def watch() -> None:
@@ -718,8 +719,13 @@ class Emulator:
                         return
 
             tg.start_soon(watch)
-            result = await session.upstream.forward(headers, body, send, on_start)
+            try:
+                result = await session.upstream.forward(headers, body, send, on_start)
+            except UpstreamFailed as exc:
+                failure = exc  # raised below, outside the task group (which would wrap it)
             tg.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
         if result is None:  # the caller went away mid-answer
             return Forwarded(0, "", True, broken=True)
         return result

@@ -22,11 +22,12 @@ from typing import Any
 
 from agentcore_mcp.emulator.forward import HttpUpstream, Upstream
 from agentcore_mcp.emulator.runtimes import Runtime
-from agentcore_mcp.emulator.worker import READY
 
 __all__ = ["Session", "SessionManager", "StartFailed", "new_session_id"]
 
 logger = logging.getLogger("agentcore_mcp.emulator")
+
+READY = "AGENTCORE_MCP_WORKER_READY"  # the line a worker prints once it listens (see worker.py)
 
 
 def new_session_id() -> str:
@@ -257,7 +258,7 @@ class SessionManager:
                 )
                 begin = asyncio.get_running_loop().time()
                 if runtime.isolation == "process":
-                    worker = WorkerProcess(runtime, rsid[:8])
+                    worker = WorkerProcess(runtime, rsid)
                     session.process = worker
                     port = await worker.start()  # StartFailed propagates; nothing was registered
                     session.upstream = HttpUpstream(f"http://127.0.0.1:{port}{runtime.mcp_path}", client)

@@ -12,8 +12,6 @@ import argparse
 import socket
 import sys
 
-READY = "AGENTCORE_MCP_WORKER_READY"
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agentcore_mcp.emulator.worker")
@@ -24,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from agentcore_mcp.emulator.loader import AppLoadError, load_app
+    from agentcore_mcp.emulator.sessions import READY
 
     try:
         app = load_app(args.app)
