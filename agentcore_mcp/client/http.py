@@ -77,6 +77,7 @@ class HttpxBackend:
         stop_url: str | None = None,
     ) -> None:
         self.url = url
+        self._url = httpx.URL(url)
         self.description = _describe_url(url)
         self.auth = auth
         self.stop_url = stop_url
@@ -102,9 +103,13 @@ class HttpxBackend:
         return self._client
 
     async def send(self, exchange: Exchange) -> Reply:
-        request = self.client.build_request(
-            "POST", self.url, content=exchange.body, headers={**self._headers, **exchange.headers}
-        )
+        headers = {**self._headers, **exchange.headers}
+        if self._owns_client:
+            # Skips build_request's URL and header merging (a tenth of a millisecond per call): the client
+            # is ours, so it has no defaults to merge.
+            request = httpx.Request("POST", self._url, headers=headers, content=exchange.body)
+        else:
+            request = self.client.build_request("POST", self.url, content=exchange.body, headers=headers)
         response = await self._send(request)
         if response.status_code == 200 and response.headers.get("content-type", "").startswith(
             "application/json"

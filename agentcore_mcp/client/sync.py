@@ -84,12 +84,25 @@ def _run(
     async def main() -> T:
         from mcp import ClientSession
 
-        with anyio.fail_after(timeout):
-            async with transport as (read, write), ClientSession(read, write) as session:
-                await session.initialize()
-                return await action(session)
+        try:
+            with anyio.fail_after(timeout):
+                async with transport as (read, write), ClientSession(read, write) as session:
+                    await session.initialize()
+                    return await action(session)
+        except Exception as exc:
+            raise _unwrap(exc) from None
 
     return _run_sync(main)
+
+
+def _unwrap(exc: Exception) -> Exception:
+    """The one real error inside task-group wrappers (``ExceptionGroup``), so callers can catch it by type."""
+    while isinstance(getattr(exc, "exceptions", None), tuple) and len(exc.exceptions) == 1:  # type: ignore[attr-defined]
+        inner = exc.exceptions[0]  # type: ignore[attr-defined]
+        if not isinstance(inner, Exception):
+            break
+        exc = inner
+    return exc
 
 
 def _run_sync(main: Callable[[], Awaitable[T]]) -> T:

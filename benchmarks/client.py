@@ -1,0 +1,271 @@
+"""Client calls/s: AgentCoreTransport (httpx and boto3 backends) vs the mcp SDK's streamable HTTP client.
+
+Every client drives the same kind of session (mcp 2.x ``ClientSession``, legacy handshake, then
+``tools/call add_numbers`` over and over) against the same servers, in one run, interleaved (A B C A B C ...):
+
+* ``direct``: the demo server (uvicorn, httptools + uvloop, one worker) on loopback;
+* ``emulator``: the same demo server behind the local AgentCore emulator (the only way to measure the boto3
+  backend, which needs a runtime ARN); the SDK client reaches it through an open runtime's invocations URL.
+
+Servers run in their own processes; the clients run here, one at a time. Sequential calls measure per-call
+client overhead (latency-bound); concurrent calls (``--concurrency``) measure throughput. Figures are medians
+of the repetitions. Usage: ``python -m benchmarks.client [--quick]``; results also go to
+``benchmarks/results/client.md`` and ``client.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_open-AbCdE12345"
+SIGNED_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_iam-AbCdE12345"
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+EMULATOR = """
+import sys, uvicorn
+from agentcore_mcp.emulator import Emulator
+em = Emulator(credentials={"testing": "testing"}, control_plane=False, workload_token=False)
+em.add_runtime(sys.argv[2], arn=sys.argv[3], auth="none")
+em.add_runtime(sys.argv[2], arn=sys.argv[4], auth="sigv4")
+em.bind(f"http://127.0.0.1:{sys.argv[1]}")
+uvicorn.run(em, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
+            http="httptools", loop="uvloop")
+"""
+
+
+def free_port() -> int:
+    from agentcore_mcp.server.local import free_port as pick
+
+    return pick()
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on port {port} after {timeout} s")
+
+
+@contextlib.contextmanager
+def process(args: list[str], port: int) -> Iterator[None]:
+    child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_listening(port, child)
+        yield
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[tuple[str, str]]:
+    """The demo server and an emulator in front of it; yields (demo MCP URL, emulator URL)."""
+    demo_port, emulator_port = free_port(), free_port()
+    uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--no-access-log"]
+    demo = [
+        *uvicorn,
+        "--http",
+        "httptools",
+        "--loop",
+        "uvloop",
+        "--port",
+        str(demo_port),
+        "examples.demo_server:app",
+    ]
+    demo_url = f"http://127.0.0.1:{demo_port}/mcp"
+    emulator = [sys.executable, "-c", EMULATOR, str(emulator_port), demo_url, ARN, SIGNED_ARN]
+    with process(demo, demo_port), process(emulator, emulator_port):
+        yield demo_url, f"http://127.0.0.1:{emulator_port}"
+
+
+Factory = Callable[[], AbstractAsyncContextManager[Any]]
+
+
+def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
+    """name -> (what it measures, a factory for a fresh transport)."""
+    import boto3
+    from mcp.client.streamable_http import streamable_http_client
+
+    from agentcore_mcp.client import AgentCoreTransport, invocations_url
+
+    boto3_client = boto3.client(
+        "bedrock-agentcore", endpoint_url=emulator_url, region_name="us-east-1", **KEYS
+    )
+    session = boto3.Session(region_name="us-east-1", **KEYS)
+    open_url = invocations_url(ARN, endpoint_url=emulator_url)
+    return {
+        "sdk-direct": (
+            "mcp SDK streamable_http_client -> demo server",
+            lambda: streamable_http_client(demo_url),
+        ),
+        "ours-httpx-direct": (
+            "AgentCoreTransport (httpx) -> demo server",
+            lambda: AgentCoreTransport(demo_url),
+        ),
+        "sdk-emulator": (
+            "mcp SDK streamable_http_client -> emulator (open runtime) -> demo",
+            lambda: streamable_http_client(open_url),
+        ),
+        "ours-httpx-emulator": (
+            "AgentCoreTransport (httpx) -> emulator (open runtime) -> demo",
+            lambda: AgentCoreTransport(open_url),
+        ),
+        "ours-httpx-sigv4-emulator": (
+            "AgentCoreTransport (httpx, SigV4) -> emulator (IAM runtime) -> demo",
+            lambda: AgentCoreTransport(
+                SIGNED_ARN, backend="httpx", endpoint_url=emulator_url, boto3_session=session
+            ),
+        ),
+        "ours-boto3-emulator": (
+            "AgentCoreTransport (boto3 invoke_agent_runtime) -> emulator (IAM runtime) -> demo",
+            lambda: AgentCoreTransport(SIGNED_ARN, client=boto3_client),
+        ),
+    }
+
+
+@asynccontextmanager
+async def opened(factory: Factory) -> AsyncIterator[Any]:
+    from mcp.client import ClientSession
+
+    async with factory() as streams, ClientSession(streams[0], streams[1]) as session:
+        await session.initialize()
+        await session.call_tool("add_numbers", {"a": 1, "b": 2})  # warm: tool list cached, connection open
+        yield session
+
+
+async def measure(factory: Factory, calls: int, concurrency: int) -> float:
+    """Calls per second of ``calls`` tools/call over one session, ``concurrency`` at a time."""
+    async with opened(factory) as session:
+        for _ in range(20):
+            await session.call_tool("add_numbers", {"a": 1, "b": 2})
+        per_worker = calls // concurrency
+
+        async def worker() -> None:
+            for i in range(per_worker):
+                result = await session.call_tool("add_numbers", {"a": i, "b": 1})
+                assert result.content[0].text == str(i + 1)
+
+        start = time.perf_counter()
+        with anyio.fail_after(300):
+            async with anyio.create_task_group() as tg:
+                for _ in range(concurrency):
+                    tg.start_soon(worker)
+        return per_worker * concurrency / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer calls and repetitions (about 30 s)")
+    parser.add_argument("--calls", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    args = parser.parse_args(argv)
+    calls = args.calls or (200 if args.quick else 1000)
+    repeat = args.repeat or (1 if args.quick else 3)
+
+    samples: dict[tuple[str, int], list[float]] = {}
+    with servers() as (demo_url, emulator_url):
+        table = clients(demo_url, emulator_url)
+        for _ in range(repeat):
+            for concurrency in args.concurrency:
+                for name, (_, factory) in table.items():
+                    value = anyio.run(
+                        measure, factory, calls, concurrency, backend_options={"use_uvloop": False}
+                    )
+                    samples.setdefault((name, concurrency), []).append(value)
+                    print(f"  {name:28s} c={concurrency:<3d} {value:8.1f} calls/s", flush=True)
+
+    medians = {key: statistics.median(values) for key, values in samples.items()}
+    rows = []
+    for name, (label, _) in table.items():
+        row: dict[str, Any] = {"client": name, "what": label}
+        for concurrency in args.concurrency:
+            row[f"c{concurrency}"] = round(medians[(name, concurrency)], 1)
+        rows.append(row)
+    ratios = {
+        f"c{c}": {
+            "httpx_direct_vs_sdk_direct": round(
+                medians[("ours-httpx-direct", c)] / medians[("sdk-direct", c)], 2
+            ),
+            "httpx_emulator_vs_sdk_emulator": round(
+                medians[("ours-httpx-emulator", c)] / medians[("sdk-emulator", c)], 2
+            ),
+            "boto3_emulator_vs_sdk_emulator": round(
+                medians[("ours-boto3-emulator", c)] / medians[("sdk-emulator", c)], 2
+            ),
+        }
+        for c in args.concurrency
+    }
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "versions": {p: metadata.version(p) for p in ("mcp", "httpx", "boto3", "uvicorn")},
+        "calls": calls,
+        "repeat": repeat,
+        "rows": rows,
+        "ratios": ratios,
+    }
+    write(report, args.concurrency)
+    return report
+
+
+def write(report: dict[str, Any], concurrencies: list[int]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "client.json").write_text(json.dumps(report, indent=2) + "\n")
+    head = "| client | what | " + " | ".join(f"calls/s, {c} at a time" for c in concurrencies) + " |"
+    lines = [
+        "# Client calls/s",
+        "",
+        f"{report['when']}; Python {report['machine']['python']}, {report['machine']['cpus']} CPUs; "
+        f"{report['calls']} calls per sample, median of {report['repeat']}; versions {report['versions']}.",
+        "",
+        head,
+        "|" + "---|" * (2 + len(concurrencies)),
+    ]
+    for row in report["rows"]:
+        lines.append(
+            f"| {row['client']} | {row['what']} | "
+            + " | ".join(str(row[f"c{c}"]) for c in concurrencies)
+            + " |"
+        )
+    lines += ["", "Ratios (ours / SDK, same server, same run):", ""]
+    for key, values in report["ratios"].items():
+        lines.append(f"- {key}: " + ", ".join(f"{k} {v}x" for k, v in values.items()))
+    text = "\n".join(lines) + "\n"
+    (RESULTS / "client.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
