@@ -1,7 +1,8 @@
 """Call MCP servers on Amazon Bedrock AgentCore Runtime from the MCP clients you already use.
 
-The public API of the client side is what this module lists in ``__all__``. Importing it does not import
-the ``mcp`` SDK, boto3 or botocore; they are imported when a transport is opened or a backend is built.
+The public API of the client side is what this module lists in ``__all__``; the guide is docs/client.md.
+Importing it loads httpx and anyio but not the ``mcp`` SDK, boto3 or botocore: the SDK is imported when a
+transport is opened, boto3 when the boto3 backend makes its first call.
 """
 
 from agentcore_mcp.client.arn import RuntimeArn, invocations_url, stop_session_url

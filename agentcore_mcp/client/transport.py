@@ -49,6 +49,7 @@ INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
 PARSE_ERROR = -32700
 # AgentCore's JSON-RPC codes for HTTP-level refusals of MCP runtimes.
+VALIDATION = -32006
 STATUS_CODES = {401: -32001, 403: -32002, 404: -32004, 406: -32011, 409: -32005, 424: -32010, 429: -32003}
 HANDSHAKE_VERSIONS = frozenset({"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"})
 RUNTIME_SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
@@ -603,6 +604,8 @@ class AgentCoreTransport:
         if not detail and body:
             detail = _snippet(body)
         code = STATUS_CODES.get(status, INTERNAL_ERROR if status >= 500 else INVALID_REQUEST)
+        if error_type == "ValidationException":
+            code = VALIDATION
         label = f"HTTP {status}" + (f" {error_type}" if error_type else "")
         message = f"{self._backend.description} refused {out.method}: {label}" + (
             f": {detail}" if detail else ""

@@ -146,17 +146,31 @@ async def test_an_expired_fixed_token_is_a_clear_401(emulated: Emulated) -> None
 
 async def test_mcp_headers_reach_the_server_through_the_platform(emulated: Emulated) -> None:
     before = len(emulated.front.seen)
+    from opentelemetry import context, trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
     transport = AgentCoreTransport(
-        emulated.sigv4, client=emulated.boto3_client(), user_id="ada", retries=FAST
+        emulated.sigv4,
+        client=emulated.boto3_client(),
+        user_id="ada",
+        headers={"X-Amzn-Bedrock-AgentCore-Runtime-Custom-Team": "blue"},  # no API parameter: a signed header
+        retries=FAST,
     )
+    span = NonRecordingSpan(SpanContext(0xABC, 0xDEF, False, TraceFlags(1)))
     async with connected(transport) as session:
-        await session.call_tool("add_numbers", {"a": 1, "b": 1})
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            await session.call_tool("add_numbers", {"a": 1, "b": 1})
+        finally:
+            context.detach(token)
     seen = emulated.front.seen[before:]
     call = next(s for s in seen if s.json().get("method") == "tools/call")
     assert call.headers["mcp-protocol-version"] == "2025-11-25"
     assert call.headers["mcp-session-id"] == transport.session.mcp_session_id
     assert call.headers["x-amzn-bedrock-agentcore-runtime-session-id"] == transport.session.runtime_session_id
     assert call.headers["x-amzn-bedrock-agentcore-runtime-user-id"] == "ada"
+    assert call.headers["x-amzn-bedrock-agentcore-runtime-custom-team"] == "blue"
+    assert call.headers["traceparent"] == f"00-{0xABC:032x}-{0xDEF:016x}-01"
 
 
 async def test_stop_ends_the_runtime_session_and_the_next_call_starts_another(emulated: Emulated) -> None:
@@ -311,3 +325,24 @@ async def test_malformed_sse_is_a_clear_error(emulated: Emulated, backend: str) 
     error = caught.value.error  # type: ignore[attr-defined]
     assert error.code == -32700
     assert "malformed SSE event" in error.message
+
+
+@pytest.mark.parametrize("backend", ["boto3", "httpx"])
+async def test_aws_api_errors_keep_their_type_and_message(emulated: Emulated, backend: str) -> None:
+    transport = AgentCoreTransport(
+        emulated.open,
+        backend=backend,  # type: ignore[arg-type]
+        endpoint_url=emulated.endpoint_url,
+        boto3_session=emulated.boto3_session(),
+        auth="none" if backend == "httpx" else None,
+        retries=FAST,
+    )
+    async with connected(transport) as session:
+        await session.list_tools()
+        emulated.emulator.faults.api_error("ValidationException", 400, "Invalid qualifier", arn=emulated.open)
+        with pytest.raises(MCPError) as caught:
+            await session.call_tool("add_numbers", {"a": 1, "b": 2})
+    error = caught.value.error  # type: ignore[attr-defined]
+    assert error.code == -32006
+    assert "HTTP 400 ValidationException: Invalid qualifier" in error.message
+    assert error.data["errorType"] == "ValidationException"
