@@ -314,7 +314,7 @@ class Emulator:
 
         port = port or free_port(host)
         self.bind(f"http://{host}:{port}")
-        options: dict[str, Any] = {"timeout_graceful_shutdown": 5}
+        options: dict[str, Any] = {"timeout_graceful_shutdown": 5, "server_header": False}
         options.update(uvicorn_options)
         with serve_in_thread(self, host=host, port=port, **options) as url:
             yield url
@@ -649,6 +649,14 @@ class Emulator:
             )
         except StartFailed as exc:
             raise api_error("RuntimeClientError", str(exc), 424) from None
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.sessions.release(session)
+
         try:
             token = None
             if self.workload_token:
@@ -685,7 +693,7 @@ class Emulator:
                 )
                 return out + echo
 
-            forwarded = await self._forward(session, forward_headers, body, receive, send, on_start)
+            forwarded = await self._forward(session, forward_headers, body, receive, send, on_start, release)
         except UpstreamFailed as exc:
             if session.process is not None and not session.alive:
                 await self.sessions.end(session, "its process died")
@@ -694,7 +702,7 @@ class Emulator:
                 message = f"Runtime invocation failed: {message}. Check the runtime's logs."
             raise api_error("RuntimeClientError", message, 424) from None
         finally:
-            self.sessions.release(session)
+            release()
         return session, cold, forwarded
 
     async def _forward(
@@ -705,6 +713,7 @@ class Emulator:
         receive: Receive,
         send: Send,
         on_start: Callable[[int, list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]],
+        on_end: Callable[[], None],
     ) -> Forwarded:
         """Forward, and cancel the upstream call when the caller disconnects (HTTP cancellation)."""
         result: Forwarded | None = None
@@ -720,7 +729,7 @@ class Emulator:
 
             tg.start_soon(watch)
             try:
-                result = await session.upstream.forward(headers, body, send, on_start)
+                result = await session.upstream.forward(headers, body, send, on_start, on_end)
             except UpstreamFailed as exc:
                 failure = exc  # raised below, outside the task group (which would wrap it)
             tg.cancel_scope.cancel()

@@ -20,6 +20,7 @@ __all__ = ["AsgiUpstream", "Forwarded", "HttpUpstream", "Upstream", "UpstreamFai
 Headers = list[tuple[bytes, bytes]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 StartHook = Callable[[int, Headers], Headers]
+EndHook = Callable[[], None]
 
 # Headers of the upstream answer that reach the caller (others are the platform's to set).
 PASSED_RESPONSE_HEADERS = frozenset(
@@ -54,7 +55,14 @@ class Upstream:
 
     description = "upstream"
 
-    async def forward(self, headers: Headers, body: bytes, send: Send, on_start: StartHook) -> Forwarded:
+    async def forward(
+        self, headers: Headers, body: bytes, send: Send, on_start: StartHook, on_end: EndHook
+    ) -> Forwarded:
+        """Send the request; stream the answer through ``send``.
+
+        ``on_start(status, headers)`` returns the response headers to send; ``on_end()`` (idempotent; it may be
+        called more than once) runs before the caller can have seen the whole answer.
+        """
         raise NotImplementedError
 
     async def aclose(self) -> None:
@@ -76,6 +84,11 @@ async def _safe_send(send: Send, message: dict[str, Any]) -> bool:
     return True
 
 
+async def _end(send: Send, on_end: EndHook) -> None:
+    on_end()
+    await _safe_send(send, {"type": "http.response.body", "body": b""})
+
+
 class HttpUpstream(Upstream):
     """An MCP server reached over HTTP at ``url`` (e.g. ``http://127.0.0.1:8000/mcp``)."""
 
@@ -84,7 +97,9 @@ class HttpUpstream(Upstream):
         self.client = client
         self.description = url
 
-    async def forward(self, headers: Headers, body: bytes, send: Send, on_start: StartHook) -> Forwarded:
+    async def forward(
+        self, headers: Headers, body: bytes, send: Send, on_start: StartHook, on_end: EndHook
+    ) -> Forwarded:
         import httpx
 
         request = self.client.build_request("POST", self.url, headers=headers, content=body)
@@ -107,17 +122,21 @@ class HttpUpstream(Upstream):
             ):
                 return Forwarded(response.status_code, content_type, streamed, broken=True)
             size = 0
+            length = response.headers.get("content-length")
+            expected = int(length) if length and length.isdigit() else None
             try:
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
+                    if expected is not None and size >= expected:
+                        on_end()  # the caller has the whole answer once this chunk is out
                     if not await _safe_send(
                         send, {"type": "http.response.body", "body": chunk, "more_body": True}
                     ):
                         return Forwarded(response.status_code, content_type, streamed, broken=True, size=size)
             except httpx.HTTPError:
-                await _safe_send(send, {"type": "http.response.body", "body": b""})
+                await _end(send, on_end)
                 return Forwarded(response.status_code, content_type, streamed, broken=True, size=size)
-            await _safe_send(send, {"type": "http.response.body", "body": b""})
+            await _end(send, on_end)
             return Forwarded(response.status_code, content_type, streamed, size=size)
         finally:
             await response.aclose()
@@ -132,7 +151,9 @@ class AsgiUpstream(Upstream):
         self.host = host
         self.description = f"in-process {type(app).__name__}"
 
-    async def forward(self, headers: Headers, body: bytes, send: Send, on_start: StartHook) -> Forwarded:
+    async def forward(
+        self, headers: Headers, body: bytes, send: Send, on_start: StartHook, on_end: EndHook
+    ) -> Forwarded:
         path, _, query = self.path.partition("?")
         scope: dict[str, Any] = {
             "type": "http",
@@ -190,6 +211,8 @@ class AsgiUpstream(Upstream):
                 chunk = message.get("body", b"")
                 state["size"] += len(chunk)
                 more = bool(message.get("more_body", False))
+                if not more:
+                    on_end()
                 if not await _safe_send(
                     send, {"type": "http.response.body", "body": chunk, "more_body": more}
                 ):
@@ -205,7 +228,7 @@ class AsgiUpstream(Upstream):
                     f"the runtime failed before answering ({type(exc).__name__}: {exc})"
                 ) from None
             if not state["ended"]:
-                await _safe_send(send, {"type": "http.response.body", "body": b""})
+                await _end(send, on_end)
             status = int(state["status"])
             return Forwarded(status, state["content_type"], True, broken=True, size=state["size"])
         finally:
@@ -215,7 +238,7 @@ class AsgiUpstream(Upstream):
         if state["status"] is None:
             raise UpstreamFailed("the runtime returned without answering")
         if not state["ended"]:
-            await _safe_send(send, {"type": "http.response.body", "body": b""})
+            await _end(send, on_end)
         content_type = state["content_type"]
         return Forwarded(
             int(state["status"]),

@@ -60,7 +60,7 @@ def agentcore(endpoint_url: str, *, secret: str = "testing", **config: Any) -> A
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
+        config=Config(**{"retries": {"total_max_attempts": 1, "mode": "standard"}, **config}),
     )
 
 

@@ -160,10 +160,8 @@ def test_the_platform_injects_and_forwards_headers_as_agentcore_does(
     assert seen["x-amzn-bedrock-agentcore-runtime-user-id"] == "user-7"
     assert seen["traceparent"] == answer["traceParent"]
     assert seen["x-amzn-trace-id"].startswith("Root=1-")
-    assert (
-        seen["workloadaccesstoken"]
-        and seen["workloadaccesstoken"] == seen["x-amz-bedrock-agentcore-identity-wat"]
-    )
+    assert seen["workloadaccesstoken"]
+    assert seen["workloadaccesstoken"] == seen["x-amz-bedrock-agentcore-identity-wat"]
     assert seen["x-team"] == "blue"
     assert seen["x-amzn-bedrock-agentcore-runtime-custom-tenant"] == "acme"
     for dropped in ("x-not-allowed", "authorization", "x-amz-date", "user-agent"):
