@@ -54,8 +54,12 @@ class ControlPlane:
         """Start moto's server on a free loopback port; its base URL."""
         if self.url is not None:
             return self.url
+        from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
         from moto.server import ThreadedMotoServer
 
+        # moto keeps its state per process; a new emulator starts with an empty control plane.
+        bedrockagentcorecontrol_backends.reset()
+        self._cache.clear()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()

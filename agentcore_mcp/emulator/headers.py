@@ -103,8 +103,9 @@ def upstream_headers(
     """The headers the MCP server receives for one invocation (see the module docstring)."""
     out: list[tuple[bytes, bytes]] = [(b"host", host.encode())]
     has_trace = False
-    for key, value in raw:
+    for key, raw_value in raw:
         name = key.lower()
+        value = raw_value.strip(b" \t")  # RFC 9110 5.5: surrounding whitespace is not part of the value
         if name in _RESTRICTED:
             continue
         if name == b"authorization":

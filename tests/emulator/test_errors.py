@@ -225,7 +225,7 @@ def test_a_missing_accept_is_406_with_json_rpc_32011(
 def test_an_unknown_arn_is_404_resource_not_found(
     setup: tuple[Emulator, str, Runtime, Runtime, Runtime],
 ) -> None:
-    emulator, url, sigv4, _, _ = setup
+    _emulator, url, sigv4, _, _ = setup
     client = agentcore(url)
     unknown = sigv4.arn.replace("signed", "unknown")
     with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
