@@ -1,0 +1,496 @@
+"""Working with the official MCP SDK: our decorated functions on its servers, its servers on AgentCore.
+
+Two directions, one module:
+
+- :func:`register_with_sdk` puts functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on an
+  official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``), carrying over the names, titles,
+  descriptions, annotations, icons and ``_meta`` the decorators recorded. The functions are registered as
+  they are (the SDK's ``add_tool(fn)`` works on them directly too); what cannot carry over is refused
+  with a :class:`~agentcore_mcp.RegistrationError` rather than silently changed.
+- :func:`agentcore_app` turns an existing SDK server into the ASGI app AgentCore Runtime needs: stateless
+  Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at ``/mcp``, a
+  100 MB body limit, and a :class:`HostOriginCheck` in front that accepts the AgentCore endpoint host
+  (``bedrock-agentcore.<region>.amazonaws.com``) and localhost while still refusing foreign ``Origin``
+  headers. The SDK's own Host/Origin check knows exact hosts and ``host:*`` port wildcards only, so it
+  cannot name "any AgentCore region"; it is switched off and this module's check takes its place.
+
+The ``mcp`` package is imported inside these functions only: importing this module (or ``agentcore_mcp``)
+never imports it, so our own server's cold start does not pay for the SDK.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import re
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pydantic_core import to_json
+
+from agentcore_mcp.errors import RegistrationError
+from agentcore_mcp.server import prompts as _prompts
+from agentcore_mcp.server import resources as _resources
+from agentcore_mcp.server import tools as _tools
+from agentcore_mcp.server.content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
+from agentcore_mcp.server.http import Receive, Scope, Send
+from agentcore_mcp.server.http import origin_allowed as _origin_allowed
+from agentcore_mcp.server.invoke import is_context
+from agentcore_mcp.server.prompts import PromptMessage
+
+__all__ = [
+    "AGENTCORE_MAX_BODY",
+    "HostOriginCheck",
+    "agentcore_app",
+    "register_with_sdk",
+    "sdk_major",
+]
+
+logger = logging.getLogger("agentcore_mcp.interop")
+
+AGENTCORE_MAX_BODY = 100_000_000
+"""InvokeAgentRuntime's payload cap in bytes; the SDK's own default (4 MiB) would refuse larger calls."""
+
+# The InvokeAgentRuntime endpoints, as botocore's endpoint rules build them:
+# bedrock-agentcore[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} over every partition in partitions.json.
+_DNS_SUFFIXES = (
+    "amazonaws.com",
+    "api.aws",
+    "amazonaws.com.cn",
+    "api.amazonwebservices.com.cn",
+    "amazonaws.eu",
+    "api.amazonwebservices.eu",
+    "c2s.ic.gov",
+    "api.aws.ic.gov",
+    "sc2s.sgov.gov",
+    "api.aws.scloud",
+    "cloud.adc-e.uk",
+    "api.cloud-aws.adc-e.uk",
+    "csp.hci.ic.gov",
+    "api.aws.hci.ic.gov",
+)
+_AGENTCORE_HOST = re.compile(
+    r"bedrock-agentcore(?:-fips)?\.[a-z]{2,5}(?:-[a-z]+)+-\d+\.(?:"
+    + "|".join(re.escape(s) for s in _DNS_SUFFIXES)
+    + r")"
+)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+_TOOL_RESULT_TYPES: tuple[type, ...] = (Text, Image, Audio, EmbeddedResource, ResourceLink, ToolResult)
+_PROMPT_RESULT_TYPES: tuple[type, ...] = (PromptMessage, Text, Image, Audio, EmbeddedResource, ResourceLink)
+_RESOURCE_RESULT_TYPES: tuple[type, ...] = (EmbeddedResource,)
+
+
+def sdk_major() -> int:
+    """The major version of the installed ``mcp`` package (1 or 2), read from its distribution metadata.
+
+    Raises:
+        ImportError: ``mcp`` is not installed (``pip install 'agentcore-mcp[client]'``).
+    """
+    import importlib.metadata  # here, not at import time: agentcore_mcp's import cost is every cold start's
+
+    try:
+        version = importlib.metadata.version("mcp")
+    except importlib.metadata.PackageNotFoundError:
+        raise ImportError(
+            "agentcore_mcp.interop needs the official MCP SDK: pip install 'agentcore-mcp[client]'"
+        ) from None
+    return int(version.split(".", 1)[0])
+
+
+# -- our decorated functions on an SDK server ---------------------------------------------------------------
+
+
+def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
+    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on an official SDK server.
+
+    ``server`` is an mcp 2.x ``MCPServer`` or an mcp 1.x ``FastMCP``. Each function is handed to the SDK
+    unchanged, with what its decorator recorded: name, title, description (when given explicitly; the SDK
+    otherwise publishes the whole docstring), tool annotations, resource URI, MIME type and annotations,
+    icons and ``_meta``. The SDK then derives schemas, validates arguments and converts results its own
+    way. A resource's ``size`` and a prompt's ``meta`` have no place in the SDK's API and are left out.
+
+    Every function is checked before any is registered, so a refusal leaves the server untouched.
+
+    Raises:
+        RegistrationError: a function is not decorated, or relies on something only our server provides:
+            a parameter annotated with our :class:`~agentcore_mcp.Context`, a ``timeout``, an explicit
+            ``input_schema``/``output_schema``, or a return annotation naming our content types
+            (``Image``, ``ToolResult``, ``PromptMessage``, ...); or the SDK itself refused it (the SDK's
+            message is included).
+    """
+    plans: list[Callable[[], None]] = []
+    for fn in functions:
+        found = False
+        tool_options = getattr(fn, _tools.OPTIONS_ATTR, None)
+        if isinstance(tool_options, _tools.ToolOptions):
+            plans.append(_plan_tool(server, fn, tool_options))
+            found = True
+        resource_options = getattr(fn, _resources.OPTIONS_ATTR, None)
+        if isinstance(resource_options, _resources.ResourceOptions):
+            plans.append(_plan_resource(server, fn, resource_options))
+            found = True
+        prompt_options = getattr(fn, _prompts.OPTIONS_ATTR, None)
+        if isinstance(prompt_options, _prompts.PromptOptions):
+            plans.append(_plan_prompt(server, fn, prompt_options))
+            found = True
+        if not found:
+            raise RegistrationError(
+                f"{fn!r} is not decorated with @tool, @resource or @prompt; register plain functions with "
+                "the SDK's own server.add_tool(...) / @server.resource(...) / @server.prompt()"
+            )
+    for register in plans:
+        register()
+
+
+def _plan_tool(server: Any, fn: Callable[..., Any], options: _tools.ToolOptions) -> Callable[[], None]:
+    what = f"tool {options.name or _name(fn)!r}"
+    _refuse_context(fn, what)
+    _refuse_result_types(fn, what, _TOOL_RESULT_TYPES)
+    for option in ("timeout", "input_schema", "output_schema"):
+        if getattr(options, option) is not None:
+            raise RegistrationError(
+                f"{what} sets {option}=, which only agentcore_mcp's server applies; the SDK would ignore it"
+            )
+    _require(server, "add_tool")
+
+    def register() -> None:
+        import mcp.types
+
+        annotations = (
+            mcp.types.ToolAnnotations.model_validate(dict(options.annotations))
+            if options.annotations
+            else None
+        )
+        _sdk_call(
+            what,
+            lambda: server.add_tool(
+                fn,
+                name=options.name,
+                title=options.title,
+                description=options.description,
+                annotations=annotations,
+                icons=_icons(options.icons),
+                meta=dict(options.meta) if options.meta else None,
+            ),
+        )
+
+    return register
+
+
+def _plan_resource(
+    server: Any, fn: Callable[..., Any], options: _resources.ResourceOptions
+) -> Callable[[], None]:
+    what = f"resource {options.uri!r}"
+    _refuse_context(fn, what)
+    _refuse_result_types(fn, what, _RESOURCE_RESULT_TYPES)
+    _require(server, "resource")
+
+    def register() -> None:
+        import mcp.types
+
+        annotations = (
+            mcp.types.Annotations.model_validate(dict(options.annotations)) if options.annotations else None
+        )
+        _sdk_call(
+            what,
+            lambda: server.resource(
+                options.uri,
+                name=options.name,
+                title=options.title,
+                description=options.description,
+                mime_type=options.mime_type,
+                icons=_icons(options.icons),
+                annotations=annotations,
+                meta=dict(options.meta) if options.meta else None,
+            )(fn),
+        )
+
+    return register
+
+
+def _plan_prompt(server: Any, fn: Callable[..., Any], options: _prompts.PromptOptions) -> Callable[[], None]:
+    what = f"prompt {options.name or _name(fn)!r}"
+    _refuse_context(fn, what)
+    _refuse_result_types(fn, what, _PROMPT_RESULT_TYPES)
+    _require(server, "prompt")
+
+    def register() -> None:
+        _sdk_call(
+            what,
+            lambda: server.prompt(
+                name=options.name,
+                title=options.title,
+                description=options.description,
+                icons=_icons(options.icons),
+            )(fn),
+        )
+
+    return register
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return str(getattr(inspect.unwrap(fn), "__name__", fn))
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(inspect.unwrap(fn))
+    except Exception:  # unresolvable forward references: the SDK reports those itself
+        return {}
+
+
+def _refuse_context(fn: Callable[..., Any], what: str) -> None:
+    params = [name for name, hint in _hints(fn).items() if name != "return" and is_context(hint)]
+    if params:
+        raise RegistrationError(
+            f"{what} takes agentcore_mcp's Context ({', '.join(params)}), which the SDK does not provide; "
+            "annotate the parameter with the SDK's own Context instead "
+            "(mcp.server.mcpserver.Context in mcp 2.x, mcp.server.fastmcp.Context in 1.x)"
+        )
+
+
+def _mentions(annotation: Any, types: tuple[type, ...]) -> type | None:
+    if isinstance(annotation, type) and issubclass(annotation, types):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _mentions(arg, types)
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_result_types(fn: Callable[..., Any], what: str, types: tuple[type, ...]) -> None:
+    found = _mentions(_hints(fn).get("return"), types)
+    if found is not None:
+        raise RegistrationError(
+            f"{what} returns agentcore_mcp.{found.__name__}, which the SDK cannot convert; "
+            "return the SDK's own types (or plain values) from functions registered on an SDK server"
+        )
+
+
+def _require(server: Any, method: str) -> None:
+    if not callable(getattr(server, method, None)):
+        raise TypeError(
+            f"expected an official MCP server (mcp 2.x MCPServer or mcp 1.x FastMCP) with .{method}(), "
+            f"got {server!r}"
+        )
+
+
+def _icons(icons: Iterable[Mapping[str, Any]] | None) -> list[Any] | None:
+    if not icons:
+        return None
+    import mcp.types
+
+    return [mcp.types.Icon.model_validate(dict(icon)) for icon in icons]
+
+
+def _sdk_call(what: str, call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise RegistrationError(f"the MCP SDK refused {what}: {exc}") from exc
+
+
+# -- an SDK server on AgentCore ------------------------------------------------------------------------------
+
+
+def agentcore_app(
+    server: Any,
+    *,
+    path: str = "/mcp",
+    allowed_hosts: Iterable[str] = (),
+    allowed_origins: Iterable[str] = (),
+    allow_localhost_origins: bool = True,
+    json_response: bool = True,
+    max_body_size: int = AGENTCORE_MAX_BODY,
+) -> HostOriginCheck:
+    """The ASGI app that serves an official SDK server the way AgentCore Runtime calls it.
+
+    The SDK's Streamable HTTP app is built stateless (every POST stands alone, so the platform's
+    ``Mcp-Session-Id`` is accepted, never answered with 404), with JSON answers and the endpoint at
+    ``path``, and wrapped in a :class:`HostOriginCheck`. Serve the result with uvicorn on ``0.0.0.0:8000``.
+
+    For mcp 2.x (``MCPServer``, or a low-level ``Server``) the settings are passed to
+    ``server.streamable_http_app(...)``. For mcp 1.x (``FastMCP``) they live on ``server.settings``, which
+    this function updates in place before it calls ``server.streamable_http_app()``.
+
+    Args:
+        server: an mcp 2.x ``MCPServer``/``Server`` or an mcp 1.x ``FastMCP``.
+        path: the MCP endpoint (AgentCore calls ``/mcp``); ``path + "/"`` is served too, without a redirect.
+        allowed_hosts: ``Host`` names accepted besides the AgentCore endpoints and localhost; a ``*``
+            stands for one DNS label (``"*.example.com"``); ports are ignored; ``"*"`` accepts any host.
+        allowed_origins: ``Origin`` values accepted besides localhost ones; also read from
+            ``AGENTCORE_MCP_ALLOWED_ORIGINS`` (comma-separated), as our own server does. ``"*"`` accepts any.
+        allow_localhost_origins: accept ``http(s)://localhost|127.0.0.1|[::1]`` origins on any port.
+        json_response: answer every request with one JSON body (False: the SDK's SSE streams).
+        max_body_size: the largest request body, in bytes (AgentCore's cap by default).
+
+    Raises:
+        TypeError: ``server`` is not an SDK server of the installed major version.
+        RuntimeError: an mcp 1.x server whose ``streamable_http_app()`` was already built (FastMCP builds
+            its session manager once, from the settings it had then; call this function first).
+    """
+    if not path.startswith("/"):
+        raise ValueError(f"path must start with '/', got {path!r}")
+    path = path.rstrip("/") or "/"
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    # Host and Origin are checked by HostOriginCheck; the SDK's check cannot express "any AgentCore region".
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    major = sdk_major()
+    if major >= 2:
+        _require(server, "streamable_http_app")
+        if _is_fastmcp(server):
+            raise TypeError(f"mcp {major}.x is installed but {server!r} looks like an mcp 1.x FastMCP")
+        app = server.streamable_http_app(
+            streamable_http_path=path,
+            json_response=json_response,
+            stateless_http=True,
+            max_request_body_size=max_body_size,
+            transport_security=security,
+        )
+    else:
+        if not _is_fastmcp(server):
+            raise TypeError(f"expected an mcp 1.x FastMCP server, got {server!r}")
+        try:
+            server.session_manager  # noqa: B018 - FastMCP raises RuntimeError until it has built one
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(_ALREADY_BUILT.format(server=server))
+        settings = server.settings
+        settings.streamable_http_path = path
+        settings.json_response = json_response
+        settings.stateless_http = True
+        settings.max_request_body_size = max_body_size
+        settings.transport_security = security
+        app = server.streamable_http_app()
+    return HostOriginCheck(
+        app,
+        path=path,
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
+        allow_localhost_origins=allow_localhost_origins,
+    )
+
+
+_ALREADY_BUILT = (
+    "{server!r} already built its Streamable HTTP app; call agentcore_app() before "
+    "server.streamable_http_app() or server.run() (FastMCP builds its session manager once)"
+)
+
+
+def _is_fastmcp(server: Any) -> bool:
+    settings = getattr(server, "settings", None)
+    return hasattr(settings, "stateless_http") and hasattr(settings, "streamable_http_path")
+
+
+class HostOriginCheck:
+    """ASGI middleware: DNS-rebinding protection that fits AgentCore, in front of any ASGI app.
+
+    A request whose ``Host`` is not an AgentCore endpoint (``bedrock-agentcore[-fips].<region>.<AWS DNS
+    suffix>``), not localhost and not in ``allowed_hosts`` is answered 421; a request whose ``Origin`` is
+    not allowed is answered 403 (a request without ``Origin``, as server-to-server calls send, passes).
+    Both answers carry a JSON-RPC error body, as our own server's refusals do, and are logged at warning
+    level with the refused value. Lifespan events pass straight through. ``path + "/"`` is rewritten to
+    ``path`` so frameworks that redirect trailing slashes do not answer the platform with a 307.
+
+    Args:
+        app: the ASGI app to protect.
+        path: the MCP endpoint path, or None to leave paths alone.
+        allowed_hosts: extra ``Host`` patterns (``*`` = one DNS label; ports ignored; ``"*"`` = any host).
+        allowed_origins: extra ``Origin`` values (exact match; ``"*"`` = any); ``AGENTCORE_MCP_ALLOWED_ORIGINS``
+            adds more.
+        allow_localhost_origins: accept localhost origins on any port.
+    """
+
+    __slots__ = ("_any_host", "_hosts", "_local_origins", "_origins", "app", "path")
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        path: str | None = "/mcp",
+        allowed_hosts: Iterable[str] = (),
+        allowed_origins: Iterable[str] = (),
+        allow_localhost_origins: bool = True,
+    ) -> None:
+        if isinstance(allowed_hosts, str) or isinstance(allowed_origins, str):
+            raise TypeError("allowed_hosts and allowed_origins take a list of strings, not one string")
+        self.app = app
+        self.path = path
+        patterns = [_host_name(p.strip().lower()) for p in allowed_hosts if p.strip()]
+        self._any_host = "*" in patterns
+        self._hosts = [_host_pattern(p) for p in patterns if p != "*"]
+        origins = [*allowed_origins, *_env_list("AGENTCORE_MCP_ALLOWED_ORIGINS")]
+        self._origins = frozenset(o.strip().lower().rstrip("/").encode() for o in origins if o.strip())
+        self._local_origins = allow_localhost_origins
+
+    def host_allowed(self, host: str | None) -> bool:
+        """True when a ``Host`` header value (port and all) is accepted."""
+        if self._any_host:
+            return True
+        if not host:
+            return False
+        name = _host_name(host.strip().lower())
+        return (
+            name in _LOCAL_HOSTS
+            or _AGENTCORE_HOST.fullmatch(name) is not None
+            or any(p.fullmatch(name) for p in self._hosts)
+        )
+
+    def origin_allowed(self, origin: str) -> bool:
+        """True when an ``Origin`` header value is accepted."""
+        return _origin_allowed(origin.encode("latin-1"), self._origins, self._local_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind in ("http", "websocket"):
+            host = origin = None
+            for key, value in scope.get("headers", ()):
+                if key == b"host":
+                    host = value.decode("latin-1")
+                elif key == b"origin":
+                    origin = value.decode("latin-1")
+            if not self.host_allowed(host):
+                logger.warning(
+                    "refused a request for Host %r (not an AgentCore endpoint or allowed host)", host
+                )
+                await _refuse(kind, send, 421, "Misdirected Request: Host not allowed")
+                return
+            if origin is not None and not self.origin_allowed(origin):
+                logger.warning("refused a request from Origin %r", origin)
+                await _refuse(kind, send, 403, "Forbidden: Origin not allowed")
+                return
+            if self.path is not None and self.path != "/" and scope.get("path") == self.path + "/":
+                scope = {**scope, "path": self.path, "raw_path": self.path.encode()}
+        await self.app(scope, receive, send)
+
+
+async def _refuse(kind: str, send: Send, status: int, message: str) -> None:
+    if kind == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = to_json({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _host_name(value: str) -> str:
+    """``value`` without its port (``[::1]:8000`` → ``[::1]``; ``example.com:*`` → ``example.com``)."""
+    if value.startswith("["):
+        end = value.find("]")
+        return value[: end + 1] if end >= 0 else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _host_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(".".join("[^.]+" if label == "*" else re.escape(label) for label in pattern.split(".")))
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
