@@ -344,6 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from agentcore_mcp.emulator.loader import AppLoadError
 
     handlers = {"serve": _cmd_serve, "emulator": _cmd_emulator, "dev": _cmd_dev}
+    if threading.current_thread() is threading.main_thread() and os.name == "posix":
+        # uvicorn re-raises the signal that stopped it; make SIGTERM end as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return handlers[args.command](args)
     except (AppLoadError, ValueError) as exc:
@@ -354,6 +357,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    if threading.current_thread() is threading.main_thread() and os.name == "posix":
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(main())
