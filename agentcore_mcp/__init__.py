@@ -4,6 +4,7 @@ The public API is what this module lists in ``__all__``; every other import path
 """
 
 from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
+from agentcore_mcp.interop import HostOriginCheck, agentcore_app, register_with_sdk
 from agentcore_mcp.server.app import AgentCoreMCP
 from agentcore_mcp.server.completion import Completion, CompletionRef
 from agentcore_mcp.server.content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
@@ -25,6 +26,7 @@ __all__ = [
     "Elicit",
     "ElicitationResult",
     "EmbeddedResource",
+    "HostOriginCheck",
     "Image",
     "ListRoots",
     "PromptMessage",
@@ -37,7 +39,9 @@ __all__ = [
     "ToolError",
     "ToolResult",
     "__version__",
+    "agentcore_app",
     "prompt",
+    "register_with_sdk",
     "resource",
     "tool",
 ]

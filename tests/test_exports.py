@@ -14,6 +14,7 @@ def test_exported_members() -> None:
         "Elicit",
         "ElicitationResult",
         "EmbeddedResource",
+        "HostOriginCheck",
         "Image",
         "ListRoots",
         "PromptMessage",
@@ -26,7 +27,9 @@ def test_exported_members() -> None:
         "ToolError",
         "ToolResult",
         "__version__",
+        "agentcore_app",
         "prompt",
+        "register_with_sdk",
         "resource",
         "tool",
     }
