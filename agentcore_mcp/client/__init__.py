@@ -15,6 +15,7 @@ from agentcore_mcp.client.backend import (
     Exchange,
     Reply,
 )
+from agentcore_mcp.client.fast import FastHttpBackend
 from agentcore_mcp.client.http import HttpxBackend
 from agentcore_mcp.client.invoke import Boto3Backend
 from agentcore_mcp.client.retry import RetryPolicy
@@ -31,6 +32,7 @@ __all__ = [
     "Boto3Backend",
     "ConnectionFailed",
     "Exchange",
+    "FastHttpBackend",
     "HttpxBackend",
     "Reply",
     "RetryPolicy",

@@ -19,7 +19,7 @@ from agentcore_mcp.session import new_session_id
 
 from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
 
-__all__ = ["HttpxBackend"]
+__all__ = ["HttpxBackend", "describe_url"]
 
 ACCEPT = "application/json, text/event-stream"
 USER_AGENT = f"agentcore-mcp/{version('agentcore-mcp')} httpx/{httpx.__version__}"
@@ -78,7 +78,7 @@ class HttpxBackend:
     ) -> None:
         self.url = url
         self._url = httpx.URL(url)
-        self.description = _describe_url(url)
+        self.description = describe_url(url)
         self.auth = auth
         self.stop_url = stop_url
         self.supports_stop = stop_url is not None
@@ -169,7 +169,7 @@ class HttpxBackend:
             await self._client.aclose()
 
 
-def _describe_url(url: str) -> str:
+def describe_url(url: str) -> str:
     """``runtime ARN (HTTPS at host)`` for an invocations URL, else the URL without its query."""
     base = url.split("?", 1)[0]
     match = re.search(r"^(https?://[^/]+).*/runtimes/([^/]+)/invocations/?$", base)

@@ -118,8 +118,10 @@ class AgentCoreTransport:
             none for a URL (unless ``bearer_token``).
         http_client: an ``httpx.AsyncClient`` to send with (you keep owning it); selects the HTTPS backend.
         boto3_session: a ``boto3.Session`` whose credentials sign requests (either backend).
-        backend: ``"auto"`` (boto3 for an ARN unless a bearer token or ``http_client`` is given; HTTPS for a
-            URL), ``"boto3"``, ``"httpx"``, or a :class:`~agentcore_mcp.client.backend.Backend` object.
+        backend: ``"auto"`` (boto3 for an ARN unless ``bearer_token``, ``auth`` or ``http_client`` is given;
+            direct HTTP(S) for a URL), ``"boto3"``, ``"http"`` (direct HTTP(S): the lean keep-alive client
+            when it can serve the URL, httpx otherwise), ``"httpx"`` (direct HTTP(S), always httpx), or a
+            :class:`~agentcore_mcp.client.backend.Backend` object.
         session: a :class:`~agentcore_mcp.session.RuntimeSession` to share between transports.
         runtime_session_id: the runtime session id to use (validated); generated when omitted.
         user_id: sent as ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``.
@@ -149,7 +151,7 @@ class AgentCoreTransport:
         auth: httpx.Auth | Literal["sigv4", "none"] | None = None,
         http_client: httpx.AsyncClient | None = None,
         boto3_session: Any = None,
-        backend: Literal["auto", "boto3", "httpx"] | Backend = "auto",
+        backend: Literal["auto", "boto3", "http", "httpx"] | Backend = "auto",
         session: RuntimeSession | None = None,
         runtime_session_id: str | None = None,
         user_id: str | None = None,
@@ -196,6 +198,7 @@ class AgentCoreTransport:
         self._initialized: Outgoing | None = None
         self._generation = 0
         self._recovery_lock = anyio.Lock()
+        self._recovering: anyio.Event | None = None
         self._in_flight: dict[Any, _InFlight] = {}
         self._task_group: anyio.abc.TaskGroup | None = None
         self._read_send: MemoryObjectSendStream[Any] | None = None
@@ -301,7 +304,9 @@ class AgentCoreTransport:
                     continue
                 if out.method == "notifications/initialized":
                     self._initialized = out
-                self._task_group.start_soon(self._run_notification, out, self._version_for(out), context)
+                # In line, like the SDK's own HTTP transport: what the client writes after a notification
+                # (requests after `initialized`) reaches the server after it.
+                await self._run_notification(out, self._version_for(out), context)
 
     def _version_for(self, out: Outgoing) -> str | None:
         if out.headers:
@@ -344,6 +349,9 @@ class AgentCoreTransport:
                     answered = await self._request(out, version, context)
                 except _Failure as exc:
                     failure = exc
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                    logger.debug("the client went away before the answer to request %r arrived", out.id)
+                    return
                 except Exception as exc:  # a bug or an unexpected library error: still answer the id
                     logger.exception("request %r (%s) failed", out.id, out.method)
                     failure = _Failure(INTERNAL_ERROR, f"the transport failed: {type(exc).__name__}: {exc}")
@@ -361,6 +369,10 @@ class AgentCoreTransport:
         with anyio.move_on_after(math.inf if self.timeout is None else self.timeout) as deadline:
             recovered = False
             while True:
+                if (
+                    self._recovering is not None
+                ):  # a recovery is replaying the handshake: wait for the new ids
+                    await self._recovering.wait()
                 generation = self._generation
                 reply = await self._post(out, version, context, deadline.deadline)
                 if reply.status >= 400 or reply.status == 202:
@@ -638,37 +650,46 @@ class AgentCoreTransport:
         async with self._recovery_lock:
             if generation != self._generation:
                 return
-            old = self.session.runtime_session_id
-            old_mcp = self.session.mcp_session_id
-            self.session.renew()
-            self._generation += 1
-            handshake = self._initialize is not None
-            logger.warning(
-                "%s dropped session %s (Mcp-Session-Id %s): HTTP %d %s; continuing in new session %s%s",
-                self._backend.description,
-                old,
-                old_mcp,
-                status,
-                _snippet(body, 200),
-                self.session.runtime_session_id,
-                ", replaying the initialize handshake" if handshake else "",
-            )
-            if self._initialize is not None:
-                init = self._initialize
-                reply = await self._post(init, None, context, math.inf)
-                try:
-                    await _read_limited(reply)
-                finally:
-                    await reply.aclose()
-                if reply.status >= 300:
-                    raise _Failure(
-                        CONNECTION_CLOSED,
-                        f"{self._backend.description} dropped the session, and re-initializing failed "
-                        f"with HTTP {reply.status}",
-                    )
-                if self._initialized is not None:
-                    note = await self._post(self._initialized, self._protocol_version, context, math.inf)
-                    await note.aclose()
+            self._recovering = anyio.Event()
+            try:
+                await self._renew_session(status, body, context)
+            finally:
+                self._recovering.set()
+                self._recovering = None
+
+    async def _renew_session(self, status: int, body: bytes, context: contextvars.Context) -> None:
+        """Replace both ids and replay the handshake (the caller holds the recovery lock)."""
+        old = self.session.runtime_session_id
+        old_mcp = self.session.mcp_session_id
+        self.session.renew()
+        self._generation += 1
+        handshake = self._initialize is not None
+        logger.warning(
+            "%s dropped session %s (Mcp-Session-Id %s): HTTP %d %s; continuing in new session %s%s",
+            self._backend.description,
+            old,
+            old_mcp,
+            status,
+            _snippet(body, 200),
+            self.session.runtime_session_id,
+            ", replaying the initialize handshake" if handshake else "",
+        )
+        if self._initialize is not None:
+            init = self._initialize
+            reply = await self._post(init, None, context, math.inf)
+            try:
+                await _read_limited(reply)
+            finally:
+                await reply.aclose()
+            if reply.status >= 300:
+                raise _Failure(
+                    CONNECTION_CLOSED,
+                    f"{self._backend.description} dropped the session, and re-initializing failed "
+                    f"with HTTP {reply.status}",
+                )
+            if self._initialized is not None:
+                note = await self._post(self._initialized, self._protocol_version, context, math.inf)
+                await note.aclose()
 
     # -- notifications and responses to server requests --------------------------------------------------
 
@@ -752,8 +773,10 @@ def _make_backend(
         raise ValueError(f"target must be a runtime ARN or an MCP URL, got {target!r}")
     if not isinstance(backend, str):
         return backend, is_runtime_arn(target) or _INVOCATIONS_PATH.search(urlsplit(target).path) is not None
-    if backend not in ("auto", "boto3", "httpx"):
-        raise ValueError(f"backend must be 'auto', 'boto3', 'httpx' or a Backend object, got {backend!r}")
+    if backend not in ("auto", "boto3", "http", "httpx"):
+        raise ValueError(
+            f"backend must be 'auto', 'boto3', 'http', 'httpx' or a Backend object, got {backend!r}"
+        )
     if bearer_token is not None and client is not None:
         raise ValueError(
             "bearer_token= and client= exclude each other: OAuth runtimes cannot be called via boto3"
@@ -763,11 +786,11 @@ def _make_backend(
 
     if is_runtime_arn(target):
         arn = RuntimeArn.parse(target)
-        wants_httpx = bearer_token is not None or http_client is not None or auth not in (None,)
-        choice = backend if backend != "auto" else ("httpx" if wants_httpx else "boto3")
+        wants_http = bearer_token is not None or http_client is not None or auth is not None
+        choice = backend if backend != "auto" else ("http" if wants_http else "boto3")
         if choice == "boto3":
             if bearer_token is not None or http_client is not None or auth is not None:
-                raise ValueError("bearer_token=, auth= and http_client= need backend='httpx', not 'boto3'")
+                raise ValueError("bearer_token=, auth= and http_client= need backend='http', not 'boto3'")
             from .invoke import Boto3Backend
 
             return (
@@ -820,6 +843,7 @@ def _make_backend(
     import httpx
 
     from .auth import BearerAuth, SigV4Auth
+    from .fast import FastHttpBackend, fast_path_available
     from .http import HttpxBackend
 
     resolved: httpx.Auth | None
@@ -837,6 +861,16 @@ def _make_backend(
         resolved = None
     else:
         raise ValueError(f"auth must be an httpx.Auth, 'sigv4' or 'none', got {auth!r}")
+    if http_client is None and backend != "httpx" and fast_path_available(url):
+        fast = FastHttpBackend(
+            url,
+            auth=resolved,
+            headers=headers,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            stop_url=stop_url,
+        )
+        return fast, agentcore
     timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
     return (
         HttpxBackend(

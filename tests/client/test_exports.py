@@ -22,6 +22,7 @@ def test_exported_members() -> None:
         "Boto3Backend",
         "ConnectionFailed",
         "Exchange",
+        "FastHttpBackend",
         "HttpxBackend",
         "Reply",
         "RetryPolicy",

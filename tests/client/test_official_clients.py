@@ -35,6 +35,13 @@ def text(result: Any) -> str:
 def transports(emulated: Emulated) -> dict[str, AgentCoreTransport]:
     return {
         "boto3": AgentCoreTransport(emulated.sigv4, client=emulated.boto3_client(), retries=FAST),
+        "http-sigv4": AgentCoreTransport(
+            emulated.sigv4,
+            backend="http",
+            endpoint_url=emulated.endpoint_url,
+            boto3_session=emulated.boto3_session(),
+            retries=FAST,
+        ),
         "httpx-sigv4": AgentCoreTransport(
             emulated.sigv4,
             backend="httpx",
@@ -42,14 +49,17 @@ def transports(emulated: Emulated) -> dict[str, AgentCoreTransport]:
             boto3_session=emulated.boto3_session(),
             retries=FAST,
         ),
-        "httpx-bearer": AgentCoreTransport(
+        "http-bearer": AgentCoreTransport(
             emulated.url(emulated.jwt), bearer_token=emulated.token(), retries=FAST
+        ),
+        "httpx-bearer": AgentCoreTransport(
+            emulated.url(emulated.jwt), bearer_token=emulated.token(), backend="httpx", retries=FAST
         ),
     }
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("kind", ["boto3", "httpx-sigv4", "httpx-bearer"])
+@pytest.mark.parametrize("kind", ["boto3", "http-sigv4", "httpx-sigv4", "http-bearer", "httpx-bearer"])
 async def test_client_lists_and_calls_every_demo_tool(emulated: Emulated, kind: str, mode: str) -> None:
     transport = transports(emulated)[kind]
     with anyio.fail_after(30):
@@ -63,7 +73,7 @@ async def test_client_lists_and_calls_every_demo_tool(emulated: Emulated, kind: 
                 assert text(result) == expected
 
 
-@pytest.mark.parametrize("kind", ["boto3", "httpx-bearer"])
+@pytest.mark.parametrize("kind", ["boto3", "http-bearer", "httpx-bearer"])
 async def test_modern_routing_headers_reach_the_server(emulated: Emulated, kind: str) -> None:
     before = len(emulated.front.seen)
     transport = transports(emulated)[kind]
