@@ -125,22 +125,26 @@ def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
             "mcp SDK streamable_http_client -> demo server",
             lambda: streamable_http_client(demo_url),
         ),
+        "ours-http-direct": (
+            "AgentCoreTransport (lean HTTP client) -> demo server",
+            lambda: AgentCoreTransport(demo_url),
+        ),
         "ours-httpx-direct": (
             "AgentCoreTransport (httpx) -> demo server",
-            lambda: AgentCoreTransport(demo_url),
+            lambda: AgentCoreTransport(demo_url, backend="httpx"),
         ),
         "sdk-emulator": (
             "mcp SDK streamable_http_client -> emulator (open runtime) -> demo",
             lambda: streamable_http_client(open_url),
         ),
-        "ours-httpx-emulator": (
-            "AgentCoreTransport (httpx) -> emulator (open runtime) -> demo",
+        "ours-http-emulator": (
+            "AgentCoreTransport (lean HTTP client) -> emulator (open runtime) -> demo",
             lambda: AgentCoreTransport(open_url),
         ),
-        "ours-httpx-sigv4-emulator": (
-            "AgentCoreTransport (httpx, SigV4) -> emulator (IAM runtime) -> demo",
+        "ours-http-sigv4-emulator": (
+            "AgentCoreTransport (lean HTTP client, SigV4) -> emulator (IAM runtime) -> demo",
             lambda: AgentCoreTransport(
-                SIGNED_ARN, backend="httpx", endpoint_url=emulator_url, boto3_session=session
+                SIGNED_ARN, backend="http", endpoint_url=emulator_url, boto3_session=session
             ),
         ),
         "ours-boto3-emulator": (
@@ -209,18 +213,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for concurrency in args.concurrency:
             row[f"c{concurrency}"] = round(medians[(name, concurrency)], 1)
         rows.append(row)
+    pairs = {
+        "http_direct_vs_sdk_direct": ("ours-http-direct", "sdk-direct"),
+        "httpx_direct_vs_sdk_direct": ("ours-httpx-direct", "sdk-direct"),
+        "http_emulator_vs_sdk_emulator": ("ours-http-emulator", "sdk-emulator"),
+        "boto3_emulator_vs_sdk_emulator": ("ours-boto3-emulator", "sdk-emulator"),
+    }
     ratios = {
-        f"c{c}": {
-            "httpx_direct_vs_sdk_direct": round(
-                medians[("ours-httpx-direct", c)] / medians[("sdk-direct", c)], 2
-            ),
-            "httpx_emulator_vs_sdk_emulator": round(
-                medians[("ours-httpx-emulator", c)] / medians[("sdk-emulator", c)], 2
-            ),
-            "boto3_emulator_vs_sdk_emulator": round(
-                medians[("ours-boto3-emulator", c)] / medians[("sdk-emulator", c)], 2
-            ),
-        }
+        f"c{c}": {key: round(medians[(a, c)] / medians[(b, c)], 2) for key, (a, b) in pairs.items()}
         for c in args.concurrency
     }
     report = {

@@ -164,6 +164,9 @@ class AgentCoreTransport:
         trace_context: bool = True,
         max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
+        for name, value in (headers or {}).items():
+            if not isinstance(value, str) or any(c in f"{name}{value}" for c in "\r\n\0") or ":" in name:
+                raise ValueError(f"the header {name!r}: {value!r} cannot be sent over HTTP")
         if session is not None and runtime_session_id is not None:
             raise ValueError("pass either session= or runtime_session_id=, not both")
         self.session = session or RuntimeSession(runtime_session_id, user_id=user_id)

@@ -548,3 +548,27 @@ def test_the_lean_client_is_chosen_unless_httpx_is_needed(monkeypatch: pytest.Mo
 def test_contradictory_options_fail_at_construction(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         AgentCoreTransport("http://127.0.0.1:9/mcp", **options)
+
+
+async def test_a_compressed_answer_is_decoded(url: str, front: Front) -> None:
+    import gzip
+
+    answer = (
+        b'{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"zipped","inputSchema":{"type":"object"}}]}}'
+    )
+    front.queue(
+        Action(
+            status=200,
+            headers=[("content-type", "application/json"), ("content-encoding", "gzip")],
+            body=gzip.compress(answer),
+            match="tools/list",
+        )
+    )
+    async with connected(url) as session:
+        listed = await session.list_tools()
+    assert [tool.name for tool in listed.tools] == ["zipped"]
+
+
+def test_header_values_that_would_split_the_request_are_refused() -> None:
+    with pytest.raises(ValueError, match="x-team"):
+        AgentCoreTransport("http://127.0.0.1:9/mcp", headers={"x-team": "blue\r\nx-injected: 1"})
