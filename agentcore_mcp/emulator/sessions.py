@@ -151,6 +151,8 @@ class Session:
     invocations: int = 0
     ended: str | None = None
     microvm: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    closed: threading.Event = field(default_factory=threading.Event)
+    """Set once the session has ended and its process (if any) is gone; other threads may wait on it."""
 
     @property
     def pid(self) -> int | None:
@@ -275,8 +277,6 @@ class SessionManager:
             session.in_flight += 1
             session.invocations += 1
             session.last_used = now
-        if not self._locks.get(key) or not lock.locked():
-            self._locks.pop(key, None)
         return session, started
 
     def release(self, session: Session) -> None:
@@ -304,8 +304,11 @@ class SessionManager:
         if self._by_mcp_id.get((arn, session.mcp_session_id)) is session:
             del self._by_mcp_id[(arn, session.mcp_session_id)]
         logger.info("session %s on %s ended: %s", session.runtime_session_id, session.runtime.name, reason)
-        if session.process is not None:
-            await session.process.terminate()
+        try:
+            if session.process is not None:
+                await session.process.terminate()
+        finally:
+            session.closed.set()
 
     async def reap(self) -> int:
         """End every session that timed out or whose process exited; how many ended."""
@@ -313,6 +316,9 @@ class SessionManager:
         gone = [(s, r) for s in self.sessions() if (r := self._why_gone(s, now)) is not None]
         for session, reason in gone:
             await self.end(session, reason)
+        live = {(s.runtime.arn, s.runtime_session_id) for s in self.sessions()}
+        for key in [k for k, lock in self._locks.items() if k not in live and not lock.locked()]:
+            del self._locks[key]
         return len(gone)
 
     async def close(self) -> None:

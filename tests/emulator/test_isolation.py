@@ -126,3 +126,24 @@ def test_a_server_that_fails_to_load_is_a_424_naming_the_exit(emulator: Emulator
         with pytest.raises(client.exceptions.RuntimeClientError) as caught:
             invoke(client, runtime.arn, legacy("tools/list"))
         assert "exited during initialization" in str(caught.value)
+
+
+def test_the_sweep_stops_an_idle_sessions_process_without_waiting_for_a_request(clock: FakeClock) -> None:
+    emulator = Emulator(
+        control_plane=False, clock=clock, credentials={"testing": "testing"}, reap_interval=0.05
+    )
+    runtime = emulator.add_runtime(
+        APP_SPEC, name="swept", idle_timeout=60, environment={"EMULATOR_TEST_MARKER": "from-the-runtime"}
+    )
+    with emulator.serve() as url:
+        session_id = _session_id()
+        _whoami(agentcore(url), runtime.arn, session_id)
+        session = emulator.session(session_id)
+        assert session is not None
+        assert not session.closed.is_set()
+        clock.advance(61)
+        assert session.closed.wait(10), "the sweep did not end the idle session"
+        assert session.ended == "idle for more than 60s"
+        assert session.process is not None
+        assert session.process.exit_code is not None
+        assert emulator.session(session_id) is None
