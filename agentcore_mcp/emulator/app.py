@@ -660,12 +660,8 @@ class Emulator:
         try:
             token = None
             if self.workload_token:
-                user = _header(raw, b"x-amzn-bedrock-agentcore-runtime-user-id")
-                token = self.issuer.mint(
-                    subject=user or "local-workload",
-                    client_id=None,
-                    expires_in=3600,
-                    claims={"token_use": "workload", "workload_name": runtime.name},
+                token = self._workload_token(
+                    session, _header(raw, b"x-amzn-bedrock-agentcore-runtime-user-id")
                 )
             forward_headers = upstream_headers(
                 raw,
@@ -738,6 +734,20 @@ class Emulator:
         if result is None:  # the caller went away mid-answer
             return Forwarded(0, "", True, broken=True)
         return result
+
+    def _workload_token(self, session: Session, user: str | None) -> str:
+        """The session's workload access token for ``user`` (minted once, renewed after 50 minutes)."""
+        cached = session.workload_tokens.get(user or "")
+        now = time.time()
+        if cached is None or now - cached[1] > 3000:
+            token = self.issuer.mint(
+                subject=user or "local-workload",
+                client_id=None,
+                expires_in=3600,
+                claims={"token_use": "workload", "workload_name": session.runtime.name},
+            )
+            cached = session.workload_tokens[user or ""] = (token, now)
+        return cached[0]
 
     def _shared_upstream(self, runtime: Runtime) -> Upstream:
         upstream = self._shared.get(runtime.arn)

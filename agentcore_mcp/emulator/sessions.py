@@ -151,6 +151,7 @@ class Session:
     invocations: int = 0
     ended: str | None = None
     microvm: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    workload_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
     closed: threading.Event = field(default_factory=threading.Event)
     """Set once the session has ended and its process (if any) is gone; other threads may wait on it."""
 

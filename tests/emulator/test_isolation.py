@@ -147,3 +147,18 @@ def test_the_sweep_stops_an_idle_sessions_process_without_waiting_for_a_request(
         assert session.process is not None
         assert session.process.exit_code is not None
         assert emulator.session(session_id) is None
+
+
+def test_concurrent_first_requests_of_one_session_share_one_process(emulator: Emulator) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    runtime = emulator.add_runtime(
+        APP_SPEC, name="racy", environment={"EMULATOR_TEST_MARKER": "from-the-runtime"}
+    )
+    with emulator.serve() as url:
+        session = _session_id()
+        clients = [agentcore(url) for _ in range(4)]
+        with ThreadPoolExecutor(4) as pool:
+            pids = list(pool.map(lambda client: _whoami(client, runtime.arn, session), clients))
+        assert len(set(pids)) == 1
+        assert len(emulator.sessions.sessions()) == 1
