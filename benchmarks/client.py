@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--calls", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--no-write", action="store_true", help="print only; keep the results files")
     args = parser.parse_args(argv)
     calls = args.calls or (200 if args.quick else 1000)
     repeat = args.repeat or (1 if args.quick else 3)
@@ -236,7 +237,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "rows": rows,
         "ratios": ratios,
     }
-    write(report, args.concurrency)
+    if not args.no_write:
+        write(report, args.concurrency)
     return report
 
 

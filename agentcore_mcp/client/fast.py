@@ -407,6 +407,8 @@ class FastHttpBackend:
                 f"could not connect to {self.description} within {self.connect_timeout:g} s",
                 may_have_run=False,
             ) from None
+        except ssl.SSLError as exc:  # a certificate problem does not go away by retrying
+            raise BackendError(f"TLS with {self.description} failed: {exc}") from exc
         except OSError as exc:
             raise ConnectionFailed(
                 f"could not connect to {self.description}: {type(exc).__name__}: {exc}", may_have_run=False

@@ -7,6 +7,7 @@ Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client.auth.Si
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from importlib.metadata import version
 from typing import Any
@@ -130,7 +131,14 @@ class HttpxBackend:
         auth: Any = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
         try:
             return await self.client.send(request, auth=auth, stream=True)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__context__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                # a certificate problem does not go away by retrying
+                raise BackendError(f"TLS with {self.description} failed: {_describe(exc)}") from exc
+            raise ConnectionFailed(
+                f"could not connect to {self.description}: {_describe(exc)}", may_have_run=False
+            ) from exc
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ConnectionFailed(
                 f"could not connect to {self.description}: {_describe(exc)}", may_have_run=False
             ) from exc
