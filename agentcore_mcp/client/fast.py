@@ -162,6 +162,13 @@ class _Connection(asyncio.Protocol):
         self.idle_since = time.monotonic()
         self.uses = 0
         self.read_timeout = pool.read_timeout
+        self.permit: asyncio.Semaphore | None = None  # held while a request is in flight on this connection
+
+    def end_use(self) -> None:
+        """Give back the connection-limit permit of the request in flight (once)."""
+        permit, self.permit = self.permit, None
+        if permit is not None:
+            permit.release()
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -183,6 +190,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.end_use()
         reply = self.reply
         if reply is None:
             return
@@ -224,6 +232,7 @@ class _Connection(asyncio.Protocol):
         assert reply is not None
         reply.finish()
         self.reply = None
+        self.end_use()
         if self._parser.should_keep_alive() and not self.closed:
             self._pool.release(self)
         else:
@@ -231,6 +240,7 @@ class _Connection(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
+        self.end_use()
         if self.transport is not None:
             self.transport.close()
 
@@ -245,6 +255,7 @@ class FastHttpBackend:
         connect_timeout / read_timeout: seconds to connect, and of silence while an answer arrives.
         stop_url: where StopRuntimeSession is POSTed (same origin), or None.
         ssl_context: the TLS settings for https (default: certifi's trust store, or ``SSL_CERT_FILE``).
+        max_connections: requests in flight at once (more wait for a free connection).
     """
 
     def __init__(
@@ -257,7 +268,10 @@ class FastHttpBackend:
         read_timeout: float | None = 300.0,
         stop_url: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = 100,
     ) -> None:
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {max_connections}")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
@@ -279,6 +293,10 @@ class FastHttpBackend:
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
         self._idle: list[_Connection] = []
         self._fallback: HttpxBackend | None = None
+        self.max_connections = max_connections
+        self.connections_opened = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._limit: asyncio.Semaphore | None = None
 
     # -- the Backend protocol -------------------------------------------------------------------------
 
@@ -351,7 +369,14 @@ class FastHttpBackend:
             await flow.aclose()
 
     async def _exchange(self, target: bytes, headers: Mapping[str, str], body: bytes) -> Reply:
-        connection = await self._acquire()
+        limit = self._limit_for_loop()
+        await limit.acquire()
+        try:
+            connection = await self._acquire()
+        except BaseException:
+            limit.release()
+            raise
+        connection.permit = limit
         assert connection.transport is not None
         reply = _Reply(connection)
         connection.reply = reply
@@ -413,7 +438,17 @@ class FastHttpBackend:
             raise ConnectionFailed(
                 f"could not connect to {self.description}: {type(exc).__name__}: {exc}", may_have_run=False
             ) from exc
+        self.connections_opened += 1
         return protocol
+
+    def _limit_for_loop(self) -> asyncio.Semaphore:
+        """The connection limit of the running loop (a new loop starts with a new pool)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._limit is None:
+            self._loop = loop
+            self._idle = []
+            self._limit = asyncio.Semaphore(self.max_connections)
+        return self._limit
 
     def release(self, connection: _Connection) -> None:
         connection.idle_since = time.monotonic()

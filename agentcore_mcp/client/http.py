@@ -65,6 +65,7 @@ class HttpxBackend:
         headers: static headers added to every request (e.g. allow-listed custom headers).
         timeout: httpx timeouts for clients this backend creates.
         stop_url: where StopRuntimeSession is POSTed (None: this endpoint cannot stop sessions).
+        max_connections: connections of a client this backend creates.
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class HttpxBackend:
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
         stop_url: str | None = None,
+        max_connections: int = 100,
     ) -> None:
         self.url = url
         self._url = httpx.URL(url)
@@ -85,6 +87,7 @@ class HttpxBackend:
         self.supports_stop = stop_url is not None
         self._owns_client = http_client is None
         self._timeout = timeout or httpx.Timeout(300.0, connect=10.0)
+        self._max_connections = max_connections
         self._client = http_client or self._new_client()
         self._headers = {"accept": ACCEPT, "content-type": "application/json", "user-agent": USER_AGENT}
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
@@ -92,7 +95,7 @@ class HttpxBackend:
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             timeout=self._timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20),
             follow_redirects=False,
         )
 

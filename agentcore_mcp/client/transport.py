@@ -134,6 +134,7 @@ class AgentCoreTransport:
         recover_sessions: start a new session (and replay the handshake) when the platform has dropped it.
         trace_context: send the current OpenTelemetry span as ``traceparent`` (when OpenTelemetry is installed).
         max_event_size: the largest SSE event accepted, in bytes (10 MB, the platform's chunk limit).
+        max_connections: requests in flight at once on backends this transport creates (more wait).
 
     Raises:
         ValueError: an unparseable ARN, an invalid runtime session id, or options that contradict each other.
@@ -163,6 +164,7 @@ class AgentCoreTransport:
         recover_sessions: bool = True,
         trace_context: bool = True,
         max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        max_connections: int = 100,
     ) -> None:
         for name, value in (headers or {}).items():
             if not isinstance(value, str) or any(c in f"{name}{value}" for c in "\r\n\0") or ":" in name:
@@ -193,6 +195,7 @@ class AgentCoreTransport:
             headers=headers,
             read_timeout=read_timeout,
             connect_timeout=connect_timeout,
+            max_connections=max_connections,
         )
         self.session.bind_stopper(self._stop_session)
         self._sdk: Sdk | None = None
@@ -770,6 +773,7 @@ def _make_backend(
     headers: Mapping[str, str] | None,
     read_timeout: float,
     connect_timeout: float,
+    max_connections: int,
 ) -> tuple[Backend, bool]:
     """Choose and build the backend for ``target``; also whether the target is an AgentCore runtime."""
     if not isinstance(target, str) or not target.strip():
@@ -806,6 +810,7 @@ def _make_backend(
                     endpoint_url=endpoint_url,
                     connect_timeout=connect_timeout,
                     read_timeout=read_timeout,
+                    max_pool_connections=max_connections,
                     headers=headers,
                 ),
                 True,
@@ -872,12 +877,19 @@ def _make_backend(
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             stop_url=stop_url,
+            max_connections=max_connections,
         )
         return fast, agentcore
     timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
     return (
         HttpxBackend(
-            url, auth=resolved, http_client=http_client, headers=headers, timeout=timeout, stop_url=stop_url
+            url,
+            auth=resolved,
+            http_client=http_client,
+            headers=headers,
+            timeout=timeout,
+            stop_url=stop_url,
+            max_connections=max_connections,
         ),
         agentcore,
     )

@@ -572,3 +572,29 @@ async def test_a_compressed_answer_is_decoded(url: str, front: Front) -> None:
 def test_header_values_that_would_split_the_request_are_refused() -> None:
     with pytest.raises(ValueError, match="x-team"):
         AgentCoreTransport("http://127.0.0.1:9/mcp", headers={"x-team": "blue\r\nx-injected: 1"})
+
+
+async def test_concurrency_is_capped_at_max_connections(url: str, http_backend: str) -> None:
+    results: list[str] = []
+    transport = AgentCoreTransport(url, backend=http_backend, max_connections=2)  # type: ignore[arg-type]
+    with anyio.fail_after(30):
+        async with transport as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+
+            async def call(i: int) -> None:
+                results.append(text(await session.call_tool("add_numbers", {"a": i, "b": 0})))
+
+            async with anyio.create_task_group() as tg:
+                for i in range(16):
+                    tg.start_soon(call, i)
+    assert sorted(results, key=int) == [str(i) for i in range(16)]
+    if http_backend == "http":
+        assert transport.backend.connections_opened <= 2  # type: ignore[attr-defined]
+
+
+async def test_a_transport_can_be_opened_again_after_it_closed(url: str, http_backend: str) -> None:
+    transport = AgentCoreTransport(url, backend=http_backend)  # type: ignore[arg-type]
+    for _ in range(2):
+        async with transport as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            assert text(await session.call_tool("add_numbers", {"a": 1, "b": 1})) == "2"
