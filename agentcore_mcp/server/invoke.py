@@ -43,35 +43,36 @@ class WorkerPool:
             tuple[asyncio.AbstractEventLoop, asyncio.Future[Any], Callable[[], Any]] | None
         ] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._idle = 0
+        self._idle = 0  # threads waiting for work
+        self._queued = 0  # calls put in the queue and not yet taken
         self._lock = threading.Lock()
 
     def submit(self, call: Callable[[], Any]) -> asyncio.Future[Any]:
         """Run ``call()`` in a worker thread; the returned future resolves on the calling loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        if self._idle == 0 and len(self._threads) < self.max_workers:
-            self._spawn()
+        with self._lock:
+            # Every queued call needs an idle thread of its own; start one when there are not enough.
+            spawn = self._queued >= self._idle and len(self._threads) < self.max_workers
+            if spawn:
+                self._idle += 1  # counted idle from the start: the burst's next call sees it
+                thread = threading.Thread(
+                    target=self._work, name=f"agentcore-mcp-tool-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+            self._queued += 1
+        if spawn:
+            thread.start()
         self._queue.put((loop, future, call))
         return future
-
-    def _spawn(self) -> None:
-        with self._lock:
-            if len(self._threads) >= self.max_workers:
-                return
-            thread = threading.Thread(
-                target=self._work, name=f"agentcore-mcp-tool-{len(self._threads)}", daemon=True
-            )
-            self._threads.append(thread)
-            self._idle += 1  # counted idle from the start, so a burst does not spawn a thread per call
-        thread.start()
 
     def _work(self) -> None:
         get, lock = self._queue.get, self._lock
         while True:
             item = get()
-            with lock:  # the idle count decides when to spawn: it must not drift
+            with lock:  # the counts decide when to start threads: they must not drift
                 self._idle -= 1
+                self._queued -= 1
             if item is None:
                 return
             loop, future, call = item
