@@ -21,10 +21,6 @@ if importlib.util.find_spec("strands") is None:
     collect_ignore += ["test_strands.py"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "mcp1: also runs with mcp 1.x (make test-mcp1)")
-
-
 # -- the local AgentCore emulator with the runtimes client tests call ---------------------------------------
 
 from collections.abc import Iterator  # noqa: E402
