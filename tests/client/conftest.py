@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,10 +27,6 @@ if importlib.util.find_spec("strands") is None:
 
 # -- the local AgentCore emulator with the runtimes client tests call ---------------------------------------
 
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 APPS = Path(__file__).parent / "apps"
 REGION = "us-east-1"
