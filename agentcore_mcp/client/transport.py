@@ -648,7 +648,8 @@ class AgentCoreTransport:
         if self.session.mcp_session_id is None:
             return False
         if reply.status == 404 and not reply.headers.get("x-amzn-errortype"):
-            return True
+            # a 2026-07-28 server answers an unknown method with 404 and -32601: not a lost session
+            return b"-32601" not in body[:4096]
         return _SESSION_GONE.search(body[:2048]) is not None
 
     async def _recover(self, generation: int, status: int, body: bytes, context: contextvars.Context) -> None:

@@ -137,3 +137,43 @@ async def test_a_failed_request_is_an_mcp_error_not_a_hang(emulated: Emulated) -
         with anyio.fail_after(5), pytest.raises(MCPError) as caught:
             await client.call_tool("add_numbers", {"a": 1, "b": 2})
     assert caught.value.code == -32001
+
+
+@pytest.mark.parametrize("backend", ["http", "httpx"])
+async def test_an_unknown_method_404_is_an_error_not_a_lost_session(backend: str) -> None:
+    import json
+
+    from mcp.shared.message import ClientMessageMetadata, SessionMessage
+    from mcp_types import jsonrpc_message_adapter
+
+    from examples.demo_server import app as demo_app
+
+    from .fakes import Front, serve
+
+    front = Front(demo_app, session_id="platform-session-0123456789abcdef0123")
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    headers = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "no/such"}
+    with serve(front) as url:
+        transport = AgentCoreTransport(url, backend=backend, retries=FAST)  # type: ignore[arg-type]
+        with anyio.fail_after(10):
+            async with transport as (read, write):
+                for request_id in (1, 2):  # the second goes out with the platform's session id
+                    body = {
+                        "jsonrpc": "2.0",
+                        "id": request_id,
+                        "method": "no/such",
+                        "params": {"_meta": meta},
+                    }
+                    message = jsonrpc_message_adapter.validate_json(json.dumps(body), by_name=False)
+                    await write.send(SessionMessage(message, ClientMessageMetadata(headers=headers)))
+                    answer = (await read.receive()).message
+                    assert answer.id == request_id
+                    assert answer.error.code == -32601
+    assert transport.session.renewals == 0
+    assert [s.headers.get("mcp-session-id") for s in front.posts("no/such")] == [
+        None,
+        "platform-session-0123456789abcdef0123",
+    ]
