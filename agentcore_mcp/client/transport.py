@@ -381,7 +381,7 @@ class AgentCoreTransport:
                     await self._recovering.wait()
                 generation = self._generation
                 reply = await self._post(out, version, context, deadline.deadline)
-                if reply.status >= 400 or reply.status == 202:
+                if reply.status >= 300 or reply.status == 202:
                     body = await _read_limited(reply)
                     if (
                         not recovered
@@ -604,6 +604,14 @@ class AgentCoreTransport:
         if status == 202:
             return _Failure(
                 INVALID_REQUEST, f"{self._backend.description} answered the request {out.method} with 202"
+            )
+        if status < 400:
+            location = reply.headers.get("location", "")
+            return _Failure(
+                INVALID_REQUEST,
+                f"{self._backend.description} redirected {out.method} (HTTP {status}) to {location or 'nowhere'}; "
+                "redirects are not followed: use that URL as the target if it is the intended server",
+                {"status": status, "location": location},
             )
         error_type = reply.headers.get("x-amzn-errortype", "").split(":", 1)[0]
         detail = ""

@@ -268,6 +268,11 @@ async def test_an_oversized_sse_event_is_refused(url: str, front: Front) -> None
             "content type 'text/html'",
         ),
         (Action(status=202), -32600, "with 202"),
+        (
+            Action(status=307, headers=[("location", "https://elsewhere/mcp")]),
+            -32600,
+            "to https://elsewhere/mcp",
+        ),
         (Action(status=502, body=b"Bad Gateway"), -32603, "HTTP 502: Bad Gateway"),
         (
             Action(status=401, headers=[("www-authenticate", 'Bearer resource_metadata="https://x/prm"')]),
