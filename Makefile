@@ -38,10 +38,11 @@ pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
 test: lint typecheck pytest test-mcp1
 
 conformance: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
-	$(BIN)/pytest tests/conformance -v
+	$(BIN)/pytest tests/conformance tests/emulator/test_conformance.py -v
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.client
 
 clean:
 	rm -rf $(VENV) $(VENV_MCP1) $(CONFORMANCE_DIR) .mypy_cache .ruff_cache .pytest_cache

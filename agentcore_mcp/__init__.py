@@ -3,6 +3,9 @@
 The public API is what this module lists in ``__all__``; every other import path is private.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.interop import HostOriginCheck, agentcore_app, register_with_sdk
 from agentcore_mcp.server.app import AgentCoreMCP
@@ -13,13 +16,45 @@ from agentcore_mcp.server.input import Elicit, ElicitationResult, ListRoots, Sam
 from agentcore_mcp.server.prompts import PromptMessage, prompt
 from agentcore_mcp.server.resources import resource
 from agentcore_mcp.server.tools import ToolAnnotations, tool
+from agentcore_mcp.session import RuntimeSession, new_session_id, validate_session_id
 
 __version__ = "0.1.0"
+
+# The client side loads on first use: importing the package (the serving path) must not import mcp or httpx.
+_CLIENT = {
+    "AgentCoreTransport": "agentcore_mcp.client.transport",
+    "BearerAuth": "agentcore_mcp.client.auth",
+    "SigV4Auth": "agentcore_mcp.client.auth",
+    "RetryPolicy": "agentcore_mcp.client.retry",
+    "RuntimeArn": "agentcore_mcp.client.arn",
+    "invocations_url": "agentcore_mcp.client.arn",
+    "list_tools_sync": "agentcore_mcp.client.sync",
+    "call_tool_sync": "agentcore_mcp.client.sync",
+}
+
+if TYPE_CHECKING:
+    from agentcore_mcp.client.arn import RuntimeArn, invocations_url
+    from agentcore_mcp.client.auth import BearerAuth, SigV4Auth
+    from agentcore_mcp.client.retry import RetryPolicy
+    from agentcore_mcp.client.sync import call_tool_sync, list_tools_sync
+    from agentcore_mcp.client.transport import AgentCoreTransport
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLIENT.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentcore_mcp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AgentCoreMCP",
     "AgentCoreMCPError",
+    "AgentCoreTransport",
     "Audio",
+    "BearerAuth",
     "Completion",
     "CompletionRef",
     "Context",
@@ -33,15 +68,24 @@ __all__ = [
     "ProtocolError",
     "RegistrationError",
     "ResourceLink",
+    "RetryPolicy",
+    "RuntimeArn",
+    "RuntimeSession",
     "Sample",
+    "SigV4Auth",
     "Text",
     "ToolAnnotations",
     "ToolError",
     "ToolResult",
     "__version__",
     "agentcore_app",
+    "call_tool_sync",
+    "invocations_url",
+    "list_tools_sync",
+    "new_session_id",
     "prompt",
     "register_with_sdk",
     "resource",
     "tool",
+    "validate_session_id",
 ]
