@@ -556,6 +556,12 @@ class AgentCoreMCP:
                     headers.name = value.decode("latin-1").strip()
                 elif key == b"mcp-session-id":
                     headers.session_id = value.decode("latin-1").strip()
+            elif key in (
+                b"x-amz-bedrock-agentcore-identity-wat",
+                b"workloadaccesstoken",
+                b"oauth2callbackurl",
+            ):
+                headers.identity = True
         if origin is not None and not origin_allowed(origin, self._origins, self._allow_localhost):
             await _refuse(send, 403, "Forbidden: Origin not allowed")
             return

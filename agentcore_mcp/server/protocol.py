@@ -21,6 +21,7 @@ from pydantic_core import to_json
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
 from agentcore_mcp.server.context import Context, Headers
+from agentcore_mcp.server.identity import bind_log_context, bind_platform_context
 from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
 
 if TYPE_CHECKING:
@@ -85,11 +86,12 @@ def decode_header_value(value: str) -> str | None:
 class RequestHeaders:
     """The routing headers of one POST, picked out of the ASGI header list in one pass by the HTTP layer."""
 
-    __slots__ = ("dup", "method", "name", "raw", "session_id", "version")
+    __slots__ = ("dup", "identity", "method", "name", "raw", "session_id", "version")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self.raw = raw
         self.session_id: str | None = None
+        self.identity = False  # AgentCore Identity headers are present
         self.version: str | None = None
         self.method: str | None = None
         self.name: str | None = None
@@ -290,6 +292,9 @@ class Protocol:
                 out if self.app.streaming else None,
                 session,
             )
+            bind_log_context(headers.session_id, request_id, method)
+            if headers.identity:
+                bind_platform_context(headers.raw, headers.session_id)
             if era == "modern" and method in _MRTR_METHODS and params and "requestState" in params:
                 call.input_round()  # verify the seal before doing anything else
             try:
