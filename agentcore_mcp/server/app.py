@@ -35,6 +35,7 @@ from agentcore_mcp.server.protocol import Protocol, RequestHeaders, error_body
 from agentcore_mcp.server.resources import Resource, ResourceOptions
 from agentcore_mcp.server.sessions import SessionStore
 from agentcore_mcp.server.state import StateSealer
+from agentcore_mcp.server.subscriptions import SubscriptionHub
 from agentcore_mcp.server.tools import Tool, ToolAnnotations, ToolOptions
 
 __all__ = ["AgentCoreMCP"]
@@ -155,6 +156,7 @@ class AgentCoreMCP:
         self.pending = PendingRequests()
         self.sessions: SessionStore | None = SessionStore(session_idle_timeout) if sessions else None
         self.sse_retry_ms = sse_retry_ms
+        self.subscriptions = SubscriptionHub()
         self._tools: dict[str, Tool] = {}
         self._resources: dict[str, Resource] = {}
         self._templates: list[Resource] = []
@@ -205,7 +207,7 @@ class AgentCoreMCP:
             raise RegistrationError(f"a tool named {compiled.name!r} is already registered")
         compiled.expose_errors = self.expose_errors
         self._tools[compiled.name] = compiled
-        self._changed()
+        self._changed("tools")
         return compiled
 
     @overload
@@ -250,7 +252,7 @@ class AgentCoreMCP:
     def remove_tool(self, name: str) -> None:
         """Unregister a tool (KeyError if there is none of that name)."""
         del self._tools[name]
-        self._changed()
+        self._changed("tools")
 
     def get_tool(self, name: str) -> Tool | None:
         return self._tools.get(name)
@@ -308,7 +310,7 @@ class AgentCoreMCP:
             self._templates.append(compiled)
         else:
             self._resources[compiled.uri] = compiled
-        self._changed()
+        self._changed("resources")
         return compiled
 
     def resource(
@@ -371,7 +373,7 @@ class AgentCoreMCP:
             raise RegistrationError(f"a prompt named {compiled.name!r} is already registered")
         compiled.expose_errors = self.expose_errors
         self._prompts[compiled.name] = compiled
-        self._changed()
+        self._changed("prompts")
         return compiled
 
     def prompt(
@@ -448,21 +450,29 @@ class AgentCoreMCP:
 
     # -- capabilities ----------------------------------------------------------------------------------------
 
-    def _changed(self) -> None:
+    def _changed(self, kind: str) -> None:
         self._definitions = None
         self.protocol.invalidate()
-        # Lists are registered before serving; a change while serving is announced to open sessions.
-        if self.sessions is not None and len(self.sessions):
-            for kind in ("tools", "resources", "prompts"):
-                self.notify_list_changed(kind)
+        # Lists are usually registered before serving; a change while serving is announced to listeners.
+        if len(self.subscriptions) or (self.sessions is not None and len(self.sessions)):
+            self.notify_list_changed(kind)
 
     # -- notifications to sessions ----------------------------------------------------------------------
 
-    def notify_resource_updated(self, uri: str) -> int:
-        """Tell every session subscribed to ``uri`` that it changed (on their GET streams); returns how many.
+    def offered(self) -> dict[str, bool]:
+        """Which lists exist (and so can change)."""
+        return {
+            "tools": bool(self._tools),
+            "prompts": bool(self._prompts),
+            "resources": bool(self._resources or self._templates),
+        }
 
-        Session mode only; in the default stateless mode there is nobody to tell and this returns 0.
+    def notify_resource_updated(self, uri: str) -> int:
+        """Tell subscribers that ``uri`` changed: open 2026-07-28 listen streams that named it, and (session
+        mode) handshake-era sessions subscribed to it; returns how many sessions were told. Thread-safe for
+        listen streams.
         """
+        self.subscriptions.resource_updated(uri)
         if self.sessions is None:
             return 0
         told = 0
@@ -478,6 +488,7 @@ class AgentCoreMCP:
         """Send ``notifications/{kind}/list_changed`` (kind: tools, resources, prompts) to every session."""
         if kind not in ("tools", "resources", "prompts"):
             raise ValueError(f"kind must be 'tools', 'resources' or 'prompts', got {kind!r}")
+        self.subscriptions.list_changed(kind)
         if self.sessions is None:
             return 0
         sessions = list(self.sessions)
@@ -487,7 +498,8 @@ class AgentCoreMCP:
 
     def capabilities(self, era: str = "legacy") -> dict[str, Any]:
         """What the server offers; list changes and subscriptions only where a session can carry them."""
-        live = era == "legacy" and self.sessions is not None
+        # Handshake era: a session's GET stream carries them; 2026-07-28: subscriptions/listen streams.
+        live = self.sessions is not None if era == "legacy" else self.streaming
         caps: dict[str, Any] = {"logging": {}}
         if self._tools:
             caps["tools"] = {"listChanged": live}
@@ -525,6 +537,7 @@ class AgentCoreMCP:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.subscriptions.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -604,7 +617,7 @@ class AgentCoreMCP:
         except ValueError as exc:
             await send_bytes(send, 400, error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
             return
-        responder = Responder(send, self.keepalive)
+        responder = Responder(send, self.keepalive, receive)
         try:
             status, answer = await self.protocol.handle(message, headers, responder)
         finally:

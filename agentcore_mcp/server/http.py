@@ -139,6 +139,7 @@ class Responder:
         "_keepalive",
         "_log",
         "_new_log",
+        "_receive",
         "_retry_ms",
         "_send",
         "_ticker",
@@ -147,8 +148,9 @@ class Responder:
         "streaming",
     )
 
-    def __init__(self, send: Send, keepalive: float | None = 15.0) -> None:
+    def __init__(self, send: Send, keepalive: float | None = 15.0, receive: Receive | None = None) -> None:
         self._send = send
+        self._receive = receive
         self._keepalive = keepalive
         self._ticker: asyncio.Task[None] | None = None
         self._log: StreamLog | None = None
@@ -210,6 +212,14 @@ class Responder:
         self.close()
         await self._send({"type": "http.response.body", "body": b""})
         return True
+
+    async def wait_disconnect(self) -> None:
+        """Return when the client closes the connection (the request body must have been read already)."""
+        if self._receive is None:
+            await asyncio.Event().wait()  # nothing to watch: wait forever (the caller cancels)
+            return
+        while (await self._receive())["type"] != "http.disconnect":
+            pass
 
     def close(self) -> None:
         """Stop the keep-alive ticker (idempotent)."""

@@ -7,6 +7,7 @@ handshake version, makes the request modern (2026-07-28); anything else is legac
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -23,6 +24,7 @@ from agentcore_mcp.server import jsonrpc as rpc
 from agentcore_mcp.server.context import Context, Headers
 from agentcore_mcp.server.identity import bind_log_context, bind_platform_context
 from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
+from agentcore_mcp.server.subscriptions import SUBSCRIPTION_ID, Listener, SubscriptionHub
 
 if TYPE_CHECKING:
     from agentcore_mcp.server.app import AgentCoreMCP
@@ -544,6 +546,38 @@ class Protocol:
             call.session.subscriptions.add(uri)
         return {}
 
+    async def listen(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        """2026-07-28 ``subscriptions/listen``: acknowledge, stream matching notifications, end on shutdown."""
+        out = call.out
+        if out is None:  # streaming is off: a listen stream cannot exist
+            raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=call.method)
+        requested = params.get("notifications")
+        if not isinstance(requested, dict):
+            raise ProtocolError(rpc.INVALID_PARAMS, "subscriptions/listen: notifications must be an object")
+        agreed, kinds, uris = SubscriptionHub.agreed(requested, self.app.offered())
+        listener = Listener(call.id, kinds, uris)
+        hub = self.app.subscriptions
+        hub.open(listener)
+        gone = asyncio.ensure_future(out.wait_disconnect())
+        try:
+            await out.send_message(
+                listener.tagged("notifications/subscriptions/acknowledged", {"notifications": agreed})
+            )
+            while True:
+                getter = asyncio.ensure_future(listener.queue.get())
+                done, _ = await asyncio.wait({getter, gone}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:  # the client closed the stream
+                    getter.cancel()
+                    break
+                message = getter.result()
+                if message is None:  # the server is shutting down
+                    break
+                await out.send_message(message)
+        finally:
+            hub.close(listener)
+            gone.cancel()
+        return self.stamp({"_meta": {SUBSCRIPTION_ID: call.id}})
+
     async def unsubscribe(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         uri = params.get("uri")
         if not isinstance(uri, str):
@@ -662,4 +696,8 @@ _LEGACY_METHODS: dict[str, Handler] = {
     "resources/unsubscribe": Protocol.unsubscribe,
     **_SHARED_METHODS,
 }
-_MODERN_METHODS: dict[str, Handler] = {"server/discover": Protocol.discover, **_SHARED_METHODS}
+_MODERN_METHODS: dict[str, Handler] = {
+    "server/discover": Protocol.discover,
+    "subscriptions/listen": Protocol.listen,
+    **_SHARED_METHODS,
+}

@@ -207,6 +207,27 @@ async def test_reconnection(ctx: Context) -> str:
     )
 
 
+# -- list changes (subscriptions/listen streams in 2026-07-28, session GET streams in the handshake era) ---
+
+BUILT: list[AgentCoreMCP] = []  # the apps build() made; the trigger tools announce on each
+
+
+@tool
+def test_trigger_tool_change() -> str:
+    """Diagnostic hook: announce that the tool list changed."""
+    for served in BUILT:
+        served.notify_list_changed("tools")
+    return "Mutation triggered"
+
+
+@tool
+def test_trigger_prompt_change() -> str:
+    """Diagnostic hook: announce that the prompt list changed."""
+    for served in BUILT:
+        served.notify_list_changed("prompts")
+    return "Mutation triggered"
+
+
 # -- asking the client: sampling, elicitation, roots (both eras: MRTR in 2026, SSE requests in 2025) ---
 
 NAME_SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
@@ -396,6 +417,8 @@ TOOLS: list[Callable[..., Any]] = [
     test_input_required_result_multi_round,
     test_input_required_result_tampered_state,
     test_input_required_result_capabilities,
+    test_trigger_tool_change,
+    test_trigger_prompt_change,
 ]
 
 # -- resources ----------------------------------------------------------------------------------------
@@ -495,7 +518,7 @@ PROMPTS = [
 
 def build(*, sessions: bool = False) -> AgentCoreMCP:
     """The conformance server, stateless (the default) or in session mode."""
-    return AgentCoreMCP(
+    built = AgentCoreMCP(
         "agentcore-mcp-conformance",
         version="1.0.0",
         instructions="The fixture tools, resources and prompts the official MCP conformance suite calls.",
@@ -504,6 +527,8 @@ def build(*, sessions: bool = False) -> AgentCoreMCP:
         prompts=PROMPTS,
         sessions=sessions,
     )
+    BUILT.append(built)
+    return built
 
 
 app = build()

@@ -87,7 +87,7 @@ def test_discover_describes_the_server(demo_url: str) -> None:
     assert result["resultType"] == "complete"
     assert result["supportedVersions"][0] == MODERN
     assert "2025-11-25" in result["supportedVersions"]
-    assert result["capabilities"]["tools"] == {"listChanged": False}
+    assert result["capabilities"]["tools"] == {"listChanged": True}  # delivered on subscriptions/listen
     assert result["ttlMs"] == 0
     assert result["cacheScope"] == "private"
     assert result["_meta"]["io.modelcontextprotocol/serverInfo"] == SERVER_INFO

@@ -112,7 +112,7 @@ def test_modern_requests_stay_stateless(served: tuple[AgentCoreMCP, str]) -> Non
     assert "mcp-session-id" not in response.headers
     discover_body, discover_headers = modern_request("server/discover")
     caps = post(url, discover_body, headers=discover_headers).json()["result"]["capabilities"]
-    assert caps["resources"] == {"listChanged": False, "subscribe": False}
+    assert caps["resources"] == {"listChanged": True, "subscribe": True}  # subscriptions/listen, no session
 
 
 def test_get_stream_delivers_subscribed_updates_with_ids_and_resumes(
