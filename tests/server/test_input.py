@@ -286,3 +286,20 @@ def test_legacy_answer_posted_back_resumes_the_tool() -> None:
     with serve_in_thread(app) as base:
         result = anyio.run(scenario, base)
     assert result["structuredContent"] == {"who": "Lin", "roots": 2}
+
+
+async def test_legacy_elicitation_with_an_mcp2_client_session(url: str) -> None:
+    from mcp.client import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    with anyio.fail_after(30):
+        async with (
+            streamable_http_client(url) as (read, write),
+            ClientSession(
+                read, write, elicitation_callback=on_elicit, sampling_callback=on_sample
+            ) as session,
+        ):
+            init = await session.initialize()
+            assert init.protocol_version == "2025-11-25"
+            result = await session.call_tool("signup", {"plan": "team"})
+            assert result.content[0].text == "Ada (Countess) on team"  # type: ignore[union-attr]
