@@ -1,0 +1,683 @@
+"""Deploying an MCP server to AgentCore Runtime: create or update a runtime, wait until READY, destroy it.
+
+Helpers on boto3's ``bedrock-agentcore-control`` client. A :class:`RuntimeSpec` describes the whole runtime
+(name, container image, execution role, network, JWT authorizer, environment, header allow-list,
+lifecycle); :func:`deploy` creates the runtime, or updates the one that already has that name, and waits
+until it is ``READY``; :func:`destroy` deletes one by name, id or ARN::
+
+    import boto3
+    from agentcore_mcp.deploy import JWTAuthorizerConfig, RuntimeSpec, deploy
+
+    control = boto3.client("bedrock-agentcore-control", region_name="us-west-2")
+    spec = RuntimeSpec(
+        name="demo_mcp",
+        image="123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1",
+        role_arn="arn:aws:iam::123456789012:role/AgentCoreRuntime",
+        authorizer=JWTAuthorizerConfig(
+            discovery_url="https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC/.well-known/openid-configuration",
+            allowed_clients=("my-app-client-id",),
+        ),
+    )
+    deployment = deploy(control, spec)  # created or updated; READY
+    print(deployment.arn, deployment.invocations_url())
+
+Everything a spec can get wrong is checked by :meth:`RuntimeSpec.validate` before any API call, against the
+same limits the service model states. boto3 and botocore are imported when a function here runs, not when
+this module is imported. Errors are :class:`DeployError` (one line each, naming the call that failed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from agentcore_mcp.errors import AgentCoreMCPError
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DeployError",
+    "Deployment",
+    "InvalidRuntimeSpec",
+    "JWTAuthorizerConfig",
+    "RuntimeFailed",
+    "RuntimeNotFound",
+    "RuntimeSpec",
+    "WaitTimeout",
+    "control_client",
+    "deploy",
+    "destroy",
+    "find_runtime",
+    "wait_until_ready",
+]
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_POLL_INTERVAL = 2.0
+
+# The service model's constraints (bedrock-agentcore-control 2023-06-05).
+NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,47}")
+IMAGE = re.compile(
+    r"(([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?|public\.ecr\.aws)/"
+    r"((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)(?::([^:@]{1,300}))?(?:@(.+))?"
+)
+ROLE = re.compile(r"arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+")
+DISCOVERY = re.compile(r"[^\s?#]+/\.well-known/(openid-configuration|oauth-authorization-server)(/[^\s?#]+)?")
+HEADER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,255}")
+SCOPE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]{1,255}")
+SUBNET = re.compile(r"subnet-[0-9a-zA-Z]{8,17}")
+SECURITY_GROUP = re.compile(r"sg-[0-9a-zA-Z]{8,17}")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+LIFECYCLE_RANGE = (60, 1_209_600)
+MAX_HEADERS = 20
+MAX_ENV = 50
+MAX_ENV_VALUE = 5000
+MAX_DESCRIPTION = 4096
+
+READY = "READY"
+FAILED = frozenset({"CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED"})
+SETTLING = frozenset({"CREATING", "UPDATING"})
+
+NetworkMode = Literal["PUBLIC", "VPC"]
+StatusCallback = Callable[[str, float], None]
+
+
+class DeployError(AgentCoreMCPError):
+    """A control-plane call, or the wait for a runtime, failed. The message says which call and why.
+
+    Raised by :func:`deploy`, :func:`destroy` and :func:`wait_until_ready`; the ``agentcore-mcp`` CLI prints
+    the message as one line and exits with status 1.
+    """
+
+
+class InvalidRuntimeSpec(DeployError, ValueError):
+    """A :class:`RuntimeSpec` the service would refuse; raised before any API call (CLI exit status 2)."""
+
+
+class RuntimeNotFound(DeployError):
+    """No runtime has the given name, id or ARN."""
+
+
+class RuntimeFailed(DeployError):
+    """The runtime reached a ``*_FAILED`` status; :attr:`status` and :attr:`reason` say which and why."""
+
+    def __init__(self, message: str, *, status: str, reason: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+class WaitTimeout(DeployError):
+    """The runtime did not reach the awaited state in time (it may still get there)."""
+
+
+@dataclass(frozen=True)
+class JWTAuthorizerConfig:
+    """A custom JWT (OAuth) authorizer: callers send ``Authorization: Bearer <token>`` instead of SigV4.
+
+    Args:
+        discovery_url: the issuer's OpenID discovery document, ending in ``/.well-known/openid-configuration``
+            (for Cognito: ``https://cognito-idp.REGION.amazonaws.com/POOL_ID/.well-known/openid-configuration``).
+        allowed_clients: accepted ``client_id`` claims (Cognito access tokens carry ``client_id``).
+        allowed_audience: accepted ``aud`` claims.
+        allowed_scopes: scopes a token must carry.
+    """
+
+    discovery_url: str
+    allowed_clients: tuple[str, ...] = ()
+    allowed_audience: tuple[str, ...] = ()
+    allowed_scopes: tuple[str, ...] = ()
+
+    def validate(self, *, local: bool = False) -> None:
+        """Raise :class:`InvalidRuntimeSpec` for a discovery URL or claim list the service would refuse."""
+        url = self.discovery_url.strip()
+        if DISCOVERY.fullmatch(url) is None:
+            hint = ""
+            if url and "/.well-known/" not in url:
+                hint = f"; did you mean {url.rstrip('/')}/.well-known/openid-configuration?"
+            raise InvalidRuntimeSpec(
+                "the discovery URL must be the issuer's OpenID discovery document, ending in "
+                f"/.well-known/openid-configuration, got {self.discovery_url!r}{hint}"
+            )
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and local and _is_loopback(url)):
+            raise InvalidRuntimeSpec(
+                f"the discovery URL must use https:// (http:// only for a local issuer), got {url!r}"
+            )
+        if not (self.allowed_clients or self.allowed_audience or self.allowed_scopes):
+            raise InvalidRuntimeSpec(
+                "a JWT authorizer needs allowed clients, an allowed audience or allowed scopes; "
+                "without them any token from the issuer would be accepted"
+            )
+        for kind, values in (("client", self.allowed_clients), ("audience", self.allowed_audience)):
+            for value in values:
+                if not value or value != value.strip():
+                    raise InvalidRuntimeSpec(f"an allowed {kind} must be a non-empty string, got {value!r}")
+        for scope in self.allowed_scopes:
+            if SCOPE.fullmatch(scope) is None:
+                raise InvalidRuntimeSpec(f"an allowed scope is 1-255 printable characters, got {scope!r}")
+
+    def request(self) -> dict[str, Any]:
+        """The ``authorizerConfiguration`` value of a create/update request."""
+        config: dict[str, Any] = {"discoveryUrl": self.discovery_url.strip()}
+        if self.allowed_clients:
+            config["allowedClients"] = list(self.allowed_clients)
+        if self.allowed_audience:
+            config["allowedAudience"] = list(self.allowed_audience)
+        if self.allowed_scopes:
+            config["allowedScopes"] = list(self.allowed_scopes)
+        return {"customJWTAuthorizer": config}
+
+
+@dataclass(frozen=True)
+class RuntimeSpec:
+    """Everything :func:`deploy` sends: one MCP runtime (``serverProtocol`` ``MCP``), described in full.
+
+    A deploy of an existing runtime sends the whole spec again, so describe the runtime completely each
+    time (a script or a Makefile target is the natural home for the command line).
+
+    Args:
+        name: the runtime name, ``[a-zA-Z][a-zA-Z0-9_]{0,47}`` (no hyphens).
+        image: the container image in ECR (``ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`` or ``@sha256:``),
+            built for ``linux/arm64``. A local control plane (the emulator) also takes an ``http://`` MCP URL.
+        role_arn: the execution role the runtime assumes (``arn:aws:iam::ACCOUNT:role/NAME``).
+        network_mode: ``PUBLIC`` or ``VPC`` (then ``subnets`` and ``security_groups`` are required).
+        authorizer: a JWT authorizer; without one, callers sign with SigV4.
+        environment: environment variables for the container (at most 50).
+        header_allowlist: request headers passed through to the container (at most 20), e.g.
+            ``Authorization`` (JWT runtimes) or ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-Tenant``.
+        idle_timeout: seconds of inactivity before a session's microVM stops (default 900 on the service).
+        max_lifetime: seconds a session may live (default 28800 on the service).
+        description: free text.
+        tags: tags for a new runtime (not changed by an update).
+    """
+
+    name: str
+    image: str
+    role_arn: str
+    network_mode: NetworkMode = "PUBLIC"
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    authorizer: JWTAuthorizerConfig | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    header_allowlist: tuple[str, ...] = ()
+    idle_timeout: int | None = None
+    max_lifetime: int | None = None
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def validate(self, *, local: bool = False) -> None:
+        """Raise :class:`InvalidRuntimeSpec` naming the first thing the service would refuse.
+
+        ``local``: the control plane is a local one (loopback endpoint), which also accepts ``http://``
+        images and discovery URLs on loopback.
+        """
+        if not isinstance(self.name, str) or NAME.fullmatch(self.name) is None:
+            hint = ""
+            if isinstance(self.name, str) and NAME.fullmatch(self.name.replace("-", "_")):
+                hint = f"; try {self.name.replace('-', '_')!r}"
+            raise InvalidRuntimeSpec(
+                "a runtime name is a letter followed by up to 47 letters, digits or underscores "
+                f"(no hyphens), got {self.name!r}{hint}"
+            )
+        image = self.image.strip() if isinstance(self.image, str) else ""
+        if not image:
+            raise InvalidRuntimeSpec("a container image is required (an ECR image URI)")
+        if IMAGE.fullmatch(image) is None and not (
+            local and image.startswith(("http://", "https://")) and _is_loopback(image)
+        ):
+            raise InvalidRuntimeSpec(
+                "the image must be in Amazon ECR, e.g. 123456789012.dkr.ecr.us-west-2.amazonaws.com/repo:tag "
+                f"(push it there first), got {self.image!r}"
+            )
+        if not self.role_arn:
+            raise InvalidRuntimeSpec(
+                "an execution role is required (the IAM role ARN the runtime assumes, "
+                "arn:aws:iam::ACCOUNT:role/NAME)"
+            )
+        if ROLE.fullmatch(self.role_arn) is None:
+            raise InvalidRuntimeSpec(
+                f"the role must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME, got {self.role_arn!r}"
+            )
+        self._validate_network()
+        if self.authorizer is not None:
+            self.authorizer.validate(local=local)
+        self._validate_environment()
+        self._validate_headers()
+        self._validate_lifecycle()
+        if self.description is not None and not 1 <= len(self.description) <= MAX_DESCRIPTION:
+            raise InvalidRuntimeSpec(f"a description is 1-{MAX_DESCRIPTION} characters long")
+
+    def _validate_network(self) -> None:
+        if self.network_mode not in ("PUBLIC", "VPC"):
+            raise InvalidRuntimeSpec(f"the network mode is PUBLIC or VPC, got {self.network_mode!r}")
+        if self.network_mode == "PUBLIC":
+            if self.subnets or self.security_groups:
+                raise InvalidRuntimeSpec("subnets and security groups need the VPC network mode")
+            return
+        if not self.subnets or not self.security_groups:
+            raise InvalidRuntimeSpec("the VPC network mode needs at least one subnet and one security group")
+        for kind, values, pattern in (
+            ("subnet", self.subnets, SUBNET),
+            ("security group", self.security_groups, SECURITY_GROUP),
+        ):
+            if len(values) > 16:
+                raise InvalidRuntimeSpec(f"at most 16 {kind}s, got {len(values)}")
+            for value in values:
+                if pattern.fullmatch(value) is None:
+                    raise InvalidRuntimeSpec(f"not a {kind} id: {value!r}")
+
+    def _validate_environment(self) -> None:
+        if len(self.environment) > MAX_ENV:
+            raise InvalidRuntimeSpec(f"at most {MAX_ENV} environment variables, got {len(self.environment)}")
+        for key, value in self.environment.items():
+            if ENV_NAME.fullmatch(key) is None:
+                raise InvalidRuntimeSpec(f"not an environment variable name: {key!r}")
+            if len(value) > MAX_ENV_VALUE:
+                raise InvalidRuntimeSpec(
+                    f"the value of {key} is {len(value)} characters; the limit is {MAX_ENV_VALUE}"
+                )
+
+    def _validate_headers(self) -> None:
+        if len(self.header_allowlist) > MAX_HEADERS:
+            raise InvalidRuntimeSpec(
+                f"at most {MAX_HEADERS} allow-listed headers, got {len(self.header_allowlist)}"
+            )
+        seen: set[str] = set()
+        for name in self.header_allowlist:
+            if HEADER.fullmatch(name) is None:
+                raise InvalidRuntimeSpec(f"not a header name: {name!r}")
+            if name.lower() in seen:
+                raise InvalidRuntimeSpec(f"the header {name!r} is allow-listed twice")
+            seen.add(name.lower())
+        if "authorization" in seen and self.authorizer is None:
+            raise InvalidRuntimeSpec(
+                "the Authorization header reaches the container only on a runtime with a JWT authorizer "
+                "(a SigV4 runtime consumes it)"
+            )
+
+    def _validate_lifecycle(self) -> None:
+        low, high = LIFECYCLE_RANGE
+        for label, value in (("idle timeout", self.idle_timeout), ("max lifetime", self.max_lifetime)):
+            if value is not None and not low <= value <= high:
+                raise InvalidRuntimeSpec(f"the {label} is {low}-{high} seconds, got {value}")
+        if (
+            self.idle_timeout is not None
+            and self.max_lifetime is not None
+            and self.idle_timeout > self.max_lifetime
+        ):
+            raise InvalidRuntimeSpec(
+                f"the idle timeout ({self.idle_timeout} s) cannot exceed the max lifetime ({self.max_lifetime} s)"
+            )
+
+    def update_request(self) -> dict[str, Any]:
+        """The keyword arguments of ``update_agent_runtime`` (without ``agentRuntimeId``)."""
+        network: dict[str, Any] = {"networkMode": self.network_mode}
+        if self.network_mode == "VPC":
+            network["networkModeConfig"] = {
+                "subnets": list(self.subnets),
+                "securityGroups": list(self.security_groups),
+            }
+        request: dict[str, Any] = {
+            "agentRuntimeArtifact": {"containerConfiguration": {"containerUri": self.image.strip()}},
+            "roleArn": self.role_arn,
+            "networkConfiguration": network,
+            "protocolConfiguration": {"serverProtocol": "MCP"},
+        }
+        if self.description:
+            request["description"] = self.description
+        if self.authorizer is not None:
+            request["authorizerConfiguration"] = self.authorizer.request()
+        if self.environment:
+            request["environmentVariables"] = dict(self.environment)
+        if self.header_allowlist:
+            request["requestHeaderConfiguration"] = {"requestHeaderAllowlist": list(self.header_allowlist)}
+        lifecycle: dict[str, int] = {}
+        if self.idle_timeout is not None:
+            lifecycle["idleRuntimeSessionTimeout"] = self.idle_timeout
+        if self.max_lifetime is not None:
+            lifecycle["maxLifetime"] = self.max_lifetime
+        if lifecycle:
+            request["lifecycleConfiguration"] = lifecycle
+        return request
+
+    def create_request(self) -> dict[str, Any]:
+        """The keyword arguments of ``create_agent_runtime``."""
+        request = {"agentRuntimeName": self.name, **self.update_request()}
+        if self.tags:
+            request["tags"] = dict(self.tags)
+        return request
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A runtime as :func:`deploy` left it.
+
+    Attributes:
+        action: ``"created"`` or ``"updated"``.
+        data_plane_url: the data-plane endpoint the invocations URL is built on (None: AWS's for the region).
+    """
+
+    arn: str
+    runtime_id: str
+    name: str
+    version: str | None
+    status: str
+    action: Literal["created", "updated"]
+    data_plane_url: str | None = None
+
+    def invocations_url(self, qualifier: str | None = "DEFAULT") -> str:
+        """The MCP endpoint of the runtime: bearer-token (or SigV4) HTTPS clients POST here."""
+        from agentcore_mcp.client.arn import invocations_url
+
+        return invocations_url(self.arn, qualifier=qualifier, endpoint_url=self.data_plane_url)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (what ``agentcore-mcp deploy --json`` prints)."""
+        return {
+            "action": self.action,
+            "name": self.name,
+            "agentRuntimeArn": self.arn,
+            "agentRuntimeId": self.runtime_id,
+            "agentRuntimeVersion": self.version,
+            "status": self.status,
+            "invocationsUrl": self.invocations_url(),
+        }
+
+
+def control_client(
+    *, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
+) -> Any:
+    """A ``bedrock-agentcore-control`` client from the standard AWS configuration.
+
+    ``profile`` and ``region`` default to the environment and ``~/.aws/config``; the endpoint to
+    ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL`` (or ``AWS_ENDPOINT_URL``) when set. No API call is made.
+
+    Raises:
+        InvalidRuntimeSpec: the profile does not exist, or no region is configured.
+    """
+    return _client("bedrock-agentcore-control", region=region, profile=profile, endpoint_url=endpoint_url)
+
+
+def data_plane_endpoint(
+    *, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
+) -> str:
+    """The ``bedrock-agentcore`` (data-plane) endpoint the standard AWS configuration resolves to."""
+    client = _client("bedrock-agentcore", region=region, profile=profile, endpoint_url=endpoint_url)
+    return str(client.meta.endpoint_url)
+
+
+def _client(service: str, *, region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
+    from agentcore_mcp import __version__
+
+    boto3 = _module("boto3")
+    exceptions = _module("botocore.exceptions")
+    Config = _module("botocore.config").Config
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        return session.client(
+            service,
+            endpoint_url=endpoint_url,
+            config=Config(retries={"mode": "standard"}, user_agent_extra=f"agentcore-mcp/{__version__}"),
+        )
+    except exceptions.ProfileNotFound as exc:
+        raise InvalidRuntimeSpec(f"{exc} (see `aws configure list-profiles`)") from None
+    except exceptions.NoRegionError:
+        raise InvalidRuntimeSpec(
+            "no AWS region configured: pass --region, or set AWS_REGION (or a region in your profile)"
+        ) from None
+
+
+def find_runtime(client: Any, name: str) -> dict[str, Any] | None:
+    """The summary of the runtime called ``name`` (``list_agent_runtimes``, every page), or None."""
+    for summary in _all_runtimes(client):
+        if summary.get("agentRuntimeName") == name:
+            return summary
+    return None
+
+
+def _all_runtimes(client: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(1000):  # a control plane whose pagination never ends cannot hang the caller
+        kwargs: dict[str, Any] = {"maxResults": 100}
+        if token:
+            kwargs["nextToken"] = token
+        page = _call(client, "list_agent_runtimes", **kwargs)
+        found.extend(page.get("agentRuntimes") or [])
+        token = page.get("nextToken")
+        if not token:
+            break
+    return found
+
+
+def _resolve(client: Any, identifier: str) -> dict[str, Any]:
+    """The runtime summary for a name, a runtime id or an ARN (a versioned ARN matches its runtime)."""
+    wanted = identifier.strip()
+    for summary in _all_runtimes(client):
+        arn = str(summary.get("agentRuntimeArn", ""))
+        if wanted in (summary.get("agentRuntimeName"), summary.get("agentRuntimeId"), arn):
+            return summary
+        if wanted.startswith("arn:") and _unversioned(wanted) == _unversioned(arn):
+            return summary
+    raise RuntimeNotFound(f"no runtime named or identified {identifier!r} in this account and region")
+
+
+def _unversioned(arn: str) -> str:
+    """An ARN without a trailing ``:VERSION`` (moto's local ARNs carry one; AWS's runtime ARNs do not)."""
+    head, sep, tail = arn.rpartition(":")
+    return head if sep and tail.isdigit() and "/" in head else arn
+
+
+def deploy(
+    client: Any,
+    spec: RuntimeSpec,
+    *,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    on_status: StatusCallback | None = None,
+    on_action: Callable[[str, dict[str, Any] | None], None] | None = None,
+    data_plane_url: str | None = None,
+) -> Deployment:
+    """Create the runtime ``spec`` describes, or update the one with its name; wait until it is READY.
+
+    Args:
+        client: a ``bedrock-agentcore-control`` client (see :func:`control_client`).
+        wait: poll ``get_agent_runtime`` until the status is READY (else return after the call).
+        timeout: seconds to wait for READY (a runtime still settling from an earlier deploy is waited
+            for first, within the same budget).
+        poll_interval: seconds between polls.
+        on_status: called with ``(status, seconds since the deploy began)`` after every poll.
+        on_action: called with ``("create", None)`` or ``("update", existing summary)`` before the call.
+        data_plane_url: the data-plane endpoint recorded in the result (for its invocations URL).
+
+    Raises:
+        InvalidRuntimeSpec: before any API call, when the spec would be refused.
+        RuntimeFailed: the runtime ended in CREATE_FAILED or UPDATE_FAILED (with the service's reason).
+        WaitTimeout: not READY within ``timeout``.
+        DeployError: a control-plane call failed.
+    """
+    spec.validate(local=_is_loopback(str(getattr(client.meta, "endpoint_url", "") or "")))
+    started = time.monotonic()
+
+    def remaining() -> float:
+        return max(0.0, timeout - (time.monotonic() - started))
+
+    existing = find_runtime(client, spec.name)
+    if existing is None:
+        if on_action is not None:
+            on_action("create", None)
+        answer = _call(client, "create_agent_runtime", **spec.create_request())
+        action: Literal["created", "updated"] = "created"
+    else:
+        runtime_id = existing["agentRuntimeId"]
+        if existing.get("status") in SETTLING:
+            # The service refuses an update while the runtime is still being created or updated.
+            wait_until_ready(
+                client, runtime_id, timeout=remaining(), poll_interval=poll_interval, on_status=on_status
+            )
+        if on_action is not None:
+            on_action("update", existing)
+        answer = _call(client, "update_agent_runtime", agentRuntimeId=runtime_id, **spec.update_request())
+        action = "updated"
+    runtime_id = answer["agentRuntimeId"]
+    if wait:
+        described = wait_until_ready(
+            client,
+            runtime_id,
+            timeout=remaining(),
+            poll_interval=poll_interval,
+            on_status=on_status,
+            started=started,
+        )
+    else:
+        described = _call(client, "get_agent_runtime", agentRuntimeId=runtime_id)
+    return Deployment(
+        arn=described.get("agentRuntimeArn") or answer["agentRuntimeArn"],
+        runtime_id=runtime_id,
+        name=spec.name,
+        version=described.get("agentRuntimeVersion") or answer.get("agentRuntimeVersion"),
+        status=str(described.get("status", answer.get("status", "UNKNOWN"))),
+        action=action,
+        data_plane_url=data_plane_url,
+    )
+
+
+def wait_until_ready(
+    client: Any,
+    runtime_id: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    on_status: StatusCallback | None = None,
+    started: float | None = None,
+) -> dict[str, Any]:
+    """Poll ``get_agent_runtime`` until the runtime is READY; its description.
+
+    botocore has no waiter for this. ``on_status(status, elapsed)`` is called after every poll.
+
+    Raises:
+        RuntimeFailed: a ``*_FAILED`` status (the message carries the service's ``failureReason``).
+        WaitTimeout: not READY within ``timeout`` seconds.
+    """
+    if poll_interval <= 0:
+        raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
+    begun = time.monotonic() if started is None else started
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        described: dict[str, Any] = _call(client, "get_agent_runtime", agentRuntimeId=runtime_id)
+        status = str(described.get("status", "UNKNOWN"))
+        if on_status is not None:
+            on_status(status, time.monotonic() - begun)
+        if status == READY:
+            return described
+        if status in FAILED:
+            reason = described.get("failureReason")
+            raise RuntimeFailed(
+                f"runtime {runtime_id} is {status}" + (f": {reason}" if reason else " (no reason given)"),
+                status=status,
+                reason=reason,
+            )
+        if status in ("DELETING",):
+            raise DeployError(f"runtime {runtime_id} is being deleted")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WaitTimeout(
+                f"runtime {runtime_id} is still {status} after {time.monotonic() - begun:.0f} s; "
+                "it may still become READY "
+                "(check with `aws bedrock-agentcore-control get-agent-runtime`)"
+            )
+        time.sleep(min(poll_interval, left))
+
+
+def destroy(
+    client: Any,
+    identifier: str,
+    *,
+    wait: bool = True,
+    timeout: float = 300.0,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    on_status: StatusCallback | None = None,
+) -> dict[str, Any]:
+    """Delete the runtime with this name, runtime id or ARN (its endpoints go with it); its summary.
+
+    With ``wait``, polls until the control plane no longer knows the runtime.
+
+    Raises:
+        RuntimeNotFound: nothing has that name, id or ARN.
+        RuntimeFailed: DELETE_FAILED.
+        WaitTimeout: still there after ``timeout`` seconds.
+    """
+    summary = _resolve(client, identifier)
+    runtime_id = summary["agentRuntimeId"]
+    _call(client, "delete_agent_runtime", agentRuntimeId=runtime_id)
+    if not wait:
+        return summary
+    started = time.monotonic()
+    deadline = started + max(0.0, timeout)
+    while True:
+        try:
+            described = _call(client, "get_agent_runtime", agentRuntimeId=runtime_id)
+        except RuntimeNotFound:
+            return summary
+        status = str(described.get("status", "UNKNOWN"))
+        if on_status is not None:
+            on_status(status, time.monotonic() - started)
+        if status == "DELETE_FAILED":
+            reason = described.get("failureReason")
+            raise RuntimeFailed(
+                f"runtime {runtime_id} is DELETE_FAILED" + (f": {reason}" if reason else ""),
+                status=status,
+                reason=reason,
+            )
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"runtime {runtime_id} is still {status} after {timeout:g} s")
+        time.sleep(min(poll_interval, left))
+
+
+def _call(client: Any, operation: str, **kwargs: Any) -> Any:
+    """Call ``client.<operation>(**kwargs)``; botocore errors become one-line :class:`DeployError` s."""
+    exceptions = _module("botocore.exceptions")
+
+    try:
+        return getattr(client, operation)(**kwargs)
+    except exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "Error")
+        message = error.get("Message") or str(exc)
+        text = f"{operation} failed: {code}: {message}"
+        if code in ("ResourceNotFoundException", "NotFoundException"):
+            raise RuntimeNotFound(text) from None
+        if code in ("AccessDeniedException", "UnrecognizedClientException", "ExpiredTokenException"):
+            text += " (check the credentials and the IAM permissions for bedrock-agentcore-control)"
+        raise DeployError(text) from None
+    except exceptions.NoCredentialsError:
+        raise DeployError(
+            f"{operation}: no AWS credentials found (configure a profile, or set AWS_PROFILE or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
+        ) from None
+    except exceptions.BotoCoreError as exc:
+        raise DeployError(f"{operation} failed: {exc}") from None
+
+
+def _is_loopback(url: str) -> bool:
+    """True for a URL whose host is on this machine (a local control plane or issuer)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _module(name: str) -> Any:
+    """Import a boto3/botocore module (by name: they ship no type information)."""
+    return importlib.import_module(name)
