@@ -56,8 +56,7 @@ def names_for(project: str) -> tuple[str, str]:
     """
     if _PROJECT.fullmatch(project) is None:
         raise ValueError(
-            "a project name is a letter followed by up to 47 letters, digits, '-' or '_', "
-            f"got {project!r}"
+            f"a project name is a letter followed by up to 47 letters, digits, '-' or '_', got {project!r}"
         )
     package = project.replace("-", "_").lower()
     return package, package

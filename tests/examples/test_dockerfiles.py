@@ -193,6 +193,7 @@ def test_the_example_dockerfile_passes_the_lint_rules() -> None:
     assert dockerfile.expand(dockerfile.final.base) == "python:3.12-slim"
     env = dockerfile.env(dockerfile.final)
     assert (env["AGENTCORE_MCP_HOST"], env["AGENTCORE_MCP_PORT"]) == ("0.0.0.0", "8000")
+    assert env["DOCKER_CONTAINER"] == "1"  # bedrock-agentcore: no local workload-identity setup
     assert dockerfile.final.all("USER")[-1].value == "10001"
     install_step = " ".join(i.value for i in dockerfile.final.all("RUN"))
     assert '--compile "agentcore-mcp[fast]"' in install_step  # uvloop + httptools, bytecode now
