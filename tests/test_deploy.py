@@ -47,8 +47,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
-@pytest.fixture
-def moto_updates_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+def settle_moto_updates(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make moto's runtimes go UPDATING -> READY, as AgentCore's do.
 
     moto 5.2.5 models only CREATING -> READY, so an updated runtime stays UPDATING forever there. This
@@ -65,6 +64,11 @@ def moto_updates_settle(monkeypatch: pytest.MonkeyPatch) -> None:
             self._transitions = [*self._transitions, ("UPDATING", "READY")]
 
     monkeypatch.setattr(AgentRuntime, "update", update)
+
+
+@pytest.fixture
+def moto_updates_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    settle_moto_updates(monkeypatch)
 
 
 @pytest.fixture
