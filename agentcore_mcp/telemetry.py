@@ -3,8 +3,8 @@
 AgentCore Runtime's observability is ADOT (the AWS Distro for OpenTelemetry): when the container runs under
 ``opentelemetry-instrument`` (or the application configures an SDK), the spans made here join the trace
 the platform started, through the incoming ``traceparent`` (or ``X-Amzn-Trace-Id``, with the X-Ray
-propagator configured). Without OpenTelemetry installed, or with ``AGENTCORE_MCP_TRACING=off``, every
-function here returns a shared no-op object: no import, no allocation per request.
+propagator configured). Spans are made when OpenTelemetry is installed and asked for (see :func:`enabled`);
+otherwise every function here returns a shared no-op object: no import, no allocation per request.
 
 Names and attributes follow the OpenTelemetry semantic conventions for MCP (development status)::
 
@@ -52,14 +52,26 @@ _provider: Any = None
 
 
 def enabled() -> bool:
-    """True when OpenTelemetry's API is importable and ``AGENTCORE_MCP_TRACING`` is not ``off``.
+    """True when spans are made: OpenTelemetry's API is importable and tracing is asked for.
 
-    Decided once, on first use (the import happens then, not when this module is imported).
+    ``AGENTCORE_MCP_TRACING=on`` asks for it, ``off`` forbids it; unset, it is on when the process is set
+    up for OpenTelemetry (an ``OTEL_*`` environment variable, as ``opentelemetry-instrument`` and ADOT set)
+    or a provider was given to :func:`use_tracer_provider`. Merely having the package installed costs
+    nothing: the cold start does not import it. Decided once, on first use.
     """
     global _enabled
     if _enabled is None:
         setting = os.environ.get("AGENTCORE_MCP_TRACING", "").strip().lower()
-        _enabled = setting not in ("off", "0", "false", "no") and _load()
+        if setting in ("off", "0", "false", "no"):
+            _enabled = False
+        elif (
+            setting in ("on", "1", "true", "yes")
+            or _provider is not None
+            or any(name.startswith("OTEL_") for name in os.environ)
+        ):
+            _enabled = _load()
+        else:
+            _enabled = False
     return _enabled
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import to_json
 
+from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
 from agentcore_mcp.server.context import Context, Headers
@@ -299,10 +300,13 @@ class Protocol:
                 bind_platform_context(headers.raw, headers.session_id)
             if era == "modern" and method in _MRTR_METHODS and params and "requestState" in params:
                 call.input_round()  # verify the seal before doing anything else
-            try:
-                result = await handler(self, params or {}, call)
-            except InputRequired as needed:
-                result = self._input_required(call, needed)
+            if telemetry.enabled():
+                result = await self._traced(handler, params or {}, call, headers)
+            else:
+                try:
+                    result = await handler(self, params or {}, call)
+                except InputRequired as needed:
+                    result = self._input_required(call, needed)
         except ProtocolError as exc:
             return self._refuse(era, request_id, exc.code, exc.message, exc.data)
         except Exception:
@@ -311,6 +315,30 @@ class Protocol:
         if isinstance(result, bytes):  # a cached, pre-serialized result
             return 200, b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":' + result + b"}"
         return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    async def _traced(
+        self, handler: Handler, params: Mapping[str, Any], call: Call, headers: RequestHeaders
+    ) -> Any:
+        """Run a handler inside an OpenTelemetry SERVER span (only when tracing is on)."""
+        target = params.get("name") if call.method in ("tools/call", "prompts/get") else None
+        with telemetry.request_span(
+            call.method,
+            headers.raw,
+            target=target if isinstance(target, str) else None,
+            request_id=call.id,
+            session_id=headers.session_id,
+            protocol_version=call.version,
+            meta=call.meta,
+        ) as span:
+            try:
+                return await handler(self, params, call)
+            except InputRequired as needed:
+                return self._input_required(call, needed)
+            except ProtocolError as exc:
+                # Recorded as the JSON-RPC code, then raised outside the span (not as an exception in it).
+                span.jsonrpc_error(exc.code, exc.message)
+                refused = exc
+        raise refused
 
     def _answer(
         self, message: Mapping[str, Any], headers: RequestHeaders, era: Era

@@ -10,6 +10,7 @@ from typing import Any, TypedDict, TypeVar, overload
 
 import pydantic
 
+from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.server.content import CONTENT_TYPES, ToolResult, text_result, to_result
 from agentcore_mcp.server.context import Context
@@ -188,6 +189,16 @@ class Tool:
 
     async def run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
         """Validate ``arguments``, call the function, and return the wire ``tools/call`` result."""
+        if not telemetry.enabled():
+            return await self._run(arguments, ctx)
+        # Entered before the call so a sync tool's worker thread inherits the span in its context copy.
+        with telemetry.tool_span(self.name) as span:
+            result = await self._run(arguments, ctx)
+            if result.get("isError"):
+                span.tool_error()
+            return result
+
+    async def _run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
         try:
             kwargs = self._function.validate(arguments or {})
         except pydantic.ValidationError as exc:
