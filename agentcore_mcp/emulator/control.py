@@ -59,6 +59,7 @@ class ControlPlane:
 
         # moto keeps its state per process; a new emulator starts with an empty control plane.
         bedrockagentcorecontrol_backends.reset()
+        _settle_updates()
         self._cache.clear()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -162,3 +163,26 @@ class ControlPlane:
             runtime_id=record.agent_runtime_id,
             name=record.agent_runtime_name,
         )
+
+
+def _settle_updates() -> None:
+    """Make moto's runtimes go UPDATING -> READY after an update, as AgentCore's do.
+
+    moto (5.2.5) models only CREATING -> READY, so an updated runtime would stay UPDATING forever and a
+    second `agentcore-mcp deploy` against the emulator would wait until its timeout. Patched once, in
+    moto's model (the fake of the remote service), never in our own code.
+    """
+    from moto.bedrockagentcorecontrol.models import AgentRuntime
+
+    if getattr(AgentRuntime.update, "_agentcore_mcp_settles", False):
+        return
+    original = AgentRuntime.update
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if ("UPDATING", "READY") not in self._transitions:
+            self._transitions = [*self._transitions, ("UPDATING", "READY")]
+        return result
+
+    update._agentcore_mcp_settles = True  # type: ignore[attr-defined]
+    AgentRuntime.update = update  # type: ignore[method-assign]
