@@ -148,7 +148,12 @@ class Function:
     __slots__ = ("_arguments", "context_params", "fn", "is_async", "name", "return_type", "summary")
 
     def __init__(
-        self, fn: Callable[..., Any], name: str, *, input_schema: Mapping[str, Any] | None = None
+        self,
+        fn: Callable[..., Any],
+        name: str,
+        *,
+        input_schema: Mapping[str, Any] | None = None,
+        exclude_args: tuple[str, ...] = (),
     ) -> None:
         target = inspect.unwrap(fn)
         self.fn = fn
@@ -160,7 +165,7 @@ class Function:
         self._arguments: ArgumentsModel | _RawArguments
         if input_schema is None:
             self._arguments, self.context_params = signature_schema(
-                target, name=name, param_docs=param_docs, skip=is_context
+                target, name=name, param_docs=param_docs, skip=is_context, exclude=frozenset(exclude_args)
             )
         else:
             # The function takes what the published schema describes, **kwargs included.

@@ -101,11 +101,13 @@ def signature_schema(
     name: str,
     param_docs: Mapping[str, str],
     skip: Callable[[Any], bool],
+    exclude: frozenset[str] = frozenset(),
 ) -> tuple[ArgumentsModel, list[str]]:
     """Build the argument validator and input schema of ``fn``.
 
     Parameters whose annotation ``skip`` accepts (the request context) are left out of the schema; their
-    names are returned so the caller can inject them.
+    names are returned so the caller can inject them. Parameters named in ``exclude`` are left out too:
+    something else supplies them (a wrapper such as bedrock-agentcore's ``requires_access_token``).
     """
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -119,6 +121,8 @@ def signature_schema(
             raise RegistrationError(f"{name!r}: *args and **kwargs cannot be described as tool arguments")
         if param.kind is param.POSITIONAL_ONLY:
             raise RegistrationError(f"{name!r}: positional-only parameter {param.name!r} is not supported")
+        if param.name in exclude:
+            continue
         annotation = hints.get(param.name, Any)
         if skip(annotation):
             injected.append(param.name)
@@ -151,6 +155,9 @@ def signature_schema(
     except Exception as exc:
         raise RegistrationError(f"cannot build an input schema for {name!r}: {exc}") from exc
     schema.setdefault("properties", {})
+    unknown = exclude - set(inspect.signature(fn).parameters)
+    if unknown:
+        raise RegistrationError(f"{name!r}: exclude_args names no parameter: {sorted(unknown)}")
     return ArgumentsModel(model, aliases, schema), injected
 
 

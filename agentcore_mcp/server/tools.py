@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar, overload
 
@@ -49,6 +49,7 @@ class ToolOptions:
     meta: Mapping[str, Any] | None = None
     input_schema: Mapping[str, Any] | None = None
     output_schema: Mapping[str, Any] | None = None
+    exclude_args: tuple[str, ...] = ()
 
 
 @overload
@@ -67,6 +68,7 @@ def tool(
     meta: Mapping[str, Any] | None = None,
     input_schema: Mapping[str, Any] | None = None,
     output_schema: Mapping[str, Any] | None = None,
+    exclude_args: Iterable[str] = (),
 ) -> Callable[[F], F]: ...
 
 
@@ -83,6 +85,7 @@ def tool(
     meta: Mapping[str, Any] | None = None,
     input_schema: Mapping[str, Any] | None = None,
     output_schema: Mapping[str, Any] | None = None,
+    exclude_args: Iterable[str] = (),
 ) -> F | Callable[[F], F]:
     """Mark a sync or async function as an MCP tool and return it unchanged.
 
@@ -100,6 +103,8 @@ def tool(
         input_schema: a JSON Schema to publish instead of the one derived from the signature; arguments
             are then passed through unvalidated (the function validates them itself).
         output_schema: an output schema to publish instead of the one derived from the return annotation.
+        exclude_args: parameters left out of the input schema because something else supplies them, e.g.
+            ``access_token`` filled in by bedrock-agentcore's ``@requires_access_token``.
     """
     if timeout is not None and timeout <= 0:
         raise RegistrationError(f"timeout must be a positive number of seconds, not {timeout!r}")
@@ -113,6 +118,7 @@ def tool(
         meta=dict(meta) if meta else None,
         input_schema=dict(input_schema) if input_schema is not None else None,
         output_schema=dict(output_schema) if output_schema is not None else None,
+        exclude_args=tuple(exclude_args),
     )
 
     def mark(func: F) -> F:
@@ -152,7 +158,9 @@ class Tool:
         self.fn = fn
         self.timeout = options.timeout
         self.expose_errors = False
-        self._function = function = Function(fn, self.name, input_schema=options.input_schema)
+        self._function = function = Function(
+            fn, self.name, input_schema=options.input_schema, exclude_args=options.exclude_args
+        )
         self._output = OutputSpec(
             function.return_type, name=self.name, content_types=(*CONTENT_TYPES, ToolResult)
         )

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from agentcore_mcp import AgentCoreMCP, Context, Image, RegistrationError, ToolError, tool
-from agentcore_mcp.server.tools import Tool
+from agentcore_mcp.server.tools import Tool, ToolOptions
 
 
 class Color(enum.Enum):
@@ -453,3 +453,29 @@ def test_blocking_sync_tools_run_side_by_side_in_the_pool() -> None:
     results = asyncio.run(main())
     assert [r["structuredContent"]["result"] for r in results] == list(range(12))
     assert time.perf_counter() - started < 2.0  # not 12 x 0.3 s: one thread per waiting call
+
+
+def test_excluded_args_are_left_to_the_wrapper_that_supplies_them() -> None:
+    import functools
+
+    def inject_token(fn: Any) -> Any:  # shaped like bedrock-agentcore's @requires_access_token
+        @functools.wraps(fn)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["access_token"] = "token-from-identity"
+            return await fn(*args, **kwargs)
+
+        return wrapper
+
+    @tool(exclude_args=["access_token"])
+    @inject_token
+    async def call_api(query: str, *, access_token: str) -> str:
+        return f"{query} with {access_token}"
+
+    t = Tool(call_api)
+    assert set(t.definition["inputSchema"]["properties"]) == {"query"}
+    assert t.definition["inputSchema"]["required"] == ["query"]
+    assert (
+        run(t, {"query": "q", "access_token": "forged"})["content"][0]["text"] == "q with token-from-identity"
+    )
+    with pytest.raises(RegistrationError, match="exclude_args"):
+        Tool(tool(exclude_args=["nope"])(lambda query: query), ToolOptions(name="x", exclude_args=("nope",)))
