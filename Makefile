@@ -63,4 +63,4 @@ $(VENV_MCP1)/.installed: pyproject.toml
 
 .PHONY: test-mcp1
 test-mcp1: $(VENV_MCP1)/.installed
-	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop
+	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop tests/examples/test_strands_example.py
