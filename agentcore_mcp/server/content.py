@@ -211,7 +211,7 @@ def to_result(
     ``wrapped`` says it is ``{"result": value}``, in which case the text block shows the bare value.
     """
     if has_schema:
-        text = to_json(structured["result"] if wrapped else structured).decode()
+        text = to_json(structured["result"] if wrapped else structured, inf_nan_mode="null").decode()
         return {
             "content": [{"type": "text", "text": text}],
             "structuredContent": structured,
@@ -231,7 +231,7 @@ def to_result(
     jsonable = to_jsonable_python(value)  # raises on what cannot be serialized
     if not isinstance(jsonable, dict):
         jsonable = {"result": jsonable}
-        text = to_json(jsonable["result"]).decode()
+        text = to_json(jsonable["result"], inf_nan_mode="null").decode()
     else:
-        text = to_json(jsonable).decode()
+        text = to_json(jsonable, inf_nan_mode="null").decode()
     return {"content": [{"type": "text", "text": text}], "structuredContent": jsonable, "isError": False}

@@ -198,7 +198,7 @@ class Responder:
     async def send_message(self, message: dict[str, Any]) -> None:
         if not self.streaming:
             await self._start_stream()
-        event = self._event(to_json(message))
+        event = self._event(to_json(message, inf_nan_mode="null"))
         if not self.detached:
             await self._send({"type": "http.response.body", "body": event, "more_body": True})
 

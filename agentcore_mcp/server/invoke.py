@@ -20,7 +20,7 @@ from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server.context import Context
 from agentcore_mcp.server.schema import ArgumentsModel, parse_docstring, signature_schema
 
-__all__ = ["Function", "describe_validation_error"]
+__all__ = ["CallTimedOut", "Function", "describe_validation_error"]
 
 
 def is_context(annotation: Any) -> bool:
@@ -191,20 +191,49 @@ class Function:
     async def call(self, kwargs: dict[str, Any], ctx: Context | None, timeout: float | None = None) -> Any:
         """Call with validated ``kwargs`` (plus the context); sync functions run in the worker pool.
 
-        Raises whatever the function raises, and :class:`asyncio.TimeoutError` after ``timeout`` seconds.
+        Raises whatever the function raises (its own ``TimeoutError`` included), and :class:`CallTimedOut`
+        when ``timeout`` seconds pass first.
         """
         for param in self.context_params:
             kwargs[param] = ctx
         if self.is_async:
             if timeout is None:
                 return await self.fn(**kwargs)
-            return await asyncio.wait_for(self.fn(**kwargs), timeout)
+            return await _bounded(_tag_timeouts(self.fn(**kwargs)), timeout)
         call = functools.partial(contextvars.copy_context().run, self.fn, **kwargs)
         future = thread_pool().submit(call)
         if timeout is None:
             return await future
         # The thread cannot be interrupted; the caller gets its answer on time and the thread finishes alone.
-        return await asyncio.wait_for(future, timeout)
+        return await _bounded(_tag_timeouts(future), timeout)
+
+
+class CallTimedOut(Exception):
+    """The call did not finish within its timeout (as opposed to the function raising TimeoutError)."""
+
+
+class _RaisedTimeout(Exception):
+    """Carries a TimeoutError the function itself raised past ``wait_for``, which would look like ours."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+async def _tag_timeouts(awaitable: Any) -> Any:
+    try:
+        return await awaitable
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        raise _RaisedTimeout(exc) from None
+
+
+async def _bounded(awaitable: Any, timeout: float) -> Any:
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except (asyncio.TimeoutError, TimeoutError):
+        raise CallTimedOut(f"no answer within {timeout:g} s") from None
+    except _RaisedTimeout as tagged:
+        raise tagged.original from None
 
 
 def function_name(fn: Callable[..., Any], explicit: str | None) -> str:

@@ -22,6 +22,7 @@ from pydantic_core import to_json
 from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.content import text_result
 from agentcore_mcp.server.context import Context, Headers
 from agentcore_mcp.server.identity import bind_log_context, bind_platform_context
 from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
@@ -314,7 +315,20 @@ class Protocol:
             return self._refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
         if isinstance(result, bytes):  # a cached, pre-serialized result
             return 200, b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":' + result + b"}"
-        return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result})
+        try:
+            # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
+            return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
+        except Exception:  # text that is not valid Unicode, objects pydantic cannot serialize
+            logger.exception("could not encode the result of %s", method)
+            name = params.get("name") if params else None
+            if method != "tools/call" or not isinstance(name, str):
+                return self._refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+            failed = text_result(
+                f"Tool {name!r} returned a result that could not be serialized", is_error=True
+            )
+            if era == "modern":
+                self.stamp(failed)
+            return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": failed})
 
     async def _traced(
         self, handler: Handler, params: Mapping[str, Any], call: Call, headers: RequestHeaders

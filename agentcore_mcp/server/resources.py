@@ -217,7 +217,13 @@ def contents(value: Any, uri: str, mime_type: str | None) -> list[dict[str, Any]
         return [v.to_wire()["resource"] for v in value]
     if isinstance(value, BaseModel):
         return [_text(uri, mime_type or "application/json", value.model_dump_json())]
-    return [_text(uri, mime_type or "application/json", to_json(to_jsonable_python(value)).decode())]
+    return [
+        _text(
+            uri,
+            mime_type or "application/json",
+            to_json(to_jsonable_python(value), inf_nan_mode="null").decode(),
+        )
+    ]
 
 
 def _text(uri: str, mime_type: str, text: str) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.server.content import CONTENT_TYPES, ToolResult, text_result, to_result
 from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.invoke import Function, describe_validation_error, function_name
+from agentcore_mcp.server.input import InputRequired
+from agentcore_mcp.server.invoke import CallTimedOut, Function, describe_validation_error, function_name
 from agentcore_mcp.server.schema import OutputSpec
 
 __all__ = ["Tool", "ToolAnnotations", "ToolOptions", "tool"]
@@ -217,13 +218,25 @@ class Tool:
             return text_result(str(exc), is_error=True)
         except ProtocolError:
             raise  # deliberate JSON-RPC errors (e.g. a missing client capability) reach the client as such
-        except asyncio.TimeoutError:
+        except CallTimedOut:
             logger.warning("tool %r timed out after %ss", self.name, self.timeout)
             return text_result(f"Tool {self.name!r} timed out after {self.timeout:g} seconds", is_error=True)
         except Exception as exc:
             logger.exception("tool %r raised", self.name)
             detail = f": {exc}" if self.expose_errors else ""
             return text_result(f"Tool {self.name!r} failed{detail}", is_error=True)
+        except InputRequired:
+            raise  # the tool asked the client for input: the protocol layer answers input_required
+        except asyncio.CancelledError:
+            if _cancelling():
+                raise  # this request is being cancelled (the client went away): let it unwind
+            logger.error("tool %r was cancelled by something other than its request", self.name)
+            return text_result(f"Tool {self.name!r} failed", is_error=True)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # SystemExit and the like from user code must not take the request down
+            logger.exception("tool %r raised a BaseException", self.name)
+            return text_result(f"Tool {self.name!r} failed", is_error=True)
         try:
             output = self._output
             if output.schema is not None and output.dumps:
@@ -235,3 +248,12 @@ class Tool:
             return text_result(
                 f"Tool {self.name!r} returned a result that could not be serialized{detail}", is_error=True
             )
+
+
+def _cancelling() -> bool:
+    """True when the current task itself is being cancelled (Python 3.11+ can tell; 3.10 assumes so)."""
+    task = asyncio.current_task()
+    if task is None:
+        return True
+    cancelling = getattr(task, "cancelling", None)
+    return True if cancelling is None else bool(cancelling())
