@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -620,6 +621,15 @@ class AgentCoreMCP:
         responder = Responder(send, self.keepalive, receive)
         try:
             status, answer = await self.protocol.handle(message, headers, responder)
+        except asyncio.CancelledError:
+            if not responder.disconnected:
+                raise
+            # The client left mid-stream and the watcher cancelled the handler: nobody to answer.
+            uncancel = getattr(asyncio.current_task(), "uncancel", None)
+            if uncancel is not None:
+                uncancel()
+            logger.info("client disconnected mid-stream; its request was cancelled")
+            return
         finally:
             responder.close()
         if answer is None:

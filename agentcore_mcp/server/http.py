@@ -142,8 +142,11 @@ class Responder:
         "_receive",
         "_retry_ms",
         "_send",
+        "_task",
         "_ticker",
+        "_watcher",
         "detached",
+        "disconnected",
         "headers",
         "streaming",
     )
@@ -153,6 +156,9 @@ class Responder:
         self._receive = receive
         self._keepalive = keepalive
         self._ticker: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self.disconnected = False
         self._log: StreamLog | None = None
         self._new_log: Callable[[], StreamLog] | None = None
         self._retry_ms: int | None = None
@@ -178,8 +184,14 @@ class Responder:
             event_id = self._log.append(b"")
             priming = f"id: {event_id}\nretry: {self._retry_ms}\ndata: \n\n".encode()
             await self._send({"type": "http.response.body", "body": priming, "more_body": True})
+        loop = asyncio.get_running_loop()
         if self._keepalive:
-            self._ticker = asyncio.get_running_loop().create_task(self._tick(self._keepalive))
+            self._ticker = loop.create_task(self._tick(self._keepalive))
+        if self._receive is not None:
+            # Once streaming, the handler may run for long: a client that goes away cancels it. (A JSON
+            # answer costs no watcher; its handler is bounded by the tool's timeout.)
+            self._task = asyncio.current_task()
+            self._watcher = loop.create_task(self._watch())
 
     async def _tick(self, interval: float) -> None:
         while True:
@@ -213,6 +225,12 @@ class Responder:
         await self._send({"type": "http.response.body", "body": b""})
         return True
 
+    async def _watch(self) -> None:
+        await self.wait_disconnect()
+        self.disconnected = True
+        if self._task is not None and not self.detached:
+            self._task.cancel()
+
     async def wait_disconnect(self) -> None:
         """Return when the client closes the connection (the request body must have been read already)."""
         if self._receive is None:
@@ -222,10 +240,13 @@ class Responder:
             pass
 
     def close(self) -> None:
-        """Stop the keep-alive ticker (idempotent)."""
+        """Stop the keep-alive ticker and the disconnect watcher (idempotent)."""
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
 
     async def finish(self, status: int, body: bytes) -> None:
         self.close()
