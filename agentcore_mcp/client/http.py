@@ -147,6 +147,9 @@ class HttpxBackend:
             ) from exc
         except httpx.TimeoutException as exc:
             raise BackendTimeout(f"no answer from {self.description} in time ({type(exc).__name__})") from exc
+        except httpx.LocalProtocolError as exc:
+            # The request itself cannot be sent (e.g. CR/LF in a header): retrying cannot help.
+            raise BackendError(f"the request to {self.description} cannot be sent: {_describe(exc)}") from exc
         except httpx.HTTPError as exc:
             raise ConnectionFailed(
                 f"the request to {self.description} failed: {_describe(exc)}", may_have_run=True

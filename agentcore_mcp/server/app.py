@@ -46,6 +46,10 @@ logger = logging.getLogger("agentcore_mcp.server")
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_MAX_BODY = 100_000_000  # AgentCore's InvokeAgentRuntime payload cap
+# httptools reads any header block whole; refuse what no MCP client sends (AgentCore caps a custom header
+# value at 4 KB and allow-lists at most 20).
+MAX_HEADER_COUNT = 100
+MAX_HEADER_BYTES = 64 * 1024
 _HEALTHY = b'{"status":"Healthy"}'
 
 
@@ -544,9 +548,14 @@ class AgentCoreMCP:
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw: list[tuple[bytes, bytes]] = scope["headers"]
+        if len(raw) > MAX_HEADER_COUNT:
+            await _refuse(send, 431, f"Request Header Fields Too Large: more than {MAX_HEADER_COUNT} headers")
+            return
         headers = RequestHeaders(raw)
         accept = content_type = origin = length = None
+        size = 0
         for key, value in raw:
+            size += len(key) + len(value)
             if key == b"accept":
                 accept = value if accept is None else accept + b"," + value
             elif key == b"content-type":
@@ -576,6 +585,9 @@ class AgentCoreMCP:
                 b"oauth2callbackurl",
             ):
                 headers.identity = True
+        if size > MAX_HEADER_BYTES:
+            await _refuse(send, 431, f"Request Header Fields Too Large: more than {MAX_HEADER_BYTES} bytes")
+            return
         if origin is not None and not origin_allowed(origin, self._origins, self._allow_localhost):
             await _refuse(send, 403, "Forbidden: Origin not allowed")
             return

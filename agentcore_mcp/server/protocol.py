@@ -26,6 +26,7 @@ from agentcore_mcp.server.content import text_result
 from agentcore_mcp.server.context import Context, Headers
 from agentcore_mcp.server.identity import bind_log_context, bind_platform_context
 from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
+from agentcore_mcp.server.sessions import valid_session_id
 from agentcore_mcp.server.subscriptions import SUBSCRIPTION_ID, Listener, SubscriptionHub
 
 if TYPE_CHECKING:
@@ -261,6 +262,12 @@ class Protocol:
             and era == "legacy"
             and (method == "initialize" or headers.session_id is not None)
         ):
+            if headers.session_id is not None and not valid_session_id(headers.session_id):
+                return 400, error_body(
+                    _valid_id(request_id),
+                    rpc.INVALID_REQUEST,
+                    "Mcp-Session-Id must be 1-256 visible ASCII characters",
+                )
             session = store.open(headers.session_id)
             if session is None:
                 return 404, error_body(_valid_id(request_id), rpc.INVALID_REQUEST, "Session not found")

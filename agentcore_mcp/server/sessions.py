@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -24,11 +25,19 @@ from typing import Any
 
 from pydantic_core import to_json
 
-__all__ = ["Session", "SessionStore", "StreamLog"]
+__all__ = ["Session", "SessionStore", "StreamLog", "valid_session_id"]
 
 MAX_EVENTS_PER_STREAM = 1_000
 MAX_STREAMS_PER_SESSION = 64
 STANDALONE = "get"
+
+
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]{1,256}")
+
+
+def valid_session_id(value: str) -> bool:
+    """True for a session id the server accepts: 1-256 visible ASCII characters (AgentCore's fit)."""
+    return _VISIBLE_ASCII.fullmatch(value) is not None
 
 
 def mint_session_id() -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from agentcore_mcp.server import jsonrpc as rpc
 from agentcore_mcp.server.http import SSE_HEADERS, Receive, Scope, Send, send_bytes
 from agentcore_mcp.server.protocol import error_body
+from agentcore_mcp.server.sessions import valid_session_id
 
 if TYPE_CHECKING:
     from agentcore_mcp.server.app import AgentCoreMCP
@@ -40,8 +41,8 @@ async def get_stream(
     if accept is None or not (b"text/event-stream" in accept.lower() or b"*/*" in accept):
         await _refuse(send, 406, "Not Acceptable: a GET stream needs Accept: text/event-stream")
         return
-    if headers.session_id is None:
-        await _refuse(send, 400, "Bad Request: Mcp-Session-Id header is required")
+    if headers.session_id is None or not valid_session_id(headers.session_id):
+        await _refuse(send, 400, "Bad Request: a valid Mcp-Session-Id header is required")
         return
     session = app.sessions.open(headers.session_id)
     if session is None:
@@ -117,8 +118,8 @@ async def get_stream(
 async def delete_session(app: AgentCoreMCP, headers: RequestHeaders, send: Send) -> None:
     """``DELETE /mcp``: end the session; later requests with its id get 404."""
     assert app.sessions is not None
-    if headers.session_id is None:
-        await _refuse(send, 400, "Bad Request: Mcp-Session-Id header is required")
+    if headers.session_id is None or not valid_session_id(headers.session_id):
+        await _refuse(send, 400, "Bad Request: a valid Mcp-Session-Id header is required")
         return
     if app.sessions.end(headers.session_id):
         await send_bytes(send, 200, b"", [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar, overload
@@ -185,12 +186,7 @@ class Tool:
             definition["_meta"] = dict(options.meta)
         self.definition = definition
         # Arguments mirrored in Mcp-Param-{Name} headers (modern era): (lower-cased name, property).
-        properties = function.schema.get("properties") or {}
-        self.param_headers: tuple[tuple[str, str], ...] = tuple(
-            (str(spec["x-mcp-header"]).lower(), prop)
-            for prop, spec in properties.items()
-            if isinstance(spec, dict) and spec.get("x-mcp-header")
-        )
+        self.param_headers = _param_headers(self.name, function.schema)
 
     @property
     def wants_context(self) -> bool:
@@ -257,3 +253,31 @@ def _cancelling() -> bool:
         return True
     cancelling = getattr(task, "cancelling", None)
     return True if cancelling is None else bool(cancelling())
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _param_headers(tool_name: str, schema: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The ``x-mcp-header`` annotations of a schema, checked: RFC 9110 tokens, unique, scalar properties.
+
+    Raises:
+        RegistrationError: an annotation a client could not (or must not) put in a header name.
+    """
+    found: list[tuple[str, str]] = []
+    for prop, spec in (schema.get("properties") or {}).items():
+        if not isinstance(spec, dict) or "x-mcp-header" not in spec:
+            continue
+        token = spec["x-mcp-header"]
+        if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+            raise RegistrationError(
+                f"tool {tool_name!r}: x-mcp-header of {prop!r} must be an HTTP token, got {token!r}"
+            )
+        if spec.get("type") not in ("string", "integer", "number", "boolean"):
+            raise RegistrationError(
+                f"tool {tool_name!r}: x-mcp-header needs a string, number or boolean property ({prop!r})"
+            )
+        if any(token.lower() == seen for seen, _ in found):
+            raise RegistrationError(f"tool {tool_name!r}: x-mcp-header {token!r} appears twice")
+        found.append((token.lower(), prop))
+    return tuple(found)
