@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -195,18 +196,14 @@ class AgentCoreMCP:
             RegistrationError: a tool of that name exists, or the signature cannot be described.
         """
         base: ToolOptions = getattr(fn, "__agentcore_mcp_tool__", None) or ToolOptions()
-        overrides = {
-            k: v
-            for k, v in {
-                "name": name,
-                "title": title,
-                "description": description,
-                "annotations": dict(annotations) if annotations else None,
-                "timeout": timeout,
-            }.items()
-            if v is not None
-        }
-        options = ToolOptions(**{**base.__dict__, **overrides}) if overrides else base
+        options = _override(
+            base,
+            name=name,
+            title=title,
+            description=description,
+            annotations=dict(annotations) if annotations else None,
+            timeout=timeout,
+        )
         compiled = Tool(fn, options)
         if compiled.name in self._tools:
             raise RegistrationError(f"a tool named {compiled.name!r} is already registered")
@@ -293,20 +290,14 @@ class AgentCoreMCP:
         base: ResourceOptions | None = getattr(fn, "__agentcore_mcp_resource__", None)
         if base is None and uri is None:
             raise RegistrationError(f"{fn!r} needs a URI: add_resource(fn, 'scheme://...') or @resource(...)")
-        options = base or ResourceOptions(uri=uri or "")
-        overrides = {
-            k: v
-            for k, v in {
-                "uri": uri,
-                "name": name,
-                "title": title,
-                "description": description,
-                "mime_type": mime_type,
-            }.items()
-            if v is not None
-        }
-        if overrides:
-            options = ResourceOptions(**{**options.__dict__, **overrides})
+        options = _override(
+            base or ResourceOptions(uri=uri or ""),
+            uri=uri,
+            name=name,
+            title=title,
+            description=description,
+            mime_type=mime_type,
+        )
         compiled = Resource(fn, options)
         if compiled.uri in self._resources or any(t.uri == compiled.uri for t in self._templates):
             raise RegistrationError(f"a resource at {compiled.uri!r} is already registered")
@@ -368,12 +359,7 @@ class AgentCoreMCP:
             RegistrationError: a prompt of that name exists, or the signature cannot be described.
         """
         base: PromptOptions = getattr(fn, "__agentcore_mcp_prompt__", None) or PromptOptions()
-        overrides = {
-            k: v
-            for k, v in {"name": name, "title": title, "description": description}.items()
-            if v is not None
-        }
-        compiled = Prompt(fn, PromptOptions(**{**base.__dict__, **overrides}) if overrides else base)
+        compiled = Prompt(fn, _override(base, name=name, title=title, description=description))
         if compiled.name in self._prompts:
             raise RegistrationError(f"a prompt named {compiled.name!r} is already registered")
         compiled.expose_errors = self.expose_errors
@@ -667,6 +653,15 @@ class AgentCoreMCP:
         from agentcore_mcp.server.serve import serve
 
         serve(self, host=host, port=port, log_level=log_level, **uvicorn_options)
+
+
+OptionsT = TypeVar("OptionsT")
+
+
+def _override(options: OptionsT, **values: Any) -> OptionsT:
+    """``options`` with the given values replacing what the decorator recorded (None: keep the recorded)."""
+    given = {k: v for k, v in values.items() if v is not None}
+    return dataclasses.replace(options, **given) if given else options  # type: ignore[type-var]
 
 
 async def _refuse(send: Send, status: int, message: str) -> None:

@@ -393,12 +393,8 @@ class Protocol:
     # -- envelope checks ---------------------------------------------------------------------------------
 
     def _check_legacy(self, headers: RequestHeaders) -> str:
-        version = headers.version
-        if version is None:
-            return rpc.LATEST_LEGACY
-        if version not in rpc.LEGACY_VERSIONS:  # pragma: no cover - such a header makes the request modern
-            raise ProtocolError(rpc.UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version")
-        return version
+        # A header that is not a handshake version made the request modern, so any header here is one.
+        return headers.version or rpc.LATEST_LEGACY
 
     def _check_modern(
         self, method: str, params: Mapping[str, Any] | None, headers: RequestHeaders
@@ -587,12 +583,18 @@ class Protocol:
         return self.stamp(result) if call.era == "modern" else result
 
     async def subscribe(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        """Handshake-era ``resources/subscribe`` and ``resources/unsubscribe``.
+
+        Without a session there is no stream to deliver updates on: the request succeeds, nothing changes.
+        """
         uri = params.get("uri")
         if not isinstance(uri, str):
             raise ProtocolError(rpc.INVALID_PARAMS, "uri must be a string")
-        # Without a session there is no stream to deliver updates on: the request succeeds, nothing changes.
         if call.session is not None:
-            call.session.subscriptions.add(uri)
+            if call.method == "resources/subscribe":
+                call.session.subscriptions.add(uri)
+            else:
+                call.session.subscriptions.discard(uri)
         return {}
 
     async def listen(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
@@ -626,14 +628,6 @@ class Protocol:
             hub.close(listener)
             gone.cancel()
         return self.stamp({"_meta": {SUBSCRIPTION_ID: call.id}})
-
-    async def unsubscribe(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
-        uri = params.get("uri")
-        if not isinstance(uri, str):
-            raise ProtocolError(rpc.INVALID_PARAMS, "uri must be a string")
-        if call.session is not None:
-            call.session.subscriptions.discard(uri)
-        return {}
 
     async def call_tool(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         name = params.get("name")
@@ -742,7 +736,7 @@ _LEGACY_METHODS: dict[str, Handler] = {
     "ping": Protocol.ping,
     "logging/setLevel": Protocol.set_level,
     "resources/subscribe": Protocol.subscribe,
-    "resources/unsubscribe": Protocol.unsubscribe,
+    "resources/unsubscribe": Protocol.subscribe,
     **_SHARED_METHODS,
 }
 _MODERN_METHODS: dict[str, Handler] = {
