@@ -5,8 +5,11 @@ Run it with ``python examples/demo_server.py`` or ``uvicorn examples.demo_server
 
 from agentcore_mcp import AgentCoreMCP, tool
 
+# Plain `def` tools run in a worker thread so a blocking call cannot stall other requests. These three only
+# compute for microseconds, so they are declared non-blocking and run on the event loop: no thread hop.
 
-@tool
+
+@tool(sync_to_thread=False)
 def add_numbers(a: int, b: int) -> int:
     """Add two numbers together.
 
@@ -17,7 +20,7 @@ def add_numbers(a: int, b: int) -> int:
     return a + b
 
 
-@tool
+@tool(sync_to_thread=False)
 def multiply_numbers(a: int, b: int) -> int:
     """Multiply two numbers together.
 
@@ -28,7 +31,7 @@ def multiply_numbers(a: int, b: int) -> int:
     return a * b
 
 
-@tool
+@tool(sync_to_thread=False)
 def greet_user(name: str) -> str:
     """Greet a user by name.
 

@@ -189,6 +189,7 @@ class AgentCoreMCP:
         description: str | None = None,
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        sync_to_thread: bool | None = None,
     ) -> Tool:
         """Register ``fn`` as a tool; keyword options override what ``@tool`` recorded on it.
 
@@ -203,6 +204,7 @@ class AgentCoreMCP:
             description=description,
             annotations=dict(annotations) if annotations else None,
             timeout=timeout,
+            sync_to_thread=sync_to_thread,
         )
         compiled = Tool(fn, options)
         if compiled.name in self._tools:
@@ -224,6 +226,7 @@ class AgentCoreMCP:
         description: str | None = None,
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        sync_to_thread: bool | None = None,
     ) -> Callable[[F], F]: ...
 
     def tool(
@@ -235,6 +238,7 @@ class AgentCoreMCP:
         description: str | None = None,
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        sync_to_thread: bool | None = None,
     ) -> Any:
         """Decorator form of :meth:`add_tool`; returns the function unchanged."""
 
@@ -246,6 +250,7 @@ class AgentCoreMCP:
                 description=description,
                 annotations=annotations,
                 timeout=timeout,
+                sync_to_thread=sync_to_thread,
             )
             return func
 

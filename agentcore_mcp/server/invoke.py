@@ -145,7 +145,16 @@ class Function:
         return_type: the resolved return annotation (``inspect.Signature.empty`` when missing).
     """
 
-    __slots__ = ("_arguments", "context_params", "fn", "is_async", "name", "return_type", "summary")
+    __slots__ = (
+        "_arguments",
+        "context_params",
+        "fn",
+        "in_thread",
+        "is_async",
+        "name",
+        "return_type",
+        "summary",
+    )
 
     def __init__(
         self,
@@ -154,6 +163,7 @@ class Function:
         *,
         input_schema: Mapping[str, Any] | None = None,
         exclude_args: tuple[str, ...] = (),
+        sync_to_thread: bool = True,
     ) -> None:
         target = inspect.unwrap(fn)
         self.fn = fn
@@ -161,6 +171,9 @@ class Function:
         self.is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
             getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
         )
+        # A sync function runs in the worker pool unless declared non-blocking: the hop to a thread and
+        # back is most of the cost of a call to a function that computes in microseconds.
+        self.in_thread = sync_to_thread and not self.is_async
         self.summary, param_docs = parse_docstring(inspect.getdoc(target))
         self._arguments: ArgumentsModel | _RawArguments
         if input_schema is None:
@@ -189,7 +202,8 @@ class Function:
         return self._arguments.validate(arguments)
 
     async def call(self, kwargs: dict[str, Any], ctx: Context | None, timeout: float | None = None) -> Any:
-        """Call with validated ``kwargs`` (plus the context); sync functions run in the worker pool.
+        """Call with validated ``kwargs`` (plus the context); sync functions run in the worker pool, or on
+        the event loop when declared with ``sync_to_thread=False`` (no timeout applies to those).
 
         Raises whatever the function raises (its own ``TimeoutError`` included), and :class:`CallTimedOut`
         when ``timeout`` seconds pass first.
@@ -200,6 +214,8 @@ class Function:
             if timeout is None:
                 return await self.fn(**kwargs)
             return await _bounded(_tag_timeouts(self.fn(**kwargs)), timeout)
+        if not self.in_thread:
+            return self.fn(**kwargs)
         call = functools.partial(contextvars.copy_context().run, self.fn, **kwargs)
         future = thread_pool().submit(call)
         if timeout is None:

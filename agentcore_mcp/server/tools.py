@@ -52,6 +52,7 @@ class ToolOptions:
     input_schema: Mapping[str, Any] | None = None
     output_schema: Mapping[str, Any] | None = None
     exclude_args: tuple[str, ...] = ()
+    sync_to_thread: bool | None = None
 
 
 @overload
@@ -71,6 +72,7 @@ def tool(
     input_schema: Mapping[str, Any] | None = None,
     output_schema: Mapping[str, Any] | None = None,
     exclude_args: Iterable[str] = (),
+    sync_to_thread: bool | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -88,6 +90,7 @@ def tool(
     input_schema: Mapping[str, Any] | None = None,
     output_schema: Mapping[str, Any] | None = None,
     exclude_args: Iterable[str] = (),
+    sync_to_thread: bool | None = None,
 ) -> F | Callable[[F], F]:
     """Mark a sync or async function as an MCP tool and return it unchanged.
 
@@ -107,6 +110,11 @@ def tool(
         output_schema: an output schema to publish instead of the one derived from the return annotation.
         exclude_args: parameters left out of the input schema because something else supplies them, e.g.
             ``access_token`` filled in by bedrock-agentcore's ``@requires_access_token``.
+        sync_to_thread: for a sync function: run it in a worker thread (the default, so a blocking call
+            cannot stall other requests) or, with ``False``, directly on the event loop. Declare ``False``
+            only for functions that never block and finish in microseconds (arithmetic, formatting, dict
+            look-ups): it saves the thread hop, most of the server's cost for such a call. A ``timeout``
+            cannot interrupt a function running on the loop, so the two cannot be combined.
     """
     if timeout is not None and timeout <= 0:
         raise RegistrationError(f"timeout must be a positive number of seconds, not {timeout!r}")
@@ -121,6 +129,7 @@ def tool(
         input_schema=dict(input_schema) if input_schema is not None else None,
         output_schema=dict(output_schema) if output_schema is not None else None,
         exclude_args=tuple(exclude_args),
+        sync_to_thread=sync_to_thread,
     )
 
     def mark(func: F) -> F:
@@ -161,8 +170,17 @@ class Tool:
         self.timeout = options.timeout
         self.expose_errors = False
         self._function = function = Function(
-            fn, self.name, input_schema=options.input_schema, exclude_args=options.exclude_args
+            fn,
+            self.name,
+            input_schema=options.input_schema,
+            exclude_args=options.exclude_args,
+            sync_to_thread=options.sync_to_thread is not False,
         )
+        if options.timeout is not None and not function.is_async and not function.in_thread:
+            raise RegistrationError(
+                f"tool {self.name!r}: a timeout needs the function to run in a thread (sync_to_thread=True) "
+                "or to be async; a sync function on the event loop cannot be interrupted"
+            )
         self._output = OutputSpec(
             function.return_type, name=self.name, content_types=(*CONTENT_TYPES, ToolResult)
         )

@@ -375,6 +375,47 @@ def test_sync_tools_run_in_a_worker_thread_and_async_ones_on_the_loop() -> None:
     assert seen["async"] == threading.current_thread().name
 
 
+def test_sync_to_thread_false_runs_a_sync_tool_on_the_loop_with_its_errors_handled() -> None:
+    seen: dict[str, Any] = {}
+
+    @tool(sync_to_thread=False)
+    def inline(a: int) -> int:
+        seen["thread"] = threading.current_thread().name
+        if a < 0:
+            raise ToolError("negative")
+        return a * 2
+
+    app = AgentCoreMCP("t")
+    app.add_tool(inline)
+    compiled = app.get_tool("inline")
+    assert compiled is not None
+    assert run(compiled, {"a": 4})["structuredContent"] == {"result": 8}
+    assert seen["thread"] == threading.current_thread().name
+    failed = run(compiled, {"a": -1})
+    assert failed["isError"]
+    assert failed["content"][0]["text"] == "negative"
+    # The option given at registration wins over the decorator's.
+    app.add_tool(inline, name="threaded", sync_to_thread=True)
+    threaded = app.get_tool("threaded")
+    assert threaded is not None
+    run(threaded, {"a": 1})
+    assert seen["thread"].startswith("agentcore-mcp-tool")
+
+
+def test_a_timeout_cannot_bound_a_sync_tool_on_the_loop() -> None:
+    def slow() -> str:
+        return "ok"
+
+    with pytest.raises(RegistrationError, match="timeout needs the function to run in a thread"):
+        Tool(tool(timeout=1, sync_to_thread=False)(slow))
+
+    async def slow_async() -> str:
+        return "ok"
+
+    # Async functions always run on the loop and can be bounded: the option changes nothing for them.
+    assert run(Tool(tool(timeout=1, sync_to_thread=False)(slow_async)), {})["content"][0]["text"] == "ok"
+
+
 def test_tool_error_message_reaches_the_caller() -> None:
     def f() -> str:
         raise ToolError("the widget is out of stock")
