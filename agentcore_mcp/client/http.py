@@ -11,7 +11,8 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from importlib.metadata import version
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import httpx
 from pydantic_core import to_json
@@ -87,16 +88,22 @@ class HttpxBackend:
         self.supports_stop = stop_url is not None
         self._owns_client = http_client is None
         self._timeout = timeout or httpx.Timeout(300.0, connect=10.0)
+        self._extensions = {"timeout": self._timeout.as_dict()}
         self._max_connections = max_connections
+        # Our own client, no auth and no proxy for the URL: requests go straight to the client's transport
+        # (the same httpx/httpcore connection pool), skipping the client's auth, redirect and cookie layers.
+        self._direct_ok = http_client is None and auth is None and not _proxied(url)
+        self._direct: httpx.AsyncHTTPTransport | None = None
         self._client = http_client or self._new_client()
         self._headers = {"accept": ACCEPT, "content-type": "application/json", "user-agent": USER_AGENT}
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
 
     def _new_client(self) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20)
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+        self._direct = transport if self._direct_ok else None
         return httpx.AsyncClient(
-            timeout=self._timeout,
-            limits=httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20),
-            follow_redirects=False,
+            timeout=self._timeout, limits=limits, follow_redirects=False, transport=transport
         )
 
     @property
@@ -110,8 +117,10 @@ class HttpxBackend:
         headers = {**self._headers, **exchange.headers}
         if self._owns_client:
             # Skips build_request's URL and header merging (a tenth of a millisecond per call): the client
-            # is ours, so it has no defaults to merge.
-            request = httpx.Request("POST", self._url, headers=headers, content=exchange.body)
+            # is ours, so it has no defaults to merge but its timeouts.
+            request = httpx.Request(
+                "POST", self._url, headers=headers, content=exchange.body, extensions=self._extensions
+            )
         else:
             request = self.client.build_request("POST", self.url, content=exchange.body, headers=headers)
         response = await self._send(request)
@@ -132,8 +141,11 @@ class HttpxBackend:
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         auth: Any = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
+        client = self.client
         try:
-            return await self.client.send(request, auth=auth, stream=True)
+            if self._direct is not None:
+                return await self._direct.handle_async_request(request)
+            return await client.send(request, auth=auth, stream=True)
         except httpx.ConnectError as exc:
             if isinstance(exc.__context__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 # a certificate problem does not go away by retrying
@@ -181,6 +193,14 @@ class HttpxBackend:
     async def aclose(self) -> None:
         if self._owns_client and not self._client.is_closed:
             await self._client.aclose()
+
+
+def _proxied(url: str) -> bool:
+    """True when the environment names a proxy for ``url`` (httpx would route it there)."""
+    parts = urlsplit(url)
+    proxies = getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    return bool(proxy) and not (parts.hostname and proxy_bypass(parts.hostname))
 
 
 def describe_url(url: str) -> str:
