@@ -50,6 +50,7 @@ class ServerSpec:
     key: str
     label: str
     app: str
+    answers: tuple[str, ...] = ("json",)  # the workloads' answer kinds it takes part in
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,36 @@ class StackConfig:
 
 @dataclass(frozen=True)
 class Era:
+    """A workload: one request in one protocol era, sent over and over.
+
+    ``era`` is the protocol era; ``tool`` says how the tool runs ("loop": on the event loop, "thread": a plain
+    ``def`` in a worker thread, "progress": it reports progress first, so the answer is SSE); ``answer`` is
+    what comes back ("json" or "sse"). ``concurrency`` and ``configs`` restrict where it is measured (empty:
+    everywhere the plan goes).
+    """
+
     key: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    era: str = ""
+    tool: str = "loop"
+    answer: str = "json"
+    concurrency: tuple[int, ...] = ()
+    configs: tuple[str, ...] = ()
+
+    def measured(self, config: StackConfig, concurrency: int, headline: int) -> bool:
+        """True where this workload is measured: its configs, and its concurrencies (0: the headline)."""
+        if self.configs and config.key not in self.configs:
+            return False
+        wanted = tuple(headline if n == 0 else n for n in self.concurrency)
+        return not wanted or concurrency in wanted
 
 
 SERVERS = (
-    ServerSpec("ours", "agentcore-mcp", "examples.demo_server:app"),
-    ServerSpec("sdk", "MCPServer", "benchmarks.servers.sdk_server:app"),
-    ServerSpec("bare", "bare ASGI", "benchmarks.servers.bare_asgi:app"),
+    ServerSpec("ours", "agentcore-mcp", "benchmarks.servers.ours_server:app", ("json", "sse")),
+    ServerSpec("sdk", "MCPServer", "benchmarks.servers.sdk_server:app", ("json",)),
+    ServerSpec("sdk-sse", "MCPServer (SSE)", "benchmarks.servers.sdk_server:sse_app", ("sse",)),
+    ServerSpec("bare", "bare ASGI", "benchmarks.servers.bare_asgi:app", ("json", "sse")),
 )
 CONFIGS = (
     StackConfig("h11", "h11", "asyncio"),
@@ -79,39 +101,49 @@ _COMMON_HEADERS = (
     ("Accept", "application/json, text/event-stream"),
     ("Content-Type", "application/json"),
 )
-_ARGUMENTS = {"name": "add_numbers", "arguments": {"a": 2, "b": 3}}
-ERAS = (
-    Era(
-        "legacy",
-        (*_COMMON_HEADERS, ("MCP-Protocol-Version", LEGACY_VERSION)),
-        json.dumps(
-            {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": _ARGUMENTS}, separators=(",", ":")
-        ).encode(),
-    ),
-    Era(
-        "modern",
-        (
+_TOOLS = {"loop": "add_numbers", "thread": "add_numbers_thread", "progress": "add_with_progress"}
+
+
+def workload(
+    era: str,
+    tool: str = "loop",
+    *,
+    concurrency: tuple[int, ...] = (),
+    configs: tuple[str, ...] = (),
+) -> Era:
+    """The ``tools/call`` of the ``tool`` kind in ``era``; a "progress" call carries a progress token."""
+    name = _TOOLS[tool]
+    params: dict[str, Any] = {"name": name, "arguments": {"a": 2, "b": 3}}
+    meta: dict[str, Any] = {"progressToken": 1} if tool == "progress" else {}
+    if era == "modern":
+        meta["io.modelcontextprotocol/protocolVersion"] = MODERN_VERSION
+        meta["io.modelcontextprotocol/clientCapabilities"] = {}
+        headers: tuple[tuple[str, str], ...] = (
             *_COMMON_HEADERS,
             ("MCP-Protocol-Version", MODERN_VERSION),
             ("Mcp-Method", "tools/call"),
-            ("Mcp-Name", "add_numbers"),
-        ),
-        json.dumps(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "tools/call",
-                "params": {
-                    **_ARGUMENTS,
-                    "_meta": {
-                        "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
-                        "io.modelcontextprotocol/clientCapabilities": {},
-                    },
-                },
-            },
-            separators=(",", ":"),
-        ).encode(),
-    ),
+            ("Mcp-Name", name),
+        )
+    else:
+        headers = (*_COMMON_HEADERS, ("MCP-Protocol-Version", LEGACY_VERSION))
+    if meta:
+        params["_meta"] = meta
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}, separators=(",", ":")
+    )
+    key = era if tool == "loop" else f"{era}-{'sse' if tool == 'progress' else tool}"
+    answer = "sse" if tool == "progress" else "json"
+    return Era(key, headers, body.encode(), era, tool, answer, concurrency, configs)
+
+
+# The JSON workloads everywhere; the worker-thread and SSE ones at the headline concurrency on the faster stack.
+ERAS = (
+    workload("legacy"),
+    workload("modern"),
+    workload("legacy", "thread", concurrency=(0,), configs=("httptools",)),
+    workload("modern", "thread", concurrency=(0,), configs=("httptools",)),
+    workload("legacy", "progress", concurrency=(0,), configs=("httptools",)),
+    workload("modern", "progress", concurrency=(0,), configs=("httptools",)),
 )
 
 
@@ -270,16 +302,23 @@ def post(port: int, era: Era, timeout: float = 5.0) -> tuple[int, bytes]:
         conn.close()
 
 
-def check_answer(status: int, body: bytes) -> str | None:
-    """None when the answer is a correct ``add_numbers(2, 3)`` result, else why not."""
+def check_answer(status: int, body: bytes, answer: str = "json") -> str | None:
+    """None when the answer is a correct ``add_numbers(2, 3)`` result (as JSON, or as an SSE stream with a
+    progress notification before it), else why not."""
     shown = body[:200].decode("utf-8", "replace")
     if status != 200:
         return f"HTTP {status}: {shown}"
     try:
-        message = json.loads(body)
+        if answer == "sse":
+            events = [json.loads(line[5:]) for line in body.decode().splitlines() if line.startswith("data:")]
+            if not any(e.get("method") == "notifications/progress" for e in events[:-1]):
+                return f"no progress notification before the result: {shown}"
+            message = events[-1]
+        else:
+            message = json.loads(body)
         result = message["result"]
         texts = [c.get("text") for c in result.get("content", [])]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return f"not a JSON-RPC result: {shown}"
     if result.get("isError") or (
         "5" not in texts and (result.get("structuredContent") or {}).get("result") != 5
@@ -513,12 +552,14 @@ def measure(
         for e in plan.eras
         for c in plan.configs
         for n in plan.concurrency
+        if e.answer in s.answers and e.measured(c, n, plan.concurrency[0])
     }
     rss_after_load: dict[RssKey, list[int]] = {}
     for rep in range(plan.reps):
         for config in plan.configs:
             log(f"repetition {rep + 1}/{plan.reps}, {config.http}+{config.loop}: starting fresh servers")
-            with running(plan.servers, config, pin, work) as servers:
+            needed = [s for s in plan.servers if any(k[0] == s.key and k[2] == config.key for k in cells)]
+            with running(needed, config, pin, work) as servers:
                 ready = start_block(plan, servers, cells, config, scripts)
                 if plan.warmup > 0:
                     warm_up(wrk, pin, [(server.port, script) for server, script in ready], plan.warmup)
@@ -553,13 +594,20 @@ def start_block(
             continue
         eras_ok = []
         for era in plan.eras:
+            mine = [
+                cells[key]
+                for key in ((server.spec.key, era.key, config.key, n) for n in plan.concurrency)
+                if key in cells
+            ]
+            if not mine:
+                continue
             # This also takes each era's path once (lazy imports, first-use caches) before any measurement.
-            reason = check_answer(*post(server.port, era))
+            reason = check_answer(*post(server.port, era), era.answer)
             if reason is None:
                 eras_ok.append(era)
             else:
-                for n in plan.concurrency:
-                    cells[(server.spec.key, era.key, config.key, n)].unavailable = reason
+                for cell in mine:
+                    cell.unavailable = reason
         if eras_ok:
             ready.append((server, scripts[eras_ok[0].key]))
     return ready
@@ -583,7 +631,12 @@ def measure_block(
     """
     for era in plan.eras:
         for n in plan.concurrency:
-            active = [s for s in servers if cells[(s.spec.key, era.key, config.key, n)].unavailable is None]
+            active = [
+                s
+                for s in servers
+                if (s.spec.key, era.key, config.key, n) in cells
+                and cells[(s.spec.key, era.key, config.key, n)].unavailable is None
+            ]
             for slice_no in range(plan.slices_for(n)):
                 for server in active:
                     sample = run_wrk(
@@ -596,7 +649,7 @@ def measure_block(
                 errors = sum(s.errors for s in block)
                 noise = [s.interference for s in block if s.interference is not None]
                 log(
-                    f"  {server.spec.label:13} {era.key:6} c{n:<3} "
+                    f"  {server.spec.label:15} {era.key:13} c{n:<3} "
                     f"{statistics.median(s.rps for s in block):9.0f} req/s "
                     f"(median of {len(block)} slices"
                     + (f"; interference {min(noise):.0%}-{max(noise):.0%}" if noise else "")
@@ -746,15 +799,19 @@ def summary_rows(plan: Plan, cells: dict[CellKey, Cell]) -> list[dict[str, Any]]
     for config in plan.configs:
         for era in plan.eras:
             for n in plan.concurrency:
-                sdk = cells.get(("sdk", era.key, config.key, n))
+                sdk = cells.get(("sdk-sse" if era.answer == "sse" else "sdk", era.key, config.key, n))
                 bare = cells.get(("bare", era.key, config.key, n))
                 for spec in plan.servers:
-                    cell = cells[(spec.key, era.key, config.key, n)]
+                    cell = cells.get((spec.key, era.key, config.key, n))
+                    if cell is None:
+                        continue
                     rps = cell.median("rps")
                     rows.append(
                         {
                             "server": spec.label,
-                            "era": era.key,
+                            "era": era.era,
+                            "tool": era.tool,
+                            "answer": era.answer,
                             "config": f"{config.http}+{config.loop}",
                             "concurrency": n,
                             "rps": rps,
@@ -800,7 +857,11 @@ def markdown(
             if facts["code_at_start"] != facts["code_at_end"]
             else []
         ),
-        f"- Load: {facts['wrk']}, 1 thread, `tools/call add_numbers(2, 3)` JSON answer; {facts['pinning']}",
+        f"- Load: {facts['wrk']}, 1 thread, one `tools/call` of `a + b` sent over and over; {facts['pinning']}",
+        "- tool: `loop`: runs on the event loop (ours: `@tool(sync_to_thread=False)`, as the demo declares its "
+        "tools; MCPServer: `async def`), `thread`: a plain `def` in a worker thread (both servers' default), "
+        "`progress`: reports progress once, then answers (an SSE stream: MCPServer with `json_response=False`); "
+        "the bare-ASGI limit does the same work without MCP machinery",
         "- uvicorn: one worker, `--no-access-log --log-level warning`, each server in its own process",
         f"- {plan.reps} repetitions, each with fresh server processes ({plan.warmup} s warm-up); every cell is "
         f"loaded in one-second slices taken in turn (A B C A B C ...): {plan.slices} slices per repetition "
@@ -812,21 +873,23 @@ def markdown(
         "core (from /proc/stat); figures use the clean slices only, or all of them (flagged 0/n) when none "
         "is clean",
         "",
-        "| server | era | config | conc. | req/s | p50 ms | p99 ms | spread | clean | vs MCPServer | vs bare |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| server | era | tool | answer | config | conc. | req/s | p50 ms | p99 ms | spread | clean "
+        "| vs MCPServer | vs bare |",
+        "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in rows:
         out.append(
-            f"| {r['server']} | {r['era']} | {r['config']} | {r['concurrency']} | {_num(r['rps'])} | "
+            f"| {r['server']} | {r['era']} | {r['tool']} | {r['answer'].upper()} | {r['config']} | "
+            f"{r['concurrency']} | {_num(r['rps'])} | "
             f"{_num(r['p50_ms'], 2)} | {_num(r['p99_ms'], 2)} | {_percent(r['spread'])} | "
             f"{r['clean_slices']}/{r['slices']} | {_times(r['vs_sdk'])} | {_times(r['vs_bare'])} |"
         )
     missing = sorted(
-        {(r["server"], r["era"], r["config"], r["unavailable"]) for r in rows if r["unavailable"]}
+        {(r["server"], r["era"], r["tool"], r["config"], r["unavailable"]) for r in rows if r["unavailable"]}
     )
     if missing:
         out += ["", "Not measured:", ""]
-        out += [f"- {s}, {e} era, {c}: {why}" for s, e, c, why in missing]
+        out += [f"- {s}, {e} era, {t} tool, {c}: {why}" for s, e, t, c, why in missing]
     if colds:
         labels = {s.key: s.label for s in SERVERS}
         sdk_cold = next((c for c in colds if c.server == "sdk" and c.seconds), None)
@@ -965,6 +1028,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         colds: list[ColdStart] = []
         if plan.cold_runs > 0:
             for spec in plan.servers:
+                if "json" not in spec.answers:
+                    continue
                 log(f"cold start: {spec.label} x{plan.cold_runs}")
                 colds.append(cold_start(spec, plan.cold_runs, COLD_START_STACK, pin, work))
     elapsed = time.monotonic() - started
@@ -987,7 +1052,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cold_runs": plan.cold_runs,
             "servers": {s.key: {"label": s.label, "app": s.app} for s in plan.servers},
             "configs": [asdict(c) for c in plan.configs],
-            "eras": {e.key: {"headers": dict(e.headers), "body": e.body.decode()} for e in plan.eras},
+            "workloads": {
+                e.key: {"headers": dict(e.headers), "body": e.body.decode(), "answer": e.answer}
+                for e in plan.eras
+            },
         },
         "elapsed_s": elapsed,
         "results": rows,

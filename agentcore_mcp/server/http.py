@@ -38,6 +38,12 @@ SSE_HEADERS = [
 ]
 
 
+# Event data from this size up is sent without copying it into one buffer with its framing.
+BIG_EVENT = 64 * 1024
+# Seconds a streamed answer runs before it gets keep-alive comments and a watcher for a vanished client.
+WATCH_AFTER = 0.25
+
+
 class BodyTooLarge(Exception):
     """The request body is over the configured limit."""
 
@@ -136,6 +142,7 @@ class Responder:
     """
 
     __slots__ = (
+        "_arming",
         "_keepalive",
         "_log",
         "_new_log",
@@ -158,6 +165,7 @@ class Responder:
         self._ticker: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._task: asyncio.Task[Any] | None = None
+        self._arming: asyncio.TimerHandle | None = None
         self.disconnected = False
         self._log: StreamLog | None = None
         self._new_log: Callable[[], StreamLog] | None = None
@@ -184,35 +192,52 @@ class Responder:
             event_id = self._log.append(b"")
             priming = f"id: {event_id}\nretry: {self._retry_ms}\ndata: \n\n".encode()
             await self._send({"type": "http.response.body", "body": priming, "more_body": True})
+        if self._keepalive or self._receive is not None:
+            # Most streams end within milliseconds (a progress event, then the answer): the keep-alive
+            # ticker and the disconnect watcher, two tasks that cost more than the rest of such an answer,
+            # start only once the stream has lasted WATCH_AFTER seconds.
+            self._task = asyncio.current_task()
+            delay = min(WATCH_AFTER, self._keepalive) if self._keepalive else WATCH_AFTER
+            self._arming = asyncio.get_running_loop().call_later(delay, self._arm, delay)
+
+    def _arm(self, waited: float) -> None:
+        self._arming = None
         loop = asyncio.get_running_loop()
         if self._keepalive:
-            self._ticker = loop.create_task(self._tick(self._keepalive))
+            self._ticker = loop.create_task(self._tick(self._keepalive - waited, self._keepalive))
         if self._receive is not None:
             # Once streaming, the handler may run for long: a client that goes away cancels it. (A JSON
             # answer costs no watcher; its handler is bounded by the tool's timeout.)
-            self._task = asyncio.current_task()
             self._watcher = loop.create_task(self._watch())
 
-    async def _tick(self, interval: float) -> None:
+    async def _tick(self, first: float, interval: float) -> None:
+        await asyncio.sleep(first)
         while True:
-            await asyncio.sleep(interval)
             if not self.detached:
                 await self._send(
                     {"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True}
                 )
+            await asyncio.sleep(interval)
 
-    def _event(self, data: bytes) -> bytes:
-        if self._log is None:
-            return b"event: message\ndata: " + data + b"\n\n"
-        event_id = self._log.append(data)
-        return b"id: " + event_id.encode() + b"\nevent: message\ndata: " + data + b"\n\n"
+    async def _emit(self, data: bytes, more: bool) -> None:
+        """Record (session mode) and send one ``message`` event carrying ``data``."""
+        head = b"event: message\ndata: "
+        if self._log is not None:
+            head = b"id: " + self._log.append(data).encode() + b"\n" + head
+        if self.detached:
+            return
+        if len(data) < BIG_EVENT:
+            await self._send({"type": "http.response.body", "body": head + data + b"\n\n", "more_body": more})
+            return
+        # A large answer goes out as it is, between its framing, rather than copied into one more buffer.
+        await self._send({"type": "http.response.body", "body": head, "more_body": True})
+        await self._send({"type": "http.response.body", "body": data, "more_body": True})
+        await self._send({"type": "http.response.body", "body": b"\n\n", "more_body": more})
 
     async def send_message(self, message: dict[str, Any]) -> None:
         if not self.streaming:
             await self._start_stream()
-        event = self._event(to_json(message, inf_nan_mode="null"))
-        if not self.detached:
-            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+        await self._emit(to_json(message, inf_nan_mode="null"), True)
 
     async def detach(self) -> bool:
         """End the HTTP response now; later events only reach the log (False outside session mode)."""
@@ -241,6 +266,9 @@ class Responder:
 
     def close(self) -> None:
         """Stop the keep-alive ticker and the disconnect watcher (idempotent)."""
+        if self._arming is not None:
+            self._arming.cancel()
+            self._arming = None
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -251,11 +279,9 @@ class Responder:
     async def finish(self, status: int, body: bytes) -> None:
         self.close()
         if self.streaming:
-            event = self._event(body)
+            await self._emit(body, False)
             if self._log is not None:
                 self._log.finish()
-            if not self.detached:
-                await self._send({"type": "http.response.body", "body": event})
         else:
             if self._log is not None:
                 self._log.finish()

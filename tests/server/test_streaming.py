@@ -146,3 +146,103 @@ async def test_official_client_receives_progress_in_both_eras(url: str) -> None:
                 result = await client.call_tool("work", {"steps": 3}, progress_callback=on_progress)
         assert result.content[0].text == "done"  # type: ignore[union-attr]
         assert seen == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")], mode
+
+
+# -- the streamed answer's own costs ------------------------------------------------------------------------
+
+
+class _Recorder:
+    """An ASGI receive/send pair: the request body once, then a disconnect after ``leave_after`` seconds."""
+
+    def __init__(self, body: bytes, leave_after: float | None = None) -> None:
+        self.body = body
+        self.leave_after = leave_after
+        self.sent: list[dict[str, Any]] = []
+        self._asked = 0
+
+    async def receive(self) -> dict[str, Any]:
+        self._asked += 1
+        if self._asked == 1:
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        if self.leave_after is None:
+            await anyio.sleep_forever()
+        await anyio.sleep(self.leave_after)
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+
+_SCOPE_HEADERS = [
+    (b"accept", ACCEPT.encode()),
+    (b"content-type", b"application/json"),
+    (b"mcp-protocol-version", b"2025-11-25"),
+]
+
+
+async def _serve_one(app: AgentCoreMCP, body: dict[str, Any], recorder: _Recorder) -> None:
+    recorder.body = json.dumps(body).encode()
+    scope = {"type": "http", "method": "POST", "path": "/mcp", "headers": _SCOPE_HEADERS}
+    await app(scope, recorder.receive, recorder.send)
+
+
+async def test_a_large_event_is_sent_between_its_framing_without_being_copied() -> None:
+    big = "x" * 200_000
+
+    @tool
+    async def large(ctx: Context) -> str:
+        await ctx.report_progress(1, 1)
+        return big
+
+    app = AgentCoreMCP("big", tools=[large])
+    recorder = _Recorder(b"")
+    call = legacy_request("tools/call", {"name": "large", "arguments": {}, "_meta": {"progressToken": 7}})
+    await _serve_one(app, call, recorder)
+    bodies = [m["body"] for m in recorder.sent if m["type"] == "http.response.body"]
+    # The progress event in one piece; the answer as head, the serialized message itself, tail.
+    assert bodies[0].startswith(b"event: message\ndata: {")
+    assert bodies[0].endswith(b"\n\n")
+    assert bodies[1:3] == [b"event: message\ndata: ", bodies[2]]
+    assert bodies[3] == b"\n\n"
+    assert len(bodies) == 4
+    assert recorder.sent[-1].get("more_body", False) is False
+    answer = json.loads(bodies[2])
+    assert answer["result"]["content"][0]["text"] == big
+
+
+async def test_short_streams_get_no_keepalive_and_long_ones_do() -> None:
+    @tool
+    async def wait(seconds: float, ctx: Context) -> str:
+        await ctx.report_progress(0, 1)
+        await anyio.sleep(seconds)
+        return "done"
+
+    app = AgentCoreMCP("ka", tools=[wait], keepalive=0.1)
+    for seconds, expect_keepalive in ((0.0, False), (0.35, True)):
+        recorder = _Recorder(b"")
+        call = legacy_request(
+            "tools/call", {"name": "wait", "arguments": {"seconds": seconds}, "_meta": {"progressToken": 1}}
+        )
+        await _serve_one(app, call, recorder)
+        bodies = b"".join(m["body"] for m in recorder.sent if m["type"] == "http.response.body")
+        assert (b": keep-alive" in bodies) is expect_keepalive, bodies
+        assert b'"text":"done"' in bodies
+
+
+async def test_a_client_that_leaves_mid_stream_still_cancels_the_tool() -> None:
+    finished: list[bool] = []
+
+    @tool
+    async def forever(ctx: Context) -> str:
+        await ctx.report_progress(0, 1)
+        await anyio.sleep(30)
+        finished.append(True)
+        return "never"
+
+    app = AgentCoreMCP("gone", tools=[forever], keepalive=None)
+    recorder = _Recorder(b"", leave_after=0.05)
+    call = legacy_request("tools/call", {"name": "forever", "arguments": {}, "_meta": {"progressToken": 1}})
+    with anyio.fail_after(5):  # cancelled once the watcher starts (after WATCH_AFTER), not after 30 s
+        await _serve_one(app, call, recorder)
+    assert finished == []
+    assert not any(b"never" in m.get("body", b"") for m in recorder.sent)
