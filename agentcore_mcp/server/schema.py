@@ -177,12 +177,14 @@ class OutputSpec:
     says nothing structured (missing, ``Any``, ``str``, ``None``, content blocks).
     """
 
-    __slots__ = ("_dump", "schema", "wrap")
+    __slots__ = ("_dump", "_exact", "schema", "wrap")
 
     def __init__(self, return_type: Any, *, name: str, content_types: tuple[type, ...]) -> None:
         self.schema: dict[str, Any] | None = None
         self.wrap = False
         self._dump: Callable[[Any], Any] | None = None
+        # int and bool results (the commonest wrapped ones) of exactly that type need no adapter.
+        self._exact: type | None = return_type if return_type in (int, bool) else None
         if return_type in (inspect.Signature.empty, Any, str, None, type(None)) or _mentions(
             return_type, content_types
         ):
@@ -220,6 +222,8 @@ class OutputSpec:
         """Return the JSON-able structured form of ``value`` (raises if it does not fit the annotation)."""
         if self._dump is None:
             return value
+        if type(value) is self._exact:
+            return {"result": value}
         dumped = self._dump(value)
         return {"result": dumped} if self.wrap else dumped
 
