@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from agentcore_mcp.server.sessions import StreamLog
 
 __all__ = [
+    "Body",
     "Receive",
     "Responder",
     "Scope",
@@ -27,6 +28,8 @@ __all__ = [
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
+# An answer body: whole, or in pieces sent one after another so a large cached part is never copied.
+Body = bytes | tuple[bytes, ...]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
@@ -83,14 +86,21 @@ async def read_body(receive: Receive, limit: int, content_length: int | None) ->
 async def send_bytes(
     send: Send,
     status: int,
-    body: bytes,
+    body: Body,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    """Send a complete answer with a ``content-length``."""
+    """Send a complete answer with a ``content-length`` (a body in pieces goes out piece by piece)."""
     out = list(JSON_HEADERS if headers is None else headers)
-    out.append((b"content-length", str(len(body)).encode()))
+    if isinstance(body, bytes):
+        out.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": body})
+        return
+    out.append((b"content-length", str(sum(map(len, body))).encode()))
     await send({"type": "http.response.start", "status": status, "headers": out})
-    await send({"type": "http.response.body", "body": body})
+    for piece in body[:-1]:
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": body[-1]})
 
 
 def accepts_both(accept: bytes | None) -> bool:
@@ -219,19 +229,24 @@ class Responder:
                 )
             await asyncio.sleep(interval)
 
-    async def _emit(self, data: bytes, more: bool) -> None:
+    async def _emit(self, data: Body, more: bool) -> None:
         """Record (session mode) and send one ``message`` event carrying ``data``."""
         head = b"event: message\ndata: "
         if self._log is not None:
-            head = b"id: " + self._log.append(data).encode() + b"\n" + head
+            whole = data if isinstance(data, bytes) else b"".join(data)
+            head = b"id: " + self._log.append(whole).encode() + b"\n" + head
         if self.detached:
             return
-        if len(data) < BIG_EVENT:
-            await self._send({"type": "http.response.body", "body": head + data + b"\n\n", "more_body": more})
-            return
+        if isinstance(data, bytes):
+            if len(data) < BIG_EVENT:
+                body = head + data + b"\n\n"
+                await self._send({"type": "http.response.body", "body": body, "more_body": more})
+                return
+            data = (data,)
         # A large answer goes out as it is, between its framing, rather than copied into one more buffer.
         await self._send({"type": "http.response.body", "body": head, "more_body": True})
-        await self._send({"type": "http.response.body", "body": data, "more_body": True})
+        for piece in data:
+            await self._send({"type": "http.response.body", "body": piece, "more_body": True})
         await self._send({"type": "http.response.body", "body": b"\n\n", "more_body": more})
 
     async def send_message(self, message: dict[str, Any]) -> None:
@@ -276,7 +291,7 @@ class Responder:
             self._watcher.cancel()
             self._watcher = None
 
-    async def finish(self, status: int, body: bytes) -> None:
+    async def finish(self, status: int, body: Body) -> None:
         self.close()
         if self.streaming:
             await self._emit(body, False)

@@ -24,6 +24,7 @@ from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
 from agentcore_mcp.server.content import text_result
 from agentcore_mcp.server.context import Context, Headers
+from agentcore_mcp.server.http import BIG_EVENT
 from agentcore_mcp.server.identity import bind_log_context, bind_platform_context
 from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
 from agentcore_mcp.server.sessions import valid_session_id
@@ -31,7 +32,7 @@ from agentcore_mcp.server.subscriptions import SUBSCRIPTION_ID, Listener, Subscr
 
 if TYPE_CHECKING:
     from agentcore_mcp.server.app import AgentCoreMCP
-    from agentcore_mcp.server.http import Responder
+    from agentcore_mcp.server.http import Body, Responder
     from agentcore_mcp.server.sessions import Session
     from agentcore_mcp.server.tools import Tool
 
@@ -229,7 +230,7 @@ class Protocol:
 
     # -- entry point --------------------------------------------------------------------------------------
 
-    async def handle(self, message: Any, headers: RequestHeaders, out: Responder) -> tuple[int, bytes | None]:
+    async def handle(self, message: Any, headers: RequestHeaders, out: Responder) -> tuple[int, Body | None]:
         """Answer one parsed JSON-RPC message: ``(status, body)``; a None body means 202 Accepted.
 
         Never raises for anything the client sent; handler failures become -32603 without detail.
@@ -321,7 +322,10 @@ class Protocol:
             logger.exception("internal error while answering %s", method)
             return self._refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
         if isinstance(result, bytes):  # a cached, pre-serialized result
-            return 200, b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":' + result + b"}"
+            head = b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":'
+            if len(result) >= BIG_EVENT:  # sent in pieces: the cached bytes are not copied per request
+                return 200, (head, result, b"}")
+            return 200, head + result + b"}"
         try:
             # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
             return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")

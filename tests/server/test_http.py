@@ -231,3 +231,31 @@ def test_initialize_without_session_id_mints_none(demo_url: str) -> None:
     )
     assert response.status_code == 200
     assert "mcp-session-id" not in response.headers
+
+
+def test_a_large_cached_list_goes_out_in_pieces_and_arrives_whole() -> None:
+    # 400 tools with long descriptions: the tools/list result is far over the size sent without copying.
+    app = AgentCoreMCP("many")
+    for i in range(400):
+
+        def fn(a: int, b: str = "x") -> int:
+            return a
+
+        app.add_tool(
+            fn, name=f"tool_{i:03}", description=f"Tool number {i}. " + "Describes itself at length. " * 8
+        )
+    with serve_in_thread(app) as base:
+        for request_id in (1, "two", 3):
+            request = legacy_request("tools/list")
+            request["id"] = request_id
+            response = post(f"{base}/mcp", request)
+            assert response.status_code == 200
+            assert int(response.headers["content-length"]) == len(response.content) > 64 * 1024
+            answer = response.json()
+            assert answer["id"] == request_id
+            assert [t["name"] for t in answer["result"]["tools"]] == [f"tool_{i:03}" for i in range(400)]
+        # The modern era's cached page (stamped with its own _meta) arrives whole too.
+        body, headers = modern_request("tools/list")
+        modern = post(f"{base}/mcp", body, headers=headers)
+        assert modern.status_code == 200
+        assert len(modern.json()["result"]["tools"]) == 400
