@@ -603,3 +603,22 @@ async def test_a_transport_can_be_opened_again_after_it_closed(url: str, http_ba
         async with transport as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             assert text(await session.call_tool("add_numbers", {"a": 1, "b": 1})) == "2"
+
+
+async def test_concurrent_calls_overlap_on_the_wire(url: str, front: Front) -> None:
+    # Eight calls the server holds for 0.5 s each: concurrent POSTs take about 0.5 s in all, one at a time 4 s.
+    front.queue(*[Action(delay=0.5, match="tools/call") for _ in range(8)])
+    results: list[str] = []
+    async with connected(url) as session:
+
+        async def call(i: int) -> None:
+            results.append(text(await session.call_tool("add_numbers", {"a": i, "b": 1})))
+
+        start = anyio.current_time()
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for i in range(8):
+                    tg.start_soon(call, i)
+        elapsed = anyio.current_time() - start
+    assert sorted(results, key=int) == [str(i + 1) for i in range(8)]
+    assert elapsed < 2.0, f"8 calls held 0.5 s each took {elapsed:.2f} s: they did not overlap"
