@@ -294,10 +294,17 @@ class _Protocol(asyncio.Protocol):
         self.error: Exception | None = None
         self.waiter: asyncio.Future[None] | None = None
         self.paused = False
+        self.reading_paused = False
         self.drained: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: Any = transport
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
+        if len(self.buffer) > _READ_AHEAD and not self.reading_paused:
+            self.reading_paused = True  # the reader is slower than the server: stop reading the socket
+            self.transport.pause_reading()
         self._wake()
 
     def eof_received(self) -> bool:
@@ -326,7 +333,8 @@ class _Protocol(asyncio.Protocol):
             waiter.set_result(None)
 
 
-_FLUSH_AT = 1 << 16
+_FLUSH_AT = 1 << 16  # buffered request bytes sent before the response is read
+_READ_AHEAD = 1 << 20  # received bytes held before the socket is no longer read
 
 
 class _AsyncioStream(httpcore.AsyncNetworkStream):
@@ -362,6 +370,9 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
             else:
                 data = bytes(buffer[:max_bytes])
                 del buffer[:max_bytes]
+            if protocol.reading_paused and len(buffer) <= _READ_AHEAD // 4:
+                protocol.reading_paused = False
+                protocol.transport.resume_reading()
             return data
         if protocol.error is not None:
             raise httpcore.ReadError(_describe(protocol.error))
@@ -423,6 +434,7 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.ConnectError(_describe(exc)) from exc
         if transport is None:  # the connection closed during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
+        self._protocol.transport = transport  # flow control now goes through the TLS layer
         return _AsyncioStream(transport, self._protocol)
 
     def get_extra_info(self, info: str) -> Any:

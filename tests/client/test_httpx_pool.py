@@ -28,6 +28,8 @@ class RawServer:
     close_after_answer: bool = False
     delay: float = 0.0
     silent: bool = False
+    padding: int = 0  # bytes of padding in every answer
+    content_type: bytes = b"application/json"
     connections: int = 0
     sizes: list[int] = field(default_factory=list)
 
@@ -47,9 +49,12 @@ class RawServer:
                     await asyncio.sleep(30)
                 if self.delay:
                     await asyncio.sleep(self.delay)
-                answer = json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"size": len(body)}}).encode()
+                result = {"size": len(body), "padding": "p" * self.padding}
+                answer = json.dumps({"jsonrpc": "2.0", "id": 1, "result": result}).encode()
                 writer.write(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"HTTP/1.1 200 OK\r\ncontent-type: "
+                    + self.content_type
+                    + b"\r\n"
                     + f"content-length: {len(answer)}\r\n\r\n".encode()
                     + answer
                 )
@@ -123,6 +128,24 @@ async def test_a_large_body_goes_out_whole() -> None:
             assert await post(backend) == 2  # the connection is still in a clean state
         finally:
             await backend.aclose()
+
+
+async def test_a_large_answer_arrives_whole() -> None:
+    # 6 MB streamed to a reader that waits first: more than the read-ahead arrives, so reading the socket
+    # is paused, then resumed as the reader catches up
+    server = RawServer(padding=6 << 20, content_type=b"application/octet-stream")
+    async with raw_server(server) as url:
+        backend = HttpxBackend(url)
+        try:
+            for _ in range(2):
+                reply = await backend.send(Exchange(b"{}", {}))
+                await anyio.sleep(0.2)
+                answer = json.loads(await reply.aread())
+                await reply.aclose()
+                assert answer["result"]["padding"] == "p" * (6 << 20)
+        finally:
+            await backend.aclose()
+    assert server.connections == 1
 
 
 async def test_concurrent_posts_use_their_own_connections_at_once() -> None:
