@@ -673,7 +673,7 @@ def markdown(result: dict[str, Any], heading: str = "#") -> str:
         f"open files limit {facts.get('nofile_limit')}",
         f"- {facts['python']}; {packages}",
         f"- Load: {facts['wrk']}, 1 thread; {facts['pinning']}; uvicorn httptools+uvloop, one worker, "
-        "`--no-access-log --log-level warning`; one-second slices in turn, medians; ratios: medians of "
+        "`--no-access-log --log-level warning --ws none`; one-second slices in turn, medians; ratios: medians of "
         "same-round ratios; clean: slices where other processes took at most 15% of a pinned core",
         *(
             ["- **Warning: the served code changed during the run**"]

@@ -1,15 +1,19 @@
-"""The first benchmark: ``tools/call`` of a trivial tool on our server, its SDK peer and the bare-ASGI limit.
+"""``make bench``: ``tools/call`` of a trivial tool on our server, its SDK peer and the bare-ASGI limit.
 
-One run measures all three servers side by side, interleaved (A B C A B C ...), under the same uvicorn
-settings (one worker, no access log, log level warning), in both protocol eras, at a few concurrencies, on two
-HTTP stacks (h11 + asyncio, httptools + uvloop). Each server runs in its own process on a free loopback port,
+One run measures the servers side by side, interleaved (A B C A B C ...), under the same uvicorn settings
+(one worker, no access log, log level warning, no WebSocket), in both protocol eras, at a few concurrencies, on
+two HTTP stacks (h11 + asyncio, httptools + uvloop). The workloads: a tool that runs on the event loop (JSON
+answers, everywhere), a plain ``def`` tool in a worker thread and a tool that reports progress first (an SSE
+answer), these two at the headline concurrency on httptools + uvloop. Each server runs in its own process on a free loopback port,
 pinned away from the load generator (wrk, with a Lua script for the POST). Each repetition starts fresh server
 processes and loads every cell in one-second slices taken in turn, so a burst of other work on a shared machine
 spoils one slice of each server rather than a whole cell of one. Figures are medians over the slices; each
 ratio is the median of ratios between samples of the same round, taken seconds apart. Cold start (exec to the
-first answered ``tools/call``) and resident memory come last.
+first answered ``tools/call``, ``benchmarks/startup.py``) and growth (``benchmarks/growth.py``: 10 to 1,000
+tools, 1 KB to 10 MB results, concurrency 1 to 256) come last, in the same report.
 
-Usage: ``python -m benchmarks.run`` (about 6 minutes) or ``python -m benchmarks.run --quick`` (about 1).
+Usage: ``python -m benchmarks.run`` (about 11 minutes) or ``python -m benchmarks.run --quick`` (about 2,
+without growth).
 Results: printed, and written to ``benchmarks/results/latest.md`` and ``latest.json``.
 """
 
@@ -289,6 +293,8 @@ def uvicorn_command(app: str, port: int, config: StackConfig, pin: Pinning) -> l
         "--no-access-log",
         "--log-level",
         "warning",
+        "--ws",  # no server here speaks WebSocket: skip importing a WebSocket library at start
+        "none",
     ]
 
 
@@ -658,64 +664,6 @@ def measure_block(
                 )
 
 
-# -- cold start ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ColdStart:
-    server: str
-    seconds: list[float] = field(default_factory=list)
-    rss_kib: list[int] = field(default_factory=list)
-    unavailable: str | None = None
-
-
-def cold_start(spec: ServerSpec, runs: int, config: StackConfig, pin: Pinning, work: Path) -> ColdStart:
-    result = ColdStart(spec.key)
-    era = ERAS[0]
-    for _ in range(runs):
-        port = free_port()
-        log_path = work / f"cold-{spec.key}-{port}.log"
-        with log_path.open("wb") as log_file:
-            start = time.perf_counter()
-            proc = subprocess.Popen(
-                uvicorn_command(spec.app, port, config, pin),
-                cwd=ROOT,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-            try:
-                answered: float | None = None
-                while proc.poll() is None and time.perf_counter() - start < 60:
-                    try:
-                        status, body = post(port, era, timeout=10)
-                    except OSError:
-                        time.sleep(0.002)
-                        continue
-                    answered = time.perf_counter()
-                    reason = check_answer(status, body)
-                    if reason is not None:
-                        result.unavailable = reason
-                    break
-                if answered is None:
-                    result.unavailable = "no answer: " + log_path.read_text(errors="replace")[-300:]
-                elif result.unavailable is None:
-                    result.seconds.append(answered - start)
-                    rss = rss_kib(proc.pid)
-                    if rss is not None:
-                        result.rss_kib.append(rss)
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-        if result.unavailable is not None:
-            break
-    return result
-
-
 # -- facts and reports -----------------------------------------------------------------------------------
 
 
@@ -829,14 +777,10 @@ def summary_rows(plan: Plan, cells: dict[CellKey, Cell]) -> list[dict[str, Any]]
     return rows
 
 
-COLD_START_STACK = CONFIGS[-1]
-
-
 def markdown(
     plan: Plan,
     facts: dict[str, Any],
     rows: list[dict[str, Any]],
-    colds: list[ColdStart],
     rss_after_load: dict[RssKey, list[int]],
     elapsed: float,
 ) -> str:
@@ -862,7 +806,7 @@ def markdown(
         "tools; MCPServer: `async def`), `thread`: a plain `def` in a worker thread (both servers' default), "
         "`progress`: reports progress once, then answers (an SSE stream: MCPServer with `json_response=False`); "
         "the bare-ASGI limit does the same work without MCP machinery",
-        "- uvicorn: one worker, `--no-access-log --log-level warning`, each server in its own process",
+        "- uvicorn: one worker, `--no-access-log --log-level warning --ws none`, each server in its own process",
         f"- {plan.reps} repetitions, each with fresh server processes ({plan.warmup} s warm-up); every cell is "
         f"loaded in one-second slices taken in turn (A B C A B C ...): {plan.slices} slices per repetition "
         f"at c{plan.concurrency[0]}, {plan.extra_slices} at other concurrencies",
@@ -890,29 +834,6 @@ def markdown(
     if missing:
         out += ["", "Not measured:", ""]
         out += [f"- {s}, {e} era, {t} tool, {c}: {why}" for s, e, t, c, why in missing]
-    if colds:
-        labels = {s.key: s.label for s in SERVERS}
-        sdk_cold = next((c for c in colds if c.server == "sdk" and c.seconds), None)
-        out += [
-            "",
-            "## Cold start (exec → first `tools/call` answered; "
-            f"{COLD_START_STACK.http}+{COLD_START_STACK.loop}; median of {plan.cold_runs})",
-            "",
-            "| server | seconds | RSS after first answer (MiB) | vs MCPServer (time) | vs MCPServer (RSS) |",
-            "|---|--:|--:|--:|--:|",
-        ]
-        for c in colds:
-            if c.unavailable or not c.seconds:
-                out.append(f"| {labels[c.server]} | n/a ({c.unavailable}) | n/a | n/a | n/a |")
-                continue
-            sec = statistics.median(c.seconds)
-            rss = statistics.median(c.rss_kib) / 1024 if c.rss_kib else None
-            sdk_sec = statistics.median(sdk_cold.seconds) if sdk_cold else None
-            sdk_rss = statistics.median(sdk_cold.rss_kib) / 1024 if sdk_cold and sdk_cold.rss_kib else None
-            out.append(
-                f"| {labels[c.server]} | {sec:.3f} | {_num(rss, 1)} | {_ratio(sec, sdk_sec)} | "
-                f"{_ratio(rss, sdk_rss)} |"
-            )
     if rss_after_load:
         labels = {s.key: s.label for s in SERVERS}
         out += ["", "## Resident memory after the load (MiB, median over repetitions)", ""]
@@ -944,7 +865,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, help="repetitions (median reported; default 3)")
     parser.add_argument("--concurrency", help="comma-separated; the first is the headline (default 8,1,64)")
     parser.add_argument(
-        "--slices", type=int, help="one-second slices per headline cell and repetition (default 4)"
+        "--slices", type=int, help="one-second slices per headline cell and repetition (default 3)"
     )
     parser.add_argument(
         "--extra-slices", type=int, help="one-second slices per other cell and repetition (default 2)"
@@ -957,7 +878,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="set aside slices in which other processes took more than this share of a pinned core "
         "(default 0.15; 1 keeps every slice)",
     )
-    parser.add_argument("--cold-runs", type=int, help="cold starts per server (default 5; 0 skips)")
+    parser.add_argument(
+        "--cold-runs",
+        type=int,
+        help="cold-start rounds (benchmarks/startup.py; default 15, quick 5; 0 skips)",
+    )
+    parser.add_argument(
+        "--growth",
+        action=argparse.BooleanOptionalAction,
+        help="run the growth benchmark (benchmarks/growth.py) too (default: yes; --quick: no)",
+    )
     parser.add_argument("--servers", help="comma-separated subset of: " + ",".join(s.key for s in SERVERS))
     parser.add_argument("--configs", help="comma-separated subset of: " + ",".join(c.key for c in CONFIGS))
     parser.add_argument("--eras", help="comma-separated subset of: " + ",".join(e.key for e in ERAS))
@@ -986,11 +916,11 @@ def make_plan(args: argparse.Namespace) -> Plan:
     plan = Plan(
         reps=pick(args.reps, 3, 3),
         concurrency=tuple(int(c) for c in concurrency.split(",") if c.strip()),
-        slices=pick(args.slices, 4, 1),
+        slices=pick(args.slices, 3, 1),
         extra_slices=pick(args.extra_slices, 2, 1),
         warmup=pick(args.warmup, 1, 1),
         max_interference=args.max_interference,
-        cold_runs=pick(args.cold_runs, 5, 3),
+        cold_runs=pick(args.cold_runs, 15, 5),
         servers=_pick(SERVERS, args.servers),
         configs=_pick(CONFIGS, args.configs),
         eras=_pick(ERAS, args.eras),
@@ -1012,6 +942,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     plan = make_plan(args)
     pin = pinning()
+    all_cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     if pin.load_core is not None:  # keep this driver off the servers' core too
         with contextlib.suppress(OSError):
             os.sched_setaffinity(0, {pin.load_core})
@@ -1025,18 +956,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="agentcore-mcp-bench-") as tmp:
         work = Path(tmp)
         cells, rss_after_load = measure(plan, wrk, pin, work, log)
-        colds: list[ColdStart] = []
-        if plan.cold_runs > 0:
-            for spec in plan.servers:
-                if "json" not in spec.answers:
-                    continue
-                log(f"cold start: {spec.label} x{plan.cold_runs}")
-                colds.append(cold_start(spec, plan.cold_runs, COLD_START_STACK, pin, work))
+    # Cold start and growth have modules of their own (each runnable alone); here their sections join the
+    # one report. Imported here: they import this module's helpers.
+    from benchmarks import growth, startup
+
+    if all_cores is not None:  # they pin afresh and must see every core
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, all_cores)
+    extra: dict[str, Any] = {}
+    sections: list[str] = []
+    if plan.cold_runs > 0:
+        log(f"cold start: {plan.cold_runs} interleaved rounds, and the import-time breakdown")
+        extra["startup"] = startup.run_startup(runs=plan.cold_runs, log=log)
+        sections.append(startup.markdown(extra["startup"], heading="##"))
+    if args.growth if args.growth is not None else not args.quick:
+        log("growth: tools, result sizes, concurrency")
+        extra["growth"] = growth.run_growth(log=log)
+        sections.append(growth.markdown(extra["growth"], heading="##"))
     elapsed = time.monotonic() - started
     facts["loadavg_at_end"] = os.getloadavg()
     facts["code_at_end"] = code_fingerprint()
     rows = summary_rows(plan, cells)
-    report = markdown(plan, facts, rows, colds, rss_after_load, elapsed)
+    report = "\n".join([markdown(plan, facts, rows, rss_after_load, elapsed), *sections])
     print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomically(args.out / "latest.md", report)
@@ -1059,7 +1000,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "elapsed_s": elapsed,
         "results": rows,
-        "cold_start": [asdict(c) for c in colds],
+        **extra,
         "rss_after_load_kib": [
             {"server": s, "config": c, "values": v} for (s, c), v in sorted(rss_after_load.items())
         ],

@@ -439,7 +439,7 @@ def markdown(result: dict[str, Any], heading: str = "#") -> str:
         f"{_loadavg(facts['loadavg_at_start'])}, at end {_loadavg(facts['loadavg_at_end'])}",
         f"- {facts['python']}; {packages}",
         f"- uvicorn {result['stack']['http']}+{result['stack']['loop']}, one worker, "
-        f"`--no-access-log --log-level warning`; {facts['pinning']}",
+        f"`--no-access-log --log-level warning --ws none`; {facts['pinning']}",
         *(
             ["- **Warning: the served code changed during the run**"]
             if facts["code_at_start"] != facts["code_at_end"]

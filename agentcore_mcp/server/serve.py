@@ -59,6 +59,8 @@ def serve(
         "timeout_graceful_shutdown": 30,
         "lifespan": "on",
         "server_header": False,
+        # MCP has no WebSocket transport; uvicorn's default ("auto") imports websockets at start (~4 ms).
+        "ws": "none",
     }
     options.update(uvicorn_options)
     config = uvicorn.Config(app, host=host, port=port, **options)
