@@ -20,6 +20,7 @@ from agentcore_mcp.server.completion import (
     call_handler,
     enum_completion,
 )
+from agentcore_mcp.server.compression import accepts_gzip
 from agentcore_mcp.server.http import (
     BodyTooLarge,
     Receive,
@@ -555,6 +556,8 @@ class AgentCoreMCP:
                 length = value
             elif key == b"origin":
                 origin = value
+            elif key == b"accept-encoding":
+                headers.gzip = headers.gzip or accepts_gzip(value)
             elif key.startswith(b"mcp-"):
                 if key == b"mcp-protocol-version":
                     if headers.version is not None:

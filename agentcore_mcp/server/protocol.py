@@ -22,6 +22,7 @@ from pydantic_core import to_json
 from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server import jsonrpc as rpc
+from agentcore_mcp.server.compression import MIN_GZIP_SIZE, GzipPrefix
 from agentcore_mcp.server.content import text_result
 from agentcore_mcp.server.context import Context, Headers
 from agentcore_mcp.server.http import BIG_EVENT
@@ -92,10 +93,11 @@ def decode_header_value(value: str) -> str | None:
 class RequestHeaders:
     """The routing headers of one POST, picked out of the ASGI header list in one pass by the HTTP layer."""
 
-    __slots__ = ("dup", "identity", "method", "name", "raw", "session_id", "version")
+    __slots__ = ("dup", "gzip", "identity", "method", "name", "raw", "session_id", "version")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self.raw = raw
+        self.gzip = False  # Accept-Encoding admits gzip
         self.session_id: str | None = None
         self.identity = False  # AgentCore Identity headers are present
         self.version: str | None = None
@@ -217,12 +219,28 @@ class Call:
         )
 
 
+class CachedPage:
+    """A list result serialized once; its gzip form is made the first time a client accepts gzip."""
+
+    __slots__ = ("_gzip", "body")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self._gzip: GzipPrefix | None = None
+
+    def gzip(self) -> GzipPrefix:
+        """The compressed start of ``{"jsonrpc":"2.0","result":<body>,"id":<id>}``: all but the id."""
+        if self._gzip is None:
+            self._gzip = GzipPrefix(b'{"jsonrpc":"2.0","result":' + self.body)
+        return self._gzip
+
+
 class Protocol:
     """The method table and the envelope rules of both eras, for one :class:`AgentCoreMCP`."""
 
     def __init__(self, app: AgentCoreMCP) -> None:
         self.app = app
-        self._list_cache: dict[tuple[str, Era, str | None], bytes] = {}
+        self._list_cache: dict[tuple[str, Era, str | None], CachedPage] = {}
 
     def invalidate(self) -> None:
         """Forget cached list results (called whenever a tool is added or removed)."""
@@ -321,11 +339,16 @@ class Protocol:
         except Exception:
             logger.exception("internal error while answering %s", method)
             return self._refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
-        if isinstance(result, bytes):  # a cached, pre-serialized result
-            head = b'{"jsonrpc":"2.0","id":' + to_json(request_id) + b',"result":'
-            if len(result) >= BIG_EVENT:  # sent in pieces: the cached bytes are not copied per request
-                return 200, (head, result, b"}")
-            return 200, head + result + b"}"
+        if isinstance(result, CachedPage):  # a list page serialized once
+            encoded_id = to_json(request_id)
+            if headers.gzip and len(result.body) >= MIN_GZIP_SIZE and len(encoded_id) < 60_000:
+                gzipped = result.gzip()
+                out.headers += [(b"content-encoding", b"gzip"), (b"vary", b"accept-encoding")]
+                return 200, (gzipped.head, gzipped.finish(b',"id":' + encoded_id + b"}"))
+            head = b'{"jsonrpc":"2.0","id":' + encoded_id + b',"result":'
+            if len(result.body) >= BIG_EVENT:  # sent in pieces: the cached bytes are not copied per request
+                return 200, (head, result.body, b"}")
+            return 200, head + result.body + b"}"
         try:
             # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
             return 200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
@@ -509,7 +532,9 @@ class Protocol:
             result["instructions"] = self.app.instructions
         return self.cacheable(result, self.app.discover_ttl_ms, self.app.cache_scope)
 
-    def _page(self, kind: str, items: list[dict[str, Any]], params: Mapping[str, Any], call: Call) -> bytes:
+    def _page(
+        self, kind: str, items: list[dict[str, Any]], params: Mapping[str, Any], call: Call
+    ) -> CachedPage:
         """One page of a list result, serialized once and cached per (kind, era, cursor)."""
         cursor = params.get("cursor")
         if cursor is not None and not isinstance(cursor, str):
@@ -525,21 +550,21 @@ class Protocol:
             page["nextCursor"] = _encode_cursor(start + size)
         if call.era == "modern":
             self.cacheable(page, self.app.list_ttl_ms, self.app.cache_scope)
-        body = to_json(page)
+        body = CachedPage(to_json(page))
         if len(self._list_cache) < 1024:  # cursors are client input: bound what they can make us keep
             self._list_cache[key] = body
         return body
 
-    async def list_tools(self, params: Mapping[str, Any], call: Call) -> bytes:
+    async def list_tools(self, params: Mapping[str, Any], call: Call) -> CachedPage:
         return self._page("tools", self.app.tool_definitions(), params, call)
 
-    async def list_resources(self, params: Mapping[str, Any], call: Call) -> bytes:
+    async def list_resources(self, params: Mapping[str, Any], call: Call) -> CachedPage:
         return self._page("resources", self.app.resource_definitions(), params, call)
 
-    async def list_templates(self, params: Mapping[str, Any], call: Call) -> bytes:
+    async def list_templates(self, params: Mapping[str, Any], call: Call) -> CachedPage:
         return self._page("resourceTemplates", self.app.template_definitions(), params, call)
 
-    async def list_prompts(self, params: Mapping[str, Any], call: Call) -> bytes:
+    async def list_prompts(self, params: Mapping[str, Any], call: Call) -> CachedPage:
         return self._page("prompts", self.app.prompt_definitions(), params, call)
 
     async def read_resource(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:

@@ -248,7 +248,7 @@ def test_a_large_cached_list_goes_out_in_pieces_and_arrives_whole() -> None:
         for request_id in (1, "two", 3):
             request = legacy_request("tools/list")
             request["id"] = request_id
-            response = post(f"{base}/mcp", request)
+            response = post(f"{base}/mcp", request, headers={"Accept-Encoding": "identity"})
             assert response.status_code == 200
             assert int(response.headers["content-length"]) == len(response.content) > 64 * 1024
             answer = response.json()
