@@ -15,7 +15,7 @@ from agentcore_mcp.client.backend import (
     Exchange,
     Reply,
 )
-from agentcore_mcp.client.fast import FastHttpBackend
+from agentcore_mcp.client.fast import FastHttpBackend, FastHttpTransport
 from agentcore_mcp.client.http import HttpxBackend
 from agentcore_mcp.client.invoke import Boto3Backend
 from agentcore_mcp.client.retry import RetryPolicy
@@ -33,6 +33,7 @@ __all__ = [
     "ConnectionFailed",
     "Exchange",
     "FastHttpBackend",
+    "FastHttpTransport",
     "HttpxBackend",
     "Reply",
     "RetryPolicy",

@@ -1,15 +1,21 @@
-"""A lean HTTP/1.1 backend: keep-alive connections on asyncio, responses parsed by httptools.
+"""A lean HTTP/1.1 client: keep-alive connections on asyncio, responses parsed by httptools.
 
 An MCP call is one small POST and one small answer; httpx spends about half a millisecond of Python on
-each, more than the MCP client session and the server together. This backend does only what the transport
-needs: POST with a ``Content-Length`` to one origin (http or https), keep-alive connection reuse, JSON
-answers read whole and SSE answers streamed as they arrive, ``httpx.Auth`` flows (SigV4, bearer tokens)
-run on a lightweight ``httpx.Request``. It costs a tenth of httpx per call.
+each, more than the MCP client session and the server together. This module carries requests with a tenth
+of that, in two shapes sharing one connection pool (:class:`_Pool`, :class:`_Connection`):
 
-What it leaves to :class:`~agentcore_mcp.client.http.HttpxBackend` (the transport falls back to it):
-proxies (``HTTPS_PROXY`` and friends), a caller's own ``httpx.AsyncClient``, event loops other than
-asyncio, environments without httptools (the ``fast`` extra). It never follows redirects (neither does
-the transport on httpx) and sends no ``Accept-Encoding`` (an answer compressed anyway is still decoded).
+* :class:`FastHttpBackend`, what the transport uses when it can: POST with a ``Content-Length`` to one
+  origin (http or https), JSON answers read whole and SSE answers streamed as they arrive, ``httpx.Auth``
+  flows (SigV4, bearer tokens) run on a lightweight ``httpx.Request``;
+* :class:`FastHttpTransport`, an ``httpx`` transport (``httpx.AsyncClient(transport=FastHttpTransport())``):
+  any method, streamed request and response bodies, httpx's timeouts and exceptions. The httpx backend's
+  own clients send through it.
+
+What the backend leaves to :class:`~agentcore_mcp.client.http.HttpxBackend` (the transport falls back to
+it): proxies (``HTTPS_PROXY`` and friends), a caller's own ``httpx.AsyncClient``, event loops other than
+asyncio, environments without httptools (the ``fast`` extra). Neither follows redirects (neither does the
+transport on httpx). The backend sends no ``Accept-Encoding`` (an answer compressed anyway is still decoded);
+the httpx transport hands bodies to httpx as they came, and httpx decodes them.
 """
 
 from __future__ import annotations
@@ -20,28 +26,35 @@ import os
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
-import anyio
 import httpx
 
 from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
-from .http import ACCEPT, USER_AGENT, HttpxBackend, describe_url
+from .http import ACCEPT, USER_AGENT, HttpxBackend, PoolTransport, describe_url
 
-__all__ = ["FastHttpBackend", "fast_path_available"]
+__all__ = ["FastHttpBackend", "FastHttpTransport", "fast_path_available", "httptools_available"]
 
 KEEPALIVE_EXPIRY = 4.0  # seconds an idle connection is reused (uvicorn closes idle ones after 5)
 MAX_IDLE = 32
+_READ_AHEAD = 1 << 20  # answer bytes held unread before the socket is no longer read (resumed at a quarter)
+
+
+def httptools_available() -> bool:
+    """True when httptools (the ``fast`` extra) can be imported."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def fast_path_available(url: str) -> bool:
     """True when :class:`FastHttpBackend` can carry requests to ``url`` (httptools present, no proxy)."""
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
+    if not httptools_available():
         return False
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -51,52 +64,61 @@ def fast_path_available(url: str) -> bool:
     return not proxy or bool(proxy_bypass(parts.hostname))
 
 
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # another event loop (trio)
+        return False
+    return True
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# -- the shared core: one answer, one connection, a pool per origin -------------------------------------------
+#
+# Failures are httpx's exceptions (the transport hands them on; the backend turns them into BackendErrors).
+
+
 class _Reply:
     """One answer as it arrives: status and headers first, then body chunks (or a failure)."""
 
     __slots__ = (
-        "_connection",
-        "_decoder",
         "_waiter",
+        "buffered",
         "chunks",
         "complete",
+        "connection",
         "error",
-        "fields",
-        "headers",
+        "head_only",
         "headers_done",
+        "raw_headers",
+        "read_timeout",
+        "reason",
         "received",
         "status",
+        "until_eof",
     )
 
-    def __init__(self, connection: _Connection) -> None:
-        self._connection = connection
+    def __init__(self, connection: _Connection, read_timeout: float | None, head_only: bool = False) -> None:
+        self.connection = connection
+        self.read_timeout = read_timeout
+        self.head_only = head_only  # the answer to HEAD: no body, whatever the headers say
         self.status = 0
-        self.fields: dict[str, str] = {}  # written while parsing; the first value of a repeated header wins
-        self.headers: Mapping[str, str] = self.fields
+        self.reason = b""
+        self.raw_headers: list[tuple[bytes, bytes]] = []
         self.headers_done = False
+        self.until_eof = False  # the body ends when the connection closes (no length, not chunked)
         self.chunks: collections.deque[bytes] = collections.deque()
+        self.buffered = 0
         self.complete = False
-        self.error: BaseException | None = None
+        self.error: Exception | None = None
         self.received = 0
         self._waiter: asyncio.Future[None] | None = None
-        self._decoder: Any = None
 
-    # -- called by the connection -------------------------------------------------------------------
-
-    def add_body(self, data: bytes) -> None:
-        if self._decoder is not None:
-            data = self._decoder.decompress(data)
-        if data:
-            self.chunks.append(data)
-
-    def finish(self) -> None:
-        if self._decoder is not None:
-            tail = self._decoder.flush()
-            if tail:
-                self.chunks.append(tail)
-        self.complete = True
-
-    def fail(self, error: BaseException) -> None:
+    def fail(self, error: Exception) -> None:
         if not self.complete and self.error is None:
             self.error = error
 
@@ -105,55 +127,62 @@ class _Reply:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def start_body(self) -> None:
-        encoding = self.headers.get("content-encoding", "identity").lower()
-        if encoding in ("gzip", "x-gzip"):
-            self._decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif encoding == "deflate":
-            self._decoder = zlib.decompressobj()
-
-    # -- used by the transport (the Reply protocol) -------------------------------------------------
-
-    async def wait(self, read_timeout: float | None) -> None:
-        """Until something new arrived (or the answer ended or failed)."""
-        self._waiter = asyncio.get_running_loop().create_future()
+    async def wait(self) -> None:
+        """Until something new arrived (or the answer ended or failed); silence past the read timeout aborts."""
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timeout = self.read_timeout
+        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
         try:
-            with anyio.fail_after(read_timeout):
-                await self._waiter
+            await waiter
         except TimeoutError:
-            self._connection.abort()
-            raise BackendTimeout(
-                f"the server went silent for more than {read_timeout:g} s (read_timeout=)"
-            ) from None
+            self.connection.abort()
+            raise httpx.ReadTimeout(f"the server went silent for more than {timeout:g} s") from None
         finally:
             self._waiter = None
+            if timer is not None:
+                timer.cancel()
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+    async def wait_headers(self) -> None:
+        while not self.headers_done:
+            if self.error is not None:
+                raise self.error
+            await self.wait()
+
+    def take(self) -> bytes:
+        """The oldest unread chunk (resuming reading the socket once most of the read-ahead is read)."""
+        chunk = self.chunks.popleft()
+        self.buffered -= len(chunk)
+        connection = self.connection
+        if connection.reading_paused and self.buffered <= _READ_AHEAD // 4:
+            connection.resume()
+        return chunk
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
         while True:
             if self.chunks:
-                yield self.chunks.popleft()
+                yield self.take()
             elif self.complete:
                 return
             elif self.error is not None:
                 raise self.error
             else:
-                await self.wait(self._connection.read_timeout)
+                await self.wait()
 
-    async def aread(self) -> bytes:
-        return b"".join([chunk async for chunk in self.aiter_bytes()])
-
-    async def aclose(self) -> None:
+    def discard(self) -> None:
+        """The rest of this answer is unwanted: drop the connection (the server sees a disconnect)."""
         if not self.complete:
-            self._connection.abort()  # the rest of this answer is unwanted: the server sees a disconnect
+            self.connection.abort()
 
 
 class _Connection(asyncio.Protocol):
     """One keep-alive HTTP/1.1 connection; httptools calls the ``on_*`` methods while parsing."""
 
-    def __init__(self, pool: FastHttpBackend) -> None:
+    def __init__(self, pool: _Pool) -> None:
         import httptools
 
         self._pool = pool
+        self._new_parser: Callable[[Any], Any] = httptools.HttpResponseParser
         self._parser = httptools.HttpResponseParser(self)
         self._parser_error: type[Exception] = httptools.HttpParserError
         self.transport: asyncio.Transport | None = None
@@ -161,8 +190,11 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.idle_since = time.monotonic()
         self.uses = 0
-        self.read_timeout = pool.read_timeout
         self.permit: asyncio.Semaphore | None = None  # held while a request is in flight on this connection
+        self.reading_paused = False
+        self.writing_paused = False
+        self._drained: asyncio.Future[None] | None = None
+        self._reset_parser = False
 
     def end_use(self) -> None:
         """Give back the connection-limit permit of the request in flight (once)."""
@@ -170,10 +202,51 @@ class _Connection(asyncio.Protocol):
         if permit is not None:
             permit.release()
 
+    def start(self, reply: _Reply, data: bytes) -> None:
+        """Send a request (its head, and its body when it is in memory) whose answer is ``reply``."""
+        assert self.transport is not None
+        self.reply = reply
+        self.uses += 1
+        self.transport.write(data)
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        """Send more of a request body, waiting (up to ``timeout``) while the server takes no data."""
+        if self.closed or self.transport is None:
+            raise httpx.WriteError("the connection closed while the request was sent")
+        self.transport.write(data)
+        if self.writing_paused:
+            loop = asyncio.get_running_loop()
+            drained = self._drained = loop.create_future()
+            timer = None if timeout is None else loop.call_later(timeout, _expire, drained)
+            try:
+                await drained
+            except TimeoutError:
+                self.abort()
+                raise httpx.WriteTimeout(f"the server took no data for {timeout:g} s") from None
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            if self.closed:
+                raise httpx.WriteError("the connection closed while the request was sent")
+
+    def resume(self) -> None:
+        self.reading_paused = False
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         reply = self.reply
@@ -184,56 +257,91 @@ class _Connection(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except self._parser_error as exc:
-            reply.fail(ConnectionFailed(f"malformed HTTP answer: {exc}", may_have_run=True))
+            reply.fail(httpx.RemoteProtocolError(f"malformed HTTP answer: {exc}"))
             self.abort()
+        if self._reset_parser:  # a HEAD answer ended with its headers; the parser still expects a body
+            self._reset_parser = False
+            self._parser = self._new_parser(self)
+        if (
+            reply.buffered > _READ_AHEAD
+            and not reply.complete
+            and not self.reading_paused
+            and not self.closed
+        ):
+            self.reading_paused = True  # the reader is slower than the server: stop reading the socket
+            assert self.transport is not None
+            self.transport.pause_reading()
         reply.wake()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.end_use()
+        self.resume_writing()
         reply = self.reply
         if reply is None:
             return
         self.reply = None
-        delimited_by_close = (
-            "content-length" not in reply.headers
-            and "chunked" not in reply.headers.get("transfer-encoding", "").lower()
-        )
-        if reply.headers_done and not reply.complete and delimited_by_close:
-            reply.finish()  # a body delimited by the connection closing
+        if reply.headers_done and not reply.complete and reply.until_eof:
+            reply.complete = True  # a body delimited by the connection closing
             reply.wake()
             return
-        detail = f": {exc}" if exc else ""
+        detail = f": {_describe(exc)}" if exc else ""
         if reply.received == 0:
-            message = f"the connection closed before any answer{detail}"
+            error: Exception = httpx.RemoteProtocolError(f"the connection closed before any answer{detail}")
+        elif exc is None:
+            error = httpx.RemoteProtocolError("the connection closed mid-answer")
         else:
-            message = f"the connection broke mid-answer{detail}"
-        reply.fail(ConnectionFailed(message, may_have_run=True))
+            error = httpx.ReadError(f"the connection broke mid-answer{detail}")
+        reply.fail(error)
         reply.wake()
 
     # httptools callbacks
+    def on_status(self, status: bytes) -> None:
+        assert self.reply is not None
+        self.reply.reason += status
+
     def on_header(self, name: bytes, value: bytes) -> None:
         assert self.reply is not None
-        self.reply.fields.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        self.reply.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         reply = self.reply
         assert reply is not None
-        reply.status = self._parser.get_status_code()
+        status = self._parser.get_status_code()
+        if status < 200:  # 100 Continue, 103 Early Hints: the answer follows
+            reply.raw_headers = []
+            reply.reason = b""
+            return
+        reply.status = status
         reply.headers_done = True
-        reply.start_body()
+        if reply.head_only:
+            self._reset_parser = True
+            self.on_message_complete()
+            return
+        until_eof = True
+        for name, value in reply.raw_headers:
+            lowered = name.lower()
+            if lowered == b"content-length" or (
+                lowered == b"transfer-encoding" and b"chunked" in value.lower()
+            ):
+                until_eof = False
+        reply.until_eof = until_eof and status not in (204, 304)
 
     def on_body(self, body: bytes) -> None:
-        assert self.reply is not None
-        self.reply.add_body(body)
+        reply = self.reply
+        if reply is None:  # (after a HEAD answer)
+            return
+        reply.chunks.append(body)
+        reply.buffered += len(body)
 
     def on_message_complete(self) -> None:
         reply = self.reply
-        assert reply is not None
-        reply.finish()
+        if reply is None or not reply.headers_done:  # the end of a 1xx answer (or of a HEAD answer, again)
+            return
+        reply.complete = True
         self.reply = None
         self.end_use()
-        if self._parser.should_keep_alive() and not self.closed:
+        if self._parser.should_keep_alive() and not self.closed and not self.reading_paused:
             self._pool.release(self)
         else:
             self.abort()
@@ -243,6 +351,180 @@ class _Connection(asyncio.Protocol):
         self.end_use()
         if self.transport is not None:
             self.transport.close()
+
+
+def _expire(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+class _Pool:
+    """Keep-alive connections to one origin, at most ``max_connections`` of them busy at once."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        ssl_context: Callable[[], ssl.SSLContext] | None,
+        *,
+        max_connections: int,
+        keepalive_expiry: float = KEEPALIVE_EXPIRY,
+        max_idle: int = MAX_IDLE,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._ssl = ssl_context
+        self.max_connections = max_connections
+        self.keepalive_expiry = keepalive_expiry
+        self.max_idle = max_idle
+        self.connections_opened = 0
+        self._idle: list[_Connection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._limit: asyncio.Semaphore | None = None
+
+    async def acquire(self, connect_timeout: float | None, pool_timeout: float | None = None) -> _Connection:
+        """A live connection, its permit held (give it back with ``end_use``, or by finishing the answer)."""
+        limit = self._limit_for_loop()
+        if limit.locked() and pool_timeout is not None:
+            try:
+                await asyncio.wait_for(limit.acquire(), pool_timeout)
+            except (TimeoutError, asyncio.TimeoutError):
+                raise httpx.PoolTimeout(
+                    f"no free connection to {self.host}:{self.port} within {pool_timeout:g} s"
+                ) from None
+        else:
+            await limit.acquire()
+        try:
+            connection = self._idle_connection() or await self._connect(connect_timeout)
+        except BaseException:
+            limit.release()
+            raise
+        connection.permit = limit
+        return connection
+
+    def _idle_connection(self) -> _Connection | None:
+        now = time.monotonic()
+        idle = self._idle
+        while idle:
+            connection = idle.pop()
+            transport = connection.transport
+            if (
+                not connection.closed
+                and now - connection.idle_since < self.keepalive_expiry
+                and transport is not None
+                and not transport.is_closing()
+            ):
+                return connection
+            connection.abort()
+        return None
+
+    async def _connect(self, timeout: float | None) -> _Connection:
+        loop = asyncio.get_running_loop()
+        context = self._ssl() if self._ssl is not None else None
+        try:
+            _, protocol = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: _Connection(self),
+                    self.host,
+                    self.port,
+                    ssl=context,
+                    server_hostname=self.host if context is not None else None,
+                ),
+                timeout,
+            )
+        except (TimeoutError, asyncio.TimeoutError):
+            raise httpx.ConnectTimeout(f"no connection within {timeout:g} s") from None
+        except OSError as exc:  # ssl.SSLError is one
+            raise httpx.ConnectError(_describe(exc)) from exc
+        self.connections_opened += 1
+        return protocol
+
+    def _limit_for_loop(self) -> asyncio.Semaphore:
+        """The connection limit of the running loop (a new loop starts with a new pool)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._limit is None:
+            self._loop = loop
+            self._idle = []
+            self._limit = asyncio.Semaphore(self.max_connections)
+        return self._limit
+
+    def release(self, connection: _Connection) -> None:
+        connection.idle_since = time.monotonic()
+        if len(self._idle) >= self.max_idle:
+            connection.abort()
+        else:
+            self._idle.append(connection)
+
+    def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.abort()
+
+
+def _default_ssl_context() -> ssl.SSLContext:
+    cafile = os.environ.get("SSL_CERT_FILE")
+    if cafile is None:
+        try:
+            import certifi
+
+            cafile = certifi.where()
+        except ImportError:
+            cafile = None
+    return ssl.create_default_context(cafile=cafile)
+
+
+# -- the lean backend -----------------------------------------------------------------------------------------
+
+
+def _header_map(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Lower-case names to values; the first value of a repeated header wins."""
+    fields: dict[str, str] = {}
+    for name, value in raw:
+        fields.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return fields
+
+
+def _decoder(headers: Mapping[str, str]) -> Any:
+    encoding = headers.get("content-encoding", "identity").lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    return None
+
+
+class _StreamedReply:
+    """An answer still arriving, as a :class:`~agentcore_mcp.client.backend.Reply` (decoded, BackendErrors)."""
+
+    __slots__ = ("_decoder", "_reply", "headers", "status")
+
+    def __init__(self, reply: _Reply, headers: Mapping[str, str]) -> None:
+        self._reply = reply
+        self.status = reply.status
+        self.headers = headers
+        self._decoder = _decoder(headers)
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        decoder = self._decoder
+        try:
+            async for chunk in self._reply.aiter_raw():
+                data = chunk if decoder is None else decoder.decompress(chunk)
+                if data:
+                    yield data
+        except httpx.TimeoutException as exc:
+            raise BackendTimeout(f"{exc} (read_timeout=)") from None
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(str(exc), may_have_run=True) from exc
+        if decoder is not None:
+            tail = decoder.flush()
+            if tail:
+                yield tail
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    async def aclose(self) -> None:
+        self._reply.discard()
 
 
 class FastHttpBackend:
@@ -282,28 +564,28 @@ class FastHttpBackend:
         self.supports_stop = stop_url is not None
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        self._host = parts.hostname
-        self._tls = parts.scheme == "https"
-        self._port = parts.port or (443 if self._tls else 80)
-        default_port = parts.port is None or parts.port == (443 if self._tls else 80)
+        tls = parts.scheme == "https"
+        port = parts.port or (443 if tls else 80)
+        default_port = parts.port is None or parts.port == (443 if tls else 80)
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        self._host_header = (host if default_port else f"{host}:{self._port}").encode("idna")
+        self._host_header = (host if default_port else f"{host}:{port}").encode("idna")
         self._ssl = ssl_context
+        self._pool = _Pool(
+            parts.hostname, port, self._ssl_context if tls else None, max_connections=max_connections
+        )
         self._headers = {"accept": ACCEPT, "content-type": "application/json", "user-agent": USER_AGENT}
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
-        self._idle: list[_Connection] = []
         self._fallback: HttpxBackend | None = None
         self.max_connections = max_connections
-        self.connections_opened = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._limit: asyncio.Semaphore | None = None
+
+    @property
+    def connections_opened(self) -> int:
+        return self._pool.connections_opened
 
     # -- the Backend protocol -------------------------------------------------------------------------
 
     async def send(self, exchange: Exchange) -> Reply:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # not asyncio (trio): httpx runs anywhere anyio does
+        if not _on_asyncio():  # (trio): httpx runs anywhere anyio does
             return await self._httpx().send(exchange)
         return await self._post(self.url, {**self._headers, **exchange.headers}, exchange.body)
 
@@ -327,9 +609,7 @@ class FastHttpBackend:
             )
 
     async def aclose(self) -> None:
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.abort()
+        self._pool.close()
         if self._fallback is not None:
             await self._fallback.aclose()
 
@@ -369,30 +649,40 @@ class FastHttpBackend:
             await flow.aclose()
 
     async def _exchange(self, target: bytes, headers: Mapping[str, str], body: bytes) -> Reply:
-        limit = self._limit_for_loop()
-        await limit.acquire()
         try:
-            connection = await self._acquire()
-        except BaseException:
-            limit.release()
-            raise
-        connection.permit = limit
-        assert connection.transport is not None
-        reply = _Reply(connection)
-        connection.reply = reply
-        connection.uses += 1
+            connection = await self._pool.acquire(self.connect_timeout)
+        except httpx.ConnectTimeout:
+            raise ConnectionFailed(
+                f"could not connect to {self.description} within {self.connect_timeout:g} s",
+                may_have_run=False,
+            ) from None
+        except httpx.ConnectError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ssl.SSLError):  # a certificate problem does not go away by retrying
+                raise BackendError(f"TLS with {self.description} failed: {cause}") from cause
+            raise ConnectionFailed(
+                f"could not connect to {self.description}: {exc}", may_have_run=False
+            ) from (cause or exc)
+        reply = _Reply(connection, self.read_timeout)
         try:
-            connection.transport.write(self._head(target, headers, len(body)) + body)
-            while not reply.headers_done:
-                if reply.error is not None:
-                    raise reply.error
-                await reply.wait(self.read_timeout)
-        except BaseException:
-            connection.abort()
-            raise
+            try:
+                connection.start(reply, self._head(target, headers, len(body)) + body)
+                await reply.wait_headers()
+            except BaseException:
+                connection.abort()
+                raise
+        except httpx.TimeoutException as exc:
+            raise BackendTimeout(f"{exc} (read_timeout=)") from None
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(str(exc), may_have_run=True) from exc
+        fields = _header_map(reply.raw_headers)
         if reply.complete:
-            return BufferedReply(reply.status, reply.headers, b"".join(reply.chunks))
-        return reply
+            data = b"".join(reply.chunks)
+            decoder = _decoder(fields)
+            if decoder is not None:
+                data = decoder.decompress(data) + decoder.flush()
+            return BufferedReply(reply.status, fields, data)
+        return _StreamedReply(reply, fields)
 
     def _head(self, target: bytes, headers: Mapping[str, str], length: int) -> bytes:
         lines = [b"POST ", target, b" HTTP/1.1\r\nhost: ", self._host_header, b"\r\n"]
@@ -410,64 +700,9 @@ class FastHttpBackend:
         lines.append(b"content-length: %d\r\n\r\n" % length)
         return b"".join(lines)
 
-    async def _acquire(self) -> _Connection:
-        now = time.monotonic()
-        while self._idle:
-            connection = self._idle.pop()
-            if not connection.closed and now - connection.idle_since < KEEPALIVE_EXPIRY:
-                return connection
-            connection.abort()
-        loop = asyncio.get_running_loop()
-        try:
-            with anyio.fail_after(self.connect_timeout):
-                _, protocol = await loop.create_connection(
-                    lambda: _Connection(self),
-                    self._host,
-                    self._port,
-                    ssl=self._ssl_context() if self._tls else None,
-                    server_hostname=self._host if self._tls else None,
-                )
-        except TimeoutError:
-            raise ConnectionFailed(
-                f"could not connect to {self.description} within {self.connect_timeout:g} s",
-                may_have_run=False,
-            ) from None
-        except ssl.SSLError as exc:  # a certificate problem does not go away by retrying
-            raise BackendError(f"TLS with {self.description} failed: {exc}") from exc
-        except OSError as exc:
-            raise ConnectionFailed(
-                f"could not connect to {self.description}: {type(exc).__name__}: {exc}", may_have_run=False
-            ) from exc
-        self.connections_opened += 1
-        return protocol
-
-    def _limit_for_loop(self) -> asyncio.Semaphore:
-        """The connection limit of the running loop (a new loop starts with a new pool)."""
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._limit is None:
-            self._loop = loop
-            self._idle = []
-            self._limit = asyncio.Semaphore(self.max_connections)
-        return self._limit
-
-    def release(self, connection: _Connection) -> None:
-        connection.idle_since = time.monotonic()
-        if len(self._idle) >= MAX_IDLE:
-            connection.abort()
-        else:
-            self._idle.append(connection)
-
     def _ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
-            cafile = os.environ.get("SSL_CERT_FILE")
-            if cafile is None:
-                try:
-                    import certifi
-
-                    cafile = certifi.where()
-                except ImportError:
-                    cafile = None
-            self._ssl = ssl.create_default_context(cafile=cafile)
+            self._ssl = _default_ssl_context()
         return self._ssl
 
 
@@ -478,3 +713,155 @@ def _target(url: str) -> bytes:
     if parts.query:
         target += "?" + parts.query
     return target.encode("ascii")
+
+
+# -- the httpx transport --------------------------------------------------------------------------------------
+
+
+class FastHttpTransport(httpx.AsyncBaseTransport):
+    """An ``httpx`` transport on this module's HTTP/1.1 connections (needs httptools: the ``fast`` extra).
+
+    ``httpx.AsyncClient(transport=FastHttpTransport())`` sends any request (bodies in memory or streamed)
+    over keep-alive connections per origin, http or https, and streams answers as they arrive. It honours
+    the request's timeouts (connect, read, write, pool) and raises httpx's exceptions. HTTP/1.1 only, and
+    no proxies (give httpx its own transport for those). Under an event loop other than asyncio (trio) it
+    hands requests to httpcore's pool instead.
+
+    Args:
+        verify: True (certifi's trust store, or ``SSL_CERT_FILE``), False (no verification), a CA bundle
+            path, or an ``ssl.SSLContext``.
+        limits: ``max_connections`` (requests in flight at once, per origin; more wait, up to the pool
+            timeout), ``max_keepalive_connections`` (idle ones kept, per origin) and ``keepalive_expiry``
+            (seconds an idle one is reused; at most 4, below the 5 s after which uvicorn closes them).
+    """
+
+    def __init__(
+        self, *, verify: ssl.SSLContext | str | bool = True, limits: httpx.Limits | None = None
+    ) -> None:
+        if not httptools_available():
+            raise RuntimeError("FastHttpTransport needs httptools: pip install 'agentcore-mcp[fast]'")
+        self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._verify = verify
+        self._ssl: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
+        self._pools: dict[tuple[bytes, bytes, int], _Pool] = {}
+        self._fallback: PoolTransport | None = None
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not _on_asyncio():
+            if self._fallback is None:
+                self._fallback = PoolTransport(limits=self._limits, verify=self._ssl_context())
+            return await self._fallback.handle_async_request(request)
+        url = request.url
+        scheme = url.raw_scheme
+        if scheme not in (b"http", b"https"):
+            raise httpx.UnsupportedProtocol(
+                f"the URL scheme {scheme.decode(errors='replace')!r} is not http(s)"
+            )
+        port = url.port or (443 if scheme == b"https" else 80)
+        pool = self._pools.get((scheme, url.raw_host, port))
+        if pool is None:
+            pool = self._pool(scheme, url.raw_host, port)
+        timeouts = request.extensions.get("timeout", {})
+        read_timeout = timeouts.get("read")
+        head, chunked = _request_head(request)
+        try:
+            body: bytes | None = request.content
+        except httpx.RequestNotRead:
+            body = None
+        connection = await pool.acquire(timeouts.get("connect"), timeouts.get("pool"))
+        reply = _Reply(connection, read_timeout, head_only=request.method == "HEAD")
+        try:
+            if body is not None:
+                connection.start(reply, head + body if len(body) < 1 << 16 else head)
+                if len(body) >= 1 << 16:
+                    await connection.write(body, timeouts.get("write"))
+            else:
+                connection.start(reply, head)
+                write_timeout = timeouts.get("write")
+                async for chunk in request.stream:  # type: ignore[union-attr]
+                    if chunk:
+                        await connection.write(
+                            b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk, write_timeout
+                        )
+                if chunked:
+                    await connection.write(b"0\r\n\r\n", write_timeout)
+            await reply.wait_headers()
+        except BaseException:
+            connection.abort()
+            raise
+        return httpx.Response(
+            reply.status,
+            headers=reply.raw_headers,
+            stream=_ReplyStream(reply),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason},
+        )
+
+    def _pool(self, scheme: bytes, host: bytes, port: int) -> _Pool:
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        name = host.decode("ascii")
+        limits = self._limits
+        pool = _Pool(
+            name,
+            port,
+            self._ssl_context if scheme == b"https" else None,
+            max_connections=limits.max_connections or 1 << 30,
+            keepalive_expiry=min(limits.keepalive_expiry or KEEPALIVE_EXPIRY, KEEPALIVE_EXPIRY),
+            max_idle=MAX_IDLE
+            if limits.max_keepalive_connections is None
+            else limits.max_keepalive_connections,
+        )
+        self._pools[(scheme, host, port)] = pool
+        return pool
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            verify = self._verify
+            if verify is True:
+                self._ssl = _default_ssl_context()
+            elif verify is False:
+                self._ssl = ssl.create_default_context()
+                self._ssl.check_hostname = False
+                self._ssl.verify_mode = ssl.CERT_NONE
+            else:
+                assert isinstance(verify, str)
+                self._ssl = ssl.create_default_context(cafile=verify)
+        return self._ssl
+
+    async def aclose(self) -> None:
+        self._closed = True
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            pool.close()
+        if self._fallback is not None:
+            await self._fallback.aclose()
+
+
+def _request_head(request: httpx.Request) -> tuple[bytes, bool]:
+    """The request line and headers, and whether the body goes out chunked."""
+    lines = [request.method.encode("ascii"), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
+    chunked = False
+    for name, value in request.headers.raw:
+        if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name or b":" in name:
+            raise httpx.LocalProtocolError(f"the header {name!r} cannot be sent: {value[:100]!r}")
+        if len(name) == 17 and name.lower() == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+        lines += [name, b": ", value, b"\r\n"]
+    lines.append(b"\r\n")
+    return b"".join(lines), chunked
+
+
+class _ReplyStream(httpx.AsyncByteStream):
+    """An answer's body as httpx reads it: chunks as they arrive; closing it early drops the connection."""
+
+    __slots__ = ("_reply",)
+
+    def __init__(self, reply: _Reply) -> None:
+        self._reply = reply
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._reply.aiter_raw()
+
+    async def aclose(self) -> None:
+        self._reply.discard()

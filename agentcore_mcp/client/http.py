@@ -96,14 +96,20 @@ class HttpxBackend:
         # Our own client, no auth and no proxy for the URL: requests go straight to the client's transport
         # (the same httpx/httpcore connection pool), skipping the client's auth, redirect and cookie layers.
         self._direct_ok = http_client is None and auth is None and not _proxied(url)
-        self._direct: PoolTransport | None = None
+        self._direct: httpx.AsyncBaseTransport | None = None
         self._client = http_client or self._new_client()
         self._headers = {"accept": ACCEPT, "content-type": "application/json", "user-agent": USER_AGENT}
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
 
     def _new_client(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20)
-        transport = PoolTransport(limits=limits)
+        transport: httpx.AsyncBaseTransport
+        from .fast import FastHttpTransport, httptools_available
+
+        if httptools_available():  # the `fast` extra: our httptools connections (httpcore's under trio)
+            transport = FastHttpTransport(limits=limits)
+        else:
+            transport = PoolTransport(limits=limits)
         self._direct = transport if self._direct_ok else None
         return httpx.AsyncClient(
             timeout=self._timeout, limits=limits, follow_redirects=False, transport=transport
@@ -133,7 +139,7 @@ class HttpxBackend:
             # The common case: read the small JSON body here, so the caller's parse does no more I/O.
             try:
                 if self._direct is not None and "content-encoding" not in response.headers:
-                    # our own pool's stream, nothing to decode: skip httpx's decoder and chunker layers
+                    # our own transport's stream, nothing to decode: skip httpx's decoder and chunker layers
                     try:
                         body = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
                     finally:

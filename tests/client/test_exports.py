@@ -23,6 +23,7 @@ def test_exported_members() -> None:
         "ConnectionFailed",
         "Exchange",
         "FastHttpBackend",
+        "FastHttpTransport",
         "HttpxBackend",
         "Reply",
         "RetryPolicy",

@@ -1,4 +1,7 @@
-"""The httpx backend's own connection pool (httpcore over asyncio protocol streams), against a raw server.
+"""The httpx backend's own connection pools, against a raw server.
+
+Every test runs on both engines a backend's own client can have: FastHttpTransport (httptools, the ``fast``
+extra) and PoolTransport (httpcore over asyncio protocol streams, without httptools).
 
 A tiny asyncio HTTP/1.1 server answers every POST with the size of the body it received, and can close the
 connection after each answer (while advertising keep-alive) or hold answers back.
@@ -16,11 +19,20 @@ import anyio
 import httpx
 import pytest
 
+from agentcore_mcp.client import fast as fast_module
 from agentcore_mcp.client import http as http_module
 from agentcore_mcp.client.backend import BackendTimeout, Exchange
+from agentcore_mcp.client.fast import FastHttpTransport
 from agentcore_mcp.client.http import HttpxBackend, PoolTransport
 
 pytestmark = pytest.mark.mcp1
+
+
+@pytest.fixture(autouse=True, params=["httptools", "httpcore"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "httpcore":
+        monkeypatch.setattr(fast_module, "httptools_available", lambda: False)
+    return str(request.param)
 
 
 @dataclass
@@ -86,9 +98,9 @@ async def post(backend: HttpxBackend, body: bytes = b"{}") -> int:
     return size
 
 
-async def test_a_backend_that_owns_its_client_sends_through_its_pool() -> None:
+async def test_a_backend_that_owns_its_client_sends_through_its_pool(engine: str) -> None:
     backend = HttpxBackend("http://127.0.0.1:1/mcp")
-    assert isinstance(backend._direct, PoolTransport)
+    assert isinstance(backend._direct, FastHttpTransport if engine == "httptools" else PoolTransport)
     assert HttpxBackend("http://127.0.0.1:1/mcp", auth=httpx.BasicAuth("a", "b"))._direct is None
     assert HttpxBackend("http://127.0.0.1:1/mcp", http_client=httpx.AsyncClient())._direct is None
 
@@ -175,16 +187,23 @@ async def test_a_silent_server_hits_the_read_timeout() -> None:
             await backend.aclose()
 
 
-async def test_other_event_loops_get_httpcores_anyio_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_other_event_loops_get_httpcores_anyio_streams(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(http_module, "current_async_library", lambda: "trio")
+    monkeypatch.setattr(fast_module, "_on_asyncio", lambda: False)
     server = RawServer()
     async with raw_server(server) as url:
         backend = HttpxBackend(url)
         try:
             assert await post(backend, b"[1]") == 3
             assert await post(backend) == 2
-            assert backend._direct is not None
-            (connection,) = backend._direct._pool.connections
+            pool = backend._direct
+            if engine == "httptools":  # FastHttpTransport hands requests to a PoolTransport
+                assert isinstance(pool, FastHttpTransport)
+                pool = pool._fallback
+            assert isinstance(pool, PoolTransport)
+            (connection,) = pool._pool.connections
             stream = connection._connection._network_stream  # type: ignore[attr-defined]
             assert type(stream).__name__ == "AnyIOStream"
         finally:
