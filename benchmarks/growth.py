@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import http.client
 import json
 import os
@@ -102,8 +103,12 @@ def call_era(key: str) -> Era:
     return era(key, "tools/call", {"name": "add_numbers", "arguments": {"a": 2, "b": 3}}, "add_numbers")
 
 
-def list_era(key: str) -> Era:
-    return era(key, "tools/list")
+def list_era(key: str, compressed: bool = False) -> Era:
+    """``tools/list``; ``compressed``: sent with ``Accept-Encoding: gzip`` as httpx (the SDK's client) does."""
+    plain = era(key, "tools/list")
+    if not compressed:
+        return plain
+    return Era(f"{key}-gzip", (*plain.headers, ("Accept-Encoding", "gzip")), plain.body)
 
 
 def payload_era(key: str, size: int, sse: bool) -> Era:
@@ -166,7 +171,7 @@ def check_list(count: int) -> Callable[[int, bytes], str | None]:
     def check(status: int, body: bytes) -> str | None:
         if status != 200:
             return f"HTTP {status}: {body[:200]!r}"
-        tools = json.loads(body)["result"]["tools"]
+        tools = json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)["result"]["tools"]
         return (
             None
             if len(tools) == count + EXTRA_TOOLS
@@ -187,7 +192,7 @@ def slices(
     rep: int,
 ) -> None:
     """``count`` one-second wrk slices of each target, in turn; samples go to each target's cell."""
-    script = work / f"{request.key}-{hash(request.body) & 0xFFFFFFFF:x}.lua"
+    script = work / f"{request.key}-{hash((request.body, request.headers)) & 0xFFFFFFFF:x}.lua"
     script.write_text(lua_script(request))
     for slice_no in range(count):
         for server, cell in targets:
@@ -258,6 +263,7 @@ def measure_tools(plan: Plan, wrk: str, pin: Pinning, work: Path, log: Log) -> d
         return cells[key]
 
     list_bytes: dict[int, int] = {}
+    gzip_bytes: dict[int, int] = {}
     limits = (counts[0], counts[-1])
     specs = [*(ours(n) for n in counts), *(bare_list(n) for n in limits)]
     for rep in range(plan.reps):
@@ -273,13 +279,24 @@ def measure_tools(plan: Plan, wrk: str, pin: Pinning, work: Path, log: Log) -> d
                     )
                     if problem:
                         raise RuntimeError(f"{server.spec.label}, {era_key}: {problem}")
+                    status, zipped = post_full(server.port, list_era(era_key, compressed=True))[::2]
+                    problem = check_list(n)(status, zipped)
+                    if problem:
+                        raise RuntimeError(f"{server.spec.label}, {era_key}, gzip: {problem}")
                     if era_key == "legacy":
                         list_bytes[n] = len(body)
+                        gzip_bytes[n] = len(zipped)
             (work / "warm.lua").write_text(lua_script(list_era("legacy")))
             warm_up(wrk, pin, [(s.port, work / "warm.lua") for s in servers], 1)
             for era_key in plan.eras:
                 list_targets = [(s, cell(s.spec.key, era_key, "tools/list")) for s in servers]
                 slices(wrk, pin, work, list_targets, list_era(era_key), plan.concurrency, plan.slices, rep)
+                gzip_targets = [
+                    (by_key[ours(n).key], cell(ours(n).key, era_key, "tools/list, gzip")) for n in counts
+                ]
+                slices(
+                    wrk, pin, work, gzip_targets, list_era(era_key, True), plan.concurrency, plan.slices, rep
+                )
                 call_targets = [
                     (by_key[ours(n).key], cell(ours(n).key, era_key, "tools/call")) for n in counts
                 ]
@@ -294,9 +311,10 @@ def measure_tools(plan: Plan, wrk: str, pin: Pinning, work: Path, log: Log) -> d
     rows = []
     first = counts[0]
     for era_key in plan.eras:
-        for method in ("tools/list", "tools/call"):
+        for method in ("tools/list", "tools/list, gzip", "tools/call"):
             for n in counts:
                 reference = cells[(ours(first).key, era_key, method)]
+                sizes = {"tools/list": list_bytes, "tools/list, gzip": gzip_bytes}.get(method, {})
                 rows.append(
                     _cell_row(
                         cells[(ours(n).key, era_key, method)],
@@ -305,7 +323,7 @@ def measure_tools(plan: Plan, wrk: str, pin: Pinning, work: Path, log: Log) -> d
                         tools=n,
                         era=era_key,
                         method=method,
-                        answer_bytes=list_bytes.get(n) if method == "tools/list" else None,
+                        answer_bytes=sizes.get(n),
                         vs_bare_list=(
                             cells[(ours(n).key, era_key, method)].ratio_to(
                                 cells[(bare_list(n).key, era_key, method)]
@@ -337,7 +355,12 @@ def measure_tools(plan: Plan, wrk: str, pin: Pinning, work: Path, log: Log) -> d
         bare_ratio = cells[(bare_list(counts[-1]).key, era_key, "tools/list")].ratio_to(
             cells[(bare_list(first).key, era_key, "tools/list")]
         )
+        zipped_ratio = cells[(ours(counts[-1]).key, era_key, "tools/list, gzip")].ratio_to(
+            cells[(ours(first).key, era_key, "tools/list, gzip")]
+        )
         bars[era_key] = {
+            "gzip_list_ratio": zipped_ratio,
+            "gzip_meets_2x": None if zipped_ratio is None else zipped_ratio >= 0.5,
             "list_ratio": ratio,
             "bare_list_ratio": bare_ratio,
             "slowdown": None if not ratio else 1 / ratio,
@@ -348,6 +371,7 @@ def measure_tools(plan: Plan, wrk: str, pin: Pinning, work: Path, log: Log) -> d
         "rows": rows,
         "bars": bars,
         "list_bytes": list_bytes,
+        "gzip_bytes": gzip_bytes,
         "cold": [
             {
                 "tools": n,
@@ -689,7 +713,9 @@ def markdown(result: dict[str, Any], heading: str = "#") -> str:
             "",
             "Generated tools with 2-3 typed parameters and docstrings (`benchmarks/servers/many_tools.py`); "
             "`tools/call` is `add_numbers(2, 3)`. *vs 10 tools*: req/s over the same server kind with 10 "
-            "tools; *vs bare*: over a bare ASGI callable sending the same `tools/list` bytes.",
+            "tools; *vs bare*: over a bare ASGI callable sending the same `tools/list` bytes. *gzip*: the "
+            "request says `Accept-Encoding: gzip`, as httpx (and so the SDK's client) does; pages of 8 KB and "
+            "more then go out compressed (the 10-tool page is under that).",
             "",
             "| server | era | method | tools | answer bytes | req/s | p50 ms | p99 ms | clean | vs 10 tools | vs bare |",
             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
@@ -701,11 +727,13 @@ def markdown(result: dict[str, Any], heading: str = "#") -> str:
                 f"{_x(r['vs_reference'])} | {_x(r['vs_bare_list'])} |"
             )
         out += ["", "The bar (tools/list req/s with 1,000 tools at least half of that with 10):", ""]
+        verdicts = {True: "**met**", False: "**missed**", None: "n/a"}
         for era_key, bar in tools["bars"].items():
-            verdict = {True: "**met**", False: "**missed**", None: "n/a"}[bar["meets_2x"]]
             out.append(
-                f"- {era_key}: list(1,000)/list(10) = {_x(bar['list_ratio'])} ({verdict}); the bare-ASGI limit "
-                f"sending the same bytes: {_x(bar['bare_list_ratio'])}"
+                f"- {era_key}, client accepting gzip: list(1,000)/list(10) = {_x(bar['gzip_list_ratio'])} "
+                f"({verdicts[bar['gzip_meets_2x']]}); without gzip: {_x(bar['list_ratio'])} "
+                f"({verdicts[bar['meets_2x']]}), where the bare-ASGI limit sending the same bytes gets "
+                f"{_x(bar['bare_list_ratio'])}"
             )
         out += ["", "Cold start (exec → first `tools/list` answered, legacy) and RSS with N tools:", ""]
         out += ["| tools | seconds | RSS MiB |", "|--:|--:|--:|"]
