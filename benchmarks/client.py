@@ -130,8 +130,12 @@ def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
             lambda: AgentCoreTransport(demo_url),
         ),
         "ours-httpx-direct": (
-            "AgentCoreTransport (httpx) -> demo server",
+            "AgentCoreTransport (httpx on FastHttpTransport) -> demo server",
             lambda: AgentCoreTransport(demo_url, backend="httpx"),
+        ),
+        "ours-httpx-httpcore-direct": (
+            "AgentCoreTransport (httpx on httpcore's pool: no httptools) -> demo server",
+            lambda: without_httptools(lambda: AgentCoreTransport(demo_url, backend="httpx")),
         ),
         "sdk-emulator": (
             "mcp SDK streamable_http_client -> emulator (open runtime) -> demo",
@@ -152,6 +156,18 @@ def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
             lambda: AgentCoreTransport(SIGNED_ARN, client=boto3_client),
         ),
     }
+
+
+def without_httptools(make: Callable[[], Any]) -> Any:
+    """What ``make`` builds when httptools is not installed (the httpx backend's clients on PoolTransport)."""
+    from agentcore_mcp.client import fast
+
+    available = fast.httptools_available
+    fast.httptools_available = lambda: False
+    try:
+        return make()
+    finally:
+        fast.httptools_available = available
 
 
 @asynccontextmanager
@@ -217,6 +233,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pairs = {
         "http_direct_vs_sdk_direct": ("ours-http-direct", "sdk-direct"),
         "httpx_direct_vs_sdk_direct": ("ours-httpx-direct", "sdk-direct"),
+        "httpx_httpcore_direct_vs_sdk_direct": ("ours-httpx-httpcore-direct", "sdk-direct"),
         "http_emulator_vs_sdk_emulator": ("ours-http-emulator", "sdk-emulator"),
         "boto3_emulator_vs_sdk_emulator": ("ours-boto3-emulator", "sdk-emulator"),
     }

@@ -11,6 +11,7 @@ response or a JSON-RPC error that says what went wrong; a request is never left 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import math
@@ -97,8 +98,13 @@ class _ContextSendStream:
 
 @dataclass
 class _InFlight:
-    scope: anyio.CancelScope
+    scope: anyio.CancelScope  # cancelled by notifications/cancelled, or at the request timeout (its deadline)
     modern: bool
+    cancelled: bool = False  # by the client (or a request reusing its id), not by the timeout
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self.scope.cancel()
 
 
 class AgentCoreTransport:
@@ -207,6 +213,7 @@ class AgentCoreTransport:
         self._recovering: anyio.Event | None = None
         self._in_flight: dict[Any, _InFlight] = {}
         self._task_group: anyio.abc.TaskGroup | None = None
+        self._requests: set[asyncio.Task[None]] | None = None  # request tasks, when run as asyncio tasks
         self._read_send: MemoryObjectSendStream[Any] | None = None
         self._streams: tuple[Any, ...] = ()
 
@@ -238,6 +245,9 @@ class AgentCoreTransport:
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
+        # On asyncio, requests run as plain tasks (a quarter of the cost of a task group's child); they
+        # catch their own errors, so nothing but cancellation at close needs the group's supervision.
+        self._requests = set() if _asyncio_running() else None
         task_group.start_soon(self._writer, write_receive)
         return read_receive, _ContextSendStream(write_send)
 
@@ -250,9 +260,15 @@ class AgentCoreTransport:
         task_group, self._task_group = self._task_group, None
         assert task_group is not None
         task_group.cancel_scope.cancel()
+        requests, self._requests = self._requests, None
+        for task in requests or ():
+            task.cancel()
         try:
             await task_group.__aexit__(exc_type, exc, traceback)
         finally:
+            if requests:
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait(requests)
             for stream in self._streams:
                 stream.close()
             self._streams = ()
@@ -302,9 +318,16 @@ class AgentCoreTransport:
                     flight = _InFlight(anyio.CancelScope(), modern)
                     superseded = self._in_flight.get(out.id)
                     if superseded is not None:
-                        superseded.scope.cancel()
+                        superseded.cancel()
                     self._in_flight[out.id] = flight
-                    self._task_group.start_soon(self._run_request, out, version, context, flight)
+                    if self._requests is not None:
+                        task = asyncio.get_running_loop().create_task(
+                            self._run_request(out, version, context, flight)
+                        )
+                        self._requests.add(task)
+                        task.add_done_callback(self._request_done)
+                    else:
+                        self._task_group.start_soon(self._run_request, out, version, context, flight)
                     continue
                 if out.method == "notifications/cancelled" and self._cancel(out):
                     continue
@@ -313,6 +336,12 @@ class AgentCoreTransport:
                 # In line, like the SDK's own HTTP transport: what the client writes after a notification
                 # (requests after `initialized`) reaches the server after it.
                 await self._run_notification(out, self._version_for(out), context)
+
+    def _request_done(self, task: asyncio.Task[None]) -> None:
+        if self._requests is not None:
+            self._requests.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("a request task failed", exc_info=task.exception())
 
     def _version_for(self, out: Outgoing) -> str | None:
         if out.headers:
@@ -337,7 +366,7 @@ class AgentCoreTransport:
         request_id = (out.params or {}).get("requestId")
         flight = self._in_flight.get(request_id)
         if flight is not None and flight.modern:
-            flight.scope.cancel()
+            flight.cancel()
             return True
         version = self._protocol_version
         return flight is None and version is not None and version not in HANDSHAKE_VERSIONS
@@ -349,10 +378,14 @@ class AgentCoreTransport:
     ) -> None:
         failure: _Failure | None = None
         answered = False
+        # One cancel scope per request: the client's cancellation, and the request timeout as its deadline.
+        scope = flight.scope
+        if self.timeout is not None:
+            scope.deadline = anyio.current_time() + self.timeout
         try:
-            with flight.scope:
+            with scope:
                 try:
-                    answered = await self._request(out, version, context)
+                    answered = await self._request(out, version, context, scope.deadline)
                 except _Failure as exc:
                     failure = exc
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -364,37 +397,44 @@ class AgentCoreTransport:
         finally:
             if self._in_flight.get(out.id) is flight:
                 del self._in_flight[out.id]
-        if answered or flight.scope.cancel_called:
+        if answered or flight.cancelled:
             return
+        if failure is None and scope.cancelled_caught:
+            failure = self._timed_out(out)
         if failure is None:
             failure = _Failure(INTERNAL_ERROR, "the transport ended the request without an answer")
         await self._deliver_error(out.id, failure)
 
-    async def _request(self, out: Outgoing, version: str | None, context: contextvars.Context) -> bool:
-        """Send ``out`` (retrying, recovering the session) and deliver its answer; True once delivered."""
-        with anyio.move_on_after(math.inf if self.timeout is None else self.timeout) as deadline:
-            recovered = False
-            while True:
+    async def _request(
+        self, out: Outgoing, version: str | None, context: contextvars.Context, deadline: float
+    ) -> bool:
+        """Send ``out`` (retrying, recovering the session) and deliver its answer; True once delivered.
+
+        The caller's cancel scope ends it at ``deadline`` (the request timeout).
+        """
+        recovered = False
+        while True:
+            if self._recovering is not None:  # a recovery is replaying the handshake: wait for the new ids
+                await self._recovering.wait()
+            generation = self._generation
+            reply = await self._post(out, version, context, deadline)
+            if reply.status >= 300 or reply.status == 202:
+                body = await _read_limited(reply)
                 if (
-                    self._recovering is not None
-                ):  # a recovery is replaying the handshake: wait for the new ids
-                    await self._recovering.wait()
-                generation = self._generation
-                reply = await self._post(out, version, context, deadline.deadline)
-                if reply.status >= 300 or reply.status == 202:
-                    body = await _read_limited(reply)
-                    if (
-                        not recovered
-                        and self.recover_sessions
-                        and self._session_gone(reply, body, generation)
-                        and out.method not in ("initialize", "server/discover")
-                    ):
-                        recovered = True
-                        await self._recover(generation, reply.status, body, context)
-                        continue
-                    raise self._http_failure(out, reply, body)
-                return await self._deliver_answer(out, reply)
-        raise _Failure(
+                    not recovered
+                    and self.recover_sessions
+                    and self._session_gone(reply, body, generation)
+                    and out.method not in ("initialize", "server/discover")
+                ):
+                    recovered = True
+                    await self._recover(generation, reply.status, body, context)
+                    continue
+                raise self._http_failure(out, reply, body)
+            return await self._deliver_answer(out, reply)
+
+    def _timed_out(self, out: Outgoing) -> _Failure:
+        assert self.timeout is not None
+        return _Failure(
             REQUEST_TIMEOUT,
             f"no answer to {out.method} from {self._backend.description} within {self.timeout:g} s "
             "(AgentCoreTransport timeout=)",
@@ -902,3 +942,13 @@ def _make_backend(
         ),
         agentcore,
     )
+
+
+def _asyncio_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    from sniffio import current_async_library
+
+    return current_async_library() == "asyncio"

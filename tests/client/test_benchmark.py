@@ -12,6 +12,7 @@ def test_the_client_benchmark_measures_every_client() -> None:
         "sdk-direct",
         "ours-http-direct",
         "ours-httpx-direct",
+        "ours-httpx-httpcore-direct",
         "sdk-emulator",
         "ours-http-emulator",
         "ours-http-sigv4-emulator",

@@ -324,6 +324,24 @@ async def test_a_slow_server_hits_the_configured_timeout(url: str, front: Front)
     assert "within 0.3 s" in error_of(caught).message
 
 
+async def test_closing_the_transport_ends_requests_in_flight(url: str, front: Front) -> None:
+    import asyncio
+
+    front.queue(Action(delay=5, match="tools/call"))
+
+    async def call(session: ClientSession) -> None:
+        await session.call_tool("add_numbers", {"a": 1, "b": 2})
+
+    with anyio.fail_after(4):
+        async with connected(url) as session, anyio.create_task_group() as tg:
+            tg.start_soon(call, session)
+            await anyio.sleep(0.3)
+            transport_tasks = [t for t in asyncio.all_tasks() if "_run_request" in repr(t.get_coro())]
+            assert len(transport_tasks) == 1
+            tg.cancel_scope.cancel()
+    assert all(task.done() for task in transport_tasks)  # the transport waited for its request task
+
+
 async def test_a_silent_stream_hits_the_read_timeout(url: str, front: Front) -> None:
     front.queue(
         Action(
