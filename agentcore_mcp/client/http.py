@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -24,7 +24,12 @@ from agentcore_mcp.session import new_session_id
 
 from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
 
+if TYPE_CHECKING:
+    from .fast import FastHttpTransport
+
 __all__ = ["HttpxBackend", "describe_url"]
+
+T = TypeVar("T")
 
 ACCEPT = "application/json, text/event-stream"
 USER_AGENT = f"agentcore-mcp/{version('agentcore-mcp')} httpx/{httpx.__version__}"
@@ -97,6 +102,7 @@ class HttpxBackend:
         # (the same httpx/httpcore connection pool), skipping the client's auth, redirect and cookie layers.
         self._direct_ok = http_client is None and auth is None and not _proxied(url)
         self._direct: httpx.AsyncBaseTransport | None = None
+        self._fast: FastHttpTransport | None = None  # _direct, when it is a FastHttpTransport
         self._client = http_client or self._new_client()
         self._headers = {"accept": ACCEPT, "content-type": "application/json", "user-agent": USER_AGENT}
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
@@ -111,6 +117,7 @@ class HttpxBackend:
         else:
             transport = PoolTransport(limits=limits)
         self._direct = transport if self._direct_ok else None
+        self._fast = transport if self._direct_ok and isinstance(transport, FastHttpTransport) else None
         return httpx.AsyncClient(
             timeout=self._timeout, limits=limits, follow_redirects=False, transport=transport
         )
@@ -132,7 +139,15 @@ class HttpxBackend:
             )
         else:
             request = self.client.build_request("POST", self.url, content=exchange.body, headers=headers)
-        response = await self._send(request)
+        fast = self._fast
+        if fast is not None and not self._client.is_closed:
+            # our own FastHttpTransport: an unencoded answer comes back as a Reply, no httpx.Response built
+            answer = await self._guard(fast.send_for_backend(request))
+            if not isinstance(answer, httpx.Response):
+                return answer
+            response = answer
+        else:
+            response = await self._send(request)
         if response.status_code == 200 and response.headers.get("content-type", "").startswith(
             "application/json"
         ):
@@ -158,10 +173,14 @@ class HttpxBackend:
     async def _send(self, request: httpx.Request) -> httpx.Response:
         auth: Any = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
         client = self.client
+        if self._direct is not None:
+            return await self._guard(self._direct.handle_async_request(request))
+        return await self._guard(client.send(request, auth=auth, stream=True))
+
+    async def _guard(self, sending: Awaitable[T]) -> T:
+        """Await ``sending`` (one request, until its answer's headers), httpx's exceptions as BackendErrors."""
         try:
-            if self._direct is not None:
-                return await self._direct.handle_async_request(request)
-            return await client.send(request, auth=auth, stream=True)
+            return await sending
         except httpx.ConnectError as exc:
             if isinstance(exc.__context__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 # a certificate problem does not go away by retrying

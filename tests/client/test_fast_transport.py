@@ -355,3 +355,41 @@ async def test_aclose_closes_every_connection(base: str) -> None:
     assert all(connection.closed for connection in idle)
     with pytest.raises(RuntimeError, match="closed"):
         await transport.handle_async_request(httpx.Request("GET", f"{base}/echo"))
+
+
+async def test_a_header_that_would_split_the_request_is_refused(base: str) -> None:
+    async with client() as (http, transport):
+        for bad in ({"x-a": "1\r\nx-injected: 2"}, {"x-a": "1\nx"}, {"x:b": "1"}):
+            with pytest.raises(httpx.LocalProtocolError):
+                await http.get(f"{base}/echo", headers=bad)
+        echo = (await http.get(f"{base}/echo", headers={"x-a": "fine: yes"})).json()
+        assert echo["headers"]["x-a"] == "fine: yes"
+        assert "x-injected" not in echo["headers"]
+        assert pool_of(transport).connections_opened == 1
+
+
+async def test_the_httpx_backend_reads_answers_through_it(base: str) -> None:
+    from agentcore_mcp.client import HttpxBackend
+    from agentcore_mcp.client.backend import BufferedReply, Exchange
+
+    async def answer(path: str, headers: dict[str, str]) -> AsyncIterator[tuple[float, Any]]:
+        backend = HttpxBackend(f"{base}{path}", timeout=httpx.Timeout(5.0))
+        try:
+            assert isinstance(backend._direct, FastHttpTransport)
+            start = time.monotonic()
+            reply = await backend.send(Exchange(b"{}", headers))
+            yield 0.0, reply
+            async for chunk in reply.aiter_bytes():
+                yield time.monotonic() - start, chunk
+            await reply.aclose()
+        finally:
+            await backend.aclose()
+
+    gzipped = [chunk async for _, chunk in answer("/gzip", {})]
+    assert b"".join(gzipped[1:]) == b"hello " * 1000  # encoded: httpx decodes it
+    plain = [chunk async for _, chunk in answer("/echo", {"x-a": "1"})]
+    assert isinstance(plain[0], BufferedReply)  # complete and unencoded: no httpx.Response built
+    assert json.loads(plain[1])["headers"]["x-a"] == "1"
+    events = [item async for item in answer("/events?count=3&gap=0.3", {})][1:]
+    assert b"".join(chunk for _, chunk in events) == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
+    assert events[0][0] < 0.5  # the first event, long before the last
