@@ -393,3 +393,24 @@ async def test_the_httpx_backend_reads_answers_through_it(base: str) -> None:
     events = [item async for item in answer("/events?count=3&gap=0.3", {})][1:]
     assert b"".join(chunk for _, chunk in events) == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
     assert events[0][0] < 0.5  # the first event, long before the last
+
+
+async def test_an_mcp_session_through_a_users_client_on_it() -> None:
+    from mcp import ClientSession
+
+    from agentcore_mcp.client import AgentCoreTransport
+    from examples.demo_server import app as demo_app
+
+    with serve_in_thread(demo_app) as demo:
+        transport = FastHttpTransport()
+        async with httpx.AsyncClient(transport=transport) as http:
+            with anyio.fail_after(20):
+                async with (
+                    AgentCoreTransport(f"{demo}/mcp", http_client=http) as (read, write),
+                    ClientSession(read, write) as session,
+                ):
+                    await session.initialize()
+                    for a in range(5):
+                        result = await session.call_tool("add_numbers", {"a": a, "b": 1})
+                        assert result.content[0].text == str(a + 1)  # type: ignore[union-attr]
+            assert pool_of(transport).connections_opened == 1
