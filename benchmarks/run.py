@@ -960,17 +960,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     # one report. Imported here: they import this module's helpers.
     from benchmarks import growth, startup
 
-    if all_cores is not None:  # they pin afresh and must see every core
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, all_cores)
+    def unpin() -> None:  # each of them pins this process afresh, so must see every core first
+        if all_cores is not None:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(0, all_cores)
+
     extra: dict[str, Any] = {}
     sections: list[str] = []
     if plan.cold_runs > 0:
         log(f"cold start: {plan.cold_runs} interleaved rounds, and the import-time breakdown")
+        unpin()
         extra["startup"] = startup.run_startup(runs=plan.cold_runs, log=log)
         sections.append(startup.markdown(extra["startup"], heading="##"))
     if args.growth if args.growth is not None else not args.quick:
         log("growth: tools, result sizes, concurrency")
+        unpin()
         extra["growth"] = growth.run_growth(log=log)
         sections.append(growth.markdown(extra["growth"], heading="##"))
     elapsed = time.monotonic() - started
