@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import os
 import ssl
 import time
@@ -89,6 +90,7 @@ class _Reply:
         "_waiter",
         "buffered",
         "chunks",
+        "close_after",
         "complete",
         "connection",
         "error",
@@ -106,6 +108,7 @@ class _Reply:
         self.connection = connection
         self.read_timeout = read_timeout
         self.head_only = head_only  # the answer to HEAD: no body, whatever the headers say
+        self.close_after = False  # the request said "Connection: close": the connection ends with it
         self.status = 0
         self.reason = b""
         self.raw_headers: list[tuple[bytes, bytes]] = []
@@ -193,6 +196,7 @@ class _Connection(asyncio.Protocol):
         self.permit: asyncio.Semaphore | None = None  # held while a request is in flight on this connection
         self.reading_paused = False
         self.writing_paused = False
+        self.writing = False  # a request body is still going out
         self._drained: asyncio.Future[None] | None = None
         self._reset_parser = False
 
@@ -301,8 +305,10 @@ class _Connection(asyncio.Protocol):
         self.reply.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        assert self.reply is not None
-        self.reply.raw_headers.append((name, value))
+        reply = self.reply
+        assert reply is not None
+        if not reply.headers_done:  # (after them: the trailer fields of a chunked body)
+            reply.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         reply = self.reply
@@ -341,7 +347,13 @@ class _Connection(asyncio.Protocol):
         reply.complete = True
         self.reply = None
         self.end_use()
-        if self._parser.should_keep_alive() and not self.closed and not self.reading_paused:
+        if (
+            self._parser.should_keep_alive()
+            and not reply.close_after
+            and not self.writing  # answered before the body was sent: the connection cannot be reused
+            and not self.closed
+            and not self.reading_paused
+        ):
             self._pool.release(self)
         else:
             self.abort()
@@ -378,6 +390,7 @@ class _Pool:
         self.keepalive_expiry = keepalive_expiry
         self.max_idle = max_idle
         self.connections_opened = 0
+        self.closed = False
         self._idle: list[_Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._limit: asyncio.Semaphore | None = None
@@ -444,18 +457,23 @@ class _Pool:
         loop = asyncio.get_running_loop()
         if self._loop is not loop or self._limit is None:
             self._loop = loop
-            self._idle = []
+            stale, self._idle = self._idle, []
+            for connection in stale:  # sockets of an earlier loop (which may be closed by now)
+                with contextlib.suppress(Exception):
+                    connection.abort()
             self._limit = asyncio.Semaphore(self.max_connections)
         return self._limit
 
     def release(self, connection: _Connection) -> None:
         connection.idle_since = time.monotonic()
-        if len(self._idle) >= self.max_idle:
+        if self.closed or len(self._idle) >= self.max_idle:
             connection.abort()
         else:
             self._idle.append(connection)
 
     def close(self) -> None:
+        """Close the idle connections now, and every busy one as its answer ends."""
+        self.closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.abort()
@@ -477,10 +495,11 @@ def _default_ssl_context() -> ssl.SSLContext:
 
 
 def _header_map(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Lower-case names to values; the first value of a repeated header wins."""
+    """Lower-case names to values; a repeated header's values joined with ", " (as httpx reads them)."""
     fields: dict[str, str] = {}
     for name, value in raw:
-        fields.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        fields[key] = f"{fields[key]}, {text}" if key in fields else text
     return fields
 
 
@@ -793,33 +812,50 @@ class FastHttpTransport(httpx.AsyncBaseTransport):
             pool = self._pool(scheme, url.raw_host, port)
         timeouts = request.extensions.get("timeout", {})
         read_timeout = timeouts.get("read")
-        head, chunked = _request_head(request)
+        head, chunked, close_after = _request_head(request)
         try:
             body: bytes | None = request.content
         except httpx.RequestNotRead:
             body = None
         connection = await pool.acquire(timeouts.get("connect"), timeouts.get("pool"))
         reply = _Reply(connection, read_timeout, head_only=request.method == "HEAD")
+        reply.close_after = close_after
         try:
-            if body is not None:
-                connection.start(reply, head + body if len(body) < 1 << 16 else head)
-                if len(body) >= 1 << 16:
-                    await connection.write(body, timeouts.get("write"))
+            if body is not None and len(body) < 1 << 16:
+                connection.start(reply, head + body)
             else:
                 connection.start(reply, head)
-                write_timeout = timeouts.get("write")
-                async for chunk in request.stream:  # type: ignore[union-attr]
-                    if chunk:
-                        await connection.write(
-                            b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk, write_timeout
-                        )
-                if chunked:
-                    await connection.write(b"0\r\n\r\n", write_timeout)
+                connection.writing = True
+                try:
+                    await self._write_body(connection, request, body, chunked, timeouts.get("write"))
+                except httpx.WriteError:
+                    if not reply.headers_done:
+                        raise
+                    # The server answered before taking the whole body (a 401, a 413): that answer counts.
+                finally:
+                    connection.writing = False
             await reply.wait_headers()
         except BaseException:
             connection.abort()
             raise
         return reply
+
+    @staticmethod
+    async def _write_body(
+        connection: _Connection,
+        request: httpx.Request,
+        body: bytes | None,
+        chunked: bool,
+        timeout: float | None,
+    ) -> None:
+        if body is not None:
+            await connection.write(body, timeout)
+            return
+        async for chunk in request.stream:  # type: ignore[union-attr]
+            if chunk:
+                await connection.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk, timeout)
+        if chunked:
+            await connection.write(b"0\r\n\r\n", timeout)
 
     def _pool(self, scheme: bytes, host: bytes, port: int) -> _Pool:
         if self._closed:
@@ -862,14 +898,17 @@ class FastHttpTransport(httpx.AsyncBaseTransport):
             await self._fallback.aclose()
 
 
-def _request_head(request: httpx.Request) -> tuple[bytes, bool]:
-    """The request line and headers, and whether the body goes out chunked."""
+def _request_head(request: httpx.Request) -> tuple[bytes, bool, bool]:
+    """The request line and headers, whether the body goes out chunked, and whether the request asks for
+    the connection to close after it (``Connection: close``)."""
     raw = request.headers.raw
     lines = [request.method.encode("ascii"), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
-    chunked = False
+    chunked = close = False
     for name, value in raw:
         if len(name) == 17 and name.lower() == b"transfer-encoding":
             chunked = b"chunked" in value.lower()
+        elif len(name) == 10 and name.lower() == b"connection":
+            close = close or b"close" in value.lower()
         lines += (name, b": ", value, b"\r\n")
     lines.append(b"\r\n")
     head = b"".join(lines)
@@ -880,7 +919,7 @@ def _request_head(request: httpx.Request) -> tuple[bytes, bool]:
     for name, _ in raw:
         if b":" in name:
             raise httpx.LocalProtocolError(f"the header name {name!r} has a colon in it")
-    return head, chunked
+    return head, chunked, close
 
 
 class _ReplyStream(httpx.AsyncByteStream):

@@ -47,6 +47,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 return
     path = scope["path"]
     query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+    if path == "/deny":  # answers at once, without reading the (streamed) body
+        await send({"type": "http.response.start", "status": 401, "headers": [(b"content-length", b"6")]})
+        await send({"type": "http.response.body", "body": b"denied"})
+        return
     body = b""
     while True:
         message = await receive()
@@ -414,3 +418,83 @@ async def test_an_mcp_session_through_a_users_client_on_it() -> None:
                         result = await session.call_tool("add_numbers", {"a": a, "b": 1})
                         assert result.content[0].text == str(a + 1)  # type: ignore[union-attr]
             assert pool_of(transport).connections_opened == 1
+
+
+# -- regressions found in review -----------------------------------------------------------------------------
+
+
+async def test_an_answer_before_the_streamed_body_ends_is_returned_and_the_connection_not_reused(
+    base: str,
+) -> None:
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b"A" * 1000
+        await asyncio.sleep(0.2)
+        yield b"B" * 1000
+
+    async with client() as (http, transport):
+        first = asyncio.create_task(http.post(f"{base}/deny", content=trickle()))
+        await asyncio.sleep(0.1)  # the 401 is in; the body is still going out
+        second = await http.post(f"{base}/echo", content=b"second")  # must not share that connection
+        assert second.status_code == 200
+        assert second.json()["size"] == len(b"second")
+        denied = await first
+        assert denied.status_code == 401
+        assert denied.text == "denied"
+        assert all(not c.writing for c in pool_of(transport)._idle)
+
+
+async def test_a_request_saying_connection_close_does_not_leave_its_connection_for_reuse() -> None:
+    async def close_quietly(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # honours the client's "Connection: close" without saying so, closing a moment after the answer
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()
+
+    listener = await asyncio.start_server(close_quietly, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        async with client() as (http, transport):
+            url = f"http://127.0.0.1:{port}/"
+            assert (await http.get(url, headers={"Connection": "close"})).text == "ok"
+            assert pool_of(transport)._idle == []
+            await asyncio.sleep(0.1)
+            assert (await http.get(url)).text == "ok"  # on a new connection, not the closed one
+            assert pool_of(transport).connections_opened == 2
+    finally:
+        listener.close()
+
+
+async def test_aclose_with_a_request_in_flight_closes_its_connection_when_it_ends(base: str) -> None:
+    transport = FastHttpTransport()
+    http = httpx.AsyncClient(transport=transport)
+    slow = asyncio.create_task(http.get(f"{base}/slow?delay=0.3"))
+    await asyncio.sleep(0.1)
+    pool = pool_of(transport)
+    await http.aclose()
+    answer = await slow
+    assert answer.status_code == 200
+    assert pool._idle == []  # not parked in a pool nobody can reach any more
+    assert pool.closed
+
+
+async def test_chunked_trailers_are_not_response_headers() -> None:
+    async def trailers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-t\r\n\r\n"
+            b"2\r\nok\r\n0\r\nx-t: v\r\n\r\n"
+        )
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(trailers, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        async with client() as (http, _):
+            answer = await http.get(f"http://127.0.0.1:{port}/")
+            assert answer.text == "ok"
+            assert "x-t" not in answer.headers
+    finally:
+        listener.close()
