@@ -30,12 +30,12 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
 
 import httpx
 
+from .aio import on_asyncio, wait_until
 from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
-from .http import ACCEPT, USER_AGENT, HttpxBackend, PoolTransport, describe_url
+from .http import ACCEPT, USER_AGENT, HttpxBackend, PoolTransport, _describe, describe_url, proxied
 
 __all__ = ["FastHttpBackend", "FastHttpTransport", "fast_path_available", "httptools_available"]
 
@@ -60,22 +60,7 @@ def fast_path_available(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False
-    proxies = getproxies()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    return not proxy or bool(proxy_bypass(parts.hostname))
-
-
-def _on_asyncio() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # another event loop (trio)
-        return False
-    return True
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return not proxied(url)
 
 
 # -- the shared core: one answer, one connection, a pool per origin -------------------------------------------
@@ -132,19 +117,15 @@ class _Reply:
 
     async def wait(self) -> None:
         """Until something new arrived (or the answer ended or failed); silence past the read timeout aborts."""
-        loop = asyncio.get_running_loop()
-        waiter = self._waiter = loop.create_future()
+        self._waiter = asyncio.get_running_loop().create_future()
         timeout = self.read_timeout
-        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
         try:
-            await waiter
+            await wait_until(self._waiter, timeout)
         except TimeoutError:
             self.connection.abort()
             raise httpx.ReadTimeout(f"the server went silent for more than {timeout:g} s") from None
         finally:
             self._waiter = None
-            if timer is not None:
-                timer.cancel()
 
     async def wait_headers(self) -> None:
         while not self.headers_done:
@@ -219,17 +200,12 @@ class _Connection(asyncio.Protocol):
             raise httpx.WriteError("the connection closed while the request was sent")
         self.transport.write(data)
         if self.writing_paused:
-            loop = asyncio.get_running_loop()
-            drained = self._drained = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _expire, drained)
+            self._drained = asyncio.get_running_loop().create_future()
             try:
-                await drained
+                await wait_until(self._drained, timeout)
             except TimeoutError:
                 self.abort()
                 raise httpx.WriteTimeout(f"the server took no data for {timeout:g} s") from None
-            finally:
-                if timer is not None:
-                    timer.cancel()
             if self.closed:
                 raise httpx.WriteError("the connection closed while the request was sent")
 
@@ -363,11 +339,6 @@ class _Connection(asyncio.Protocol):
         self.end_use()
         if self.transport is not None:
             self.transport.close()
-
-
-def _expire(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
 
 
 class _Pool:
@@ -604,7 +575,7 @@ class FastHttpBackend:
     # -- the Backend protocol -------------------------------------------------------------------------
 
     async def send(self, exchange: Exchange) -> Reply:
-        if not _on_asyncio():  # (trio): httpx runs anywhere anyio does
+        if not on_asyncio():  # (trio): httpx runs anywhere anyio does
             return await self._httpx().send(exchange)
         return await self._post(self.url, {**self._headers, **exchange.headers}, exchange.body)
 
@@ -767,7 +738,7 @@ class FastHttpTransport(httpx.AsyncBaseTransport):
         self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not _on_asyncio():
+        if not on_asyncio():
             if self._fallback is None:
                 self._fallback = PoolTransport(limits=self._limits, verify=self._ssl_context())
             return await self._fallback.handle_async_request(request)
@@ -783,7 +754,7 @@ class FastHttpTransport(httpx.AsyncBaseTransport):
         """The httpx backend's path: an unencoded answer as a backend :class:`Reply` (no ``httpx.Response``
         built), else the ``httpx.Response`` (httpx decodes it).
         """
-        if not _on_asyncio():
+        if not on_asyncio():
             return await self.handle_async_request(request)
         reply = await self.exchange(request)
         fields = _header_map(reply.raw_headers)

@@ -18,10 +18,10 @@ from urllib.request import getproxies, proxy_bypass
 import httpcore
 import httpx
 from pydantic_core import to_json
-from sniffio import current_async_library
 
 from agentcore_mcp.session import new_session_id
 
+from .aio import on_asyncio, wait_until
 from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class HttpxBackend:
         self._max_connections = max_connections
         # Our own client, no auth and no proxy for the URL: requests go straight to the client's transport
         # (the same httpx/httpcore connection pool), skipping the client's auth, redirect and cookie layers.
-        self._direct_ok = http_client is None and auth is None and not _proxied(url)
+        self._direct_ok = http_client is None and auth is None and not proxied(url)
         self._direct: httpx.AsyncBaseTransport | None = None
         self._fast: FastHttpTransport | None = None  # _direct, when it is a FastHttpTransport
         self._client = http_client or self._new_client()
@@ -376,17 +376,13 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
         if self._pending:
             await self._flush(timeout)
         if not protocol.buffer and not protocol.eof:
-            loop = asyncio.get_running_loop()
-            waiter = protocol.waiter = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
+            protocol.waiter = asyncio.get_running_loop().create_future()
             try:
-                await waiter
+                await wait_until(protocol.waiter, timeout)
             except TimeoutError as exc:
                 raise httpcore.ReadTimeout(f"no data for {timeout:g} s") from exc
             finally:
                 protocol.waiter = None
-                if timer is not None:
-                    timer.cancel()
         buffer = protocol.buffer
         if buffer:
             if len(buffer) <= max_bytes:
@@ -422,16 +418,11 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
             )
         self._transport.write(data)
         if protocol.paused:
-            loop = asyncio.get_running_loop()
-            drained = protocol.drained = loop.create_future()
-            timer = None if timeout is None else loop.call_later(timeout, _expire, drained)
+            protocol.drained = asyncio.get_running_loop().create_future()
             try:
-                await drained
+                await wait_until(protocol.drained, timeout)
             except TimeoutError as exc:
                 raise httpcore.WriteTimeout(f"the server took no data for {timeout:g} s") from exc
-            finally:
-                if timer is not None:
-                    timer.cancel()
             if protocol.error is not None:
                 raise httpcore.WriteError(_describe(protocol.error))
 
@@ -476,11 +467,6 @@ class _AsyncioStream(httpcore.AsyncNetworkStream):
         return None
 
 
-def _expire(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
-
-
 class _AsyncioNetwork(httpcore.AsyncNetworkBackend):
     """httpcore's network backend on asyncio protocols; anyio streams under other event loops."""
 
@@ -495,7 +481,7 @@ class _AsyncioNetwork(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        if current_async_library() != "asyncio":
+        if not on_asyncio():
             return await self._other.connect_tcp(host, port, timeout, local_address, socket_options)
         loop = asyncio.get_running_loop()
         try:
@@ -527,7 +513,7 @@ class _AsyncioNetwork(httpcore.AsyncNetworkBackend):
         await self._other.sleep(seconds)
 
 
-def _proxied(url: str) -> bool:
+def proxied(url: str) -> bool:
     """True when the environment names a proxy for ``url`` (httpx would route it there)."""
     parts = urlsplit(url)
     proxies = getproxies()

@@ -28,6 +28,7 @@ from pydantic_core import from_json
 
 from agentcore_mcp.session import RuntimeSession
 
+from .aio import on_asyncio
 from .arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
 from .backend import Backend, BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
 from .retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
@@ -247,7 +248,7 @@ class AgentCoreTransport:
         self._task_group = task_group
         # On asyncio, requests run as plain tasks (a quarter of the cost of a task group's child); they
         # catch their own errors, so nothing but cancellation at close needs the group's supervision.
-        self._requests = set() if _asyncio_running() else None
+        self._requests = set() if on_asyncio() else None
         task_group.start_soon(self._writer, write_receive)
         return read_receive, _ContextSendStream(write_send)
 
@@ -942,13 +943,3 @@ def _make_backend(
         ),
         agentcore,
     )
-
-
-def _asyncio_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    from sniffio import current_async_library
-
-    return current_async_library() == "asyncio"

@@ -190,8 +190,8 @@ async def test_a_silent_server_hits_the_read_timeout() -> None:
 async def test_other_event_loops_get_httpcores_anyio_streams(
     engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(http_module, "current_async_library", lambda: "trio")
-    monkeypatch.setattr(fast_module, "_on_asyncio", lambda: False)
+    monkeypatch.setattr(http_module, "on_asyncio", lambda: False)
+    monkeypatch.setattr(fast_module, "on_asyncio", lambda: False)
     server = RawServer()
     async with raw_server(server) as url:
         backend = HttpxBackend(url)
