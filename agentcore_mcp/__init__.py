@@ -6,38 +6,38 @@ The public API is what this module lists in ``__all__``; every other import path
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with_sdk
+from agentcore_mcp._session import RuntimeSession, new_session_id, validate_session_id
 from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
-from agentcore_mcp.interop import HostOriginCheck, agentcore_app, register_with_sdk
-from agentcore_mcp.server.app import AgentCoreMCP
-from agentcore_mcp.server.completion import Completion, CompletionRef
-from agentcore_mcp.server.content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
-from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.input import Elicit, ElicitationResult, ListRoots, Sample
-from agentcore_mcp.server.prompts import PromptMessage, prompt
-from agentcore_mcp.server.resources import resource
-from agentcore_mcp.server.tools import ToolAnnotations, tool
-from agentcore_mcp.session import RuntimeSession, new_session_id, validate_session_id
+from agentcore_mcp.server._app import AgentCoreMCP
+from agentcore_mcp.server._completion import Completion, CompletionRef
+from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
+from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sample
+from agentcore_mcp.server._prompts import PromptMessage, prompt
+from agentcore_mcp.server._resources import resource
+from agentcore_mcp.server._tools import ToolAnnotations, tool
 
 __version__ = "0.1.0"
 
 # The client side loads on first use: importing the package (the serving path) must not import mcp or httpx.
 _CLIENT = {
-    "AgentCoreTransport": "agentcore_mcp.client.transport",
-    "BearerAuth": "agentcore_mcp.client.auth",
-    "SigV4Auth": "agentcore_mcp.client.auth",
-    "RetryPolicy": "agentcore_mcp.client.retry",
-    "RuntimeArn": "agentcore_mcp.client.arn",
-    "invocations_url": "agentcore_mcp.client.arn",
-    "list_tools_sync": "agentcore_mcp.client.sync",
-    "call_tool_sync": "agentcore_mcp.client.sync",
+    "AgentCoreTransport": "agentcore_mcp.client._transport",
+    "BearerAuth": "agentcore_mcp.client._auth",
+    "SigV4Auth": "agentcore_mcp.client._auth",
+    "RetryPolicy": "agentcore_mcp.client._retry",
+    "RuntimeArn": "agentcore_mcp.client._arn",
+    "invocations_url": "agentcore_mcp.client._arn",
+    "list_tools_sync": "agentcore_mcp.client._sync",
+    "call_tool_sync": "agentcore_mcp.client._sync",
 }
 
 if TYPE_CHECKING:
-    from agentcore_mcp.client.arn import RuntimeArn, invocations_url
-    from agentcore_mcp.client.auth import BearerAuth, SigV4Auth
-    from agentcore_mcp.client.retry import RetryPolicy
-    from agentcore_mcp.client.sync import call_tool_sync, list_tools_sync
-    from agentcore_mcp.client.transport import AgentCoreTransport
+    from agentcore_mcp.client._arn import RuntimeArn, invocations_url
+    from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
+    from agentcore_mcp.client._retry import RetryPolicy
+    from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
+    from agentcore_mcp.client._transport import AgentCoreTransport
 
 
 def __getattr__(name: str) -> Any:

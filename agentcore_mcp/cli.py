@@ -209,7 +209,7 @@ def _pairs(values: Sequence[str], what: str) -> dict[str, str]:
 
 def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, control_plane: bool) -> Any:
     from agentcore_mcp.emulator import Emulator
-    from agentcore_mcp.emulator.app import _default_credentials
+    from agentcore_mcp.emulator._emulator import _default_credentials
 
     credentials: dict[str, Any] = dict(_default_credentials())
     if bool(args.access_key) != bool(args.secret_key):
@@ -298,8 +298,8 @@ def _run_emulator(emulator: Any, host: str, port: int, on_ready: Any) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from agentcore_mcp.emulator.loader import load_app
-    from agentcore_mcp.server.serve import serve
+    from agentcore_mcp.emulator._loader import load_app
+    from agentcore_mcp.server._serve import serve
 
     app = load_app(args.app)
     serve(app, host=args.host, port=args.port, log_level=args.log_level)
@@ -332,8 +332,8 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             emulator, "127.0.0.1", args.emulator_port, lambda: _banner(emulator, runtime, args.auth == "jwt")
         )
 
-    from agentcore_mcp.emulator.loader import load_app
-    from agentcore_mcp.server.local import serve_in_thread
+    from agentcore_mcp.emulator._loader import load_app
+    from agentcore_mcp.server._local import serve_in_thread
 
     app = load_app(args.app)
     with serve_in_thread(app, port=args.port, log_level="warning") as base:
@@ -522,7 +522,7 @@ def _token_provider(command: str, timeout: float) -> Any:
 
 def _transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     """The target and the ``AgentCoreTransport`` options the client options ask for (ValueError: usage)."""
-    from agentcore_mcp.client.arn import RuntimeArn, is_runtime_arn
+    from agentcore_mcp.client._arn import RuntimeArn, is_runtime_arn
 
     target = args.target.strip()
     options: dict[str, Any] = {"qualifier": args.qualifier}
@@ -555,7 +555,7 @@ def _transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         token = _token_provider(args.token_command, min(args.timeout, 60.0))
     if token is not None:
         options["bearer_token"] = token
-    from agentcore_mcp.client.transport import AgentCoreTransport
+    from agentcore_mcp.client._transport import AgentCoreTransport
 
     AgentCoreTransport(target, **options)  # checks the options (ValueError: usage) and opens nothing
     return target, options
@@ -638,7 +638,7 @@ def _signature(tool: dict[str, Any]) -> str:
 
 
 def _cmd_tools(args: argparse.Namespace) -> int:
-    from agentcore_mcp.client.sync import list_tools_sync
+    from agentcore_mcp.client._sync import list_tools_sync
 
     target, options = _transport_options(args)
     try:
@@ -678,7 +678,7 @@ def _block_text(block: dict[str, Any]) -> str:
 def _cmd_call(args: argparse.Namespace) -> int:
     import json
 
-    from agentcore_mcp.client.sync import call_tool_sync
+    from agentcore_mcp.client._sync import call_tool_sync
 
     arguments = _parse_arguments(args.arguments, args.args)
     target, options = _transport_options(args)
@@ -699,14 +699,14 @@ def _cmd_call(args: argparse.Namespace) -> int:
 
 
 def _cmd_session(args: argparse.Namespace) -> int:
-    from agentcore_mcp.session import new_session_id
+    from agentcore_mcp._session import new_session_id
 
     if args.session_command == "new":
         print(new_session_id())
         return 0
     import anyio
 
-    from agentcore_mcp.client.transport import AgentCoreTransport
+    from agentcore_mcp.client._transport import AgentCoreTransport
 
     args.session_id = args.stop_session_id
     target, options = _transport_options(args)
@@ -1030,7 +1030,7 @@ def _add_init_command(commands: Any) -> None:
 def _cmd_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from agentcore_mcp.scaffold import ScaffoldError, create_project
+    from agentcore_mcp._scaffold import ScaffoldError, create_project
 
     directory = Path(args.directory) if args.directory else Path(args.project)
     try:
@@ -1061,7 +1061,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.arguments.extend(extra)
         else:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    from agentcore_mcp.emulator.loader import AppLoadError
+    from agentcore_mcp.emulator._loader import AppLoadError
 
     handlers = {
         "serve": _cmd_serve,

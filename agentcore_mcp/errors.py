@@ -36,7 +36,7 @@ class ProtocolError(AgentCoreMCPError):
     """A request the server refuses with a JSON-RPC error.
 
     Args:
-        code: the JSON-RPC error code (see :mod:`agentcore_mcp.server.jsonrpc`).
+        code: the JSON-RPC error code (see :mod:`agentcore_mcp._wire`).
         message: a short human-readable reason, sent to the client.
         data: optional structured detail, sent to the client as ``error.data``.
         status: the HTTP status of the answer (200 for errors the spec keeps inside a 200 response).

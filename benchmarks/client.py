@@ -51,7 +51,7 @@ uvicorn.run(em, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", ac
 
 
 def free_port() -> int:
-    from agentcore_mcp.server.local import free_port as pick
+    from agentcore_mcp.server._local import free_port as pick
 
     return pick()
 

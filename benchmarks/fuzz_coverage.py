@@ -285,8 +285,8 @@ def run_atheris_child(args: argparse.Namespace) -> None:
     atheris: Any = importlib.import_module("atheris")  # untyped, and optional
 
     with atheris.instrument_imports(include=["agentcore_mcp"]):
-        import agentcore_mcp.server.app
-        import agentcore_mcp.server.protocol  # noqa: F401
+        import agentcore_mcp.server._app
+        import agentcore_mcp.server._protocol  # noqa: F401
     target = Target(args.include_known)
     out = Path(args.child)
     last = 0.0

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from agentcore_mcp.server.local import free_port
+from agentcore_mcp.server._local import free_port
 
 CALLS = [
     ("add_numbers", {"a": 2, "b": 3}),

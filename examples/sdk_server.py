@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
 
-from agentcore_mcp.interop import agentcore_app, register_with_sdk
+from agentcore_mcp._interop import agentcore_app, register_with_sdk
 from examples.demo_server import add_numbers, greet_user, multiply_numbers
 
 server = MCPServer("demo-on-sdk", instructions="The AgentCore tutorial's tools on the official SDK server.")

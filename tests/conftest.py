@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import pytest
 from agentcore_mcp import AgentCoreMCP, Image, ToolError, new_session_id, tool, validate_session_id
 from agentcore_mcp.cli import main
 from agentcore_mcp.emulator import Emulator
-from agentcore_mcp.server.local import free_port, serve_in_thread
+from agentcore_mcp.server._local import free_port, serve_in_thread
 from examples.demo_server import add_numbers
 from tests.test_deploy import settle_moto_updates
 

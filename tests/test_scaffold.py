@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from agentcore_mcp._scaffold import FILES, ScaffoldError, create_project, names_for
 from agentcore_mcp.cli import main
-from agentcore_mcp.scaffold import FILES, ScaffoldError, create_project, names_for
 
 BIN = Path(sys.executable).parent
 

@@ -7,7 +7,7 @@ import re
 import anyio
 import pytest
 
-from agentcore_mcp.session import RuntimeSession, new_session_id, validate_session_id
+from agentcore_mcp._session import RuntimeSession, new_session_id, validate_session_id
 
 pytestmark = pytest.mark.mcp1
 

@@ -5,9 +5,9 @@ Importing it loads httpx and anyio but not the ``mcp`` SDK, boto3 or botocore: t
 transport is opened, boto3 when the boto3 backend makes its first call.
 """
 
-from agentcore_mcp.client.arn import RuntimeArn, invocations_url, stop_session_url
-from agentcore_mcp.client.auth import BearerAuth, SigV4Auth, TokenProvider
-from agentcore_mcp.client.backend import (
+from agentcore_mcp.client._arn import RuntimeArn, invocations_url, stop_session_url
+from agentcore_mcp.client._auth import BearerAuth, SigV4Auth, TokenProvider
+from agentcore_mcp.client._backend import (
     Backend,
     BackendError,
     BackendTimeout,
@@ -15,13 +15,13 @@ from agentcore_mcp.client.backend import (
     Exchange,
     Reply,
 )
+from agentcore_mcp.client._boto3 import Boto3Backend
+from agentcore_mcp.client._httpx import HttpxBackend
+from agentcore_mcp.client._retry import RetryPolicy
+from agentcore_mcp.client._sse import ServerSentEvent, SSEDecoder, SSEError
+from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
+from agentcore_mcp.client._transport import AgentCoreTransport
 from agentcore_mcp.client.fast import FastHttpBackend, FastHttpTransport
-from agentcore_mcp.client.http import HttpxBackend
-from agentcore_mcp.client.invoke import Boto3Backend
-from agentcore_mcp.client.retry import RetryPolicy
-from agentcore_mcp.client.sse import ServerSentEvent, SSEDecoder, SSEError
-from agentcore_mcp.client.sync import call_tool_sync, list_tools_sync
-from agentcore_mcp.client.transport import AgentCoreTransport
 
 __all__ = [
     "AgentCoreTransport",

@@ -11,7 +11,7 @@ of that, in two shapes sharing one connection pool (:class:`_Pool`, :class:`_Con
   any method, streamed request and response bodies, httpx's timeouts and exceptions. The httpx backend's
   own clients send through it.
 
-What the backend leaves to :class:`~agentcore_mcp.client.http.HttpxBackend` (the transport falls back to
+What the backend leaves to :class:`~agentcore_mcp.client._httpx.HttpxBackend` (the transport falls back to
 it): proxies (``HTTPS_PROXY`` and friends), a caller's own ``httpx.AsyncClient``, event loops other than
 asyncio, environments without httptools (the ``fast`` extra). Neither follows redirects (neither does the
 transport on httpx). The backend sends no ``Accept-Encoding`` (an answer compressed anyway is still decoded);
@@ -33,9 +33,24 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .aio import on_asyncio, wait_until
-from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
-from .http import ACCEPT, USER_AGENT, HttpxBackend, PoolTransport, _describe, describe_url, proxied
+from agentcore_mcp.client._backend import (
+    BackendError,
+    BackendTimeout,
+    BufferedReply,
+    ConnectionFailed,
+    Exchange,
+    Reply,
+)
+from agentcore_mcp.client._httpx import (
+    ACCEPT,
+    USER_AGENT,
+    HttpxBackend,
+    PoolTransport,
+    _describe,
+    describe_url,
+    proxied,
+)
+from agentcore_mcp.client.aio import on_asyncio, wait_until
 
 __all__ = ["FastHttpBackend", "FastHttpTransport", "fast_path_available", "httptools_available"]
 
@@ -484,7 +499,7 @@ def _decoder(headers: Mapping[str, str]) -> Any:
 
 
 class _StreamedReply:
-    """An answer still arriving, as a :class:`~agentcore_mcp.client.backend.Reply` (decoded, BackendErrors)."""
+    """An answer still arriving, as a :class:`~agentcore_mcp.client._backend.Reply` (decoded, BackendErrors)."""
 
     __slots__ = ("_decoder", "_reply", "headers", "status")
 
@@ -584,7 +599,7 @@ class FastHttpBackend:
             raise BackendError(f"{self.description} is not an AgentCore runtime; there is no session to stop")
         from pydantic_core import to_json
 
-        from agentcore_mcp.session import new_session_id
+        from agentcore_mcp._session import new_session_id
 
         headers = {
             **self._headers,

@@ -43,10 +43,11 @@ are invocable at once; :meth:`Emulator.map_image` says which local target serves
 The CLI is ``agentcore-mcp emulator`` and ``agentcore-mcp dev``; see docs/emulator.md.
 """
 
-from agentcore_mcp.emulator.app import LOCAL_CREDENTIALS, Emulator
-from agentcore_mcp.emulator.auth import Credentials, LocalIssuer
-from agentcore_mcp.emulator.faults import Faults
-from agentcore_mcp.emulator.runtimes import (
+from agentcore_mcp.emulator._authorizer import Credentials, LocalIssuer
+from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
+from agentcore_mcp.emulator._faults import Faults
+from agentcore_mcp.emulator._microvms import Session
+from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
     JWTAuthorizer,
@@ -54,7 +55,6 @@ from agentcore_mcp.emulator.runtimes import (
     invocations_path,
     runtime_arn,
 )
-from agentcore_mcp.emulator.sessions import Session
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 Scope = dict[str, Any]
 

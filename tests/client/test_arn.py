@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcore_mcp.client.arn import RuntimeArn, data_plane_url, invocations_url, stop_session_url
+from agentcore_mcp.client._arn import RuntimeArn, data_plane_url, invocations_url, stop_session_url
 
 pytestmark = pytest.mark.mcp1
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
-from agentcore_mcp.client.auth import BearerAuth, SigV4Auth
-from agentcore_mcp.emulator.auth import Credentials as Keys
-from agentcore_mcp.emulator.auth import SignatureRejected, SigV4Verifier
+from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
+from agentcore_mcp.emulator._authorizer import Credentials as Keys
+from agentcore_mcp.emulator._authorizer import SignatureRejected, SigV4Verifier
 
 pytestmark = pytest.mark.mcp1
 

@@ -44,7 +44,7 @@ def test_exported_members() -> None:
 
 def test_importing_the_client_imports_neither_the_sdk_nor_boto3() -> None:
     code = (
-        "import sys, agentcore_mcp.client, agentcore_mcp.session\n"
+        "import sys, agentcore_mcp.client, agentcore_mcp._session\n"
         "loaded = [m for m in ('mcp', 'mcp_types', 'boto3', 'botocore') if m in sys.modules]\n"
         "print(','.join(loaded))"
     )

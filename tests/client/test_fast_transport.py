@@ -27,7 +27,7 @@ import pytest
 
 from agentcore_mcp.client import BearerAuth, FastHttpTransport
 from agentcore_mcp.client.fast import _Pool
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from .test_tls import self_signed
 
@@ -374,7 +374,7 @@ async def test_a_header_that_would_split_the_request_is_refused(base: str) -> No
 
 async def test_the_httpx_backend_reads_answers_through_it(base: str) -> None:
     from agentcore_mcp.client import HttpxBackend
-    from agentcore_mcp.client.backend import BufferedReply, Exchange
+    from agentcore_mcp.client._backend import BufferedReply, Exchange
 
     async def answer(path: str, headers: dict[str, str]) -> AsyncIterator[tuple[float, Any]]:
         backend = HttpxBackend(f"{base}{path}", timeout=httpx.Timeout(5.0))

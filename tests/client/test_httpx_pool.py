@@ -19,11 +19,11 @@ import anyio
 import httpx
 import pytest
 
+from agentcore_mcp.client import _httpx as http_module
 from agentcore_mcp.client import fast as fast_module
-from agentcore_mcp.client import http as http_module
-from agentcore_mcp.client.backend import BackendTimeout, Exchange
+from agentcore_mcp.client._backend import BackendTimeout, Exchange
+from agentcore_mcp.client._httpx import HttpxBackend, PoolTransport
 from agentcore_mcp.client.fast import FastHttpTransport
-from agentcore_mcp.client.http import HttpxBackend, PoolTransport
 
 pytestmark = pytest.mark.mcp1
 

@@ -14,7 +14,7 @@ from mcp.client import Client, ClientRequestContext
 
 from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, Context, tool
 from agentcore_mcp.emulator import Emulator
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 
 @tool

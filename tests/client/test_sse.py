@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentcore_mcp.client.sse import ServerSentEvent, SSEDecoder, SSEError
+from agentcore_mcp.client._sse import ServerSentEvent, SSEDecoder, SSEError
 
 pytestmark = pytest.mark.mcp1
 

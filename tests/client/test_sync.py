@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from agentcore_mcp._session import RuntimeSession
 from agentcore_mcp.client import call_tool_sync, list_tools_sync
-from agentcore_mcp.session import RuntimeSession
 from examples.demo_server import app as demo_app
 
 from .conftest import Emulated

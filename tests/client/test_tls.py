@@ -13,7 +13,7 @@ from mcp import ClientSession
 from mcp.shared import exceptions
 
 from agentcore_mcp.client import AgentCoreTransport
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 from examples.demo_server import app as demo_app
 
 pytestmark = pytest.mark.mcp1

@@ -18,8 +18,8 @@ import pytest
 from mcp import ClientSession
 from mcp.shared import exceptions
 
+from agentcore_mcp._session import RuntimeSession
 from agentcore_mcp.client import AgentCoreTransport, RetryPolicy
-from agentcore_mcp.session import RuntimeSession
 from examples.demo_server import app as demo_app
 
 from .fakes import Action, Front, serve, sse
@@ -303,7 +303,7 @@ async def test_http_failures_become_json_rpc_errors_that_say_what_happened(
 
 
 async def test_a_refused_connection_is_an_error_not_a_hang() -> None:
-    from agentcore_mcp.server.local import free_port
+    from agentcore_mcp.server._local import free_port
 
     transport = AgentCoreTransport(f"http://127.0.0.1:{free_port()}/mcp", retries=FAST, backend=BACKEND)
     with anyio.fail_after(10):

@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 
 from agentcore_mcp.emulator import Emulator
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 from tests.emulator import apps
 
 HERE = Path(__file__).resolve().parent

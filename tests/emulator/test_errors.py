@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 
 from agentcore_mcp.emulator import Emulator, Runtime
-from agentcore_mcp.server.local import free_port
+from agentcore_mcp.server._local import free_port
 from tests.emulator.conftest import ACCEPT, APP_SPEC, FakeClock, agentcore, initialize_body, invoke, legacy
 
 

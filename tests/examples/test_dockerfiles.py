@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agentcore_mcp.scaffold import create_project
-from agentcore_mcp.server.local import free_port
+from agentcore_mcp._scaffold import create_project
+from agentcore_mcp.server._local import free_port
 from tests.examples.dockerfile import Dockerfile, load, parse, problems
 
 REPO = Path(__file__).resolve().parents[2]
@@ -255,7 +255,7 @@ def test_the_wheel_ships_the_scaffold_templates_and_init_runs_from_it(
 ) -> None:
     site, env = layout_env
     install([library_wheel], site)
-    assert len(list((site / "agentcore_mcp" / "scaffold" / "templates").glob("*.tmpl"))) == 8
+    assert len(list((site / "agentcore_mcp" / "_scaffold" / "templates").glob("*.tmpl"))) == 8
     done = subprocess.run(
         [
             sys.executable,

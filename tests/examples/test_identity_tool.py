@@ -16,9 +16,9 @@ import pytest
 
 from agentcore_mcp import new_session_id
 from agentcore_mcp.cli import main
-from agentcore_mcp.client.sync import call_tool_sync
+from agentcore_mcp.client._sync import call_tool_sync
 from agentcore_mcp.emulator import Emulator, Runtime
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "identity_tool.py"
 REGION = "us-east-1"

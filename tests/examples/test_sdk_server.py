@@ -10,8 +10,8 @@ import pytest
 
 from agentcore_mcp.cli import main
 from agentcore_mcp.emulator import Emulator
-from agentcore_mcp.emulator.loader import load_app
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.emulator._loader import load_app
+from agentcore_mcp.server._local import serve_in_thread
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sdk_server.py"
 

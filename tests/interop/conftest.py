@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcore_mcp.interop import sdk_major
+from agentcore_mcp._interop import sdk_major
 
 collect_ignore_glob = ["test_*_mcp1.py"] if sdk_major() != 1 else ["test_*_mcp2.py"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from agentcore_mcp.interop import HostOriginCheck, agentcore_app, sdk_major
+from agentcore_mcp._interop import HostOriginCheck, agentcore_app, sdk_major
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -187,7 +187,7 @@ def test_sdk_major_reads_the_installed_distribution() -> None:
 PROBE = r"""
 import json, sys
 import agentcore_mcp
-from agentcore_mcp.interop import HostOriginCheck, agentcore_app, register_with_sdk
+from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with_sdk
 HostOriginCheck(agentcore_mcp.AgentCoreMCP("x"))
 print(json.dumps(sorted(m for m in sys.modules if m == "mcp" or m.startswith(("mcp.", "mcp_types")))))
 """

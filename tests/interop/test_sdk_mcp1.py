@@ -18,8 +18,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.server.fastmcp import FastMCP
 
 from agentcore_mcp import RegistrationError
-from agentcore_mcp.interop import agentcore_app, register_with_sdk
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp._interop import agentcore_app, register_with_sdk
+from agentcore_mcp.server._local import serve_in_thread
 from tests.interop import demo, helpers
 
 pytestmark = pytest.mark.mcp1

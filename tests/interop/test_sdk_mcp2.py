@@ -15,9 +15,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
 
 from agentcore_mcp import RegistrationError
-from agentcore_mcp.interop import agentcore_app, register_with_sdk
-from agentcore_mcp.server.local import serve_in_thread
-from agentcore_mcp.server.tools import OPTIONS_ATTR
+from agentcore_mcp._interop import agentcore_app, register_with_sdk
+from agentcore_mcp.server._local import serve_in_thread
+from agentcore_mcp.server._tools import OPTIONS_ATTR
 from tests.interop import demo, helpers
 
 pytestmark = pytest.mark.mcp2

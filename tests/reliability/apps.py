@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from agentcore_mcp import AgentCoreMCP, Context, ToolError, tool
-from agentcore_mcp.server.content import Image, ToolResult
+from agentcore_mcp.server._content import Image, ToolResult
 
 STATE_KEY = "reliability-tests-state-key-0123456789"
 

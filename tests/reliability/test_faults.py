@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from agentcore_mcp import AgentCoreMCP
-from agentcore_mcp.server.local import free_port, serve_in_thread
+from agentcore_mcp.server._local import free_port, serve_in_thread
 
 from . import harness
 from .apps import PROBE, build_app

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from agentcore_mcp import AgentCoreMCP, RegistrationError, tool
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from . import harness
 from .apps import PROBE, build_app

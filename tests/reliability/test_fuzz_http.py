@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agentcore_mcp import AgentCoreMCP
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from . import harness
 from .apps import build_app

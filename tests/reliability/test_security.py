@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, tool
 from agentcore_mcp.emulator import Emulator
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from . import harness
 from .apps import STATE_KEY, build_app

@@ -15,9 +15,9 @@ from mcp.client import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from agentcore_mcp import AgentCoreMCP
-from agentcore_mcp.server.compression import MIN_GZIP_SIZE, GzipPrefix, accepts_gzip
-from agentcore_mcp.server.http import Receive, Scope, Send
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._compression import MIN_GZIP_SIZE, GzipPrefix, accepts_gzip
+from agentcore_mcp.server._http import Receive, Scope, Send
+from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import ACCEPT, legacy_request, modern_request
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from agentcore_mcp import AgentCoreMCP
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import legacy_request, modern_request, post, rpc_error
 

@@ -9,8 +9,8 @@ import pytest
 from bedrock_agentcore.runtime.context import BedrockAgentCoreContext
 
 from agentcore_mcp import AgentCoreMCP, tool
-from agentcore_mcp.server.identity import RequestContextFilter
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._identity import RequestContextFilter
+from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import legacy_request, post
 

@@ -13,8 +13,8 @@ from mcp import types
 from mcp.client import Client, ClientRequestContext
 
 from agentcore_mcp import AgentCoreMCP, Context, Elicit, ListRoots, Sample, prompt, resource, tool
-from agentcore_mcp.server.local import serve_in_thread
-from agentcore_mcp.server.state import StateSealer
+from agentcore_mcp.server._local import serve_in_thread
+from agentcore_mcp.server._state import StateSealer
 
 from .helpers import ACCEPT, legacy_request, modern_request, post, rpc_error
 

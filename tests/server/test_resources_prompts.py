@@ -23,7 +23,7 @@ from agentcore_mcp import (
     prompt,
     resource,
 )
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import legacy_request, modern_request, post, rpc_error
 

@@ -9,10 +9,10 @@ from typing import Any, Literal, Optional
 import pydantic
 import pytest
 
-from agentcore_mcp.server import schema as schema_module
-from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.invoke import describe_validation_error, is_context
-from agentcore_mcp.server.schema import ArgumentsModel, signature_schema
+from agentcore_mcp.server import _schema as schema_module
+from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._functions import describe_validation_error, is_context
+from agentcore_mcp.server._schema import ArgumentsModel, signature_schema
 
 
 def plain(a: int, b: str) -> None: ...
@@ -86,7 +86,7 @@ def both_paths() -> Iterator[Callable[[Callable[..., Any]], tuple[ArgumentsModel
     def build(fn: Callable[..., Any]) -> tuple[ArgumentsModel, ArgumentsModel]:
         import inspect
 
-        from agentcore_mcp.server.schema import parse_docstring
+        from agentcore_mcp.server._schema import parse_docstring
 
         _, docs = parse_docstring(inspect.getdoc(fn))
         built = []

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from agentcore_mcp.server.local import free_port
-from agentcore_mcp.server.serve import settings_from_env
+from agentcore_mcp.server._local import free_port
+from agentcore_mcp.server._serve import settings_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

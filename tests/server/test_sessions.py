@@ -12,8 +12,8 @@ import pytest
 from mcp.client import Client
 
 from agentcore_mcp import AgentCoreMCP, Context, resource, tool
-from agentcore_mcp.server.local import serve_in_thread
-from agentcore_mcp.server.sessions import SessionStore
+from agentcore_mcp.server._local import serve_in_thread
+from agentcore_mcp.server._session_store import SessionStore
 
 from .helpers import legacy_request, modern_request, post, rpc_error
 

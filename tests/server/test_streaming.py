@@ -12,7 +12,7 @@ import pytest
 from mcp.client import Client
 
 from agentcore_mcp import AgentCoreMCP, Context, tool
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import ACCEPT, legacy_request, modern_meta, modern_request
 

@@ -10,7 +10,7 @@ import anyio
 import httpx
 
 from agentcore_mcp import AgentCoreMCP, resource, tool
-from agentcore_mcp.server.local import serve_in_thread
+from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import ACCEPT, modern_request, post, rpc_error
 

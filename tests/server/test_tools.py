@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from agentcore_mcp import AgentCoreMCP, Context, Image, RegistrationError, ToolError, tool
-from agentcore_mcp.server.tools import Tool, ToolOptions
+from agentcore_mcp.server._tools import Tool, ToolOptions
 
 
 class Color(enum.Enum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcore_mcp.server.uritemplate import UriTemplate
+from agentcore_mcp.server._uritemplate import UriTemplate
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The process behind one session in ``isolation="process"`` mode: one MCP server, like one microVM.
 
-``python -m agentcore_mcp.emulator.worker APP [--log-level LEVEL]`` loads ``APP`` (see
-:func:`~agentcore_mcp.emulator.loader.load_app`), serves it with uvicorn on a free loopback port, and once
+``python -m agentcore_mcp.emulator._worker APP [--log-level LEVEL]`` loads ``APP`` (see
+:func:`~agentcore_mcp.emulator._loader.load_app`), serves it with uvicorn on a free loopback port, and once
 it is listening prints ``AGENTCORE_MCP_WORKER_READY <port>`` on stdout; the emulator waits for that line
 (bounded by the runtime's start timeout) instead of polling.
 """
@@ -14,15 +14,15 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agentcore_mcp.emulator.worker")
+    parser = argparse.ArgumentParser(prog="python -m agentcore_mcp.emulator._worker")
     parser.add_argument("app")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
 
     import uvicorn
 
-    from agentcore_mcp.emulator.loader import AppLoadError, load_app
-    from agentcore_mcp.emulator.sessions import READY
+    from agentcore_mcp.emulator._loader import AppLoadError, load_app
+    from agentcore_mcp.emulator._microvms import READY
 
     try:
         app = load_app(args.app)

@@ -1,10 +1,10 @@
 """One-line, synchronous helpers for scripts and notebooks: list the tools, call a tool.
 
-Each call opens an :class:`~agentcore_mcp.client.transport.AgentCoreTransport`, runs the MCP handshake with
+Each call opens an :class:`~agentcore_mcp.client._transport.AgentCoreTransport`, runs the MCP handshake with
 the installed SDK's ``ClientSession``, does its one thing and closes. They work inside a running event loop
 too (a Jupyter notebook): the call then runs on a private loop in a worker thread.
 
-Pass ``session=RuntimeSession()`` (from :mod:`agentcore_mcp.session`) to several calls to keep them on one
+Pass ``session=RuntimeSession()`` (from :mod:`agentcore_mcp._session`) to several calls to keep them on one
 runtime session, and so on one warm microVM.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from .transport import AgentCoreTransport
+from agentcore_mcp.client._transport import AgentCoreTransport
 
 __all__ = ["call_tool_sync", "list_tools_sync"]
 
@@ -27,7 +27,7 @@ def list_tools_sync(target: str, *, timeout: float = 120.0, **transport_options:
     """Every tool of the MCP server at ``target`` (a runtime ARN or an MCP URL), all pages.
 
     Returns the installed mcp SDK's ``Tool`` objects. ``transport_options`` go to
-    :class:`~agentcore_mcp.client.transport.AgentCoreTransport` (``bearer_token=``, ``client=``,
+    :class:`~agentcore_mcp.client._transport.AgentCoreTransport` (``bearer_token=``, ``client=``,
     ``endpoint_url=``, ``session=``, ...). ``timeout`` bounds the whole call, in seconds.
 
     >>> tools = list_tools_sync("http://127.0.0.1:8000/mcp")  # doctest: +SKIP

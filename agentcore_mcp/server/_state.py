@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic_core import from_json, to_json
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
-from agentcore_mcp.server import jsonrpc as rpc
 
 __all__ = ["StateSealer", "keys_from_env"]
 

@@ -1,7 +1,7 @@
 """The HTTPS backend: POST to an MCP URL (a local server, the emulator, an AgentCore invocations URL) with httpx.
 
-Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client.auth.SigV4Auth` for IAM runtimes,
-:class:`~agentcore_mcp.client.auth.BearerAuth` for OAuth (custom JWT) runtimes, or none for a plain server.
+Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client._auth.SigV4Auth` for IAM runtimes,
+:class:`~agentcore_mcp.client._auth.BearerAuth` for OAuth (custom JWT) runtimes, or none for a plain server.
 """
 
 from __future__ import annotations
@@ -19,13 +19,19 @@ import httpcore
 import httpx
 from pydantic_core import to_json
 
-from agentcore_mcp.session import new_session_id
-
-from .aio import on_asyncio, wait_until
-from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
+from agentcore_mcp._session import new_session_id
+from agentcore_mcp.client._backend import (
+    BackendError,
+    BackendTimeout,
+    BufferedReply,
+    ConnectionFailed,
+    Exchange,
+    Reply,
+)
+from agentcore_mcp.client.aio import on_asyncio, wait_until
 
 if TYPE_CHECKING:
-    from .fast import FastHttpTransport
+    from agentcore_mcp.client.fast import FastHttpTransport
 
 __all__ = ["HttpxBackend", "describe_url"]
 
@@ -36,7 +42,7 @@ USER_AGENT = f"agentcore-mcp/{version('agentcore-mcp')} httpx/{httpx.__version__
 
 
 class _HttpxReply:
-    """A streamed :class:`httpx.Response` seen as a :class:`~agentcore_mcp.client.backend.Reply`."""
+    """A streamed :class:`httpx.Response` seen as a :class:`~agentcore_mcp.client._backend.Reply`."""
 
     __slots__ = ("_response", "headers", "status")
 
@@ -110,7 +116,7 @@ class HttpxBackend:
     def _new_client(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20)
         transport: httpx.AsyncBaseTransport
-        from .fast import FastHttpTransport, httptools_available
+        from agentcore_mcp.client.fast import FastHttpTransport, httptools_available
 
         if httptools_available():  # the `fast` extra: our httptools connections (httpcore's under trio)
             transport = FastHttpTransport(limits=limits)

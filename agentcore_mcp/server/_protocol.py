@@ -19,23 +19,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import to_json
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError
-from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.compression import MIN_GZIP_SIZE, GzipPrefix
-from agentcore_mcp.server.content import text_result
-from agentcore_mcp.server.context import Context, Headers
-from agentcore_mcp.server.http import BIG_EVENT
-from agentcore_mcp.server.identity import bind_log_context, bind_platform_context
-from agentcore_mcp.server.input import InputRequired, InputRound, legacy_asker, modern_asker
-from agentcore_mcp.server.sessions import valid_session_id
-from agentcore_mcp.server.subscriptions import SUBSCRIPTION_ID, Listener, SubscriptionHub
+from agentcore_mcp.server._compression import MIN_GZIP_SIZE, GzipPrefix
+from agentcore_mcp.server._content import text_result
+from agentcore_mcp.server._context import Context, Headers
+from agentcore_mcp.server._http import BIG_EVENT
+from agentcore_mcp.server._identity import bind_log_context, bind_platform_context
+from agentcore_mcp.server._input import InputRequired, InputRound, legacy_asker, modern_asker
+from agentcore_mcp.server._session_store import valid_session_id
+from agentcore_mcp.server._subscriptions import SUBSCRIPTION_ID, Listener, SubscriptionHub
 
 if TYPE_CHECKING:
-    from agentcore_mcp.server.app import AgentCoreMCP
-    from agentcore_mcp.server.http import Body, Responder
-    from agentcore_mcp.server.sessions import Session
-    from agentcore_mcp.server.tools import Tool
+    from agentcore_mcp.server._app import AgentCoreMCP
+    from agentcore_mcp.server._http import Body, Responder
+    from agentcore_mcp.server._session_store import Session
+    from agentcore_mcp.server._tools import Tool
 
 __all__ = ["Era", "Protocol", "RequestHeaders", "decode_header_value", "error_body", "http_status"]
 

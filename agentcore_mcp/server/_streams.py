@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.http import SSE_HEADERS, Receive, Scope, Send, send_bytes
-from agentcore_mcp.server.protocol import error_body
-from agentcore_mcp.server.sessions import valid_session_id
+from agentcore_mcp import _wire as rpc
+from agentcore_mcp.server._http import SSE_HEADERS, Receive, Scope, Send, send_bytes
+from agentcore_mcp.server._protocol import error_body
+from agentcore_mcp.server._session_store import valid_session_id
 
 if TYPE_CHECKING:
-    from agentcore_mcp.server.app import AgentCoreMCP
-    from agentcore_mcp.server.protocol import RequestHeaders
-    from agentcore_mcp.server.sessions import StreamLog
+    from agentcore_mcp.server._app import AgentCoreMCP
+    from agentcore_mcp.server._protocol import RequestHeaders
+    from agentcore_mcp.server._session_store import StreamLog
 
 __all__ = ["delete_session", "get_stream"]
 

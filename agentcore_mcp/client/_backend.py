@@ -2,8 +2,8 @@
 
 A backend is tiny: :meth:`Backend.send` posts one JSON-RPC body with the given headers and returns the
 answer's status, headers and a byte stream; :meth:`Backend.stop_session` ends a runtime session. Two ship
-with the library: :class:`~agentcore_mcp.client.http.HttpxBackend` (HTTPS with SigV4, a bearer token, or
-nothing) and :class:`~agentcore_mcp.client.invoke.Boto3Backend` (``invoke_agent_runtime``).
+with the library: :class:`~agentcore_mcp.client._httpx.HttpxBackend` (HTTPS with SigV4, a bearer token, or
+nothing) and :class:`~agentcore_mcp.client._boto3.Boto3Backend` (``invoke_agent_runtime``).
 
 Backends report failures to get an answer at all with :class:`BackendError` subclasses, saying whether the
 request may have reached the server; any HTTP answer, error statuses included, is returned, not raised.

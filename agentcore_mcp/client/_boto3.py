@@ -27,8 +27,15 @@ from typing import Any
 import anyio
 from pydantic_core import to_json
 
-from .arn import RuntimeArn
-from .backend import BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
+from agentcore_mcp.client._arn import RuntimeArn
+from agentcore_mcp.client._backend import (
+    BackendError,
+    BackendTimeout,
+    BufferedReply,
+    ConnectionFailed,
+    Exchange,
+    Reply,
+)
 
 __all__ = ["Boto3Backend"]
 

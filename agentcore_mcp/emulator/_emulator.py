@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, quote, unquote
 import anyio
 from pydantic_core import from_json, to_json
 
-from agentcore_mcp.emulator import errors
-from agentcore_mcp.emulator.auth import (
+from agentcore_mcp.emulator import _platform_errors as errors
+from agentcore_mcp.emulator._authorizer import (
     Credentials,
     JWTVerifier,
     LocalIssuer,
@@ -31,13 +31,14 @@ from agentcore_mcp.emulator.auth import (
     TokenRejected,
     signing_scope,
 )
-from agentcore_mcp.emulator.control import ControlPlane
-from agentcore_mcp.emulator.errors import Refusal, api_error, jsonrpc_error, validation_error
-from agentcore_mcp.emulator.faults import Faults
-from agentcore_mcp.emulator.forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
-from agentcore_mcp.emulator.headers import TRACE_ECHO, custom_header_too_long, upstream_headers
-from agentcore_mcp.emulator.ratelimit import TokenBucket
-from agentcore_mcp.emulator.runtimes import (
+from agentcore_mcp.emulator._control_plane import ControlPlane
+from agentcore_mcp.emulator._faults import Faults
+from agentcore_mcp.emulator._forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
+from agentcore_mcp.emulator._headers import TRACE_ECHO, custom_header_too_long, upstream_headers
+from agentcore_mcp.emulator._microvms import Session, SessionManager, StartFailed
+from agentcore_mcp.emulator._platform_errors import Refusal, api_error, jsonrpc_error, validation_error
+from agentcore_mcp.emulator._ratelimit import TokenBucket
+from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_LIFETIME,
@@ -51,7 +52,6 @@ from agentcore_mcp.emulator.runtimes import (
     invocations_path,
     runtime_arn,
 )
-from agentcore_mcp.emulator.sessions import Session, SessionManager, StartFailed
 
 __all__ = ["Emulator"]
 
@@ -258,7 +258,7 @@ class Emulator:
             mcp_path=mcp_path,
         )
         if isolation == "shared" and isinstance(target, str) and not is_url:
-            from agentcore_mcp.emulator.loader import load_app
+            from agentcore_mcp.emulator._loader import load_app
 
             self._shared[runtime.arn] = AsgiUpstream(load_app(target), mcp_path)
         return self.registry.add(runtime)
@@ -310,7 +310,7 @@ class Emulator:
         self, host: str = "127.0.0.1", port: int | None = None, **uvicorn_options: Any
     ) -> Iterator[str]:
         """Serve on loopback with uvicorn in a background thread; yields the base URL (the endpoint_url)."""
-        from agentcore_mcp.server.local import free_port, serve_in_thread
+        from agentcore_mcp.server._local import free_port, serve_in_thread
 
         port = port or free_port(host)
         self.bind(f"http://{host}:{port}")
@@ -616,7 +616,7 @@ class Emulator:
         too_long = custom_header_too_long(raw, runtime.allowlist)
         if too_long:
             raise api_error("ValidationException", f"The value of header {too_long} is longer than 4 KB", 400)
-        from agentcore_mcp.server.http import accepts_both
+        from agentcore_mcp.server._http import accepts_both
 
         accept = b",".join(v for k, v in raw if k == b"accept")
         if not accepts_both(accept):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from agentcore_mcp._wire import LOG_LEVELS
 from agentcore_mcp.errors import ToolError
-from agentcore_mcp.server.input import Elicit, ElicitationResult, InputRequest, ListRoots, Sample
-from agentcore_mcp.server.jsonrpc import LOG_LEVELS
+from agentcore_mcp.server._input import Elicit, ElicitationResult, InputRequest, ListRoots, Sample
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from agentcore_mcp.server.prompts import PromptMessage
+    from agentcore_mcp.server._prompts import PromptMessage
 
 __all__ = ["Context", "SendMessage"]
 
@@ -175,8 +175,8 @@ class Context:
             name: dict(spec) for name, spec in capabilities.items() if name not in self.client_capabilities
         }
         if missing:
+            from agentcore_mcp._wire import MISSING_CLIENT_CAPABILITY
             from agentcore_mcp.errors import ProtocolError
-            from agentcore_mcp.server.jsonrpc import MISSING_CLIENT_CAPABILITY
 
             raise ProtocolError(
                 MISSING_CLIENT_CAPABILITY,
@@ -204,7 +204,7 @@ class Context:
             return True
         return capability in self.client_capabilities
 
-    # -- asking the client for input (see agentcore_mcp/server/input.py for how each era does it) --------
+    # -- asking the client for input (see agentcore_mcp/server/_input.py for how each era does it) --------
 
     async def ask(self, requests: Mapping[str, InputRequest]) -> dict[str, Any]:
         """Put several questions to the client at once; returns the answers by key (raw result objects).

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_json
 
 if TYPE_CHECKING:
-    from agentcore_mcp.server.sessions import StreamLog
+    from agentcore_mcp.server._session_store import StreamLog
 
 __all__ = [
     "Body",
@@ -141,12 +141,12 @@ def origin_allowed(origin: bytes, allowed: frozenset[bytes], allow_localhost: bo
 class Responder:
     """Answers one POST: as one JSON body, or as an SSE stream once the handler sends a message first.
 
-    :meth:`send_message` is what the request :class:`~agentcore_mcp.server.context.Context` calls; the first
+    :meth:`send_message` is what the request :class:`~agentcore_mcp.server._context.Context` calls; the first
     call starts the stream, later ones add events; :meth:`finish` sends the final message either way. While
     a stream is open and quiet, a comment line goes out every ``keepalive`` seconds (AgentCore counts a
     silent stream as idle).
 
-    In session mode a :class:`~agentcore_mcp.server.sessions.StreamLog` records every event with an id, the
+    In session mode a :class:`~agentcore_mcp.server._session_store.StreamLog` records every event with an id, the
     stream opens with a priming event (an id, a ``retry`` hint, no data), and :meth:`detach` may end the
     HTTP response early: the client then resumes the rest with ``GET`` and ``Last-Event-ID``.
     """

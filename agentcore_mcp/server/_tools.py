@@ -13,11 +13,11 @@ import pydantic
 
 from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError, RegistrationError, ToolError
-from agentcore_mcp.server.content import CONTENT_TYPES, ToolResult, text_result, to_result
-from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.input import InputRequired
-from agentcore_mcp.server.invoke import CallTimedOut, Function, describe_validation_error, function_name
-from agentcore_mcp.server.schema import OutputSpec
+from agentcore_mcp.server._content import CONTENT_TYPES, ToolResult, text_result, to_result
+from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._functions import CallTimedOut, Function, describe_validation_error, function_name
+from agentcore_mcp.server._input import InputRequired
+from agentcore_mcp.server._schema import OutputSpec
 
 __all__ = ["Tool", "ToolAnnotations", "ToolOptions", "tool"]
 

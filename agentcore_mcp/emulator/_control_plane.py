@@ -4,7 +4,7 @@
 request that is not one of its own data-plane operations (``create_agent_runtime``, ``get_agent_runtime``,
 ... and anything else moto mocks), so one ``endpoint_url`` serves both planes. Runtimes created there with
 ``protocolConfiguration.serverProtocol == "MCP"`` can be invoked: :meth:`ControlPlane.resolve` turns moto's
-record into a :class:`~agentcore_mcp.emulator.runtimes.Runtime` (authorizer, header allow-list, lifecycle,
+record into a :class:`~agentcore_mcp.emulator._runtimes.Runtime` (authorizer, header allow-list, lifecycle,
 environment). moto cannot run the container image, so the image URI is mapped to a local target: an
 ``http(s)://`` image URI is used as the MCP URL itself, otherwise the emulator's image map decides.
 """
@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from agentcore_mcp.emulator.runtimes import (
+from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_LIFETIME,

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentcore_mcp.emulator.forward import HttpUpstream, Upstream
-from agentcore_mcp.emulator.runtimes import Runtime
+from agentcore_mcp.emulator._forward import HttpUpstream, Upstream
+from agentcore_mcp.emulator._runtimes import Runtime
 
 __all__ = ["Session", "SessionManager", "StartFailed", "new_session_id"]
 
@@ -40,7 +40,7 @@ class StartFailed(Exception):
 
 
 class WorkerProcess:
-    """One server process (``agentcore_mcp.emulator.worker``) serving a runtime's app on loopback."""
+    """One server process (``agentcore_mcp.emulator._worker``) serving a runtime's app on loopback."""
 
     def __init__(self, runtime: Runtime, session_label: str) -> None:
         self.runtime = runtime
@@ -69,7 +69,7 @@ class WorkerProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "agentcore_mcp.emulator.worker",
+            "agentcore_mcp.emulator._worker",
             str(self.runtime.target),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,

@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError, ToolError
-from agentcore_mcp.server import jsonrpc as rpc
 
 __all__ = [
     "Elicit",

@@ -4,7 +4,7 @@ A :class:`Runtime` is the emulator's view of one AgentCore MCP runtime: where it
 in-process ASGI app, or an app spec started once per session), how callers authenticate, which request
 headers reach the server, and its session lifecycle limits. Runtimes come from
 :meth:`~agentcore_mcp.emulator.Emulator.add_runtime` or from moto's control plane
-(:mod:`agentcore_mcp.emulator.control`).
+(:mod:`agentcore_mcp.emulator._control_plane`).
 """
 
 from __future__ import annotations

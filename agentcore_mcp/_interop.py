@@ -31,14 +31,14 @@ from typing import Any
 from pydantic_core import to_json
 
 from agentcore_mcp.errors import RegistrationError
-from agentcore_mcp.server import prompts as _prompts
-from agentcore_mcp.server import resources as _resources
-from agentcore_mcp.server import tools as _tools
-from agentcore_mcp.server.content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
-from agentcore_mcp.server.http import Receive, Scope, Send
-from agentcore_mcp.server.http import origin_allowed as _origin_allowed
-from agentcore_mcp.server.invoke import is_context
-from agentcore_mcp.server.prompts import PromptMessage
+from agentcore_mcp.server import _prompts as _prompts
+from agentcore_mcp.server import _resources as _resources
+from agentcore_mcp.server import _tools as _tools
+from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
+from agentcore_mcp.server._functions import is_context
+from agentcore_mcp.server._http import Receive, Scope, Send
+from agentcore_mcp.server._http import origin_allowed as _origin_allowed
+from agentcore_mcp.server._prompts import PromptMessage
 
 __all__ = [
     "AGENTCORE_MAX_BODY",
@@ -48,7 +48,7 @@ __all__ = [
     "sdk_major",
 ]
 
-logger = logging.getLogger("agentcore_mcp.interop")
+logger = logging.getLogger("agentcore_mcp._interop")
 
 AGENTCORE_MAX_BODY = 100_000_000
 """InvokeAgentRuntime's payload cap in bytes; the SDK's own default (4 MiB) would refuse larger calls."""
@@ -95,7 +95,7 @@ def sdk_major() -> int:
         version = importlib.metadata.version("mcp")
     except importlib.metadata.PackageNotFoundError:
         raise ImportError(
-            "agentcore_mcp.interop needs the official MCP SDK: pip install 'agentcore-mcp[client]'"
+            "agentcore_mcp._interop needs the official MCP SDK: pip install 'agentcore-mcp[client]'"
         ) from None
     return int(version.split(".", 1)[0])
 

@@ -9,11 +9,11 @@ from typing import Any, Literal, TypeVar, overload
 
 import pydantic
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError, RegistrationError
-from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.content import CONTENT_TYPES, ContentBlock
-from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.invoke import Function, describe_validation_error, function_name
+from agentcore_mcp.server._content import CONTENT_TYPES, ContentBlock
+from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._functions import Function, describe_validation_error, function_name
 
 __all__ = ["Prompt", "PromptMessage", "PromptOptions", "prompt"]
 

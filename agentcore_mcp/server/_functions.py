@@ -17,8 +17,8 @@ from typing import Any
 import pydantic
 
 from agentcore_mcp.errors import RegistrationError
-from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.schema import ArgumentsModel, parse_docstring, signature_schema
+from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._schema import ArgumentsModel, parse_docstring, signature_schema
 
 __all__ = ["CallTimedOut", "Function", "describe_validation_error"]
 

@@ -45,7 +45,7 @@ def load_app(spec: str) -> Any:
     elif hasattr(module, "app"):
         obj = module.app
     else:
-        from agentcore_mcp.server.app import AgentCoreMCP
+        from agentcore_mcp.server._app import AgentCoreMCP
 
         found = [v for v in vars(module).values() if isinstance(v, AgentCoreMCP)]
         if len(found) != 1:

@@ -26,19 +26,26 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic_core import from_json
 
-from agentcore_mcp.session import RuntimeSession
-
-from .aio import on_asyncio
-from .arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
-from .backend import Backend, BackendError, BackendTimeout, BufferedReply, ConnectionFailed, Exchange, Reply
-from .retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
-from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
+from agentcore_mcp._session import RuntimeSession
+from agentcore_mcp.client._arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
+from agentcore_mcp.client._backend import (
+    Backend,
+    BackendError,
+    BackendTimeout,
+    BufferedReply,
+    ConnectionFailed,
+    Exchange,
+    Reply,
+)
+from agentcore_mcp.client._retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
+from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
+from agentcore_mcp.client.aio import on_asyncio
 
 if TYPE_CHECKING:
     import httpx
 
-    from .auth import TokenProvider
-    from .messages import Outgoing, Sdk
+    from agentcore_mcp.client._auth import TokenProvider
+    from agentcore_mcp.client._messages import Outgoing, Sdk
 
 __all__ = ["AgentCoreTransport"]
 
@@ -128,8 +135,8 @@ class AgentCoreTransport:
         backend: ``"auto"`` (boto3 for an ARN unless ``bearer_token``, ``auth`` or ``http_client`` is given;
             direct HTTP(S) for a URL), ``"boto3"``, ``"http"`` (direct HTTP(S): the lean keep-alive client
             when it can serve the URL, httpx otherwise), ``"httpx"`` (direct HTTP(S), always httpx), or a
-            :class:`~agentcore_mcp.client.backend.Backend` object.
-        session: a :class:`~agentcore_mcp.session.RuntimeSession` to share between transports.
+            :class:`~agentcore_mcp.client._backend.Backend` object.
+        session: a :class:`~agentcore_mcp._session.RuntimeSession` to share between transports.
         runtime_session_id: the runtime session id to use (validated); generated when omitted.
         user_id: sent as ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``.
         headers: static extra headers for every POST (e.g. allow-listed custom headers).
@@ -137,7 +144,7 @@ class AgentCoreTransport:
             (default 900, the platform's limit for a synchronous call; None: no limit).
         read_timeout: seconds the server may stay silent while answering (SSE keep-alives count).
         connect_timeout: seconds to establish a connection.
-        retries: a :class:`~agentcore_mcp.client.retry.RetryPolicy`, or the number of resends.
+        retries: a :class:`~agentcore_mcp.client._retry.RetryPolicy`, or the number of resends.
         recover_sessions: start a new session (and replay the handshake) when the platform has dropped it.
         trace_context: send the current OpenTelemetry span as ``traceparent`` (when OpenTelemetry is installed).
         max_event_size: the largest SSE event accepted, in bytes (10 MB, the platform's chunk limit).
@@ -236,7 +243,7 @@ class AgentCoreTransport:
     async def __aenter__(self) -> tuple[MemoryObjectReceiveStream[Any], _ContextSendStream]:
         if self._task_group is not None:
             raise RuntimeError("this transport is already open; open it again only after it has closed")
-        from .messages import sdk
+        from agentcore_mcp.client._messages import sdk
 
         self._sdk = sdk()
         read_send, read_receive = anyio.create_memory_object_stream[Any](0)
@@ -848,7 +855,7 @@ def _make_backend(
         if choice == "boto3":
             if bearer_token is not None or http_client is not None or auth is not None:
                 raise ValueError("bearer_token=, auth= and http_client= need backend='http', not 'boto3'")
-            from .invoke import Boto3Backend
+            from agentcore_mcp.client._boto3 import Boto3Backend
 
             return (
                 Boto3Backend(
@@ -900,9 +907,9 @@ def _make_backend(
 
     import httpx
 
-    from .auth import BearerAuth, SigV4Auth
-    from .fast import FastHttpBackend, fast_path_available
-    from .http import HttpxBackend
+    from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
+    from agentcore_mcp.client._httpx import HttpxBackend
+    from agentcore_mcp.client.fast import FastHttpBackend, fast_path_available
 
     resolved: httpx.Auth | None
     if bearer_token is not None:

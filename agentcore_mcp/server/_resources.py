@@ -11,12 +11,12 @@ import pydantic
 from pydantic import BaseModel
 from pydantic_core import to_json, to_jsonable_python
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError, RegistrationError
-from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.content import EmbeddedResource, _b64
-from agentcore_mcp.server.context import Context
-from agentcore_mcp.server.invoke import Function, describe_validation_error, function_name
-from agentcore_mcp.server.uritemplate import UriTemplate
+from agentcore_mcp.server._content import EmbeddedResource, _b64
+from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._functions import Function, describe_validation_error, function_name
+from agentcore_mcp.server._uritemplate import UriTemplate
 
 __all__ = ["Resource", "ResourceOptions", "resource"]
 

@@ -11,17 +11,17 @@ from typing import Any, TypeVar, overload
 
 from pydantic_core import from_json
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError, RegistrationError
-from agentcore_mcp.server import jsonrpc as rpc
-from agentcore_mcp.server.completion import (
+from agentcore_mcp.server._completion import (
     Completion,
     CompletionHandler,
     CompletionRef,
     call_handler,
     enum_completion,
 )
-from agentcore_mcp.server.compression import accepts_gzip
-from agentcore_mcp.server.http import (
+from agentcore_mcp.server._compression import accepts_gzip
+from agentcore_mcp.server._http import (
     BodyTooLarge,
     Receive,
     Responder,
@@ -32,14 +32,14 @@ from agentcore_mcp.server.http import (
     read_body,
     send_bytes,
 )
-from agentcore_mcp.server.input import PendingRequests
-from agentcore_mcp.server.prompts import Prompt, PromptOptions
-from agentcore_mcp.server.protocol import Protocol, RequestHeaders, error_body
-from agentcore_mcp.server.resources import Resource, ResourceOptions
-from agentcore_mcp.server.sessions import SessionStore
-from agentcore_mcp.server.state import StateSealer
-from agentcore_mcp.server.subscriptions import SubscriptionHub
-from agentcore_mcp.server.tools import Tool, ToolAnnotations, ToolOptions
+from agentcore_mcp.server._input import PendingRequests
+from agentcore_mcp.server._prompts import Prompt, PromptOptions
+from agentcore_mcp.server._protocol import Protocol, RequestHeaders, error_body
+from agentcore_mcp.server._resources import Resource, ResourceOptions
+from agentcore_mcp.server._session_store import SessionStore
+from agentcore_mcp.server._state import StateSealer
+from agentcore_mcp.server._subscriptions import SubscriptionHub
+from agentcore_mcp.server._tools import Tool, ToolAnnotations, ToolOptions
 
 __all__ = ["AgentCoreMCP"]
 
@@ -94,7 +94,7 @@ class AgentCoreMCP:
         state_keys: keys sealing the 2026-07-28 ``requestState`` (first seals, all open); default
             ``AGENTCORE_MCP_STATE_KEYS``, else an ephemeral key with a warning.
         state_ttl: seconds a sealed ``requestState`` stays valid.
-        sessions: opt into session mode for the handshake era (see :mod:`agentcore_mcp.server.sessions`):
+        sessions: opt into session mode for the handshake era (see :mod:`agentcore_mcp.server._session_store`):
             ``Mcp-Session-Id`` minted on ``initialize`` (or the platform's adopted), per-session log level,
             capabilities and subscriptions, the GET stream, ``Last-Event-ID`` resumption, DELETE. The
             2026-07-28 era stays stateless.
@@ -587,7 +587,7 @@ class AgentCoreMCP:
             return
         if scope["method"] != "POST":
             if self.sessions is not None and scope["method"] in ("GET", "DELETE"):
-                from agentcore_mcp.server.streams import delete_session, get_stream
+                from agentcore_mcp.server._streams import delete_session, get_stream
 
                 if scope["method"] == "GET":
                     await get_stream(self, headers, accept, scope, receive, send)
@@ -658,7 +658,7 @@ class AgentCoreMCP:
         Defaults come from ``AGENTCORE_MCP_HOST`` (``0.0.0.0``), ``AGENTCORE_MCP_PORT`` (``8000``) and
         ``AGENTCORE_MCP_LOG_LEVEL`` (``info``): AgentCore Runtime expects ``0.0.0.0:8000/mcp``.
         """
-        from agentcore_mcp.server.serve import serve
+        from agentcore_mcp.server._serve import serve
 
         serve(self, host=host, port=port, log_level=log_level, **uvicorn_options)
 
