@@ -41,7 +41,15 @@ AC_CONFLICT: Final = -32005  # HTTP 200: "Session operation in progress, please 
 AC_VALIDATION: Final = -32006  # HTTP 400
 AC_RUNTIME_CLIENT_ERROR: Final = -32010  # HTTP 424: the container failed, or its health check did
 AC_NOT_ACCEPTABLE: Final = -32011  # HTTP 406
-AC_STATUS_CODES: Final = {401: -32001, 403: -32002, 404: -32004, 406: -32011, 409: -32005, 424: -32010, 429: -32003}
+AC_STATUS_CODES: Final = {
+    401: -32001,
+    403: -32002,
+    404: -32004,
+    406: -32011,
+    409: -32005,
+    424: -32010,
+    429: -32003,
+}
 """The JSON-RPC code AgentCore pairs with each HTTP status it refuses an MCP invocation with."""
 
 # Protocol versions, newest first within each era.

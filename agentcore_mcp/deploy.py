@@ -37,7 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from agentcore_mcp.errors import AgentCoreMCPError
+from agentcore_mcp.errors import (
+    DeployError,
+    InvalidRuntimeSpec,
+    RuntimeFailed,
+    RuntimeNotFound,
+    WaitTimeout,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -84,35 +90,6 @@ SETTLING = frozenset({"CREATING", "UPDATING"})
 
 NetworkMode = Literal["PUBLIC", "VPC"]
 StatusCallback = Callable[[str, float], None]
-
-
-class DeployError(AgentCoreMCPError):
-    """A control-plane call, or the wait for a runtime, failed. The message says which call and why.
-
-    Raised by :func:`deploy`, :func:`destroy` and :func:`wait_until_ready`; the ``agentcore-mcp`` CLI prints
-    the message as one line and exits with status 1.
-    """
-
-
-class InvalidRuntimeSpec(DeployError, ValueError):
-    """A :class:`RuntimeSpec` the service would refuse; raised before any API call (CLI exit status 2)."""
-
-
-class RuntimeNotFound(DeployError):
-    """No runtime has the given name, id or ARN."""
-
-
-class RuntimeFailed(DeployError):
-    """The runtime reached a ``*_FAILED`` status; :attr:`status` and :attr:`reason` say which and why."""
-
-    def __init__(self, message: str, *, status: str, reason: str | None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.reason = reason
-
-
-class WaitTimeout(DeployError):
-    """The runtime did not reach the awaited state in time (it may still get there)."""
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,22 @@
 """The errors agentcore-mcp raises, under one root.
 
     AgentCoreMCPError
-    ├── ToolError          raised by a tool on purpose; the client sees ``isError: true`` with its message
-    ├── RegistrationError  raised while tools are registered: duplicate names, unusable signatures
-    └── ProtocolError      a request the server refuses; the client sees a JSON-RPC error with its code
+    ├── ToolError             raised by a tool on purpose; the client sees ``isError: true`` with its message
+    ├── RegistrationError     a tool, resource or prompt cannot be registered as given (also a ValueError)
+    ├── ProtocolError         a request the server refuses; the client sees a JSON-RPC error with its code
+    ├── TransportError        the client got no usable answer for one POST
+    │   ├── ConnectionFailed  the connection could not be made, or broke before the answer was complete
+    │   ├── TransportTimeout  the server did not answer in time
+    │   └── SSEError          the answer's event stream cannot be decoded (also a ValueError)
+    ├── DeployError           a control-plane call, or the wait for a runtime, failed
+    │   ├── InvalidRuntimeSpec  a runtime spec the service would refuse; no API call made (also a ValueError)
+    │   ├── RuntimeNotFound   no runtime has the given name, id or ARN
+    │   ├── RuntimeFailed     the runtime reached a ``*_FAILED`` status
+    │   └── WaitTimeout       the runtime did not reach the awaited state in time
+    ├── ScaffoldError         ``agentcore-mcp init`` cannot create the project as asked; nothing was written
+    └── AppLoadError          an app spec (``module:attr`` or a file) names nothing servable
 
+Foreign errors are mapped at the boundary that meets them (``raise ConnectionFailed(...) from exc``).
 Exceptions from user code other than :class:`ToolError` never reach the client as text unless the app
 opts in (``AgentCoreMCP(..., expose_errors=True)``); they are logged with their traceback instead.
 """
@@ -13,7 +25,23 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AgentCoreMCPError", "ProtocolError", "RegistrationError", "ToolError"]
+__all__ = [
+    "AgentCoreMCPError",
+    "AppLoadError",
+    "ConnectionFailed",
+    "DeployError",
+    "InvalidRuntimeSpec",
+    "ProtocolError",
+    "RegistrationError",
+    "RuntimeFailed",
+    "RuntimeNotFound",
+    "SSEError",
+    "ScaffoldError",
+    "ToolError",
+    "TransportError",
+    "TransportTimeout",
+    "WaitTimeout",
+]
 
 
 class AgentCoreMCPError(Exception):
@@ -39,12 +67,80 @@ class ProtocolError(AgentCoreMCPError):
         code: the JSON-RPC error code (see :mod:`agentcore_mcp._wire`).
         message: a short human-readable reason, sent to the client.
         data: optional structured detail, sent to the client as ``error.data``.
-        status: the HTTP status of the answer (200 for errors the spec keeps inside a 200 response).
     """
 
-    def __init__(self, code: int, message: str, *, data: Any = None, status: int = 200) -> None:
+    def __init__(self, code: int, message: str, *, data: Any = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.data = data
+
+
+# --- the client side -----------------------------------------------------------------------------------
+
+
+class TransportError(AgentCoreMCPError):
+    """No usable answer came back for one POST (raised by a client backend; the transport maps it).
+
+    Attributes:
+        may_have_run: ``False`` only when the request certainly never reached the server (so resending it
+            cannot run anything twice).
+    """
+
+    may_have_run = True
+
+
+class ConnectionFailed(TransportError):
+    """The connection could not be made, or broke before the answer was complete."""
+
+    def __init__(self, message: str, *, may_have_run: bool) -> None:
+        super().__init__(message)
+        self.may_have_run = may_have_run
+
+
+class TransportTimeout(TransportError):
+    """The server did not answer (or went silent mid-answer) within the configured timeout."""
+
+
+class SSEError(TransportError, ValueError):
+    """The event stream cannot be decoded (an event over the size limit, or bytes that are not UTF-8)."""
+
+
+# --- deploying and scaffolding -------------------------------------------------------------------------
+
+
+class DeployError(AgentCoreMCPError):
+    """A control-plane call, or the wait for a runtime, failed. The message says which call and why.
+
+    Raised by :func:`agentcore_mcp.deploy.deploy`, ``destroy`` and ``wait_until_ready``; the
+    ``agentcore-mcp`` CLI prints the message as one line and exits with status 1.
+    """
+
+
+class InvalidRuntimeSpec(DeployError, ValueError):
+    """A runtime spec the service would refuse; raised before any API call (CLI exit status 2)."""
+
+
+class RuntimeNotFound(DeployError):
+    """No runtime has the given name, id or ARN."""
+
+
+class RuntimeFailed(DeployError):
+    """The runtime reached a ``*_FAILED`` status; :attr:`status` and :attr:`reason` say which and why."""
+
+    def __init__(self, message: str, *, status: str, reason: str | None) -> None:
+        super().__init__(message)
         self.status = status
+        self.reason = reason
+
+
+class WaitTimeout(DeployError):
+    """The runtime did not reach the awaited state in time (it may still get there)."""
+
+
+class ScaffoldError(AgentCoreMCPError):
+    """The project cannot be created as asked (the message says why); nothing was written."""
+
+
+class AppLoadError(AgentCoreMCPError):
+    """The spec names no importable module or no ASGI app in it (the message says which)."""

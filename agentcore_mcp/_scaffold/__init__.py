@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from agentcore_mcp.errors import AgentCoreMCPError
+from agentcore_mcp.errors import ScaffoldError
 
 __all__ = ["FILES", "Project", "ScaffoldError", "create_project", "names_for"]
 
@@ -31,10 +31,6 @@ FILES = {
 
 _PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,47}")
 _PLACEHOLDER = re.compile(r"\{\{(project|package|runtime|version)\}\}")
-
-
-class ScaffoldError(AgentCoreMCPError):
-    """The project cannot be created as asked (the message says why); nothing was written."""
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from agentcore_mcp.client._arn import RuntimeArn, invocations_url, stop_session_
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth, TokenProvider
 from agentcore_mcp.client._backend import (
     Backend,
-    BackendError,
-    BackendTimeout,
     ConnectionFailed,
     Exchange,
     Reply,
+    TransportError,
+    TransportTimeout,
 )
 from agentcore_mcp.client._boto3 import Boto3Backend
 from agentcore_mcp.client._httpx import HttpxBackend
@@ -26,8 +26,6 @@ from agentcore_mcp.client.fast import FastHttpBackend, FastHttpTransport
 __all__ = [
     "AgentCoreTransport",
     "Backend",
-    "BackendError",
-    "BackendTimeout",
     "BearerAuth",
     "Boto3Backend",
     "ConnectionFailed",
@@ -43,6 +41,8 @@ __all__ = [
     "ServerSentEvent",
     "SigV4Auth",
     "TokenProvider",
+    "TransportError",
+    "TransportTimeout",
     "call_tool_sync",
     "invocations_url",
     "list_tools_sync",

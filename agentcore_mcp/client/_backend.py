@@ -5,7 +5,7 @@ answer's status, headers and a byte stream; :meth:`Backend.stop_session` ends a 
 with the library: :class:`~agentcore_mcp.client._httpx.HttpxBackend` (HTTPS with SigV4, a bearer token, or
 nothing) and :class:`~agentcore_mcp.client._boto3.Boto3Backend` (``invoke_agent_runtime``).
 
-Backends report failures to get an answer at all with :class:`BackendError` subclasses, saying whether the
+Backends report failures to get an answer at all with :class:`TransportError` subclasses, saying whether the
 request may have reached the server; any HTTP answer, error statuses included, is returned, not raised.
 """
 
@@ -15,39 +15,16 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from agentcore_mcp.errors import AgentCoreMCPError
+from agentcore_mcp.errors import ConnectionFailed, TransportError, TransportTimeout
 
 __all__ = [
     "Backend",
-    "BackendError",
-    "BackendTimeout",
     "ConnectionFailed",
     "Exchange",
     "Reply",
+    "TransportError",
+    "TransportTimeout",
 ]
-
-
-class BackendError(AgentCoreMCPError):
-    """No usable answer came back for one POST.
-
-    Attributes:
-        may_have_run: ``False`` only when the request certainly never reached the server (so resending it
-            cannot run anything twice).
-    """
-
-    may_have_run = True
-
-
-class ConnectionFailed(BackendError):
-    """The connection could not be made, or broke before the answer was complete."""
-
-    def __init__(self, message: str, *, may_have_run: bool) -> None:
-        super().__init__(message)
-        self.may_have_run = may_have_run
-
-
-class BackendTimeout(BackendError):
-    """The server did not answer (or went silent mid-answer) within the configured timeout."""
 
 
 @dataclass
@@ -89,7 +66,7 @@ class Backend(Protocol):
     supports_stop: bool
 
     async def send(self, exchange: Exchange) -> Reply:
-        """POST ``exchange``; return the answer (any status) or raise :class:`BackendError`."""
+        """POST ``exchange``; return the answer (any status) or raise :class:`TransportError`."""
         ...
 
     async def stop_session(self, runtime_session_id: str) -> None:

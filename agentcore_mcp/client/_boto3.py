@@ -29,12 +29,12 @@ from pydantic_core import to_json
 
 from agentcore_mcp.client._arn import RuntimeArn
 from agentcore_mcp.client._backend import (
-    BackendError,
-    BackendTimeout,
     BufferedReply,
     ConnectionFailed,
     Exchange,
     Reply,
+    TransportError,
+    TransportTimeout,
 )
 
 __all__ = ["Boto3Backend"]
@@ -92,7 +92,7 @@ class _StreamReply:
             return data
         except Exception as exc:
             if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower():
-                raise BackendTimeout(f"the runtime went silent mid-answer ({type(exc).__name__})") from exc
+                raise TransportTimeout(f"the runtime went silent mid-answer ({type(exc).__name__})") from exc
             raise ConnectionFailed(
                 f"the connection broke mid-answer: {type(exc).__name__}: {exc}", may_have_run=True
             ) from exc
@@ -223,12 +223,12 @@ class Boto3Backend:
         except BotocoreConnectionError as exc:
             raise ConnectionFailed(f"could not connect to AgentCore: {exc}", may_have_run=False) from exc
         except ReadTimeoutError as exc:
-            raise BackendTimeout(f"no answer from {self.arn} in time: {exc}") from exc
+            raise TransportTimeout(f"no answer from {self.arn} in time: {exc}") from exc
         except (ConnectionClosedError, HTTPClientError) as exc:
             raise ConnectionFailed(f"the call to {self.arn} failed: {exc}", may_have_run=True) from exc
         except BotoCoreError as exc:
             # Credentials, parameter validation and the like: nothing was sent, and resending cannot help.
-            raise BackendError(f"boto3 could not invoke {self.arn}: {exc}") from exc
+            raise TransportError(f"boto3 could not invoke {self.arn}: {exc}") from exc
         finally:
             _local.extra = None
             _local.active = False
@@ -266,9 +266,9 @@ class Boto3Backend:
             except errors.ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                     return  # already gone: stopping is idempotent
-                raise BackendError(f"StopRuntimeSession failed: {exc}") from exc
+                raise TransportError(f"StopRuntimeSession failed: {exc}") from exc
             except errors.BotoCoreError as exc:
-                raise BackendError(f"StopRuntimeSession failed: {exc}") from exc
+                raise TransportError(f"StopRuntimeSession failed: {exc}") from exc
 
         await anyio.to_thread.run_sync(stop)
 

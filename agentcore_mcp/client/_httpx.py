@@ -21,12 +21,12 @@ from pydantic_core import to_json
 
 from agentcore_mcp._session import new_session_id
 from agentcore_mcp.client._backend import (
-    BackendError,
-    BackendTimeout,
     BufferedReply,
     ConnectionFailed,
     Exchange,
     Reply,
+    TransportError,
+    TransportTimeout,
 )
 from agentcore_mcp.client.aio import on_asyncio, wait_until
 
@@ -56,7 +56,7 @@ class _HttpxReply:
             async for chunk in self._response.aiter_bytes():
                 yield chunk
         except httpx.TimeoutException as exc:
-            raise BackendTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
+            raise TransportTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise ConnectionFailed(
                 f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True
@@ -168,7 +168,7 @@ class HttpxBackend:
                 else:
                     body = await response.aread()
             except httpx.TimeoutException as exc:
-                raise BackendTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
+                raise TransportTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
             except httpx.HTTPError as exc:
                 raise ConnectionFailed(
                     f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True
@@ -184,13 +184,13 @@ class HttpxBackend:
         return await self._guard(client.send(request, auth=auth, stream=True))
 
     async def _guard(self, sending: Awaitable[T]) -> T:
-        """Await ``sending`` (one request, until its answer's headers), httpx's exceptions as BackendErrors."""
+        """Await ``sending`` (one request, until its answer's headers), httpx's exceptions as TransportErrors."""
         try:
             return await sending
         except httpx.ConnectError as exc:
             if isinstance(exc.__context__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 # a certificate problem does not go away by retrying
-                raise BackendError(f"TLS with {self.description} failed: {_describe(exc)}") from exc
+                raise TransportError(f"TLS with {self.description} failed: {_describe(exc)}") from exc
             raise ConnectionFailed(
                 f"could not connect to {self.description}: {_describe(exc)}", may_have_run=False
             ) from exc
@@ -199,10 +199,14 @@ class HttpxBackend:
                 f"could not connect to {self.description}: {_describe(exc)}", may_have_run=False
             ) from exc
         except httpx.TimeoutException as exc:
-            raise BackendTimeout(f"no answer from {self.description} in time ({type(exc).__name__})") from exc
+            raise TransportTimeout(
+                f"no answer from {self.description} in time ({type(exc).__name__})"
+            ) from exc
         except httpx.LocalProtocolError as exc:
             # The request itself cannot be sent (e.g. CR/LF in a header): retrying cannot help.
-            raise BackendError(f"the request to {self.description} cannot be sent: {_describe(exc)}") from exc
+            raise TransportError(
+                f"the request to {self.description} cannot be sent: {_describe(exc)}"
+            ) from exc
         except httpx.HTTPError as exc:
             raise ConnectionFailed(
                 f"the request to {self.description} failed: {_describe(exc)}", may_have_run=True
@@ -210,7 +214,9 @@ class HttpxBackend:
 
     async def stop_session(self, runtime_session_id: str) -> None:
         if self.stop_url is None:
-            raise BackendError(f"{self.description} is not an AgentCore runtime; there is no session to stop")
+            raise TransportError(
+                f"{self.description} is not an AgentCore runtime; there is no session to stop"
+            )
         request = self.client.build_request(
             "POST",
             self.stop_url,
@@ -227,7 +233,7 @@ class HttpxBackend:
         finally:
             await response.aclose()
         if response.status_code >= 300:
-            raise BackendError(
+            raise TransportError(
                 f"StopRuntimeSession failed with HTTP {response.status_code}: {body[:500].decode(errors='replace')}"
             )
 

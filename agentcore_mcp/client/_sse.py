@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agentcore_mcp.errors import SSEError
+
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "SSEError", "ServerSentEvent"]
 
 DEFAULT_MAX_EVENT_SIZE = 10 * 1024 * 1024
-
-
-class SSEError(ValueError):
-    """The event stream cannot be decoded (an event over the size limit, or bytes that are not UTF-8)."""
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ from agentcore_mcp._session import RuntimeSession
 from agentcore_mcp.client._arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
 from agentcore_mcp.client._backend import (
     Backend,
-    BackendError,
-    BackendTimeout,
     BufferedReply,
     ConnectionFailed,
     Exchange,
     Reply,
+    TransportError,
+    TransportTimeout,
 )
 from agentcore_mcp.client._retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
 from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
@@ -502,9 +502,9 @@ class AgentCoreTransport:
                 ):
                     raise _Failure(CONNECTION_CLOSED, f"{exc} (no answer to {out.method})") from exc
                 reason = str(exc)
-            except BackendTimeout as exc:
+            except TransportTimeout as exc:
                 raise _Failure(REQUEST_TIMEOUT, f"{exc} (no answer to {out.method})") from exc
-            except BackendError as exc:
+            except TransportError as exc:
                 raise _Failure(INTERNAL_ERROR, str(exc)) from exc
             else:
                 self._note_reply(reply)
@@ -547,7 +547,7 @@ class AgentCoreTransport:
             if content_type.startswith("text/event-stream"):
                 return await self._deliver_stream(out, reply)
             body = await reply.aread()
-        except BackendTimeout as exc:
+        except TransportTimeout as exc:
             raise _Failure(REQUEST_TIMEOUT, f"{exc} (answering {out.method})") from exc
         except ConnectionFailed as exc:
             raise _Failure(
@@ -586,7 +586,7 @@ class AgentCoreTransport:
                 PARSE_ERROR,
                 f"malformed SSE stream from {self._backend.description} answering {out.method}: {exc}",
             ) from exc
-        except BackendTimeout as exc:
+        except TransportTimeout as exc:
             raise _Failure(REQUEST_TIMEOUT, f"{exc} (streaming the answer to {out.method})") from exc
         except ConnectionFailed as exc:
             raise _Failure(
@@ -805,7 +805,7 @@ async def _read_limited(reply: Reply, limit: int = 1 << 20) -> bytes:
             size += len(chunk)
             if size >= limit:
                 break
-    except BackendError:
+    except TransportError:
         pass
     return b"".join(chunks)[:limit]
 

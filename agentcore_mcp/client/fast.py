@@ -34,12 +34,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from agentcore_mcp.client._backend import (
-    BackendError,
-    BackendTimeout,
     BufferedReply,
     ConnectionFailed,
     Exchange,
     Reply,
+    TransportError,
+    TransportTimeout,
 )
 from agentcore_mcp.client._httpx import (
     ACCEPT,
@@ -80,7 +80,7 @@ def fast_path_available(url: str) -> bool:
 
 # -- the shared core: one answer, one connection, a pool per origin -------------------------------------------
 #
-# Failures are httpx's exceptions (the transport hands them on; the backend turns them into BackendErrors).
+# Failures are httpx's exceptions (the transport hands them on; the backend turns them into TransportErrors).
 
 
 class _Reply:
@@ -499,7 +499,7 @@ def _decoder(headers: Mapping[str, str]) -> Any:
 
 
 class _StreamedReply:
-    """An answer still arriving, as a :class:`~agentcore_mcp.client._backend.Reply` (decoded, BackendErrors)."""
+    """An answer still arriving, as a :class:`~agentcore_mcp.client._backend.Reply` (decoded, TransportErrors)."""
 
     __slots__ = ("_decoder", "_reply", "headers", "status")
 
@@ -517,7 +517,7 @@ class _StreamedReply:
                 if data:
                     yield data
         except httpx.TimeoutException as exc:
-            raise BackendTimeout(f"{exc} (read_timeout=)") from None
+            raise TransportTimeout(f"{exc} (read_timeout=)") from None
         except httpx.TransportError as exc:
             raise ConnectionFailed(str(exc), may_have_run=True) from exc
         if decoder is not None:
@@ -596,7 +596,9 @@ class FastHttpBackend:
 
     async def stop_session(self, runtime_session_id: str) -> None:
         if self.stop_url is None:
-            raise BackendError(f"{self.description} is not an AgentCore runtime; there is no session to stop")
+            raise TransportError(
+                f"{self.description} is not an AgentCore runtime; there is no session to stop"
+            )
         from pydantic_core import to_json
 
         from agentcore_mcp._session import new_session_id
@@ -609,7 +611,7 @@ class FastHttpBackend:
         reply = await self._post(self.stop_url, headers, to_json({"clientToken": new_session_id()}))
         body = await reply.aread()
         if reply.status >= 300:
-            raise BackendError(
+            raise TransportError(
                 f"StopRuntimeSession failed with HTTP {reply.status}: {body[:500].decode(errors='replace')}"
             )
 
@@ -664,7 +666,7 @@ class FastHttpBackend:
         except httpx.ConnectError as exc:
             cause = exc.__cause__
             if isinstance(cause, ssl.SSLError):  # a certificate problem does not go away by retrying
-                raise BackendError(f"TLS with {self.description} failed: {cause}") from cause
+                raise TransportError(f"TLS with {self.description} failed: {cause}") from cause
             raise ConnectionFailed(
                 f"could not connect to {self.description}: {exc}", may_have_run=False
             ) from (cause or exc)
@@ -677,7 +679,7 @@ class FastHttpBackend:
                 connection.abort()
                 raise
         except httpx.TimeoutException as exc:
-            raise BackendTimeout(f"{exc} (read_timeout=)") from None
+            raise TransportTimeout(f"{exc} (read_timeout=)") from None
         except httpx.TransportError as exc:
             raise ConnectionFailed(str(exc), may_have_run=True) from exc
         fields = _header_map(reply.raw_headers)
@@ -695,11 +697,11 @@ class FastHttpBackend:
             if name in ("host", "content-length", "transfer-encoding", "connection"):
                 continue
             if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
-                raise BackendError(f"the header {name!r} has a value that cannot be sent: {value[:100]!r}")
+                raise TransportError(f"the header {name!r} has a value that cannot be sent: {value[:100]!r}")
             try:
                 lines += [name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n"]
             except UnicodeEncodeError:
-                raise BackendError(
+                raise TransportError(
                     f"the header {name!r} has characters HTTP/1.1 cannot carry: {value[:100]!r}"
                 ) from None
         lines.append(b"content-length: %d\r\n\r\n" % length)

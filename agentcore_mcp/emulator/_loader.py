@@ -8,11 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agentcore_mcp.errors import AppLoadError
+
 __all__ = ["AppLoadError", "load_app"]
-
-
-class AppLoadError(Exception):
-    """The spec names no importable module or no ASGI app in it (the message says which)."""
 
 
 def load_app(spec: str) -> Any:

@@ -182,7 +182,6 @@ class Context:
                 MISSING_CLIENT_CAPABILITY,
                 f"This request needs client capabilities the client did not declare: {', '.join(missing)}",
                 data={"requiredCapabilities": missing},
-                status=400,
             )
 
     async def close_sse_stream(self) -> bool:

@@ -154,7 +154,7 @@ def check_response(method: str, response: Any) -> None:
     elif ok and method == "roots/list":
         ok = isinstance(response.get("roots"), list)
     if not ok:
-        raise ProtocolError(rpc.INVALID_PARAMS, f"Malformed input response for {method}", status=400)
+        raise ProtocolError(rpc.INVALID_PARAMS, f"Malformed input response for {method}")
 
 
 class InputRound:
@@ -239,7 +239,6 @@ def modern_asker(round_: InputRound, capabilities: Mapping[str, Any]) -> Asker:
                     rpc.MISSING_CLIENT_CAPABILITY,
                     f"This request needs the client capability {capability!r}, which the client did not declare",
                     data={"requiredCapabilities": {capability: {}}},
-                    status=400,
                 )
             if key in round_.answers:
                 check_response(request["method"], round_.answers[key])

@@ -179,7 +179,7 @@ class Call:
             responses = self.params.get("inputResponses")
             if responses is not None:
                 if not isinstance(responses, dict):
-                    raise ProtocolError(rpc.INVALID_PARAMS, "inputResponses must be an object", status=400)
+                    raise ProtocolError(rpc.INVALID_PARAMS, "inputResponses must be an object")
                 answers.update(responses)
             self.round = InputRound(answers)
         return self.round

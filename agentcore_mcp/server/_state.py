@@ -87,7 +87,7 @@ class StateSealer:
 
         def invalid(reason: str) -> ProtocolError:
             logger.info("refused requestState: %s", reason)
-            return ProtocolError(rpc.INVALID_PARAMS, "Invalid requestState", status=400)
+            return ProtocolError(rpc.INVALID_PARAMS, "Invalid requestState")
 
         if not isinstance(token, str) or len(token) > 1_000_000:
             raise invalid("not a string, or too long")

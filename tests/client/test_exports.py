@@ -16,8 +16,8 @@ def test_exported_members() -> None:
     assert set(agentcore_mcp.client.__all__) == {
         "AgentCoreTransport",
         "Backend",
-        "BackendError",
-        "BackendTimeout",
+        "TransportError",
+        "TransportTimeout",
         "BearerAuth",
         "Boto3Backend",
         "ConnectionFailed",

@@ -21,7 +21,7 @@ import pytest
 
 from agentcore_mcp.client import _httpx as http_module
 from agentcore_mcp.client import fast as fast_module
-from agentcore_mcp.client._backend import BackendTimeout, Exchange
+from agentcore_mcp.client._backend import Exchange, TransportTimeout
 from agentcore_mcp.client._httpx import HttpxBackend, PoolTransport
 from agentcore_mcp.client.fast import FastHttpTransport
 
@@ -181,7 +181,7 @@ async def test_a_silent_server_hits_the_read_timeout() -> None:
     async with raw_server(server) as url:
         backend = HttpxBackend(url, timeout=httpx.Timeout(0.3, connect=5.0))
         try:
-            with anyio.fail_after(5), pytest.raises(BackendTimeout):
+            with anyio.fail_after(5), pytest.raises(TransportTimeout):
                 await post(backend)
         finally:
             await backend.aclose()
