@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with_sdk
 from agentcore_mcp._session import RuntimeSession, new_session_id, validate_session_id
+from agentcore_mcp._version import __version__
 from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
 from agentcore_mcp.server._app import AgentCoreMCP
 from agentcore_mcp.server._completion import Completion, CompletionRef
@@ -17,8 +18,6 @@ from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sa
 from agentcore_mcp.server._prompts import PromptMessage, prompt
 from agentcore_mcp.server._resources import resource
 from agentcore_mcp.server._tools import ToolAnnotations, tool
-
-__version__ = "0.1.0"
 
 # The client side loads on first use: importing the package (the serving path) must not import mcp or httpx.
 _CLIENT = {

@@ -107,7 +107,7 @@ def use_tracer_provider(provider: Any) -> None:
 def _get_tracer() -> Any:
     global _tracer
     if _tracer is None:
-        from agentcore_mcp import __version__
+        from agentcore_mcp._version import __version__
 
         trace = _otel[0]
         provider = _provider if _provider is not None else trace.get_tracer_provider()
