@@ -43,9 +43,9 @@ are invocable at once; :meth:`Emulator.map_image` says which local target serves
 The CLI is ``agentcore-mcp emulator`` and ``agentcore-mcp dev``; see docs/emulator.md.
 """
 
-from agentcore_mcp.emulator._authorizer import Credentials, LocalIssuer
 from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
 from agentcore_mcp.emulator._faults import Faults
+from agentcore_mcp.emulator._issuer import LocalIssuer
 from agentcore_mcp.emulator._microvms import Session
 from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
@@ -55,6 +55,7 @@ from agentcore_mcp.emulator._runtimes import (
     invocations_path,
     runtime_arn,
 )
+from agentcore_mcp.emulator._sigv4 import Credentials
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

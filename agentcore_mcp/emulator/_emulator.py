@@ -22,19 +22,11 @@ import anyio
 from pydantic_core import from_json, to_json
 
 from agentcore_mcp.emulator import _platform_errors as errors
-from agentcore_mcp.emulator._authorizer import (
-    Credentials,
-    JWTVerifier,
-    LocalIssuer,
-    SignatureRejected,
-    SigV4Verifier,
-    TokenRejected,
-    signing_scope,
-)
 from agentcore_mcp.emulator._control_plane import ControlPlane
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
 from agentcore_mcp.emulator._headers import TRACE_ECHO, custom_header_too_long, upstream_headers
+from agentcore_mcp.emulator._issuer import JWTVerifier, LocalIssuer, TokenRejected
 from agentcore_mcp.emulator._microvms import Session, SessionManager, StartFailed
 from agentcore_mcp.emulator._platform_errors import Refusal, api_error, jsonrpc_error, validation_error
 from agentcore_mcp.emulator._ratelimit import TokenBucket
@@ -52,6 +44,7 @@ from agentcore_mcp.emulator._runtimes import (
     invocations_path,
     runtime_arn,
 )
+from agentcore_mcp.emulator._sigv4 import Credentials, SignatureRejected, SigV4Verifier, signing_scope
 
 __all__ = ["Emulator"]
 
