@@ -14,7 +14,8 @@
     │   ├── RuntimeFailed     the runtime reached a ``*_FAILED`` status
     │   └── WaitTimeout       the runtime did not reach the awaited state in time
     ├── ScaffoldError         ``agentcore-mcp init`` cannot create the project as asked; nothing was written
-    └── AppLoadError          an app spec (``module:attr`` or a file) names nothing servable
+    ├── AppLoadError          an app spec (``module:attr`` or a file) names nothing servable
+    └── MissingExtraError     a part was imported without the extra that installs its packages (also an ImportError)
 
 Foreign errors are mapped at the boundary that meets them (``raise ConnectionFailed(...) from exc``).
 Exceptions from user code other than :class:`ToolError` never reach the client as text unless the app
@@ -31,6 +32,7 @@ __all__ = [
     "ConnectionFailed",
     "DeployError",
     "InvalidRuntimeSpec",
+    "MissingExtraError",
     "ProtocolError",
     "RegistrationError",
     "RuntimeFailed",
@@ -144,3 +146,11 @@ class ScaffoldError(AgentCoreMCPError):
 
 class AppLoadError(AgentCoreMCPError):
     """The spec names no importable module or no ASGI app in it (the message says which)."""
+
+
+class MissingExtraError(AgentCoreMCPError, ImportError):
+    """A part of the library was imported without the packages its extra installs.
+
+    The message names the missing packages and the command that installs them, e.g.
+    ``pip install "agentcore-mcp[client]"``. Raised at import time of that part, never per request.
+    """
