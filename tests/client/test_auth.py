@@ -13,8 +13,8 @@ import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
-from agentcore_mcp.emulator._authorizer import Credentials as Keys
-from agentcore_mcp.emulator._authorizer import SignatureRejected, SigV4Verifier
+from agentcore_mcp.emulator._sigv4 import Credentials as Keys
+from agentcore_mcp.emulator._sigv4 import SignatureRejected, SigV4Verifier
 
 pytestmark = pytest.mark.mcp1
 

@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agentcore_mcp.emulator import Emulator, Runtime
-from agentcore_mcp.emulator._authorizer import SigV4Verifier
+from agentcore_mcp.emulator._sigv4 import SigV4Verifier
 
 from . import harness
 from .apps import build_app
