@@ -21,6 +21,7 @@ from agentcore_mcp.server._completion import (
     enum_completion,
 )
 from agentcore_mcp.server._compression import accepts_gzip
+from agentcore_mcp.server._extension import Extension
 from agentcore_mcp.server._http import (
     BodyTooLarge,
     Receive,
@@ -39,7 +40,7 @@ from agentcore_mcp.server._resources import Resource, ResourceOptions
 from agentcore_mcp.server._session_store import SessionStore
 from agentcore_mcp.server._state import StateSealer
 from agentcore_mcp.server._subscriptions import SubscriptionHub
-from agentcore_mcp.server._tools import Tool, ToolAnnotations, ToolOptions
+from agentcore_mcp.server._tools import TaskSupport, Tool, ToolAnnotations, ToolOptions
 
 __all__ = ["AgentCoreMCP"]
 
@@ -100,6 +101,8 @@ class AgentCoreMCP:
             2026-07-28 era stays stateless.
         session_idle_timeout: seconds after which an unused session is forgotten (AgentCore's default).
         sse_retry_ms: the ``retry`` hint of priming events in session mode.
+        extensions: components that add methods, a capability and a ``tools/call`` take-over (see
+            :meth:`add_extension`).
     """
 
     def __init__(
@@ -130,6 +133,7 @@ class AgentCoreMCP:
         sessions: bool = False,
         session_idle_timeout: float = 900.0,
         sse_retry_ms: int = 1000,
+        extensions: Iterable[Extension] = (),
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/', got {path!r}")
@@ -171,6 +175,9 @@ class AgentCoreMCP:
         self._completion: CompletionHandler | None = None
         self._definitions: list[dict[str, Any]] | None = None
         self.protocol = Protocol(self)
+        self._extensions: list[Extension] = []
+        for extension in extensions:
+            self.add_extension(extension)
         self._paths = (self.path, self.path + "/") if self.path != "/" else ("/",)
         for fn in tools:
             self.add_tool(fn)
@@ -180,6 +187,22 @@ class AgentCoreMCP:
             self.add_prompt(fn)
 
     # -- registration ------------------------------------------------------------------------------------
+
+    def add_extension(self, extension: Extension) -> None:
+        """Plug ``extension`` in: its methods, its capability, its take-over of ``tools/call``.
+
+        Raises:
+            ValueError: it names a method that is already served.
+        """
+        self.protocol.add_extension(extension)
+        self._extensions.append(extension)
+        extension.bind(self)
+        self._changed_definitions()
+
+    @property
+    def extensions(self) -> tuple[Extension, ...]:
+        """The extensions added, in order."""
+        return tuple(self._extensions)
 
     def add_tool(
         self,
@@ -191,6 +214,7 @@ class AgentCoreMCP:
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         sync_to_thread: bool | None = None,
+        task: TaskSupport | None = None,
     ) -> Tool:
         """Register ``fn`` as a tool; keyword options override what ``@tool`` recorded on it.
 
@@ -206,6 +230,7 @@ class AgentCoreMCP:
             annotations=dict(annotations) if annotations else None,
             timeout=timeout,
             sync_to_thread=sync_to_thread,
+            task=task,
         )
         compiled = Tool(fn, options)
         if compiled.name in self._tools:
@@ -228,6 +253,7 @@ class AgentCoreMCP:
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         sync_to_thread: bool | None = None,
+        task: TaskSupport | None = None,
     ) -> Callable[[F], F]: ...
 
     def tool(
@@ -240,6 +266,7 @@ class AgentCoreMCP:
         annotations: ToolAnnotations | Mapping[str, Any] | None = None,
         timeout: float | None = None,
         sync_to_thread: bool | None = None,
+        task: TaskSupport | None = None,
     ) -> Any:
         """Decorator form of :meth:`add_tool`; returns the function unchanged."""
 
@@ -252,6 +279,7 @@ class AgentCoreMCP:
                 annotations=annotations,
                 timeout=timeout,
                 sync_to_thread=sync_to_thread,
+                task=task,
             )
             return func
 
@@ -273,7 +301,12 @@ class AgentCoreMCP:
     def tool_definitions(self) -> list[dict[str, Any]]:
         """The wire definitions of all tools, in registration order (as ``tools/list`` publishes them)."""
         if self._definitions is None:
-            self._definitions = [t.definition for t in self._tools.values()]
+            definitions = [t.definition for t in self._tools.values()]
+            for extension in self._extensions:
+                definitions = [dict(d) for d in definitions]
+                for tool, definition in zip(self._tools.values(), definitions, strict=True):
+                    extension.describe_tool(tool, definition)
+            self._definitions = definitions
         return self._definitions
 
     # -- resources -----------------------------------------------------------------------------------------
@@ -447,9 +480,12 @@ class AgentCoreMCP:
 
     # -- capabilities ----------------------------------------------------------------------------------------
 
-    def _changed(self, kind: str) -> None:
+    def _changed_definitions(self) -> None:
         self._definitions = None
         self.protocol.invalidate()
+
+    def _changed(self, kind: str) -> None:
+        self._changed_definitions()
         # Lists are usually registered before serving; a change while serving is announced to listeners.
         if len(self.subscriptions) or (self.sessions is not None and len(self.sessions)):
             self.notify_list_changed(kind)
@@ -506,6 +542,13 @@ class AgentCoreMCP:
             caps["prompts"] = {"listChanged": live}
         if self._prompts or self._templates:
             caps["completions"] = {}
+        offered: dict[str, Any] = {}
+        for extension in self._extensions:
+            value = extension.capability("modern" if era == "modern" else "legacy")
+            if value is not None:
+                offered[extension.name] = dict(value)
+        if offered:
+            caps["extensions"] = offered
         return caps
 
     # -- ASGI ----------------------------------------------------------------------------------------------
@@ -535,6 +578,8 @@ class AgentCoreMCP:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.subscriptions.shutdown()
+                for extension in self._extensions:
+                    extension.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -22,17 +20,18 @@ from pydantic_core import to_json
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError
+from agentcore_mcp.server._call import Call
 from agentcore_mcp.server._compression import MIN_GZIP_SIZE, GzipPrefix
 from agentcore_mcp.server._content import text_result
-from agentcore_mcp.server._context import Context, Headers
 from agentcore_mcp.server._http import BIG_EVENT
 from agentcore_mcp.server._identity import bind_log_context, bind_platform_context
-from agentcore_mcp.server._input import InputRequired, InputRound, legacy_asker, modern_asker
+from agentcore_mcp.server._input import InputRequired
 from agentcore_mcp.server._session_store import valid_session_id
 from agentcore_mcp.server._subscriptions import SUBSCRIPTION_ID, Listener, SubscriptionHub
 
 if TYPE_CHECKING:
     from agentcore_mcp.server._app import AgentCoreMCP
+    from agentcore_mcp.server._extension import Extension, Method
     from agentcore_mcp.server._http import Body, Responder
     from agentcore_mcp.server._session_store import Session
     from agentcore_mcp.server._tools import Tool
@@ -115,108 +114,7 @@ class RequestHeaders:
         return out
 
 
-Handler = Callable[["Protocol", Any, "Call"], Awaitable[Any]]
-
-
-class Call:
-    """One request being served: what the handlers need to know about it."""
-
-    __slots__ = (
-        "app",
-        "era",
-        "headers",
-        "id",
-        "meta",
-        "method",
-        "out",
-        "params",
-        "round",
-        "session",
-        "version",
-    )
-
-    def __init__(
-        self,
-        app: AgentCoreMCP,
-        request_id: str | int,
-        method: str,
-        era: Era,
-        version: str,
-        params: Mapping[str, Any],
-        meta: Mapping[str, Any] | None,
-        headers: RequestHeaders,
-        out: Responder | None,
-        session: Session | None = None,
-    ) -> None:
-        self.app = app
-        self.id = request_id
-        self.method = method
-        self.era = era
-        self.version = version
-        self.params = params
-        self.meta = meta
-        self.headers = headers
-        self.out = out
-        self.session = session
-        self.round: InputRound | None = None
-
-    def binding(self) -> str:
-        """What a sealed requestState is bound to: the method and the request's own parameters."""
-        own = {k: v for k, v in self.params.items() if k not in ("_meta", "inputResponses", "requestState")}
-        digest = hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
-        return f"{self.method}\0{digest}"
-
-    def input_round(self) -> InputRound:
-        """The answers this (modern, MRTR) request carries: sealed earlier answers plus ``inputResponses``."""
-        if self.round is None:
-            answers: dict[str, Any] = {}
-            state = self.params.get("requestState")
-            if state is not None:
-                opened = self.app.state_sealer.open(state, self.binding())
-                carried = opened.get("answers")
-                if isinstance(carried, dict):
-                    answers.update(carried)
-            responses = self.params.get("inputResponses")
-            if responses is not None:
-                if not isinstance(responses, dict):
-                    raise ProtocolError(rpc.INVALID_PARAMS, "inputResponses must be an object")
-                answers.update(responses)
-            self.round = InputRound(answers)
-        return self.round
-
-    def context(self) -> Context:
-        meta = self.meta or {}
-        if self.era == "modern":
-            caps = meta.get(rpc.META_CLIENT_CAPABILITIES)
-            info = meta.get(rpc.META_CLIENT_INFO)
-            level = meta.get(rpc.META_LOG_LEVEL)
-            # Modern clients get log messages only when they asked for a level.
-            notify_logs = isinstance(level, str) and level in rpc.LOG_LEVELS
-            ask = modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})
-        else:
-            notify_logs = True
-            session = self.session
-            if session is not None:
-                caps, info, level = session.client_capabilities, session.client_info, session.log_level
-            else:
-                caps, info, level = None, None, None
-            send = self.out.send_message if self.out is not None else None
-            ask = legacy_asker(send, self.app.pending, self.headers.session_id, self.app.input_timeout)
-        return Context(
-            request_id=self.id,
-            method=self.method,
-            era=self.era,
-            protocol_version=self.version,
-            headers=Headers(self.headers.raw),
-            meta=meta,
-            client_capabilities=caps if isinstance(caps, dict) else None,
-            client_info=info if isinstance(info, dict) else None,
-            log_level=level if notify_logs else None,
-            send=self.out.send_message if self.out is not None else None,
-            ask=ask,
-            detach=self.out.detach if self.out is not None else None,
-            logs_enabled=notify_logs,
-        )
+Handler = Callable[[Mapping[str, Any], Call], Awaitable[Any]]
 
 
 class CachedPage:
@@ -241,6 +139,37 @@ class Protocol:
     def __init__(self, app: AgentCoreMCP) -> None:
         self.app = app
         self._list_cache: dict[tuple[str, Era, str | None], CachedPage] = {}
+        self._extensions: list[Extension] = []
+        self._methods: dict[Era, dict[str, Handler]] = {
+            "legacy": {name: getattr(self, attr) for name, attr in _LEGACY_METHODS.items()},
+            "modern": {name: getattr(self, attr) for name, attr in _MODERN_METHODS.items()},
+        }
+
+    def add_extension(self, extension: Extension) -> None:
+        """Serve ``extension``'s methods and offer it every ``tools/call`` (see :mod:`._extension`).
+
+        Raises:
+            ValueError: it names a method that is already served.
+        """
+        added: dict[Era, dict[str, Handler]] = {}
+        for era in ("legacy", "modern"):
+            methods = extension.methods(era)
+            taken = sorted(set(methods) & set(self._methods[era]))
+            if taken:
+                raise ValueError(
+                    f"extension {extension.name!r}: method(s) already served: {', '.join(taken)}"
+                )
+            added[era] = {name: self._stamped(handler) for name, handler in methods.items()}
+        for era, table in added.items():
+            self._methods[era].update(table)
+        self._extensions.append(extension)
+
+    def _stamped(self, handler: Method) -> Handler:
+        async def run(params: Mapping[str, Any], call: Call) -> Any:
+            result = await handler(params, call)
+            return self.stamp(result) if call.era == "modern" else result
+
+        return run
 
     def invalidate(self) -> None:
         """Forget cached list results (called whenever a tool is added or removed)."""
@@ -300,12 +229,10 @@ class Protocol:
             meta: Any
             if era == "modern":
                 version, meta = self._check_modern(method, params, headers)
-                table = _MODERN_METHODS
             else:
                 version = self._check_legacy(headers)
                 meta = params.get("_meta") if params else None
-                table = _LEGACY_METHODS
-            handler = table.get(method)
+            handler = self._methods[era].get(method)
             if handler is None:
                 raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
             if session is not None and version >= "2025-11-25":
@@ -331,7 +258,7 @@ class Protocol:
                 result = await self._traced(handler, params or {}, call, headers)
             else:
                 try:
-                    result = await handler(self, params or {}, call)
+                    result = await handler(params or {}, call)
                 except InputRequired as needed:
                     result = self._input_required(call, needed)
         except ProtocolError as exc:
@@ -379,7 +306,7 @@ class Protocol:
             meta=call.meta,
         ) as span:
             try:
-                return await handler(self, params, call)
+                return await handler(params, call)
             except InputRequired as needed:
                 return self._input_required(call, needed)
             except ProtocolError as exc:
@@ -635,7 +562,9 @@ class Protocol:
         if not isinstance(requested, dict):
             raise ProtocolError(rpc.INVALID_PARAMS, "subscriptions/listen: notifications must be an object")
         agreed, kinds, uris = SubscriptionHub.agreed(requested, self.app.offered())
-        listener = Listener(call.id, kinds, uris)
+        for extension in self._extensions:
+            agreed.update(extension.listen(requested))
+        listener = Listener(call.id, kinds, uris, agreed)
         hub = self.app.subscriptions
         hub.open(listener)
         gone = asyncio.ensure_future(out.wait_disconnect())
@@ -670,6 +599,10 @@ class Protocol:
             raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown tool: {name}")
         if call.era == "modern" and tool.param_headers:
             _check_param_headers(tool, arguments or {}, call.headers)
+        for extension in self._extensions:
+            taken = await extension.call_tool(tool, arguments or {}, call)
+            if taken is not None:
+                return self.stamp(taken) if call.era == "modern" else taken
         result = await tool.run(arguments, call.context() if tool.wants_context else None)
         return self.stamp(result) if call.era == "modern" else result
 
@@ -750,26 +683,26 @@ def _decode_cursor(cursor: str, total: int) -> int:
 
 _MRTR_METHODS = frozenset({"tools/call", "prompts/get", "resources/read"})
 
-_SHARED_METHODS: dict[str, Handler] = {
-    "tools/list": Protocol.list_tools,
-    "tools/call": Protocol.call_tool,
-    "resources/list": Protocol.list_resources,
-    "resources/templates/list": Protocol.list_templates,
-    "resources/read": Protocol.read_resource,
-    "prompts/list": Protocol.list_prompts,
-    "prompts/get": Protocol.get_prompt,
-    "completion/complete": Protocol.complete,
+_SHARED_METHODS: dict[str, str] = {
+    "tools/list": "list_tools",
+    "tools/call": "call_tool",
+    "resources/list": "list_resources",
+    "resources/templates/list": "list_templates",
+    "resources/read": "read_resource",
+    "prompts/list": "list_prompts",
+    "prompts/get": "get_prompt",
+    "completion/complete": "complete",
 }
-_LEGACY_METHODS: dict[str, Handler] = {
-    "initialize": Protocol.initialize,
-    "ping": Protocol.ping,
-    "logging/setLevel": Protocol.set_level,
-    "resources/subscribe": Protocol.subscribe,
-    "resources/unsubscribe": Protocol.subscribe,
+_LEGACY_METHODS: dict[str, str] = {
+    "initialize": "initialize",
+    "ping": "ping",
+    "logging/setLevel": "set_level",
+    "resources/subscribe": "subscribe",
+    "resources/unsubscribe": "subscribe",
     **_SHARED_METHODS,
 }
-_MODERN_METHODS: dict[str, Handler] = {
-    "server/discover": Protocol.discover,
-    "subscriptions/listen": Protocol.listen,
+_MODERN_METHODS: dict[str, str] = {
+    "server/discover": "discover",
+    "subscriptions/listen": "listen",
     **_SHARED_METHODS,
 }

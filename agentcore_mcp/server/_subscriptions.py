@@ -11,7 +11,7 @@ the server stays stateless.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["Listener", "SubscriptionHub"]
@@ -23,12 +23,19 @@ _FLAGS = {"tools": "toolsListChanged", "prompts": "promptsListChanged", "resourc
 class Listener:
     """One open ``subscriptions/listen`` stream: what it asked for and its queue of messages."""
 
-    __slots__ = ("kinds", "queue", "subscription_id", "uris")
+    __slots__ = ("agreed", "kinds", "queue", "subscription_id", "uris")
 
-    def __init__(self, subscription_id: str | int, kinds: set[str], uris: set[str]) -> None:
+    def __init__(
+        self,
+        subscription_id: str | int,
+        kinds: set[str],
+        uris: set[str],
+        agreed: Mapping[str, Any] | None = None,
+    ) -> None:
         self.subscription_id = subscription_id
         self.kinds = kinds
         self.uris = uris
+        self.agreed: Mapping[str, Any] = agreed or {}  # the acknowledged filter, extensions' parts included
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
 
     def tagged(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -90,6 +97,13 @@ class SubscriptionHub:
             self._deliver(pick)
         else:  # from a worker thread (a sync tool) or another loop
             loop.call_soon_threadsafe(self._deliver, pick)
+
+    def publish(self, pick: Callable[[Listener], dict[str, Any] | None]) -> None:
+        """Deliver ``pick(listener)`` to every open stream for which it is not None (any thread).
+
+        ``pick`` decides from ``listener.agreed`` and builds the message with ``listener.tagged(...)``.
+        """
+        self._call(pick)
 
     def list_changed(self, kind: str) -> None:
         self._call(lambda ls: ls.tagged(f"notifications/{kind}/list_changed") if kind in ls.kinds else None)

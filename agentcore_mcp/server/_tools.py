@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar, overload
+from typing import Any, Literal, TypedDict, TypeVar, get_args, overload
 
 import pydantic
 
@@ -19,13 +19,16 @@ from agentcore_mcp.server._functions import CallTimedOut, Function, describe_val
 from agentcore_mcp.server._input import InputRequired
 from agentcore_mcp.server._schema import OutputSpec
 
-__all__ = ["Tool", "ToolAnnotations", "ToolOptions", "tool"]
+__all__ = ["TaskSupport", "Tool", "ToolAnnotations", "ToolOptions", "tool"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 OPTIONS_ATTR = "__agentcore_mcp_tool__"
+
+TaskSupport = Literal["forbidden", "optional", "required"]
+"""Whether a tool may run as a task (the Tasks extension's ``taskSupport``); the core itself ignores it."""
 
 
 class ToolAnnotations(TypedDict, total=False):
@@ -53,6 +56,14 @@ class ToolOptions:
     output_schema: Mapping[str, Any] | None = None
     exclude_args: tuple[str, ...] = ()
     sync_to_thread: bool | None = None
+    task: TaskSupport | None = None
+
+    def __post_init__(self) -> None:
+        if self.timeout is not None and self.timeout <= 0:
+            raise RegistrationError(f"timeout must be a positive number of seconds, not {self.timeout!r}")
+        if self.task is not None and self.task not in get_args(TaskSupport):
+            choices = ", ".join(repr(c) for c in get_args(TaskSupport))
+            raise RegistrationError(f"task must be one of {choices}, not {self.task!r}")
 
 
 @overload
@@ -73,6 +84,7 @@ def tool(
     output_schema: Mapping[str, Any] | None = None,
     exclude_args: Iterable[str] = (),
     sync_to_thread: bool | None = None,
+    task: TaskSupport | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -91,6 +103,7 @@ def tool(
     output_schema: Mapping[str, Any] | None = None,
     exclude_args: Iterable[str] = (),
     sync_to_thread: bool | None = None,
+    task: TaskSupport | None = None,
 ) -> F | Callable[[F], F]:
     """Mark a sync or async function as an MCP tool and return it unchanged.
 
@@ -115,9 +128,9 @@ def tool(
             only for functions that never block and finish in microseconds (arithmetic, formatting, dict
             look-ups): it saves the thread hop, most of the server's cost for such a call. A ``timeout``
             cannot interrupt a function running on the loop, so the two cannot be combined.
+        task: whether the tool may run as a task (``"forbidden"``, ``"optional"``, ``"required"``), for the
+            Tasks extension to read as ``Tool.task``; the core ignores it.
     """
-    if timeout is not None and timeout <= 0:
-        raise RegistrationError(f"timeout must be a positive number of seconds, not {timeout!r}")
     options = ToolOptions(
         name=name,
         title=title,
@@ -130,6 +143,7 @@ def tool(
         output_schema=dict(output_schema) if output_schema is not None else None,
         exclude_args=tuple(exclude_args),
         sync_to_thread=sync_to_thread,
+        task=task,
     )
 
     def mark(func: F) -> F:
@@ -159,7 +173,9 @@ class Tool:
         "expose_errors",
         "fn",
         "name",
+        "options",
         "param_headers",
+        "task",
         "timeout",
     )
 
@@ -167,7 +183,9 @@ class Tool:
         options = options or getattr(fn, OPTIONS_ATTR, None) or ToolOptions()
         self.name: str = function_name(fn, options.name)
         self.fn = fn
+        self.options = options
         self.timeout = options.timeout
+        self.task = options.task
         self.expose_errors = False
         self._function = function = Function(
             fn,

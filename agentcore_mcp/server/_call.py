@@ -1,0 +1,143 @@
+"""One request being served: what handlers (built-in and extensions') know about it, and its Context."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from agentcore_mcp import _wire as rpc
+from agentcore_mcp.errors import ProtocolError
+from agentcore_mcp.server._context import Ask, Context, Headers
+from agentcore_mcp.server._input import InputRound, legacy_asker, modern_asker
+
+if TYPE_CHECKING:
+    from agentcore_mcp.server._app import AgentCoreMCP
+    from agentcore_mcp.server._extension import Era
+    from agentcore_mcp.server._http import Responder
+    from agentcore_mcp.server._protocol import RequestHeaders
+    from agentcore_mcp.server._session_store import Session
+
+__all__ = ["Call"]
+
+
+class Call:
+    """One request being served: what the handlers need to know about it."""
+
+    __slots__ = (
+        "app",
+        "era",
+        "headers",
+        "id",
+        "meta",
+        "method",
+        "out",
+        "params",
+        "round",
+        "session",
+        "version",
+    )
+
+    def __init__(
+        self,
+        app: AgentCoreMCP,
+        request_id: str | int,
+        method: str,
+        era: Era,
+        version: str,
+        params: Mapping[str, Any],
+        meta: Mapping[str, Any] | None,
+        headers: RequestHeaders,
+        out: Responder | None,
+        session: Session | None = None,
+    ) -> None:
+        self.app = app
+        self.id = request_id
+        self.method = method
+        self.era = era
+        self.version = version
+        self.params = params
+        self.meta = meta
+        self.headers = headers
+        self.out = out
+        self.session = session
+        self.round: InputRound | None = None
+
+    def binding(self) -> str:
+        """What a sealed requestState is bound to: the method and the request's own parameters."""
+        own = {k: v for k, v in self.params.items() if k not in ("_meta", "inputResponses", "requestState")}
+        digest = hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
+        return f"{self.method}\0{digest}"
+
+    def input_round(self) -> InputRound:
+        """The answers this (modern, MRTR) request carries: sealed earlier answers plus ``inputResponses``."""
+        if self.round is None:
+            answers: dict[str, Any] = {}
+            state = self.params.get("requestState")
+            if state is not None:
+                opened = self.app.state_sealer.open(state, self.binding())
+                carried = opened.get("answers")
+                if isinstance(carried, dict):
+                    answers.update(carried)
+            responses = self.params.get("inputResponses")
+            if responses is not None:
+                if not isinstance(responses, dict):
+                    raise ProtocolError(rpc.INVALID_PARAMS, "inputResponses must be an object")
+                answers.update(responses)
+            self.round = InputRound(answers)
+        return self.round
+
+    @property
+    def client_capabilities(self) -> Mapping[str, Any]:
+        """The capabilities the client declared: per request (modern ``_meta``) or at ``initialize`` (session)."""
+        if self.era == "modern":
+            caps = (self.meta or {}).get(rpc.META_CLIENT_CAPABILITIES)
+        else:
+            caps = self.session.client_capabilities if self.session is not None else None
+        return caps if isinstance(caps, dict) else {}
+
+    def context(self, *, ask: Ask | None = None, detached: bool = False) -> Context:
+        """The :class:`Context` a tool, resource or prompt function of this request is given.
+
+        Args:
+            ask: how ``ctx.elicit``/``ctx.sample``/``ctx.list_roots`` reach the client, instead of this
+                request's own way (MRTR ``input_required`` answers, or requests on the handshake-era stream).
+            detached: for work that outlives this request: nothing is sent on the request's stream
+                (progress and logs are dropped) and ``ctx.close_sse_stream()`` does nothing.
+        """
+        meta = self.meta or {}
+        if self.era == "modern":
+            caps = meta.get(rpc.META_CLIENT_CAPABILITIES)
+            info = meta.get(rpc.META_CLIENT_INFO)
+            level = meta.get(rpc.META_LOG_LEVEL)
+            # Modern clients get log messages only when they asked for a level.
+            notify_logs = isinstance(level, str) and level in rpc.LOG_LEVELS
+            if ask is None:
+                ask = modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})
+        else:
+            notify_logs = True
+            session = self.session
+            if session is not None:
+                caps, info, level = session.client_capabilities, session.client_info, session.log_level
+            else:
+                caps, info, level = None, None, None
+            send = self.out.send_message if self.out is not None else None
+            if ask is None:
+                ask = legacy_asker(send, self.app.pending, self.headers.session_id, self.app.input_timeout)
+        out = None if detached else self.out
+        return Context(
+            request_id=self.id,
+            method=self.method,
+            era=self.era,
+            protocol_version=self.version,
+            headers=Headers(self.headers.raw),
+            meta=meta,
+            client_capabilities=caps if isinstance(caps, dict) else None,
+            client_info=info if isinstance(info, dict) else None,
+            log_level=level if notify_logs else None,
+            send=out.send_message if out is not None else None,
+            ask=ask,
+            detach=out.detach if out is not None else None,
+            logs_enabled=notify_logs,
+        )
