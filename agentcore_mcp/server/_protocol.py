@@ -201,8 +201,9 @@ class Protocol:
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method is missing")
         if not isinstance(method, str):
             return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "method must be a string")
-        if params is not None and not isinstance(params, dict):
-            return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, "params must be an object")
+        if params is not None and not isinstance(params, (dict, list)):
+            text = "params must be an object (or, in JSON-RPC, an array)"
+            return self._refuse(era, _valid_id(request_id), rpc.INVALID_REQUEST, text)
         session: Session | None = None
         store = self.app.sessions
         if (
@@ -225,6 +226,9 @@ class Protocol:
             return 202, None
         if not _is_id(request_id):
             return self._refuse(era, None, rpc.INVALID_REQUEST, "id must be a string or an integer")
+        if isinstance(params, list):  # valid JSON-RPC (by-position params), but MCP's methods take named ones
+            text = f"{method}: params must be an object (MCP methods take named parameters)"
+            return self._refuse(era, request_id, rpc.INVALID_PARAMS, text)
         try:
             meta: Any
             if era == "modern":

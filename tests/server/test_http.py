@@ -82,11 +82,27 @@ def test_malformed_json_is_400_parse_error(demo_url: str, body: bytes) -> None:
         {"jsonrpc": "2.0", "id": 1.5, "method": "ping"},
         {"jsonrpc": "2.0", "id": 1, "method": 7},
         {"jsonrpc": "2.0", "id": 1},
-        {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": [1, 2]},
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": "x"},
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": 3},
     ],
 )
 def test_invalid_requests_are_400_invalid_request(demo_url: str, body: object) -> None:
     assert rpc_error(post(demo_url, body)) == (400, -32600)
+
+
+@pytest.mark.parametrize("method", ["tools/call", "tools/list", "ping"])
+def test_params_as_an_array_are_invalid_params_not_an_invalid_request(demo_url: str, method: str) -> None:
+    # JSON-RPC allows by-position params (an array); MCP's methods take named ones: -32602, in either era.
+    legacy = {"jsonrpc": "2.0", "id": 1, "method": method, "params": ["add_numbers", {"a": 1}]}
+    assert rpc_error(post(demo_url, legacy)) == (200, -32602)
+    modern_headers = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+    assert rpc_error(post(demo_url, legacy, headers=modern_headers)) == (400, -32602)
+    assert post(demo_url, legacy).json()["id"] == 1
+
+
+def test_a_notification_with_array_params_gets_202(demo_url: str) -> None:
+    body = {"jsonrpc": "2.0", "method": "notifications/initialized", "params": []}
+    assert post(demo_url, body).status_code == 202
 
 
 def test_invalid_request_echoes_a_usable_id(demo_url: str) -> None:
