@@ -1,11 +1,12 @@
-"""Client calls/s: AgentCoreTransport (httpx and boto3 backends) vs the mcp SDK's streamable HTTP client.
+"""Client calls/s: AgentCoreTransport (its default backends, and boto3) vs the mcp SDK's streamable HTTP client.
 
 Every client drives the same kind of session (mcp 2.x ``ClientSession``, legacy handshake, then
 ``tools/call add_numbers`` over and over) against the same servers, in one run, interleaved (A B C A B C ...):
 
 * ``direct``: the demo server (uvicorn, httptools + uvloop, one worker) on loopback;
-* ``emulator``: the same demo server behind the local AgentCore emulator (the only way to measure the boto3
-  backend, which needs a runtime ARN); the SDK client reaches it through an open runtime's invocations URL.
+* ``emulator``: the same demo server behind the local AgentCore emulator, as an OAuth runtime (bearer token)
+  and as an IAM runtime (SigV4, reached by ARN); the SDK client reaches the OAuth runtime through its
+  invocations URL with the same bearer token.
 
 Servers run in their own processes; the clients run here, one at a time. Sequential calls measure per-call
 client overhead (latency-bound); concurrent calls (``--concurrency``) measure throughput. Figures are medians
@@ -23,6 +24,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -36,15 +38,18 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_open-AbCdE12345"
 SIGNED_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_iam-AbCdE12345"
+OAUTH_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/bench_oauth-AbCdE12345"
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 EMULATOR = """
-import sys, uvicorn
+import pathlib, sys, uvicorn
 from agentcore_mcp.emulator import Emulator
 em = Emulator(credentials={"testing": "testing"}, control_plane=False, workload_token=False)
 em.add_runtime(sys.argv[2], arn=sys.argv[3], auth="none")
 em.add_runtime(sys.argv[2], arn=sys.argv[4], auth="sigv4")
+em.add_runtime(sys.argv[2], arn=sys.argv[5], auth="jwt", allowed_clients=["bench"])
 em.bind(f"http://127.0.0.1:{sys.argv[1]}")
+pathlib.Path(sys.argv[6]).write_text(em.mint_token(client_id="bench", expires_in=86400))
 uvicorn.run(em, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
             http="httptools", loop="uvloop")
 """
@@ -85,8 +90,8 @@ def process(args: list[str], port: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def servers() -> Iterator[tuple[str, str]]:
-    """The demo server and an emulator in front of it; yields (demo MCP URL, emulator URL)."""
+def servers() -> Iterator[tuple[str, str, str]]:
+    """The demo server and an emulator in front of it; yields (demo MCP URL, emulator URL, bearer token)."""
     demo_port, emulator_port = free_port(), free_port()
     uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--no-access-log"]
     demo = [
@@ -100,15 +105,20 @@ def servers() -> Iterator[tuple[str, str]]:
         "examples.demo_server:app",
     ]
     demo_url = f"http://127.0.0.1:{demo_port}/mcp"
-    emulator = [sys.executable, "-c", EMULATOR, str(emulator_port), demo_url, ARN, SIGNED_ARN]
-    with process(demo, demo_port), process(emulator, emulator_port):
-        yield demo_url, f"http://127.0.0.1:{emulator_port}"
+    with tempfile.TemporaryDirectory() as scratch:
+        token_file = Path(scratch) / "token"
+        emulator = [
+            *(sys.executable, "-c", EMULATOR, str(emulator_port), demo_url),
+            *(ARN, SIGNED_ARN, OAUTH_ARN, str(token_file)),
+        ]
+        with process(demo, demo_port), process(emulator, emulator_port):
+            yield demo_url, f"http://127.0.0.1:{emulator_port}", token_file.read_text()
 
 
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
 
 
-def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
+def clients(demo_url: str, emulator_url: str, token: str) -> dict[str, tuple[str, Factory]]:
     """name -> (what it measures, a factory for a fresh transport)."""
     import boto3
     from mcp.client.streamable_http import streamable_http_client
@@ -119,34 +129,37 @@ def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
         "bedrock-agentcore", endpoint_url=emulator_url, region_name="us-east-1", **KEYS
     )
     session = boto3.Session(region_name="us-east-1", **KEYS)
-    open_url = invocations_url(ARN, endpoint_url=emulator_url)
+    oauth_url = invocations_url(OAUTH_ARN, endpoint_url=emulator_url)
+
+    def sdk_with_token() -> AbstractAsyncContextManager[Any]:
+        import httpx2  # the SDK's own HTTP client (mcp 2.x)
+
+        http = httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=300)
+        return streamable_http_client(oauth_url, http_client=http)
+
     return {
         "sdk-direct": (
             "mcp SDK streamable_http_client -> demo server",
             lambda: streamable_http_client(demo_url),
         ),
-        "ours-http-direct": (
-            "AgentCoreTransport (lean HTTP client) -> demo server",
+        "ours-direct": (
+            "AgentCoreTransport (default: httpx) -> demo server",
             lambda: AgentCoreTransport(demo_url),
         ),
-        "ours-httpx-direct": (
-            "AgentCoreTransport (httpx on FastHttpTransport) -> demo server",
-            lambda: AgentCoreTransport(demo_url, backend="httpx"),
-        ),
-        "ours-httpx-httpcore-direct": (
-            "AgentCoreTransport (httpx on httpcore's pool: no httptools) -> demo server",
-            lambda: without_httptools(lambda: AgentCoreTransport(demo_url, backend="httpx")),
-        ),
         "sdk-emulator": (
-            "mcp SDK streamable_http_client -> emulator (open runtime) -> demo",
-            lambda: streamable_http_client(open_url),
+            "mcp SDK streamable_http_client, bearer -> emulator (OAuth runtime) -> demo",
+            sdk_with_token,
         ),
-        "ours-http-emulator": (
-            "AgentCoreTransport (lean HTTP client) -> emulator (open runtime) -> demo",
-            lambda: AgentCoreTransport(open_url),
+        "ours-bearer-emulator": (
+            "AgentCoreTransport (httpx, bearer) -> emulator (OAuth runtime) -> demo",
+            lambda: AgentCoreTransport(OAUTH_ARN, bearer_token=token, endpoint_url=emulator_url),
         ),
-        "ours-http-sigv4-emulator": (
-            "AgentCoreTransport (lean HTTP client, SigV4) -> emulator (IAM runtime) -> demo",
+        "ours-arn-emulator": (
+            "AgentCoreTransport (the default for an ARN) -> emulator (IAM runtime) -> demo",
+            lambda: AgentCoreTransport(SIGNED_ARN, endpoint_url=emulator_url, boto3_session=session),
+        ),
+        "ours-sigv4-emulator": (
+            "AgentCoreTransport (httpx, SigV4) -> emulator (IAM runtime) -> demo",
             lambda: AgentCoreTransport(
                 SIGNED_ARN, backend="http", endpoint_url=emulator_url, boto3_session=session
             ),
@@ -156,18 +169,6 @@ def clients(demo_url: str, emulator_url: str) -> dict[str, tuple[str, Factory]]:
             lambda: AgentCoreTransport(SIGNED_ARN, client=boto3_client),
         ),
     }
-
-
-def without_httptools(make: Callable[[], Any]) -> Any:
-    """What ``make`` builds when httptools is not installed (the httpx backend's clients on PoolTransport)."""
-    from agentcore_mcp.client import fast
-
-    available = fast.httptools_available
-    fast.httptools_available = lambda: False
-    try:
-        return make()
-    finally:
-        fast.httptools_available = available
 
 
 @asynccontextmanager
@@ -212,8 +213,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     repeat = args.repeat or (1 if args.quick else 3)
 
     samples: dict[tuple[str, int], list[float]] = {}
-    with servers() as (demo_url, emulator_url):
-        table = clients(demo_url, emulator_url)
+    with servers() as (demo_url, emulator_url, token):
+        table = clients(demo_url, emulator_url, token)
         for _ in range(repeat):
             for concurrency in args.concurrency:
                 for name, (_, factory) in table.items():
@@ -231,10 +232,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             row[f"c{concurrency}"] = round(medians[(name, concurrency)], 1)
         rows.append(row)
     pairs = {
-        "http_direct_vs_sdk_direct": ("ours-http-direct", "sdk-direct"),
-        "httpx_direct_vs_sdk_direct": ("ours-httpx-direct", "sdk-direct"),
-        "httpx_httpcore_direct_vs_sdk_direct": ("ours-httpx-httpcore-direct", "sdk-direct"),
-        "http_emulator_vs_sdk_emulator": ("ours-http-emulator", "sdk-emulator"),
+        "direct_vs_sdk_direct": ("ours-direct", "sdk-direct"),
+        "bearer_emulator_vs_sdk_emulator": ("ours-bearer-emulator", "sdk-emulator"),
+        "arn_emulator_vs_sdk_emulator": ("ours-arn-emulator", "sdk-emulator"),
+        "sigv4_emulator_vs_sdk_emulator": ("ours-sigv4-emulator", "sdk-emulator"),
         "boto3_emulator_vs_sdk_emulator": ("ours-boto3-emulator", "sdk-emulator"),
     }
     ratios = {

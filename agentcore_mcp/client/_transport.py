@@ -39,7 +39,6 @@ from agentcore_mcp.client._backend import (
 )
 from agentcore_mcp.client._retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
 from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
-from agentcore_mcp.client.aio import on_asyncio
 
 if TYPE_CHECKING:
     import httpx
@@ -255,7 +254,7 @@ class AgentCoreTransport:
         self._task_group = task_group
         # On asyncio, requests run as plain tasks (a quarter of the cost of a task group's child); they
         # catch their own errors, so nothing but cancellation at close needs the group's supervision.
-        self._requests = set() if on_asyncio() else None
+        self._requests = set() if _on_asyncio() else None
         task_group.start_soon(self._writer, write_receive)
         return read_receive, _ContextSendStream(write_send)
 
@@ -909,7 +908,6 @@ def _make_backend(
 
     from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
     from agentcore_mcp.client._httpx import HttpxBackend
-    from agentcore_mcp.client.fast import FastHttpBackend, fast_path_available
 
     resolved: httpx.Auth | None
     if bearer_token is not None:
@@ -926,17 +924,6 @@ def _make_backend(
         resolved = None
     else:
         raise ValueError(f"auth must be an httpx.Auth, 'sigv4' or 'none', got {auth!r}")
-    if http_client is None and backend != "httpx" and fast_path_available(url):
-        fast = FastHttpBackend(
-            url,
-            auth=resolved,
-            headers=headers,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            stop_url=stop_url,
-            max_connections=max_connections,
-        )
-        return fast, agentcore
     timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
     return (
         HttpxBackend(
@@ -950,3 +937,10 @@ def _make_backend(
         ),
         agentcore,
     )
+
+
+def _on_asyncio() -> bool:
+    """True when the running event loop is asyncio's (False under trio, where the anyio paths are taken)."""
+    from sniffio import current_async_library
+
+    return current_async_library() == "asyncio"

@@ -57,6 +57,8 @@ class Front:
         self.seen: list[Seen] = []
         self._actions: deque[Action] = deque()
         self._lock = threading.Lock()
+        self.in_flight = 0  # requests being answered now
+        self.max_in_flight = 0  # the most that were at once
 
     def queue(self, *actions: Action) -> None:
         with self._lock:
@@ -81,6 +83,14 @@ class Front:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, scope: Scope, receive: Any, send: Any) -> None:
         body = b""
         more = True
         while more:

@@ -10,12 +10,11 @@ def test_the_client_benchmark_measures_every_client() -> None:
     rows = {row["client"]: row for row in report["rows"]}
     assert set(rows) == {
         "sdk-direct",
-        "ours-http-direct",
-        "ours-httpx-direct",
-        "ours-httpx-httpcore-direct",
+        "ours-direct",
         "sdk-emulator",
-        "ours-http-emulator",
-        "ours-http-sigv4-emulator",
+        "ours-bearer-emulator",
+        "ours-arn-emulator",
+        "ours-sigv4-emulator",
         "ours-boto3-emulator",
     }
     assert all(row["c1"] > 0 and row["c2"] > 0 for row in rows.values())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,35 +13,32 @@ import agentcore_mcp.client
 
 pytestmark = pytest.mark.mcp1
 
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "client.md"
 
-def test_exported_members() -> None:
-    assert set(agentcore_mcp.client.__all__) == {
-        "AgentCoreTransport",
-        "Backend",
-        "TransportError",
-        "TransportTimeout",
-        "BearerAuth",
-        "Boto3Backend",
-        "ConnectionFailed",
-        "Exchange",
-        "FastHttpBackend",
-        "FastHttpTransport",
-        "HttpxBackend",
-        "Reply",
-        "RetryPolicy",
-        "RuntimeArn",
-        "SSEDecoder",
-        "SSEError",
-        "ServerSentEvent",
-        "SigV4Auth",
-        "TokenProvider",
-        "call_tool_sync",
-        "invocations_url",
-        "list_tools_sync",
-        "stop_session_url",
-    }
+
+def documented_names() -> set[str]:
+    """The names in the first column of the "Reference" table of docs/client.md."""
+    text = GUIDE.read_text()
+    section = text.split("\n## Reference\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", section, flags=re.M))
+
+
+def test_the_module_exports_exactly_what_the_guide_documents() -> None:
+    documented = documented_names()
+    assert len(documented) >= 10  # the table was found and read
+    assert set(agentcore_mcp.client.__all__) == documented
+    assert agentcore_mcp.client.__all__ == sorted(agentcore_mcp.client.__all__)
     for name in agentcore_mcp.client.__all__:
         assert getattr(agentcore_mcp.client, name) is not None
+
+
+def test_nothing_public_is_left_out_of_all() -> None:
+    public = {
+        name
+        for name, value in vars(agentcore_mcp.client).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("agentcore_mcp")
+    }
+    assert public <= set(agentcore_mcp.client.__all__)
 
 
 def test_importing_the_client_imports_neither_the_sdk_nor_boto3() -> None:

@@ -50,22 +50,9 @@ def url(front: Front) -> Iterator[str]:
         yield mcp_url
 
 
-@pytest.fixture(params=["http", "httpx"], autouse=True)
-def http_backend(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Every test here runs on both direct HTTP backends: the lean keep-alive client and httpx."""
-    global BACKEND
-    BACKEND = request.param
-    yield request.param
-    BACKEND = "http"
-
-
-BACKEND = "http"
-
-
 @asynccontextmanager
 async def connected(target: str, **options: Any) -> AsyncIterator[ClientSession]:
     options.setdefault("retries", FAST)
-    options.setdefault("backend", BACKEND)
     async with AgentCoreTransport(target, **options) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         yield session
@@ -102,7 +89,7 @@ async def test_every_post_carries_accept_content_type_and_the_negotiated_version
 async def test_the_platform_session_id_is_captured_and_sent_on_every_later_request() -> None:
     front = Front(demo_app, session_id="platform-session-0123456789abcdef0123")
     with serve(front) as url:
-        transport = AgentCoreTransport(url, retries=FAST, backend=BACKEND)
+        transport = AgentCoreTransport(url, retries=FAST)
         async with transport as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             await session.call_tool("add_numbers", {"a": 1, "b": 1})
@@ -116,7 +103,7 @@ async def test_an_invocations_url_gets_a_stable_valid_runtime_session_id_and_use
     with serve(front) as url:
         target = url.replace("/mcp", INVOCATIONS) + "?qualifier=DEFAULT"
         front.app = _at_any_path(demo_app)
-        transport = AgentCoreTransport(target, user_id="ada", retries=FAST, backend=BACKEND)
+        transport = AgentCoreTransport(target, user_id="ada", retries=FAST)
         assert transport.agentcore
         async with transport as (read, write), ClientSession(read, write) as session:
             await session.initialize()
@@ -305,7 +292,7 @@ async def test_http_failures_become_json_rpc_errors_that_say_what_happened(
 async def test_a_refused_connection_is_an_error_not_a_hang() -> None:
     from agentcore_mcp.server._local import free_port
 
-    transport = AgentCoreTransport(f"http://127.0.0.1:{free_port()}/mcp", retries=FAST, backend=BACKEND)
+    transport = AgentCoreTransport(f"http://127.0.0.1:{free_port()}/mcp", retries=FAST)
     with anyio.fail_after(10):
         async with transport as (read, write), ClientSession(read, write) as session:
             with pytest.raises(MCPError) as caught:
@@ -474,7 +461,7 @@ async def test_a_dropped_session_is_recovered_with_a_replayed_handshake(
     front = Front(server)
     caplog.set_level(logging.WARNING, "agentcore_mcp.client")
     with serve(front) as url, anyio.fail_after(20):
-        transport = AgentCoreTransport(url, retries=FAST, backend=BACKEND)
+        transport = AgentCoreTransport(url, retries=FAST)
         async with transport as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             assert text(await session.call_tool("add_numbers", {"a": 1, "b": 2})) == "3"
@@ -537,24 +524,21 @@ def _at_any_path(app: Any) -> Any:
     return routed
 
 
-def test_the_lean_client_is_chosen_unless_httpx_is_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_backend_is_chosen_by_the_target_and_the_options() -> None:
+    import boto3
     import httpx
 
     from agentcore_mcp.client import Boto3Backend, HttpxBackend
-    from agentcore_mcp.client.fast import FastHttpBackend
 
     url = "http://127.0.0.1:9/mcp"
     arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo-AbCdE12345"
-    assert isinstance(AgentCoreTransport(url).backend, FastHttpBackend)
-    assert isinstance(AgentCoreTransport(arn, bearer_token="t").backend, FastHttpBackend)
-    assert isinstance(AgentCoreTransport(arn).backend, Boto3Backend)
-    assert isinstance(AgentCoreTransport(url, backend="httpx").backend, HttpxBackend)
+    client = boto3.client("bedrock-agentcore", region_name="us-east-1")
+    assert isinstance(AgentCoreTransport(url).backend, HttpxBackend)
+    assert isinstance(AgentCoreTransport(arn, bearer_token="t").backend, HttpxBackend)
+    assert isinstance(AgentCoreTransport(arn, backend="http").backend, HttpxBackend)
+    assert isinstance(AgentCoreTransport(arn, backend="boto3").backend, Boto3Backend)
+    assert isinstance(AgentCoreTransport(arn, client=client).backend, Boto3Backend)
     assert isinstance(AgentCoreTransport(url, http_client=httpx.AsyncClient()).backend, HttpxBackend)
-    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
-    monkeypatch.setenv("NO_PROXY", "")
-    assert isinstance(AgentCoreTransport(url).backend, HttpxBackend)  # proxies are httpx's job
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    assert isinstance(AgentCoreTransport(url).backend, FastHttpBackend)
 
 
 @pytest.mark.parametrize(
@@ -597,9 +581,9 @@ def test_header_values_that_would_split_the_request_are_refused() -> None:
         AgentCoreTransport("http://127.0.0.1:9/mcp", headers={"x-team": "blue\r\nx-injected: 1"})
 
 
-async def test_concurrency_is_capped_at_max_connections(url: str, http_backend: str) -> None:
+async def test_concurrency_is_capped_at_max_connections(url: str, front: Front) -> None:
     results: list[str] = []
-    transport = AgentCoreTransport(url, backend=http_backend, max_connections=2)  # type: ignore[arg-type]
+    transport = AgentCoreTransport(url, max_connections=2)
     with anyio.fail_after(30):
         async with transport as (read, write), ClientSession(read, write) as session:
             await session.initialize()
@@ -611,12 +595,11 @@ async def test_concurrency_is_capped_at_max_connections(url: str, http_backend: 
                 for i in range(16):
                     tg.start_soon(call, i)
     assert sorted(results, key=int) == [str(i) for i in range(16)]
-    if http_backend == "http":
-        assert transport.backend.connections_opened <= 2  # type: ignore[attr-defined]
+    assert front.max_in_flight <= 2
 
 
-async def test_a_transport_can_be_opened_again_after_it_closed(url: str, http_backend: str) -> None:
-    transport = AgentCoreTransport(url, backend=http_backend)  # type: ignore[arg-type]
+async def test_a_transport_can_be_opened_again_after_it_closed(url: str) -> None:
+    transport = AgentCoreTransport(url)
     for _ in range(2):
         async with transport as (read, write), ClientSession(read, write) as session:
             await session.initialize()

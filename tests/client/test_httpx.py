@@ -1,16 +1,15 @@
-"""The httpx backend's own connection pools, against a raw server.
-
-Every test runs on both engines a backend's own client can have: FastHttpTransport (httptools, the ``fast``
-extra) and PoolTransport (httpcore over asyncio protocol streams, without httptools).
+"""The httpx backend on httpx's own transport: what docs/client.md promises of the HTTP underneath.
 
 A tiny asyncio HTTP/1.1 server answers every POST with the size of the body it received, and can close the
-connection after each answer (while advertising keep-alive) or hold answers back.
+connection after each answer (while advertising keep-alive), hold answers back, or stream server-sent
+events with pauses and notice a client that goes away.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,20 +18,11 @@ import anyio
 import httpx
 import pytest
 
-from agentcore_mcp.client import _httpx as http_module
-from agentcore_mcp.client import fast as fast_module
-from agentcore_mcp.client._backend import Exchange, TransportTimeout
-from agentcore_mcp.client._httpx import HttpxBackend, PoolTransport
-from agentcore_mcp.client.fast import FastHttpTransport
+from agentcore_mcp.client._backend import Exchange
+from agentcore_mcp.client._httpx import HttpxBackend
+from agentcore_mcp.errors import ConnectionFailed, TransportError, TransportTimeout
 
 pytestmark = pytest.mark.mcp1
-
-
-@pytest.fixture(autouse=True, params=["httptools", "httpcore"])
-def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "httpcore":
-        monkeypatch.setattr(fast_module, "httptools_available", lambda: False)
-    return str(request.param)
 
 
 @dataclass
@@ -42,14 +32,18 @@ class RawServer:
     silent: bool = False
     padding: int = 0  # bytes of padding in every answer
     content_type: bytes = b"application/json"
+    events: int = 0  # answer with this many SSE events, 0.2 s apart (chunked), instead of JSON
     connections: int = 0
     sizes: list[int] = field(default_factory=list)
+    heads: list[bytes] = field(default_factory=list)
+    gone: asyncio.Event = field(default_factory=asyncio.Event)  # set when a client left mid-answer
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                self.heads.append(head)
                 length = 0
                 for line in head.split(b"\r\n"):
                     name, _, value = line.partition(b":")
@@ -57,6 +51,9 @@ class RawServer:
                         length = int(value)
                 body = await reader.readexactly(length)
                 self.sizes.append(len(body))
+                if self.events:
+                    await self.stream_events(writer)
+                    continue
                 if self.silent:
                     await asyncio.sleep(30)
                 if self.delay:
@@ -78,6 +75,22 @@ class RawServer:
         finally:
             writer.close()
 
+    async def stream_events(self, writer: asyncio.StreamWriter) -> None:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+        )
+        try:
+            for i in range(self.events):
+                event = f"data: {i}\n\n".encode()
+                writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.2)
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        except ConnectionError:
+            self.gone.set()
+            raise
+
 
 @asynccontextmanager
 async def raw_server(server: RawServer) -> AsyncIterator[str]:
@@ -98,9 +111,9 @@ async def post(backend: HttpxBackend, body: bytes = b"{}") -> int:
     return size
 
 
-async def test_a_backend_that_owns_its_client_sends_through_its_pool(engine: str) -> None:
+async def test_a_backend_that_owns_its_client_sends_through_httpxs_own_transport() -> None:
     backend = HttpxBackend("http://127.0.0.1:1/mcp")
-    assert isinstance(backend._direct, FastHttpTransport if engine == "httptools" else PoolTransport)
+    assert type(backend._direct) is httpx.AsyncHTTPTransport
     assert HttpxBackend("http://127.0.0.1:1/mcp", auth=httpx.BasicAuth("a", "b"))._direct is None
     assert HttpxBackend("http://127.0.0.1:1/mcp", http_client=httpx.AsyncClient())._direct is None
 
@@ -187,25 +200,78 @@ async def test_a_silent_server_hits_the_read_timeout() -> None:
             await backend.aclose()
 
 
-async def test_other_event_loops_get_httpcores_anyio_streams(
-    engine: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(http_module, "on_asyncio", lambda: False)
-    monkeypatch.setattr(fast_module, "on_asyncio", lambda: False)
+async def test_server_sent_events_arrive_one_by_one_before_the_answer_ends() -> None:
+    server = RawServer(events=3)
+    async with raw_server(server) as url:
+        backend = HttpxBackend(url)
+        try:
+            reply = await backend.send(Exchange(b"{}", {}))
+            arrivals: list[tuple[float, bytes]] = []
+            async for chunk in reply.aiter_bytes():
+                arrivals.append((anyio.current_time(), chunk))
+            await reply.aclose()
+        finally:
+            await backend.aclose()
+    assert b"".join(chunk for _, chunk in arrivals) == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
+    assert len(arrivals) == 3, "each event is its own chunk, read as it arrives"
+    assert arrivals[-1][0] - arrivals[0][0] >= 0.3  # the first was read 0.4 s before the last was sent
+
+
+async def test_closing_an_answer_early_drops_the_connection_and_the_server_sees_it() -> None:
+    server = RawServer(events=100)
+    async with raw_server(server) as url:
+        backend = HttpxBackend(url)
+        try:
+            reply = await backend.send(Exchange(b"{}", {}))
+            async for chunk in reply.aiter_bytes():
+                assert chunk == b"data: 0\n\n"
+                break
+            await reply.aclose()
+            with anyio.fail_after(5):
+                await server.gone.wait()
+            server.events = 0
+            assert await post(backend) == 2  # a new connection: the half-read one is not reused
+        finally:
+            await backend.aclose()
+    assert server.connections == 2
+
+
+async def test_a_refused_connection_is_connection_failed_before_anything_ran() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: connections to it are refused
+        backend = HttpxBackend(f"http://127.0.0.1:{port}/mcp")
+        try:
+            with pytest.raises(ConnectionFailed, match="could not connect") as caught:
+                await post(backend)
+        finally:
+            await backend.aclose()
+    assert caught.value.may_have_run is False
+
+
+async def test_a_header_that_would_split_the_request_is_refused_before_sending() -> None:
     server = RawServer()
     async with raw_server(server) as url:
         backend = HttpxBackend(url)
         try:
-            assert await post(backend, b"[1]") == 3
+            with pytest.raises(TransportError, match="cannot be sent"):
+                await backend.send(Exchange(b"{}", {"x-team": "blue\r\nx-injected: 1"}))
             assert await post(backend) == 2
-            pool = backend._direct
-            if engine == "httptools":  # FastHttpTransport hands requests to a PoolTransport
-                assert isinstance(pool, FastHttpTransport)
-                pool = pool._fallback
-            assert isinstance(pool, PoolTransport)
-            (connection,) = pool._pool.connections
-            stream = connection._connection._network_stream  # type: ignore[attr-defined]
-            assert type(stream).__name__ == "AnyIOStream"
         finally:
             await backend.aclose()
-    assert server.connections == 1
+    assert all(b"x-injected" not in head for head in server.heads)
+
+
+async def test_a_users_client_is_used_with_its_event_hooks_and_never_closed() -> None:
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.headers["content-type"])
+
+    server = RawServer()
+    async with raw_server(server) as url, httpx.AsyncClient(event_hooks={"request": [hook]}) as http:
+        backend = HttpxBackend(url, http_client=http)
+        assert await post(backend) == 2
+        await backend.aclose()
+        assert not http.is_closed
+    assert seen == ["application/json"]
