@@ -1,23 +1,49 @@
 """The local OpenID provider and bearer-token verification, as a runtime's custom JWT authorizer does it.
 
 * :class:`LocalIssuer` is a small OpenID provider for local runs: an RSA key, a JWKS document, an OpenID
-  discovery document and a ``client_credentials`` token endpoint, so a runtime's JWT authorizer can point at
-  it exactly as it would point at Cognito; :meth:`LocalIssuer.mint` signs tokens.
+  discovery document and a token endpoint, so a runtime's JWT authorizer can point at it exactly as it would
+  point at Cognito; :meth:`LocalIssuer.mint` signs tokens. Grants: ``client_credentials``, and for a person
+  at a desktop ``authorization_code`` with PKCE (RFC 7636, S256 only) through a loopback redirect (RFC 8252
+  §7.3: ``http://127.0.0.1``, ``[::1]`` or ``localhost``, any port), approved at once without a login page,
+  plus ``refresh_token`` (rotated on each use). :meth:`LocalIssuer.authorize` and
+  :meth:`LocalIssuer.token_grant` are the two endpoints' logic; the emulator routes HTTP to them.
 * :class:`JWTVerifier` checks a bearer token against a runtime's authorizer: signature (keys from the
   issuer's discovery document and JWKS, or the local issuer), issuer, expiry, audience, client id, scopes.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 __all__ = ["JWTVerifier", "LocalIssuer", "TokenRejected"]
 
 TOKEN_EXPIRY_MARGIN = 60.0  # AgentCore refuses tokens that expire within the next minute
+CODE_LIFETIME = 600.0  # RFC 6749 §4.1.2: a short lifetime; 10 minutes maximum recommended
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dataclass
+class _Grant:
+    """What an authorization code or a refresh token stands for."""
+
+    client_id: str
+    scopes: tuple[str, ...]
+    subject: str
+    redirect_uri: str = ""
+    challenge: str = ""
+    expires: float = 0.0
+
+
+def _oauth_error(error: str, description: str) -> tuple[int, dict[str, Any]]:
+    return 400, {"error": error, "error_description": description}
 
 
 class TokenRejected(Exception):
@@ -38,8 +64,20 @@ class LocalIssuer:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = uuid.uuid4().hex[:16]
         self._base: str | None = None
+        self.access_token_lifetime = 3600.0  # seconds, for tokens from the token endpoint
+        self.subject = "local-user"  # the person the authorization endpoint approves, at once
+        self._codes: dict[str, _Grant] = {}
+        self._refresh: dict[str, _Grant] = {}
+        self.grants: dict[str, int] = {}  # grant_type -> how many tokens it issued (for tests and logs)
         if base_url:
             self.bind(base_url)
+
+    def rotate_key(self) -> None:
+        """Sign with a new key from now on; tokens signed with the old one no longer verify (HTTP 401)."""
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = uuid.uuid4().hex[:16]
 
     def bind(self, base_url: str) -> None:
         """Set the emulator's base URL (``http://127.0.0.1:PORT``); the issuer is ``<base>/oidc``."""
@@ -75,7 +113,8 @@ class LocalIssuer:
             "token_endpoint": self.token_url,
             "authorization_endpoint": f"{self.issuer_url}/authorize",
             "response_types_supported": ["code", "token"],
-            "grant_types_supported": ["client_credentials"],
+            "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -128,6 +167,99 @@ class LocalIssuer:
             payload["scope"] = " ".join(scopes)
         payload.update(claims or {})
         return jwt.encode(payload, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    # -- the authorization endpoint and the token endpoint (RFC 6749, RFC 7636, RFC 8252) ----------------
+
+    def authorize(self, query: Mapping[str, str]) -> tuple[int, str]:
+        """``GET /oidc/authorize``: approve at once; ``(302, redirect URL)`` or ``(400, reason)``.
+
+        Requires ``response_type=code``, a ``client_id``, a loopback ``http`` ``redirect_uri`` and an S256
+        ``code_challenge``. Errors in the redirect URI itself are answered 400 without redirecting
+        (RFC 6749 §4.1.2.1); the others are redirected with ``error=``.
+        """
+        redirect_uri = query.get("redirect_uri", "")
+        parts = urlsplit(redirect_uri)
+        if parts.scheme != "http" or parts.hostname not in _LOOPBACK_HOSTS:
+            return 400, "redirect_uri must be a loopback http URL (RFC 8252 §7.3)"
+        state = {"state": query["state"]} if "state" in query else {}
+        separator = "&" if parts.query else "?"
+
+        def redirect(**params: str) -> tuple[int, str]:
+            return 302, f"{redirect_uri}{separator}{urlencode({**params, **state})}"
+
+        client_id = query.get("client_id", "")
+        if query.get("response_type") != "code" or not client_id:
+            return redirect(error="invalid_request", error_description="response_type=code and a client_id")
+        challenge = query.get("code_challenge", "")
+        if query.get("code_challenge_method") != "S256" or not 43 <= len(challenge) <= 128:
+            return redirect(error="invalid_request", error_description="PKCE with code_challenge_method=S256")
+        code = secrets.token_urlsafe(32)
+        self._codes[code] = _Grant(
+            client_id,
+            tuple(query.get("scope", "").split()),
+            self.subject,
+            redirect_uri,
+            challenge,
+            time.monotonic() + CODE_LIFETIME,
+        )
+        return redirect(code=code)
+
+    def token_grant(
+        self, form: Mapping[str, str], client_id: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """``POST /oidc/token``: ``(200, token response)`` or ``(400, OAuth error)``.
+
+        ``client_id`` is the one from HTTP Basic auth when the client sent it there. Grants:
+        ``client_credentials``, ``authorization_code`` (with the PKCE ``code_verifier``) and
+        ``refresh_token``; codes are single use, refresh tokens rotate.
+        """
+        client_id = form.get("client_id") or client_id
+        grant_type = form.get("grant_type")
+        if not client_id:
+            return _oauth_error("invalid_request", "a client_id")
+        if grant_type == "client_credentials":
+            grant = _Grant(client_id, tuple(form.get("scope", "").split()), client_id)
+            return self._issue(grant_type, grant, form.get("audience"), refresh=False)
+        if grant_type == "authorization_code":
+            code = self._codes.pop(form.get("code", ""), None)
+            if code is None or code.expires < time.monotonic() or code.client_id != client_id:
+                return _oauth_error("invalid_grant", "unknown, expired or already used code")
+            if form.get("redirect_uri") != code.redirect_uri:
+                return _oauth_error("invalid_grant", "redirect_uri differs from the authorization request")
+            digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+            if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != code.challenge:
+                return _oauth_error("invalid_grant", "code_verifier does not match the code_challenge")
+            return self._issue(grant_type, code, None, refresh=True)
+        if grant_type == "refresh_token":
+            held = self._refresh.pop(form.get("refresh_token", ""), None)
+            if held is None or held.client_id != client_id:
+                return _oauth_error("invalid_grant", "unknown or already used refresh token")
+            return self._issue(grant_type, held, None, refresh=True)
+        return 400, {"error": "unsupported_grant_type", "error_description": str(grant_type)}
+
+    def _issue(
+        self, grant_type: str, grant: _Grant, audience: str | None, *, refresh: bool
+    ) -> tuple[int, dict[str, Any]]:
+        token = self.mint(
+            subject=grant.subject,
+            client_id=grant.client_id,
+            audience=audience,
+            scopes=grant.scopes,
+            expires_in=self.access_token_lifetime,
+        )
+        answer: dict[str, Any] = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": int(self.access_token_lifetime),
+        }
+        if grant.scopes:
+            answer["scope"] = " ".join(grant.scopes)
+        if refresh:
+            refresh_token = secrets.token_urlsafe(32)
+            self._refresh[refresh_token] = _Grant(grant.client_id, grant.scopes, grant.subject)
+            answer["refresh_token"] = refresh_token
+        self.grants[grant_type] = self.grants.get(grant_type, 0) + 1
+        return 200, answer
 
 
 @dataclass

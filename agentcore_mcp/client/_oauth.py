@@ -1,0 +1,579 @@
+"""OAuth bearer tokens that renew themselves: an ``httpx.Auth`` over a token source.
+
+:class:`TokenAuth` puts ``Authorization: Bearer <token>`` on each request, renews the token shortly before it
+expires (``refresh_margin`` seconds ahead: AgentCore refuses tokens that expire within a minute), and after a
+401 renews it once and resends. Sources:
+
+* :class:`StaticToken`: a fixed token (``--bearer-token``); a 401 is final.
+* :class:`CommandToken`: the output of a command (``--token-command``), run again when the token expires
+  (read from the JWT's ``exp`` when it is one) or after a 401.
+* :class:`ClientCredentials`: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4) at the token endpoint
+  named by an OpenID discovery document (or given directly).
+* :class:`AuthorizationCode`: a person at a desktop. The authorization-code grant with PKCE (RFC 7636, S256)
+  through a loopback redirect (RFC 8252 §7.3: ``http://127.0.0.1:PORT/callback``, served by uvicorn for the one
+  request), the browser opened with :mod:`webbrowser` (which honours ``$BROWSER``); the refresh token kept in
+  a :class:`TokenCache` so later runs skip the browser.
+
+:class:`TokenCache` stores refresh tokens in the OS keyring when the ``keyring`` package is installed and
+has a usable backend, else in a JSON file only the user can read and write (mode 0600).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import importlib
+import json
+import logging
+import os
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import anyio
+import httpx
+
+__all__ = [
+    "AuthorizationCode",
+    "ClientCredentials",
+    "CommandToken",
+    "OAuthError",
+    "StaticToken",
+    "Token",
+    "TokenAuth",
+    "TokenCache",
+    "TokenSource",
+]
+
+logger = logging.getLogger("agentcore_mcp.client.oauth")
+
+DEFAULT_REFRESH_MARGIN = 90.0  # the platform's one minute, plus time for the request to arrive
+
+
+class OAuthError(Exception):
+    """A token could not be obtained: the issuer refused, or the login did not complete."""
+
+
+@dataclass(frozen=True)
+class Token:
+    """An access token and when it expires (wall-clock seconds; None: unknown)."""
+
+    access_token: str
+    expires_at: float | None = None
+    refresh_token: str | None = None
+
+    def expires_within(self, seconds: float) -> bool:
+        return self.expires_at is not None and self.expires_at - time.time() <= seconds
+
+
+class TokenSource:
+    """Where tokens come from: :meth:`fetch` a new one (``stale`` is the one the server refused, if any)."""
+
+    async def fetch(self, stale: Token | None) -> Token:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release what the source holds (an HTTP client)."""
+
+
+class TokenAuth(httpx.Auth):
+    """Bearer auth over a :class:`TokenSource`: renewed before expiry and once after a 401.
+
+    Only the async flow is supported (the sources do network I/O).
+    """
+
+    def __init__(self, source: TokenSource, *, refresh_margin: float = DEFAULT_REFRESH_MARGIN) -> None:
+        self.source = source
+        self.refresh_margin = refresh_margin
+        self._token: Token | None = None
+        self._lock: anyio.Lock | None = None
+        self.fetches = 0  # how many tokens were obtained (first one included)
+
+    async def token(self, refused: Token | None = None) -> Token:
+        """The current token, renewed when missing, about to expire, or the one the server refused."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            current = self._token
+            if (
+                current is not None
+                and current is not refused
+                and not current.expires_within(self.refresh_margin)
+            ):
+                return current
+            self._token = await self.source.fetch(refused if refused is not None else current)
+            self.fetches += 1
+            return self._token
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise RuntimeError("TokenAuth needs an httpx.AsyncClient (its token sources do network I/O)")
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self.token()
+        request.headers["Authorization"] = f"Bearer {token.access_token}"
+        response = yield request
+        if response.status_code == 401:
+            try:
+                fresh = await self.token(refused=token)
+            except OAuthError as exc:
+                logger.warning("the server refused the token (HTTP 401) and no new one came: %s", exc)
+                return
+            if fresh.access_token != token.access_token:
+                logger.info("HTTP 401: renewed the token and resending")
+                request.headers["Authorization"] = f"Bearer {fresh.access_token}"
+                yield request
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT (not verified: only to know when to renew), or None."""
+    try:
+        import jwt
+
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except Exception:  # not a JWT (an opaque token), or PyJWT not installed
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, (int, float)) else None
+
+
+class StaticToken(TokenSource):
+    """A fixed token; renewing it gives the same token (so a 401 stands)."""
+
+    def __init__(self, token: str) -> None:
+        token = token.strip()
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        if not token:
+            raise ValueError("the bearer token is empty")
+        self._token = Token(token, jwt_expiry(token))
+
+    async def fetch(self, stale: Token | None) -> Token:
+        if stale is not None and stale.expires_within(0):
+            logger.warning("the bearer token has expired; pass a new one (or use --token-command)")
+        return self._token
+
+
+class CommandToken(TokenSource):
+    """The stripped standard output of ``command`` (run by the shell, as git's credential helpers are).
+
+    Its standard input is the null device and its standard error is passed through (for prompts and
+    errors). A command that fails, times out or prints nothing raises :class:`OAuthError`.
+    """
+
+    def __init__(self, command: str | Sequence[str], *, timeout: float = 120.0) -> None:
+        self.command = command
+        self.timeout = timeout
+
+    async def fetch(self, stale: Token | None) -> Token:
+        shell = isinstance(self.command, str)
+        shown = self.command if shell else shlex.join(self.command)
+        try:
+            done = await anyio.to_thread.run_sync(
+                lambda: subprocess.run(
+                    self.command,
+                    shell=shell,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=sys.stderr,
+                    timeout=self.timeout,
+                    check=False,
+                )
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise OAuthError(f"the token command {shown!r} failed: {exc}") from exc
+        token = done.stdout.decode(errors="replace").strip()
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        if done.returncode != 0 or not token or "\n" in token:
+            raise OAuthError(
+                f"the token command {shown!r} exited with {done.returncode} and printed "
+                f"{'nothing' if not token else 'more than one line'}; it must print one token"
+            )
+        return Token(token, jwt_expiry(token))
+
+
+class _Endpoints:
+    """An issuer's endpoints, from its discovery document (fetched once) or given directly."""
+
+    def __init__(self, discovery_url: str | None, token_url: str | None, http: httpx.AsyncClient) -> None:
+        if discovery_url is None and token_url is None:
+            raise ValueError("pass a discovery URL (…/.well-known/openid-configuration) or a token URL")
+        self.discovery_url = discovery_url
+        self._token_url = token_url
+        self._document: dict[str, Any] | None = None
+        self._http = http
+
+    async def document(self) -> dict[str, Any]:
+        if self._document is None:
+            if self.discovery_url is None:
+                self._document = {"token_endpoint": self._token_url}
+            else:
+                try:
+                    response = await self._http.get(self.discovery_url)
+                    response.raise_for_status()
+                    document = response.json()
+                except (httpx.HTTPError, ValueError) as exc:
+                    raise OAuthError(
+                        f"could not read the discovery document {self.discovery_url}: {exc}"
+                    ) from exc
+                if not isinstance(document, dict) or not isinstance(document.get("token_endpoint"), str):
+                    raise OAuthError(f"the discovery document {self.discovery_url} names no token_endpoint")
+                self._document = document
+        return self._document
+
+    async def token_url(self) -> str:
+        return self._token_url or str((await self.document())["token_endpoint"])
+
+    async def authorization_url(self) -> str:
+        url = (await self.document()).get("authorization_endpoint")
+        if not isinstance(url, str):
+            raise OAuthError(f"the discovery document {self.discovery_url} names no authorization_endpoint")
+        return url
+
+    @property
+    def key(self) -> str:
+        return self.discovery_url or self._token_url or ""
+
+
+async def _token_request(
+    http: httpx.AsyncClient, url: str, form: Mapping[str, str], auth: tuple[str, str] | None = None
+) -> Token:
+    try:
+        response = await http.post(url, data=dict(form), auth=auth or httpx.USE_CLIENT_DEFAULT)
+    except httpx.HTTPError as exc:
+        raise OAuthError(f"the token endpoint {url} is unreachable: {exc}") from exc
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if response.status_code != 200 or not isinstance(answer, dict) or not answer.get("access_token"):
+        detail = answer if isinstance(answer, dict) else response.text[:300]
+        raise OAuthError(f"the token endpoint {url} answered HTTP {response.status_code}: {detail}")
+    access = str(answer["access_token"])
+    expires_in = answer.get("expires_in")
+    expires_at = (
+        time.time() + float(expires_in) if isinstance(expires_in, (int, float)) else jwt_expiry(access)
+    )
+    refresh = answer.get("refresh_token")
+    return Token(access, expires_at, refresh if isinstance(refresh, str) else None)
+
+
+class ClientCredentials(TokenSource):
+    """The client-credentials grant: ``client_id``/``client_secret`` for a token (HTTP Basic, RFC 6749 §2.3.1)."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        discovery_url: str | None = None,
+        token_url: str | None = None,
+        scopes: Sequence[str] = (),
+        audience: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self._secret = client_secret
+        self.scopes = tuple(scopes)
+        self.audience = audience
+        self._http = http_client or httpx.AsyncClient(timeout=30)
+        self._owns_http = http_client is None
+        self._endpoints = _Endpoints(discovery_url, token_url, self._http)
+
+    async def fetch(self, stale: Token | None) -> Token:
+        form = {"grant_type": "client_credentials"}
+        if self.scopes:
+            form["scope"] = " ".join(self.scopes)
+        if self.audience:
+            form["audience"] = self.audience
+        url = await self._endpoints.token_url()
+        return await _token_request(self._http, url, form, (self.client_id, self._secret))
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+
+class TokenCache:
+    """Refresh tokens by (issuer, client id): the OS keyring when usable, else a 0600 JSON file.
+
+    ``path`` defaults to ``$XDG_CACHE_HOME/agentcore-mcp/tokens.json`` (``~/.cache/...``).
+    ``use_keyring=False`` always uses the file.
+    """
+
+    SERVICE = "agentcore-mcp"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, use_keyring: bool = True) -> None:
+        if path is None:
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+            path = os.path.join(base, "agentcore-mcp", "tokens.json")
+        self.path = Path(path)
+        self._keyring = _usable_keyring() if use_keyring else None
+
+    @property
+    def where(self) -> str:
+        return "the OS keyring" if self._keyring is not None else str(self.path)
+
+    def get(self, key: str) -> str | None:
+        if self._keyring is not None:
+            try:
+                value: str | None = self._keyring.get_password(self.SERVICE, key)
+                return value
+            except Exception as exc:
+                logger.warning("could not read the keyring: %s", exc)
+                return None
+        value = self._read().get(key)
+        return value if isinstance(value, str) else None
+
+    def put(self, key: str, refresh_token: str | None) -> None:
+        if self._keyring is not None:
+            try:
+                if refresh_token is None:
+                    self._keyring.delete_password(self.SERVICE, key)
+                else:
+                    self._keyring.set_password(self.SERVICE, key, refresh_token)
+            except Exception as exc:
+                logger.warning("could not write the keyring: %s", exc)
+            return
+        entries = self._read()
+        if refresh_token is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = refresh_token
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        # created 0600 from the start (never readable by others, even for a moment), then moved into place
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            json.dump(entries, file)
+        os.replace(temporary, self.path)
+        os.chmod(self.path, 0o600)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            mode = self.path.stat().st_mode
+            if mode & 0o077:
+                logger.warning("ignoring %s: readable by other users (mode %o)", self.path, mode & 0o777)
+                return {}
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring the token cache %s: %s", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+def _usable_keyring() -> Any:
+    try:
+        keyring: Any = importlib.import_module("keyring")  # optional, untyped
+        backend = keyring.get_keyring()
+    except Exception:  # not installed, or no backend can load
+        return None
+    if type(backend).__module__.startswith("keyring.backends.fail") or getattr(backend, "priority", 0) <= 0:
+        return None
+    return keyring
+
+
+class AuthorizationCode(TokenSource):
+    """The authorization-code grant with PKCE through a loopback redirect, for a person at a desktop.
+
+    A cached refresh token is tried first; when there is none, or the issuer refuses it, the browser is
+    opened at the authorization endpoint (``open_browser(url)``, default :func:`webbrowser.open`; the URL is
+    also logged) and the redirect is awaited on ``http://127.0.0.1:PORT/callback`` (``redirect_port=0``: a
+    free port, which RFC 8252 §7.3 allows; register a fixed one with issuers that match ports exactly) for
+    at most ``login_timeout`` seconds. Public clients send no secret; pass ``client_secret`` for confidential
+    ones.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        *,
+        discovery_url: str,
+        scopes: Sequence[str] = (),
+        client_secret: str | None = None,
+        redirect_port: int = 0,
+        cache: TokenCache | None = None,
+        open_browser: Callable[[str], Any] | None = None,
+        login_timeout: float = 300.0,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self.scopes = tuple(scopes)
+        self._secret = client_secret
+        self.redirect_port = redirect_port
+        self.cache = cache if cache is not None else TokenCache()
+        self._open_browser = open_browser
+        self.login_timeout = login_timeout
+        self._http = http_client or httpx.AsyncClient(timeout=30)
+        self._owns_http = http_client is None
+        self._endpoints = _Endpoints(discovery_url, None, self._http)
+        self._refresh_token: str | None = None
+        self.logins = 0  # browser logins done (for tests and logs)
+
+    @property
+    def _cache_key(self) -> str:
+        return f"{self._endpoints.key} {self.client_id}"
+
+    def _auth(self) -> tuple[str, str] | None:
+        return (self.client_id, self._secret) if self._secret else None
+
+    async def fetch(self, stale: Token | None) -> Token:
+        refresh_token = self._refresh_token or self.cache.get(self._cache_key)
+        if refresh_token:
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.client_id,
+            }
+            try:
+                token = await _token_request(
+                    self._http, await self._endpoints.token_url(), form, self._auth()
+                )
+            except OAuthError as exc:
+                logger.info("the refresh token was refused (%s); logging in again", exc)
+            else:
+                self._keep(token.refresh_token or refresh_token)
+                return token
+        token = await self.login()
+        self._keep(token.refresh_token)
+        return token
+
+    def _keep(self, refresh_token: str | None) -> None:
+        if refresh_token != self._refresh_token:
+            self._refresh_token = refresh_token
+            self.cache.put(self._cache_key, refresh_token)
+
+    async def login(self) -> Token:
+        """Run the browser login once; the token it yields."""
+        authorization_url = await self._endpoints.authorization_url()
+        token_url = await self._endpoints.token_url()
+        verifier = secrets.token_urlsafe(64)  # 86 characters of the unreserved set (RFC 7636 §4.1)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        state = secrets.token_urlsafe(24)
+        async with _LoopbackRedirect(self.redirect_port) as redirect:
+            query = {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": redirect.uri,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "state": state,
+            }
+            if self.scopes:
+                query["scope"] = " ".join(self.scopes)
+            separator = "&" if urlsplit(authorization_url).query else "?"
+            url = f"{authorization_url}{separator}{urlencode(query)}"
+            logger.warning(
+                "log in at %s (waiting %g s for the redirect to %s)", url, self.login_timeout, redirect.uri
+            )
+            await anyio.to_thread.run_sync(self._open, url)
+            try:
+                with anyio.fail_after(self.login_timeout):
+                    params = await redirect.wait()
+            except TimeoutError:
+                raise OAuthError(f"no login within {self.login_timeout:g} s") from None
+        if params.get("state") != state:
+            raise OAuthError("the login redirect carried the wrong state (a forged or stale redirect)")
+        if "error" in params:
+            raise OAuthError(
+                f"the login was refused: {params['error']} {params.get('error_description', '')}".strip()
+            )
+        code = params.get("code")
+        if not code:
+            raise OAuthError("the login redirect carried no code")
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect.uri,
+            "client_id": self.client_id,
+            "code_verifier": verifier,
+        }
+        token = await _token_request(self._http, token_url, form, self._auth())
+        self.logins += 1
+        logger.info("logged in; refresh token kept in %s", self.cache.where)
+        return token
+
+    def _open(self, url: str) -> None:
+        if self._open_browser is not None:
+            self._open_browser(url)
+            return
+        import webbrowser
+
+        if not webbrowser.open(url):
+            logger.warning("could not open a browser: open the URL above yourself")
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+
+_PAGE = b"<!doctype html><meta charset=utf-8><title>agentcore-mcp</title><p>%s You can close this window.</p>"
+
+
+class _LoopbackRedirect:
+    """uvicorn on ``127.0.0.1:port`` for the one redirect of a login (RFC 8252 §7.3)."""
+
+    def __init__(self, port: int) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", port))
+        self.uri = f"http://127.0.0.1:{self._socket.getsockname()[1]}/callback"
+        self._result: asyncio.Future[dict[str, str]] | None = None
+        self._server: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _LoopbackRedirect:
+        import uvicorn
+
+        self._result = asyncio.get_running_loop().create_future()
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False, ws="none")
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # the proxy owns SIGINT/SIGTERM
+        self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[self._socket]))
+        return self
+
+    async def wait(self) -> dict[str, str]:
+        assert self._result is not None
+        return await self._result
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            with anyio.CancelScope(shield=True):
+                await self._task
+        self._socket.close()
+
+    async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] != "/callback" or scope["method"] != "GET":
+            await self._answer(send, 404, b"Not the login redirect.")
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        params = {k: v[0] for k, v in query.items()}
+        assert self._result is not None
+        if self._result.done():
+            await self._answer(send, 409, b"This login has already completed.")
+            return
+        self._result.set_result(params)
+        await self._answer(send, 200, b"Login failed." if "error" in params else b"Logged in.")
+
+    async def _answer(self, send: Any, status: int, text: bytes) -> None:
+        body = _PAGE % text
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,275 @@
+"""The proxy's command-line options, and the transport and token source they describe.
+
+:func:`add_arguments` declares the options on an ``argparse`` parser (the ``agentcore-mcp proxy``
+subcommand and ``python -m agentcore_mcp.proxy`` share it); :func:`run` turns the parsed options into an
+:class:`~agentcore_mcp.client.AgentCoreTransport` and a :class:`~agentcore_mcp.proxy.StdioProxy`, sets up
+logging (stderr or ``--log-file``, never stdout) and serves. Bad options exit with status 2 and one line on
+stderr, before stdin is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from agentcore_mcp.proxy._proxy import DEFAULT_MAX_LINE, ProxyOptions, StdioProxy
+
+__all__ = ["add_arguments", "build", "main", "run"]
+
+_INVOCATIONS = re.compile(r"/runtimes/[^/]+/invocations/?$")
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the proxy's options on ``parser``."""
+    parser.add_argument("target", metavar="TARGET", help="a runtime ARN, an invocations URL or any MCP URL")
+    where = parser.add_argument_group("where")
+    where.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint of an ARN (DEFAULT)")
+    where.add_argument("--endpoint-url", help="the data-plane endpoint for an ARN (e.g. the local emulator)")
+    where.add_argument("--region", help="AWS region (default: the ARN's, or the profile's)")
+    where.add_argument(
+        "--backend",
+        choices=("auto", "boto3", "http", "httpx"),
+        default="auto",
+        help="how to send: boto3 (SigV4 via invoke_agent_runtime) or direct HTTPS (default: auto)",
+    )
+    auth = parser.add_argument_group(
+        "auth (default: SigV4 for an ARN or invocations URL, none for other URLs)"
+    )
+    auth.add_argument("--profile", help="AWS profile for SigV4 (the credential chain otherwise)")
+    auth.add_argument("--bearer-token", help="an OAuth access token (or set AGENTCORE_MCP_BEARER_TOKEN)")
+    auth.add_argument(
+        "--token-command", help="a shell command that prints an access token (run again on expiry)"
+    )
+    auth.add_argument(
+        "--oauth",
+        choices=("client-credentials", "login"),
+        help="obtain tokens: the client-credentials grant, or a browser login (authorization code + PKCE)",
+    )
+    auth.add_argument("--discovery-url", help="the issuer's .well-known/openid-configuration URL")
+    auth.add_argument(
+        "--token-url", help="the token endpoint (instead of --discovery-url, client credentials)"
+    )
+    auth.add_argument("--client-id", help="the OAuth client id")
+    auth.add_argument("--client-secret", help="the OAuth client secret (or set AGENTCORE_MCP_CLIENT_SECRET)")
+    auth.add_argument("--scope", action="append", default=[], help="an OAuth scope to ask for (repeatable)")
+    auth.add_argument("--audience", help="the audience to ask for (client credentials)")
+    auth.add_argument("--redirect-port", type=int, default=0, help="the loopback port of the login redirect")
+    auth.add_argument(
+        "--token-cache", help="the refresh-token file (default: the keyring, or ~/.cache/agentcore-mcp)"
+    )
+    auth.add_argument("--no-auth", action="store_true", help="send no credentials")
+    behaviour = parser.add_argument_group("behaviour")
+    behaviour.add_argument(
+        "--read-only", action="store_true", help="list and allow only tools annotated readOnlyHint"
+    )
+    behaviour.add_argument("--tool-timeout", type=_positive, help="seconds a tools/call may take")
+    behaviour.add_argument(
+        "--timeout", type=_positive, default=900.0, help="seconds any request may take (900)"
+    )
+    behaviour.add_argument(
+        "--header",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="NAME=VALUE",
+        help="an HTTP header for every POST",
+    )
+    behaviour.add_argument(
+        "--meta",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="KEY=VALUE",
+        help="added to every request's _meta",
+    )
+    behaviour.add_argument("--session-id", help="the runtime session id to use (33-100 characters)")
+    behaviour.add_argument("--user-id", help="sent as X-Amzn-Bedrock-AgentCore-Runtime-User-Id")
+    behaviour.add_argument(
+        "--keep-session", action="store_true", help="do not stop the runtime session at exit"
+    )
+    behaviour.add_argument("--max-message-bytes", type=int, default=DEFAULT_MAX_LINE, help=argparse.SUPPRESS)
+    logs = parser.add_argument_group("logs (never on stdout)")
+    logs.add_argument("--log-file", help="append logs to this file instead of stderr")
+    logs.add_argument("--log-level", choices=_LEVELS, default="WARNING", type=str.upper, help="(WARNING)")
+
+
+def _is_agentcore(target: str) -> bool:
+    from agentcore_mcp.client import RuntimeArn
+
+    try:
+        RuntimeArn.parse(target)
+        return True
+    except ValueError:
+        return _INVOCATIONS.search(target.split("?", 1)[0]) is not None
+
+
+def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
+    """The proxy and the token source (None for SigV4 or no auth) the options describe.
+
+    Raises:
+        ValueError: options that contradict each other or miss a part; the message says which.
+    """
+    from agentcore_mcp.client import AgentCoreTransport
+    from agentcore_mcp.client._oauth import (
+        AuthorizationCode,
+        ClientCredentials,
+        CommandToken,
+        StaticToken,
+        TokenAuth,
+        TokenCache,
+    )
+
+    bearer = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN")
+    chosen = [
+        name
+        for name, on in (
+            ("--bearer-token", bearer),
+            ("--token-command", args.token_command),
+            ("--oauth", args.oauth),
+            ("--no-auth", args.no_auth),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise ValueError(f"choose one way to authenticate, not {' and '.join(chosen)}")
+    source: Any = None
+    if bearer:
+        source = StaticToken(bearer)
+    elif args.token_command:
+        source = CommandToken(args.token_command)
+    elif args.oauth:
+        if not args.client_id:
+            raise ValueError("--oauth needs --client-id")
+        if args.oauth == "client-credentials":
+            secret = args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET")
+            if not secret:
+                raise ValueError(
+                    "--oauth client-credentials needs --client-secret (or AGENTCORE_MCP_CLIENT_SECRET)"
+                )
+            if not (args.discovery_url or args.token_url):
+                raise ValueError("--oauth client-credentials needs --discovery-url or --token-url")
+            source = ClientCredentials(
+                args.client_id,
+                secret,
+                discovery_url=args.discovery_url,
+                token_url=args.token_url,
+                scopes=args.scope,
+                audience=args.audience,
+            )
+        else:
+            if not args.discovery_url:
+                raise ValueError("--oauth login needs --discovery-url")
+            source = AuthorizationCode(
+                args.client_id,
+                discovery_url=args.discovery_url,
+                scopes=args.scope,
+                client_secret=args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET"),
+                redirect_port=args.redirect_port,
+                cache=TokenCache(args.token_cache, use_keyring=args.token_cache is None),
+            )
+    kwargs: dict[str, Any] = {}
+    agentcore = _is_agentcore(args.target)
+    if source is not None:
+        kwargs["auth"] = TokenAuth(source)
+        if args.backend == "boto3":
+            raise ValueError("bearer tokens go over HTTPS: --backend boto3 cannot carry them")
+    elif args.no_auth:
+        kwargs["auth"] = "none"
+    elif agentcore:
+        boto3: Any = importlib.import_module("boto3")  # untyped; imported only for SigV4
+
+        kwargs["boto3_session"] = boto3.Session(profile_name=args.profile, region_name=args.region)
+        if not args.target.startswith("arn:"):
+            kwargs["auth"] = "sigv4"
+    if args.profile and "boto3_session" not in kwargs:
+        raise ValueError("--profile applies to SigV4, not to bearer tokens or --no-auth")
+    if args.endpoint_url:
+        kwargs["endpoint_url"] = args.endpoint_url
+    if args.region:
+        kwargs["region"] = args.region
+    transport = AgentCoreTransport(
+        args.target,
+        qualifier=args.qualifier,
+        backend=args.backend,
+        runtime_session_id=args.session_id,
+        user_id=args.user_id,
+        headers=dict(args.header) or None,
+        timeout=args.timeout,
+        **kwargs,
+    )
+    options = ProxyOptions(
+        read_only=args.read_only,
+        tool_timeout=args.tool_timeout,
+        meta=dict(args.meta),
+        keep_session=args.keep_session,
+        max_line=args.max_message_bytes,
+    )
+    return StdioProxy(transport, options), source
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    handler: logging.Handler = (
+        logging.FileHandler(args.log_file) if args.log_file else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(args.log_level)
+    logging.captureWarnings(True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the proxy the parsed options describe; the exit status (0, or 2 for bad options)."""
+    _configure_logging(args)
+    try:
+        proxy, source = build(args)
+    except (ValueError, ImportError) as exc:
+        print(f"agentcore-mcp proxy: {exc}", file=sys.stderr)
+        return 2
+    logging.getLogger("agentcore_mcp.proxy").info(
+        "proxying stdio to %s (runtime session %s)", args.target, proxy.transport.session.runtime_session_id
+    )
+
+    async def serve() -> int:
+        try:
+            return await proxy.run()
+        finally:
+            if source is not None:
+                await source.aclose()
+
+    return asyncio.run(serve())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m agentcore_mcp.proxy TARGET [options]``: the same as ``agentcore-mcp proxy``."""
+    parser = argparse.ArgumentParser(
+        prog="agentcore-mcp proxy",
+        description="A local stdio MCP server that forwards everything to an AgentCore runtime or MCP URL.",
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
