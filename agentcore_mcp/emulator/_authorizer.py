@@ -6,4 +6,4 @@ from ``_sigv4`` (requested of their owners); delete this module then.
 
 from agentcore_mcp.emulator._sigv4 import Credentials, SignatureRejected, SigV4Verifier
 
-__all__ = ["Credentials", "SignatureRejected", "SigV4Verifier"]
+__all__ = ["Credentials", "SigV4Verifier", "SignatureRejected"]

@@ -7,12 +7,22 @@ request that is not one of its own data-plane operations (``create_agent_runtime
 record into a :class:`~agentcore_mcp.emulator._runtimes.Runtime` (authorizer, header allow-list, lifecycle,
 environment). moto cannot run the container image, so the image URI is mapped to a local target: an
 ``http(s)://`` image URI is used as the MCP URL itself, otherwise the emulator's image map decides.
+
+moto is the engine, but what a client sees has AgentCore's shapes (botocore's service model, patterns
+``AgentRuntimeId``, ``AgentRuntimeArn``, ``AgentRuntimeEndpointArn``; the developer guide's "AgentCore
+Runtime versioning and endpoints"): a runtime id ``<name>-<10 alphanumerics>``, the ARN
+``arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>`` kept across updates, ``agentRuntimeVersion``
+counting up from 1, and a ``DEFAULT`` endpoint (``<runtime ARN>/runtime-endpoint/DEFAULT``) created with
+the runtime and moved to each new version. :func:`_agentcore_shapes` patches moto's model (the fake of
+the remote service) once, never our own code.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +70,7 @@ class ControlPlane:
         # moto keeps its state per process; a new emulator starts with an empty control plane.
         bedrockagentcorecontrol_backends.reset()
         _settle_updates()
+        _agentcore_shapes()
         self._cache.clear()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -186,3 +197,78 @@ def _settle_updates() -> None:
 
     update._agentcore_mcp_settles = True  # type: ignore[attr-defined]
     AgentRuntime.update = update  # type: ignore[method-assign]
+
+
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def _suffix() -> str:
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(10))
+
+
+def _agentcore_shapes() -> None:
+    """Give moto's runtimes and endpoints AgentCore's ids and ARNs, and a DEFAULT endpoint that follows.
+
+    moto (5.2.5) issues ``…:agent/<uuid>:<version>`` ARNs that change on every update (so an invocations
+    URL would change on every local redeploy) and creates no DEFAULT endpoint. Patched once, in moto's
+    model; moto still keeps the records, statuses and version snapshots.
+    """
+    from moto.bedrockagentcorecontrol import models
+
+    runtime_cls: Any = models.AgentRuntime
+    if getattr(runtime_cls, "_agentcore_mcp_shapes", False):
+        return
+    endpoint_cls: Any = models.AgentRuntimeEndpoint
+    backend_cls: Any = models.BedrockAgentCoreControlBackend
+    runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
+    endpoint_init, create = endpoint_cls.__init__, backend_cls.create_agent_runtime
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_init(self, *args, **kwargs)
+        partition = self.agent_runtime_arn.split(":", 2)[1]
+        self.agent_runtime_id = f"{self.agent_runtime_name}-{_suffix()}"
+        self.agent_runtime_arn = (
+            f"arn:{partition}:bedrock-agentcore:{self.region_name}:{self.account_id}"
+            f":runtime/{self.agent_runtime_id}"
+        )
+        identity = self.workload_identity_details["workloadIdentityArn"].rsplit("/", 1)[0]
+        self.workload_identity_details = {"workloadIdentityArn": f"{identity}/{self.agent_runtime_id}"}
+        self.versions = []
+        self._snapshot_version()
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        arn = self.agent_runtime_arn
+        self.agent_runtime_arn = "arn:aws:bedrock-agentcore:x:0:agent/moto:0"  # the shape moto parses
+        try:
+            runtime_update(self, *args, **kwargs)
+        finally:
+            self.agent_runtime_arn = arn
+        self.versions[-1]["agentRuntimeArn"] = arn
+        backend = models.bedrockagentcorecontrol_backends[self.account_id][self.region_name]
+        default = backend.agent_runtime_endpoints.get((self.agent_runtime_id, "DEFAULT"))
+        if default is not None:  # DEFAULT follows the latest version; other endpoints stay put
+            default.target_version = default.live_version = self.agent_runtime_version
+            default.last_updated_at = self.last_updated_at
+
+    def endpoint(self: Any, *args: Any, **kwargs: Any) -> None:
+        endpoint_init(self, *args, **kwargs)
+        self.endpoint_id = f"{self.name}-{_suffix()}"
+        self.agent_runtime_endpoint_arn = f"{self.agent_runtime_arn}/runtime-endpoint/{self.name}"
+
+    def create_runtime(self: Any, *args: Any, **kwargs: Any) -> Any:
+        runtime = create(self, *args, **kwargs)
+        default = models.AgentRuntimeEndpoint(
+            region_name=self.region_name,
+            account_id=self.account_id,
+            agent_runtime=runtime,
+            name="DEFAULT",
+            agent_runtime_version=runtime.agent_runtime_version,
+            description="The endpoint that follows the latest version",
+        )
+        self.agent_runtime_endpoints[(runtime.agent_runtime_id, "DEFAULT")] = default
+        return runtime
+
+    runtime_cls.__init__, runtime_cls.update = init, update
+    endpoint_cls.__init__ = endpoint
+    backend_cls.create_agent_runtime = create_runtime
+    runtime_cls._agentcore_mcp_shapes = True
