@@ -274,3 +274,107 @@ class Tally:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+async def call_then_leave(
+    app: ASGIApp,
+    scope: Mapping[str, Any],
+    body: bytes = b"",
+    *,
+    leave_after: float = 0.02,
+    limit: float = 10.0,
+) -> Answer:
+    """Like :func:`call`, for answers that may never end (a GET stream): the client leaves (``receive``
+    reports ``http.disconnect``) ``leave_after`` seconds after the request, or when the answer ends.
+
+    Checks the same ASGI sequence; what the app sends after the client left is dropped, as uvicorn drops
+    it. ``Answer.complete`` says whether the app ended the answer itself.
+    """
+    inbox: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+    ended = anyio.Event()
+    left = False
+    started: Message | None = None
+    parts: list[bytes] = []
+    finished = False
+    count = 0
+
+    async def receive() -> Message:
+        nonlocal left
+        if inbox:
+            return inbox.pop(0)
+        with anyio.move_on_after(leave_after):
+            await ended.wait()
+        left = True
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal started, finished, count
+        if finished:
+            raise ProtocolViolation(f"message after the response was complete: {message.get('type')}")
+        if message["type"] == "http.response.start":
+            if started is not None:
+                raise ProtocolViolation("http.response.start sent twice")
+            for name, value in message.get("headers", []):
+                check_header(bytes(name), bytes(value))
+            started = message
+        elif message["type"] == "http.response.body":
+            if started is None:
+                raise ProtocolViolation("http.response.body before http.response.start")
+            if left:
+                return
+            parts.append(bytes(message.get("body", b"")))
+            count += 1
+            if not message.get("more_body", False):
+                finished = True
+                ended.set()
+        else:
+            raise ProtocolViolation(f"unexpected message {message['type']!r}")
+
+    raised: BaseException | None = None
+    with anyio.fail_after(limit):
+        try:
+            await app(dict(scope), receive, send)
+        except Exception as exc:
+            raised = exc
+    ended.set()
+    if started is None:
+        return Answer(500, [], b"", 0, complete=False, raised=raised)
+    return Answer(
+        int(started["status"]),
+        [(bytes(k), bytes(v)) for k, v in started.get("headers", [])],
+        b"".join(parts),
+        count,
+        complete=finished,
+        raised=raised,
+    )
+
+
+def sse_events(body: bytes) -> list[tuple[str | None, str | None, bytes]]:
+    """Every SSE event of a body as (id, event type, data); comments (keep-alives) skipped.
+
+    Raises AssertionError when the body does not end on an event boundary or a line is not SSE.
+    """
+    assert not body or body.endswith(b"\n\n"), f"an SSE body cut inside an event: {body[-80:]!r}"
+    out: list[tuple[str | None, str | None, bytes]] = []
+    for block in body.decode("utf-8").split("\n\n")[:-1]:
+        event_id: str | None = None
+        kind: str | None = None
+        data: list[str] = []
+        lines = [line for line in block.split("\n") if not line.startswith(":")]
+        if not lines:
+            continue
+        for line in lines:
+            name, sep, value = line.partition(":")
+            assert sep, f"not an SSE field line: {line[:80]!r}"
+            value = value.removeprefix(" ")
+            if name == "id":
+                event_id = value
+            elif name == "event":
+                kind = value
+            elif name == "data":
+                data.append(value)
+            else:
+                assert name == "retry", f"unknown SSE field {line[:80]!r}"
+                assert value.isdigit(), f"a retry that is not a number: {line[:80]!r}"
+        out.append((event_id, kind, "\n".join(data).encode()))
+    return out

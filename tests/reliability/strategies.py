@@ -328,7 +328,7 @@ def check_answer(answer: Answer, message: Any = None, headers: Mapping[str, str]
         events = []
         for block in answer.body.decode("utf-8").split("\n\n")[:-1]:
             data = [line[6:] for line in block.split("\n") if line.startswith("data: ")]
-            if data:
+            if data and data != [""]:  # an empty data field is a priming event (session mode): an id only
                 events.append(strict_json("\n".join(data).encode()))
         assert events, "an SSE answer without events"
         for event in events[:-1]:
