@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -59,6 +60,7 @@ __all__ = [
     "deploy",
     "destroy",
     "find_runtime",
+    "resolve_region",
     "wait_until_ready",
 ]
 
@@ -388,6 +390,23 @@ def data_plane_endpoint(
     return str(client.meta.endpoint_url)
 
 
+def resolve_region(region: str | None = None, profile: str | None = None) -> tuple[str | None, str]:
+    """The region to use and where it came from: ``region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION``.
+
+    boto3 reads only ``AWS_DEFAULT_REGION``; the AWS CLI and the other SDKs read ``AWS_REGION`` first, and
+    so does this. Returns ``(None, "the profile")`` when neither is set: boto3 then takes the profile's
+    region from ``~/.aws/config`` (or finds none). The source is ``"--region"``, ``"AWS_REGION"``,
+    ``"AWS_DEFAULT_REGION"`` or ``"the profile"``, for messages.
+    """
+    if region:
+        return region, "--region"
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value, variable
+    return None, f"profile {profile}" if profile else "the profile"
+
+
 def _client(service: str, *, region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
     from agentcore_mcp import __version__
 
@@ -395,6 +414,7 @@ def _client(service: str, *, region: str | None, profile: str | None, endpoint_u
     exceptions = _module("botocore.exceptions")
     Config = _module("botocore.config").Config
 
+    region, _ = resolve_region(region, profile)
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         return session.client(
@@ -406,7 +426,8 @@ def _client(service: str, *, region: str | None, profile: str | None, endpoint_u
         raise InvalidRuntimeSpec(f"{exc} (see `aws configure list-profiles`)") from None
     except exceptions.NoRegionError:
         raise InvalidRuntimeSpec(
-            "no AWS region configured: pass --region, or set AWS_REGION (or a region in your profile)"
+            "no AWS region configured: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION (neither is "
+            f"set), or a region in {f'profile {profile}' if profile else 'your profile'}"
         ) from None
 
 

@@ -27,7 +27,7 @@ from agentcore_mcp.server._local import free_port, serve_in_thread
 from examples.demo_server import add_numbers
 from tests.test_deploy import settle_moto_updates
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 
 
@@ -211,6 +211,7 @@ def test_dev_with_process_isolation_and_jwt_prints_a_token_that_works() -> None:
         }
         answer = httpx.post(url, json=body, headers=headers, timeout=30)
         assert answer.status_code == 200, answer.text
+        assert "result" in answer.json(), answer.text
         assert answer.json()["result"]["structuredContent"]["pid"] != running.process.pid
         assert (
             httpx.post(url, json=body, headers={**headers, "Authorization": ""}, timeout=30).status_code
@@ -263,7 +264,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_every_new_command_has_help_that_reads_like_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
     phrases = {
         "tools": ("--bearer-token", "--token-command", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "--json"),
-        "call": ("KEY=VALUE", "parses as JSON", "zip='\"02134\"'", "Exit status"),
+        "call": ("KEY=VALUE", "read by the tool's input schema", "zip=02134", "Exit status", "on stderr"),
         "deploy": (
             "--discovery-url",
             "--allowed-client",
@@ -282,6 +283,49 @@ def test_every_new_command_has_help_that_reads_like_the_docs(capsys: pytest.Capt
         out = " ".join(capsys.readouterr().out.split())
         for phrase in expected:
             assert " ".join(phrase.split()) in out, (command, phrase)
+
+
+def every_command() -> list[list[str]]:
+    from agentcore_mcp.cli import parser
+
+    root = parser()
+    found: list[list[str]] = []
+
+    def walk(node: Any, path: list[str]) -> None:
+        for action in node._actions:
+            if action.__class__.__name__ == "_SubParsersAction":
+                for name, child in action.choices.items():
+                    found.append([*path, name])
+                    walk(child, [*path, name])
+
+    walk(root, [])
+    return found
+
+
+def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: the help still keeps to one width
+    commands = every_command()
+    assert len(commands) == 11  # nine commands, and session's two actions
+    for command in [[], *commands]:
+        with pytest.raises(SystemExit) as exited:
+            main([*command, "--help"])
+        assert exited.value.code == 0
+        out = capsys.readouterr().out
+        tail = out[out.rindex("\nexample") :]
+        assert "agentcore-mcp " + " ".join(command) in tail, (command, tail)
+        widest = max(len(line) for line in out.splitlines())
+        assert widest <= 100 or command == ["deploy"], (command, widest)  # deploy's example URL is one word
+        prose = [line for line in out.splitlines() if line and not line.startswith(" ")]
+        assert max(map(len, prose)) <= 100
+
+
+def test_each_command_is_named_once_in_the_package() -> None:
+    package = REPO / "agentcore_mcp" / "cli"
+    text = "\n".join(p.read_text() for p in package.glob("*.py"))
+    for command in ("init", "serve", "emulator", "dev", "tools", "call", "session", "deploy", "destroy"):
+        assert len(re.findall(rf'^\s+"{command}",$', text, re.M)) == 1, command
 
 
 def test_the_installed_script_runs_as_a_subprocess() -> None:
@@ -563,7 +607,7 @@ def test_deploy_as_a_subprocess_through_the_standard_endpoint_variable(
     created = cli_run(*argv[1:])
     assert created.returncode == 0, created.stderr
     assert created.stderr.splitlines()[0].startswith(
-        f"creating runtime cli_subprocess: {IMAGE}, MCP, PUBLIC, JWT"
+        f"creating runtime cli_subprocess in us-east-1 (region from AWS_DEFAULT_REGION): {IMAGE}, MCP, PUBLIC, JWT"
     )
     assert "  READY (" in created.stderr
     lines = dict(line.split(":", 1) for line in created.stdout.splitlines() if ":" in line)
@@ -592,11 +636,23 @@ def test_deploy_as_a_subprocess_through_the_standard_endpoint_variable(
     )
 
 
+def test_deploy_usage_shows_the_role_as_required_and_refuses_a_deploy_without_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["deploy", "good_name", "--image", IMAGE])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    usage = " ".join(err[: err.index("agentcore-mcp deploy: error")].split())
+    assert " --role ARN " in usage
+    assert "[--role ARN]" not in usage
+    assert "the following arguments are required: --role" in err
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (("--name-is", "bad-name"), "no hyphens), got 'bad-name'; try 'bad_name'"),
-        (("--no-role",), "an execution role is required"),
         (("--discovery-url", "https://issuer.example.com"), "ending in /.well-known/openid-configuration"),
         (("--allowed-client", "c"), "need --discovery-url"),
         (("--image", "nginx:latest"), "must be in Amazon ECR"),
@@ -613,10 +669,8 @@ def test_deploy_mistakes_exit_2_before_any_api_call(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     name = extra[1] if extra[0] == "--name-is" else "good_name"
-    argv = ["deploy", name, "--image", IMAGE]
-    if extra[0] != "--no-role":
-        argv += ["--role", ROLE]
-    if extra[0] not in ("--name-is", "--no-role"):
+    argv = ["deploy", name, "--image", IMAGE, "--role", ROLE]
+    if extra[0] != "--name-is":
         argv += list(extra)
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, ""), err

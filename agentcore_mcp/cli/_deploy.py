@@ -1,0 +1,304 @@
+"""``agentcore-mcp deploy`` and ``agentcore-mcp destroy``: MCP runtimes on the AgentCore control plane."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from agentcore_mcp.cli._base import add_command, pairs, print_json
+
+__all__ = ["register"]
+
+DEPLOY_DESCRIPTION = """\
+Create an MCP runtime on Amazon Bedrock AgentCore Runtime for a container image, or update the runtime
+that already has NAME (never a second one), then wait until it is READY, showing its status on stderr.
+Prints the runtime ARN and its invocations URL (the MCP endpoint for bearer-token clients); with --json, a
+JSON object instead.
+
+The command line describes the whole runtime: an update sends every setting again, so pass the same options
+each time (keep the command in a script or a Makefile). Mistakes the service would refuse (a bad name, a
+missing role, a discovery URL that is not an OpenID discovery document...) are reported before any API
+call, with exit status 2.
+
+The image must be in Amazon ECR and built for linux/arm64 (see docs/deploy.md for build and push). Without
+--discovery-url, callers sign requests with SigV4 (boto3, `agentcore-mcp call TOOL --target ARN`); with it,
+callers send an OAuth access token from that issuer (`--bearer-token`).
+
+Standard AWS configuration applies: --profile / AWS_PROFILE; --region, else AWS_REGION, else
+AWS_DEFAULT_REGION, else the profile's region (the command says which it used); and
+AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL or --endpoint-url for the control plane (e.g. the local
+emulator, whose moto control plane serves the same URL as its data plane).
+"""
+
+DESTROY_DESCRIPTION = """\
+Delete a runtime (and its endpoints) by name, runtime id or ARN, and wait until it is gone. Exit status 1
+when no runtime matches, unless --missing-ok. The same AWS options as `deploy` apply.
+"""
+
+
+def register(commands: Any) -> None:
+    deploy = add_command(
+        commands,
+        "deploy",
+        summary="create or update an MCP runtime on AgentCore and wait until READY",
+        description=DEPLOY_DESCRIPTION,
+        examples=[
+            "agentcore-mcp deploy demo_mcp \\\n"
+            "      --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\\n"
+            "      --role arn:aws:iam::123456789012:role/AgentCoreRuntime",
+            "agentcore-mcp deploy demo_mcp \\\n"
+            "      --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\\n"
+            "      --role arn:aws:iam::123456789012:role/AgentCoreRuntime \\\n"
+            "      --discovery-url https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC/.well-known/openid-configuration \\\n"
+            "      --allowed-client 4f1example2client3id --env LOG_LEVEL=info --idle-timeout 900",
+        ],
+        handler=run_deploy,
+    )
+    deploy.add_argument("name", metavar="NAME", help="the runtime name: [a-zA-Z][a-zA-Z0-9_]{0,47}")
+    deploy.add_argument("--image", required=True, metavar="URI", help="the container image URI (ECR)")
+    deploy.add_argument(
+        "--role", required=True, metavar="ARN", help="the execution role ARN the runtime assumes"
+    )
+    deploy.add_argument("--description", help="a description of the runtime")
+    network = deploy.add_argument_group("network")
+    network.add_argument(
+        "--network-mode", choices=("PUBLIC", "VPC"), default="PUBLIC", help="PUBLIC (default) or VPC"
+    )
+    network.add_argument(
+        "--subnet", action="append", default=[], metavar="ID", help="a VPC subnet; repeatable"
+    )
+    network.add_argument(
+        "--security-group", action="append", default=[], metavar="ID", help="a VPC security group; repeatable"
+    )
+    auth = deploy.add_argument_group("inbound auth (default SigV4; a discovery URL makes it JWT)")
+    auth.add_argument(
+        "--discovery-url", metavar="URL", help="the OAuth issuer's .../.well-known/openid-configuration URL"
+    )
+    auth.add_argument(
+        "--allowed-client",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an accepted client id; repeatable",
+    )
+    auth.add_argument(
+        "--allowed-audience",
+        action="append",
+        default=[],
+        metavar="AUD",
+        help="an accepted audience; repeatable",
+    )
+    auth.add_argument(
+        "--allowed-scope", action="append", default=[], metavar="SCOPE", help="a required scope; repeatable"
+    )
+    container = deploy.add_argument_group("the container")
+    container.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable; repeatable"
+    )
+    container.add_argument(
+        "--allow-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a request header passed to the container (e.g. Authorization on a JWT runtime); repeatable",
+    )
+    container.add_argument(
+        "--idle-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="idle seconds before a session ends (service: 900)",
+    )
+    container.add_argument(
+        "--max-lifetime", type=int, metavar="SECONDS", help="seconds a session may live (service: 28800)"
+    )
+    container.add_argument(
+        "--tag", action="append", default=[], metavar="KEY=VALUE", help="a tag on a new runtime; repeatable"
+    )
+    waiting = deploy.add_argument_group("waiting")
+    waiting.add_argument("--no-wait", action="store_true", help="return after the create/update call")
+    waiting.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds to wait for READY (default 600)"
+    )
+    waiting.add_argument(
+        "--poll-interval", type=float, default=2.0, help="seconds between status checks (default 2)"
+    )
+    _aws_options(deploy)
+
+    destroy = add_command(
+        commands,
+        "destroy",
+        summary="delete an MCP runtime (by name, id or ARN)",
+        description=DESTROY_DESCRIPTION,
+        examples=["agentcore-mcp destroy demo_mcp", "agentcore-mcp destroy demo_mcp --missing-ok --json"],
+        handler=run_destroy,
+    )
+    destroy.add_argument("runtime", metavar="NAME|ID|ARN", help="the runtime to delete")
+    destroy.add_argument("--missing-ok", action="store_true", help="succeed when no runtime matches")
+    destroy.add_argument("--no-wait", action="store_true", help="return after the delete call")
+    destroy.add_argument("--timeout", type=float, default=300.0, help="seconds to wait (default 300)")
+    destroy.add_argument("--poll-interval", type=float, default=2.0, help="seconds between checks (2)")
+    _aws_options(destroy)
+
+
+def _aws_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS")
+    group.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE or the default chain)")
+    group.add_argument(
+        "--region", help="the AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's)"
+    )
+    group.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="the control-plane endpoint (default: AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL, else AWS's)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+class _Progress:
+    """Status lines on stderr: each change, and a reminder every 15 s while it stays the same."""
+
+    def __init__(self) -> None:
+        self.last: str | None = None
+        self.shown_at = 0.0
+
+    def __call__(self, status: str, elapsed: float) -> None:
+        if status != self.last or elapsed - self.shown_at >= 15.0:
+            print(f"  {status} ({_seconds(elapsed)})", file=sys.stderr, flush=True)
+            self.last = status
+            self.shown_at = elapsed
+
+
+def _seconds(value: float) -> str:
+    """``1 second``, ``12 seconds``: whole seconds, singular when it is one."""
+    whole = round(value)
+    return f"{whole} second" if whole == 1 else f"{whole} seconds"
+
+
+def _control_for(args: argparse.Namespace) -> tuple[Any, str, str]:
+    """The control-plane client, the data-plane endpoint for printed URLs, and where the region came from."""
+    from agentcore_mcp.deploy import _is_loopback, control_client, data_plane_endpoint, resolve_region
+
+    region, source = resolve_region(args.region, args.profile)
+    client = control_client(region=region, profile=args.profile, endpoint_url=args.endpoint_url)
+    control_url = str(client.meta.endpoint_url)
+    data_plane = data_plane_endpoint(region=client.meta.region_name, profile=args.profile)
+    if _is_loopback(control_url) and not os.environ.get("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"):
+        data_plane = control_url  # the local emulator serves both planes on one URL
+    return client, data_plane, source
+
+
+def _local(client: Any) -> bool:
+    from agentcore_mcp.deploy import _is_loopback
+
+    return _is_loopback(str(client.meta.endpoint_url))
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    from agentcore_mcp.deploy import JWTAuthorizerConfig, RuntimeSpec, deploy
+
+    if not args.discovery_url and (args.allowed_client or args.allowed_audience or args.allowed_scope):
+        raise ValueError("--allowed-client, --allowed-audience and --allowed-scope need --discovery-url")
+    authorizer = (
+        JWTAuthorizerConfig(
+            discovery_url=args.discovery_url,
+            allowed_clients=tuple(args.allowed_client),
+            allowed_audience=tuple(args.allowed_audience),
+            allowed_scopes=tuple(args.allowed_scope),
+        )
+        if args.discovery_url
+        else None
+    )
+    spec = RuntimeSpec(
+        name=args.name,
+        image=args.image,
+        role_arn=args.role,
+        network_mode=args.network_mode,
+        subnets=tuple(args.subnet),
+        security_groups=tuple(args.security_group),
+        authorizer=authorizer,
+        environment=pairs(args.env, "--env"),
+        header_allowlist=tuple(args.allow_header),
+        idle_timeout=args.idle_timeout,
+        max_lifetime=args.max_lifetime,
+        description=args.description,
+        tags=pairs(args.tag, "--tag"),
+    )
+    if args.timeout <= 0 or args.poll_interval <= 0:
+        raise ValueError("--timeout and --poll-interval must be positive")
+    client, data_plane, region_source = _control_for(args)
+    spec.validate(local=_local(client))
+    auth = "JWT" if authorizer else "SigV4"
+    where = f"{client.meta.region_name} (region from {region_source})"
+
+    def announce(action: str, existing: dict[str, Any] | None) -> None:
+        if existing is None:
+            what = f"creating runtime {spec.name} in {where}"
+        else:
+            version = existing.get("agentRuntimeVersion", "?")
+            what = (
+                f"updating runtime {spec.name} ({existing['agentRuntimeId']}, version {version}) in {where}"
+            )
+        print(f"{what}: {spec.image}, MCP, {spec.network_mode}, {auth}", file=sys.stderr, flush=True)
+
+    deployment = deploy(
+        client,
+        spec,
+        wait=not args.no_wait,
+        timeout=args.timeout,
+        poll_interval=args.poll_interval,
+        on_status=_Progress(),
+        on_action=announce,
+        data_plane_url=data_plane,
+    )
+    if args.json:
+        print_json(deployment.to_dict())
+    else:
+        print(
+            f"{deployment.action} runtime {deployment.name} (version {deployment.version}, {deployment.status})"
+        )
+        print(f"runtime ARN:      {deployment.arn}")
+        print(f"invocations URL:  {deployment.invocations_url()}")
+        extra = " --bearer-token TOKEN" if authorizer else ""
+        if _local(client) and not os.environ.get("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"):
+            extra += f" --endpoint-url {data_plane}"
+        print(f"try:              agentcore-mcp tools --target {deployment.arn}{extra}")
+    return 0
+
+
+def run_destroy(args: argparse.Namespace) -> int:
+    from agentcore_mcp.deploy import RuntimeNotFound, destroy
+
+    if args.timeout <= 0 or args.poll_interval <= 0:
+        raise ValueError("--timeout and --poll-interval must be positive")
+    client, _, _ = _control_for(args)
+    try:
+        summary = destroy(
+            client,
+            args.runtime,
+            wait=not args.no_wait,
+            timeout=args.timeout,
+            poll_interval=args.poll_interval,
+            on_status=_Progress(),
+        )
+    except RuntimeNotFound as exc:
+        if not args.missing_ok:
+            raise
+        if args.json:
+            print_json({"deleted": False, "reason": str(exc)})
+        else:
+            print(f"nothing to delete: {exc}", file=sys.stderr)
+        return 0
+    if args.json:
+        print_json(
+            {
+                "deleted": True,
+                "name": summary.get("agentRuntimeName"),
+                "agentRuntimeId": summary.get("agentRuntimeId"),
+                "agentRuntimeArn": summary.get("agentRuntimeArn"),
+            }
+        )
+    else:
+        print(f"deleted runtime {summary.get('agentRuntimeName')} ({summary.get('agentRuntimeArn')})")
+    return 0

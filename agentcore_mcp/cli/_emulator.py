@@ -1,0 +1,333 @@
+"""``agentcore-mcp emulator`` and ``agentcore-mcp dev``: the local AgentCore Runtime on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from typing import Any
+
+from agentcore_mcp.cli._base import add_command, configure_logging, pairs
+from agentcore_mcp.cli._ports import ensure_free
+
+__all__ = ["banner", "register"]
+
+EMULATOR_DESCRIPTION = """\
+A local AgentCore Runtime data plane: InvokeAgentRuntime and StopRuntimeSession for MCP runtimes, on
+http://HOST:PORT, talked to by real boto3 (endpoint_url) and by MCP clients with a bearer token.
+
+One runtime is registered from --target (a running MCP server's URL; every session shares it) or --app
+(an app spec; with --isolation process each runtime session gets its own server process, like a microVM).
+Its ARN is --arn, or a well-formed local ARN built from --name; the emulator prints it with its
+invocations URL. moto's control plane (bedrock-agentcore-control) answers on the same URL: runtimes created
+there with serverProtocol MCP are invocable too (their container image is served by --image URI=TARGET, or
+by the --target/--app runtime's target when no image matches, or directly when the image URI is an http://
+URL).
+
+Auth, as the runtime is configured: none; sigv4 (signatures checked against the local credentials: the
+ones boto3 finds in your environment, plus testing/testing, plus --access-key/--secret-key); jwt (bearer
+tokens from the emulator's own issuer at http://HOST:PORT/oidc, or from --discovery-url, checked for
+issuer, expiry, --audience, --client-id and --scope). --print-token mints a token that passes those checks
+(for the first --client-id, --audience and --scope).
+
+Point boto3 at it with endpoint_url=http://HOST:PORT, or with the standard environment variables
+AWS_ENDPOINT_URL_BEDROCK_AGENTCORE and AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL.
+"""
+
+DEV_DESCRIPTION = """\
+Run APP the way AgentCore would, on one machine: APP's MCP server on 127.0.0.1:--port (8000) and the
+emulator in front of it on --emulator-port (9000), one runtime registered. Prints the runtime ARN, the
+invocations URL, and an `agentcore-mcp tools` line and a boto3 snippet that work as printed (with --auth
+jwt: a bearer token for the first --client-id, --audience and --scope, with a CLI and a curl line that use
+it). Ctrl-C stops both; a port already in use is exit status 1.
+"""
+
+
+def register(commands: Any) -> None:
+    emulator = add_command(
+        commands,
+        "emulator",
+        summary="run the local AgentCore Runtime (InvokeAgentRuntime) emulator",
+        description=EMULATOR_DESCRIPTION,
+        examples=[
+            "agentcore-mcp emulator --app examples/demo_server.py",
+            "agentcore-mcp emulator --target http://127.0.0.1:8000/mcp --auth sigv4 --port 9000",
+            "agentcore-mcp emulator --app examples/demo_server.py --auth jwt --client-id me --print-token",
+        ],
+        handler=run_emulator,
+        server=True,
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=9000, help="port to bind (default 9000)")
+    target = emulator.add_mutually_exclusive_group()
+    target.add_argument(
+        "--target", metavar="URL", help="a running MCP server, e.g. http://127.0.0.1:8000/mcp"
+    )
+    target.add_argument("--app", metavar="APP", help="an app spec to run for the runtime (see --isolation)")
+    _runtime_options(emulator)
+    emulator.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="URI=TARGET",
+        help="serve control-plane runtimes whose containerUri is URI with TARGET (a URL, or an app spec run "
+        "per session); repeatable",
+    )
+    emulator.add_argument("--no-control-plane", action="store_true", help="do not serve moto's control plane")
+    emulator.add_argument(
+        "--print-token", action="store_true", help="print a bearer token from the local issuer"
+    )
+
+    dev = add_command(
+        commands,
+        "dev",
+        summary="run APP and the emulator together, and print how to call it",
+        description=DEV_DESCRIPTION,
+        examples=[
+            "agentcore-mcp dev examples/demo_server.py",
+            "agentcore-mcp dev examples/demo_server.py --auth jwt --client-id my-client",
+        ],
+        handler=run_dev,
+        server=True,
+    )
+    dev.add_argument("app", metavar="APP", help="the app to run (file.py[:attr] or module[:attr])")
+    dev.add_argument("--port", type=int, default=8000, help="APP's port on 127.0.0.1 (default 8000)")
+    dev.add_argument("--emulator-port", type=int, default=9000, help="the emulator's port (default 9000)")
+    _runtime_options(dev)
+
+
+def _runtime_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("the runtime")
+    group.add_argument("--arn", help="the runtime ARN (default: built from --name, --region, --account-id)")
+    group.add_argument(
+        "--name", default="local_mcp", help="the runtime name in the default ARN (default local_mcp)"
+    )
+    group.add_argument(
+        "--region", default="us-east-1", help="region of the runtime and of SigV4 scopes (default us-east-1)"
+    )
+    group.add_argument("--account-id", default="123456789012", help="account id in the default ARN")
+    group.add_argument(
+        "--auth",
+        choices=("none", "sigv4", "jwt"),
+        default="none",
+        help="how callers authenticate (default none)",
+    )
+    group.add_argument(
+        "--isolation",
+        choices=("shared", "process"),
+        help="process: one server process per runtime session (--app only; the default for --app in "
+        "`emulator`); shared: every session reaches one server",
+    )
+    group.add_argument("--access-key", help="an extra SigV4 access key id to accept (with --secret-key)")
+    group.add_argument("--secret-key", help="the secret key of --access-key")
+    group.add_argument(
+        "--discovery-url", help="JWT issuer's OpenID discovery URL (default: the local issuer)"
+    )
+    group.add_argument("--audience", action="append", default=[], help="allowed JWT audience; repeatable")
+    group.add_argument("--client-id", action="append", default=[], help="allowed JWT client id; repeatable")
+    group.add_argument("--scope", action="append", default=[], help="allowed JWT scope; repeatable")
+    group.add_argument(
+        "--allow-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="forward this request header; repeatable",
+    )
+    group.add_argument(
+        "--idle-timeout", type=float, default=900.0, help="seconds before an idle session ends (900)"
+    )
+    group.add_argument(
+        "--max-lifetime", type=float, default=28800.0, help="seconds a session may live (28800)"
+    )
+    group.add_argument(
+        "--start-timeout", type=float, default=30.0, help="seconds a microVM may take to start (30)"
+    )
+    group.add_argument(
+        "--rate-limit", type=float, help="invocations per second before throttling (default: none)"
+    )
+    group.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="environment for processes"
+    )
+    group.add_argument("--log-level", default="info", help="debug, info, warning or error (default info)")
+
+
+def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, control_plane: bool) -> Any:
+    from agentcore_mcp.emulator import Emulator
+    from agentcore_mcp.emulator._emulator import _default_credentials
+
+    credentials: dict[str, Any] = dict(_default_credentials())
+    if bool(args.access_key) != bool(args.secret_key):
+        raise ValueError("--access-key and --secret-key go together")
+    if args.access_key:
+        credentials[args.access_key] = args.secret_key
+    emulator = Emulator(
+        region=args.region, account_id=args.account_id, credentials=credentials, control_plane=control_plane
+    )
+    runtime = None
+    if target is not None:
+        runtime = emulator.add_runtime(
+            target,
+            arn=args.arn,
+            name=args.name,
+            auth=args.auth,
+            isolation=isolation,
+            discovery_url=args.discovery_url,
+            allowed_audience=args.audience,
+            allowed_clients=args.client_id,
+            allowed_scopes=args.scope,
+            header_allowlist=args.allow_header,
+            idle_timeout=args.idle_timeout,
+            max_lifetime=args.max_lifetime,
+            start_timeout=args.start_timeout,
+            rate_limit=args.rate_limit,
+            environment=pairs(args.env, "--env"),
+        )
+    return emulator, runtime
+
+
+def _snippet(endpoint: str, runtime: Any, region: str) -> str:
+    return f'''import json, boto3
+
+client = boto3.client("bedrock-agentcore", endpoint_url="{endpoint}", region_name="{region}",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+answer = client.invoke_agent_runtime(
+    agentRuntimeArn="{runtime.arn}",
+    contentType="application/json",
+    accept="application/json, text/event-stream",
+    mcpProtocolVersion="2025-11-25",
+    mcpMethod="tools/list",
+    payload=json.dumps({{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}}),
+)
+print(answer["mcpSessionId"], answer["response"].read().decode())'''
+
+
+def mint_for(emulator: Any, args: argparse.Namespace) -> str:
+    """A token from the local issuer that the runtime's checks accept: the first client id, audience, scope."""
+    claims: dict[str, Any] = {}
+    if args.client_id:
+        claims["client_id"] = args.client_id[0]
+    if args.audience:
+        claims["audience"] = args.audience[0]
+    if args.scope:
+        claims["scopes"] = [args.scope[0]]
+    token: str = emulator.mint_token(**claims)
+    return token
+
+
+def banner(emulator: Any, runtime: Any, token: str | None) -> str:
+    """What the emulator prints once it listens: its URLs, and commands that work against it as printed."""
+    endpoint = emulator.base_url
+    lines = [f"AgentCore Runtime emulator on {endpoint}"]
+    if emulator.control is not None:
+        lines.append(f"  control plane (moto): {endpoint}  (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL)")
+    lines.append(f"  export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE={endpoint}")
+    if runtime is not None:
+        url = emulator.invocations_url(runtime)
+        lines += [
+            f"  runtime ARN:      {runtime.arn}",
+            f"  invocations URL:  {url}",
+            f"  target:           {runtime.target} ({runtime.isolation}, auth {runtime.auth})",
+        ]
+        if runtime.auth == "jwt":
+            lines.append(f"  OIDC discovery:   {emulator.issuer.discovery_url}")
+            lines.append(f"  token endpoint:   {emulator.issuer.token_url} (client_credentials)")
+        if runtime.auth == "jwt" and token is not None:
+            body = '{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}'
+            lines += [
+                "",
+                "CLI:",
+                f"agentcore-mcp tools --target {runtime.arn} --endpoint-url {endpoint} --bearer-token {token}",
+                "",
+                "curl:",
+                f"curl -sS {shlex.quote(url)} -H 'Authorization: Bearer {token}' "
+                "-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "
+                "-H 'MCP-Protocol-Version: 2025-11-25' "
+                f"-d {shlex.quote(body)}",
+            ]
+        elif runtime.auth != "jwt":
+            # boto3 signs every request, so it needs credentials even when the runtime checks none:
+            # the emulator always accepts testing/testing.
+            lines += [
+                "",
+                "CLI:",
+                "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+                f"agentcore-mcp tools --target {runtime.arn} --endpoint-url {endpoint}",
+                "",
+                "boto3:",
+                _snippet(endpoint, runtime, runtime.region),
+            ]
+    if token is not None:
+        lines += ["", "bearer token (1 h):", token]
+    return "\n".join(lines)
+
+
+def _serve_emulator(emulator: Any, host: str, port: int, on_ready: Any) -> int:
+    import uvicorn
+
+    emulator.bind(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                on_ready()
+
+    config = uvicorn.Config(
+        emulator, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=10
+    )
+    server = _Server(config)
+    server.run()
+    return 0 if server.started else 1
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level)
+    target = args.target or args.app
+    isolation = args.isolation
+    if args.target and isolation == "process":
+        raise ValueError("--isolation process needs --app (a URL target is one shared server)")
+    if args.app and isolation is None:
+        isolation = "process"
+    ensure_free(args.host, args.port, "--port")
+    emulator, runtime = _build_emulator(args, target, isolation, not args.no_control_plane)
+    for uri, image_target in pairs(args.image, "--image").items():
+        is_url = image_target.startswith(("http://", "https://"))
+        emulator.map_image(uri, image_target, isolation="shared" if is_url else "process")
+    if runtime is not None and emulator.control is not None and "*" not in emulator.control.images:
+        emulator.map_image("*", runtime.target, isolation=runtime.isolation)
+
+    def ready() -> None:
+        token = mint_for(emulator, args) if args.print_token else None
+        print(banner(emulator, runtime, token), flush=True)
+
+    return _serve_emulator(emulator, args.host, args.port, ready)
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level)
+    ensure_free("127.0.0.1", args.emulator_port, "--emulator-port")
+    isolation = args.isolation or "shared"
+    if isolation == "process":
+        emulator, runtime = _build_emulator(args, args.app, "process", True)
+
+        def ready_process() -> None:
+            token = mint_for(emulator, args) if args.auth == "jwt" else None
+            print(banner(emulator, runtime, token), flush=True)
+
+        return _serve_emulator(emulator, "127.0.0.1", args.emulator_port, ready_process)
+
+    from agentcore_mcp.emulator._loader import load_app
+    from agentcore_mcp.server._local import serve_in_thread
+
+    ensure_free("127.0.0.1", args.port, "--port")
+    app = load_app(args.app)
+    with serve_in_thread(app, port=args.port, log_level="warning") as base:
+        mcp_path = getattr(app, "path", "/mcp")
+        emulator, runtime = _build_emulator(args, f"{base}{mcp_path}", "shared", True)
+        emulator.map_image("*", runtime.target)
+
+        def ready() -> None:
+            token = mint_for(emulator, args) if args.auth == "jwt" else None
+            print(f"MCP server {args.app} on {base}{mcp_path}", flush=True)
+            print(banner(emulator, runtime, token), flush=True)
+
+        return _serve_emulator(emulator, "127.0.0.1", args.emulator_port, ready)

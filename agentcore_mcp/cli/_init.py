@@ -1,0 +1,71 @@
+"""``agentcore-mcp init NAME``: a new MCP server project."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from agentcore_mcp.cli._base import Failed, add_command
+
+__all__ = ["register"]
+
+DESCRIPTION = """\
+Create a new MCP server project in ./NAME (or --directory): a package with the server module (two example
+tools and the app), tests, a pyproject.toml, a linux/arm64 Dockerfile (python slim, non-root, port 8000,
+bytecode compiled at build time, uvloop and httptools) and a README with the four steps: run it locally,
+test it, build and push the image, deploy and call it.
+
+NAME is the project's name (letters, digits, '-' and '_'); the Python package and the runtime name are NAME
+with '-' turned into '_'.
+
+--source says where the project gets agentcore-mcp: from the package index (the default), from a wheel
+file or a source checkout on this machine (the wheel is put in the project's wheels/ folder, which the
+install command and the Dockerfile read), or from a VCS URL such as git+https://host/repo.git@v0.1.0 (a
+direct reference in pyproject.toml).
+"""
+
+
+def register(commands: Any) -> None:
+    init = add_command(
+        commands,
+        "init",
+        summary="scaffold a new MCP server project (server, tests, Dockerfile, README)",
+        description=DESCRIPTION,
+        examples=[
+            "agentcore-mcp init weather-tools",
+            "agentcore-mcp init my_tools --source ./agentcore-mcp   # a checkout of this library",
+            "agentcore-mcp init my_tools --source git+https://github.com/agentcore-mcp/agentcore-mcp.git",
+        ],
+        handler=run,
+    )
+    init.add_argument("project", metavar="NAME", help="the project name, e.g. weather-tools")
+    init.add_argument("--directory", "-d", metavar="DIR", help="where to create it (default ./NAME)")
+    init.add_argument(
+        "--source",
+        metavar="SOURCE",
+        help="where agentcore-mcp comes from: a wheel, a source directory or a VCS URL (default: the index)",
+    )
+    init.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
+
+
+def run(args: argparse.Namespace) -> int:
+    from agentcore_mcp._scaffold import ScaffoldError, create_project
+
+    directory = Path(args.directory) if args.directory else Path(args.project)
+    try:
+        project = create_project(args.project, directory, force=args.force, source=args.source)
+    except ScaffoldError as exc:
+        raise Failed(str(exc)) from None
+    print(f"created {project.name} in {directory}/ (package {project.package})")
+    for path in project.files:
+        print(f"  {path.relative_to(directory)}")
+    print(
+        "\nnext:\n"
+        f"  cd {directory}\n"
+        f'  python -m venv .venv && .venv/bin/pip install {project.install_options}-e ".[dev]"\n'
+        "  .venv/bin/pytest\n"
+        f"  .venv/bin/agentcore-mcp serve {project.package}.server:app\n"
+        "  (see README.md for the image, deploy and call steps)"
+    )
+    return 0
