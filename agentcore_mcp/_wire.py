@@ -86,6 +86,8 @@ RUNTIME_USER_ID: Final = "x-amzn-bedrock-agentcore-runtime-user-id"
 RUNTIME_REQUEST_ID: Final = "x-amzn-bedrock-agentcore-runtime-request-id"
 RUNTIME_CUSTOM_PREFIX: Final = "x-amzn-bedrock-agentcore-runtime-custom-"
 WORKLOAD_ACCESS_TOKEN: Final = "workloadaccesstoken"
+IDENTITY_WAT: Final = "x-amz-bedrock-agentcore-identity-wat"  # the workload access token, newer name
+OAUTH2_CALLBACK_URL: Final = "oauth2callbackurl"
 
 ACCEPT: Final = "application/json, text/event-stream"
 """The Accept value MCP clients must send on a POST: both answer types."""
