@@ -1,0 +1,65 @@
+"""mcp 2.x ``Client`` over stdio through the real proxy process, in every connect mode.
+
+``auto`` probes ``server/discover`` (2026-07-28) first; ``2026-07-28`` pins the stateless era, where each
+request carries its version in ``_meta`` and the proxy derives the HTTP headers the runtime requires
+(``MCP-Protocol-Version``, ``Mcp-Method``, ``Mcp-Name``) from the body; elicitation is a multi-round-trip
+request (``input_required``, retried with the answers) rather than a server-to-client request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from mcp import StdioServerParameters, types
+from mcp.client import Client
+
+from .conftest import Emulated
+from .test_sdk_clients import TOOLS, on_elicit, text
+
+MODES = ["auto", "legacy", "2026-07-28"]
+
+
+async def exercise(emulated: Emulated, args: list[str], mode: str) -> dict[str, Any]:
+    command = emulated.command(*args)
+    params = StdioServerParameters(command=command[0], args=command[1:], env=emulated.env)
+    progress: list[tuple[float, float | None, str | None]] = []
+    logs: list[Any] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        logs.append(params.data)
+
+    with anyio.fail_after(60):
+        async with Client(
+            params, mode=mode, elicitation_callback=on_elicit, logging_callback=on_log, log_level="info"
+        ) as client:  # type: ignore[arg-type]
+            assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+            assert text(await client.call_tool("add_numbers", {"a": 2, "b": 3})) == "5"
+            assert text(await client.call_tool("multiply_numbers", {"a": 4, "b": -5})) == "-20"
+            assert (
+                text(await client.call_tool("greet_user", {"name": "Ada"})) == "Hello, Ada! Nice to meet you."
+            )
+            counted = await client.call_tool("count_slowly", {"steps": 3}, progress_callback=on_progress)
+            assert text(counted) == "counted to 3"
+            assert text(await client.call_tool("confirm", {"question": "Proceed?"})) == "answered ok=True"
+            seen = (await client.call_tool("whoami", {})).structured_content
+    assert progress == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+    assert logs == ["counted 1", "counted 2", "counted 3"]
+    assert isinstance(seen, dict)
+    return seen
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_sigv4_runtime(emulated: Emulated, mode: str) -> None:
+    seen = await exercise(emulated, emulated.sigv4_args(), mode)
+    assert seen["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_jwt_runtime(emulated: Emulated, mode: str) -> None:
+    seen = await exercise(emulated, emulated.jwt_args(), mode)
+    assert seen["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
