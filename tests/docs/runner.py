@@ -1,0 +1,356 @@
+"""The documentation's code blocks, run: Sybil parses the pages; Python blocks run, shell blocks run for real.
+
+Every fenced block of a page is one example, evaluated in page order:
+
+- ``python``: executed (Sybil's Python evaluator) in one namespace per page, as pasted: top-level ``await``
+  is a syntax error here, as it is in a script.
+- ``sh`` / ``bash``: run with ``bash -euo pipefail`` in the page's working directory (a fresh temporary
+  directory with ``examples/`` linked in), with the real ``agentcore-mcp`` on ``PATH``. Variables and the
+  current directory carry over from one shell block to the next (``set -a``), as in one terminal.
+- ``console``: the lines that start with ``$ `` are run like a ``sh`` block; the other lines are output.
+- ``text``, ``toml``, ``json`` and other languages are not code to run.
+
+A comment directly before a block changes how it runs:
+
+- ``<!-- docs: background until="TEXT" -->``: the block is a server; it is started in the background and
+  the page goes on once its output shows TEXT (within 60 s). It is stopped (SIGINT) when the page ends.
+- ``<!-- docs: needs aws -->`` / ``<!-- docs: needs docker -->``: the block needs a real AWS account or a
+  container engine. It is parsed (``bash -n``), and each ``agentcore-mcp`` command in it is checked
+  against the real parser: the command exists, ``--help`` works, and every ``--option`` it uses is one of
+  the command's options.
+- ``<!-- docs: needs make -->``: the README's set-up block (``make demo``, ``make test``), which the docs
+  run is itself part of: each ``make`` target must exist (``make -n``); tests/test_demo.py runs
+  ``make demo``'s program, and CI runs ``make test``.
+
+AgentCore itself is the local emulator: each page gets one, with moto's control plane, serving the demo
+tools under the README's runtime ARN and for every container image deployed through the control plane.
+``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`` and ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL`` point at it and
+the credentials are ``testing``/``testing``; no region is set (a page sets its own, as a reader would).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sybil import Document, Example, Region, Sybil
+from sybil.parsers.markdown import CodeBlockParser
+
+REPO = Path(__file__).resolve().parents[2]
+#: The runtime ARN the README's snippets call; the page's emulator serves the demo tools under it.
+README_ARN = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo_server-AbCdE12345"
+DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
+BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
+START_TIMEOUT = 60.0
+BLOCK_TIMEOUT = 300.0
+
+
+@dataclass
+class PageState:
+    """What one page's blocks share: the shell's variables and directory, servers started, counts."""
+
+    env: dict[str, str]
+    cwd: Path
+    bin: Path
+    mode: str | None = None  # the directive for the next block
+    servers: list[tuple[subprocess.Popen[bytes], Path]] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)  # "python:12", "sh:40", ...
+    parsed: list[str] = field(default_factory=list)  # needs-aws/docker blocks, checked but not run
+
+
+def _directives(document: Document) -> Iterator[Region]:
+    for match in DIRECTIVE.finditer(document.text):
+        yield Region(match.start(), match.end(), match.group("arguments").strip(), _set_mode)
+
+
+def _set_mode(example: Example) -> None:
+    state: PageState = example.namespace["__docs__"]
+    argument = str(example.parsed)
+    if not (argument in ("needs aws", "needs docker", "needs make") or BACKGROUND.fullmatch(argument)):
+        raise ValueError(f"unknown docs directive {argument!r} at line {example.line}")
+    state.mode = argument
+
+
+def _where(example: Example) -> str:
+    return f"{Path(example.path).relative_to(REPO)}:{example.line}"
+
+
+def _run_python(example: Example) -> None:
+    state: PageState = example.namespace["__docs__"]
+    mode, state.mode = state.mode, None
+    if mode is not None:
+        raise ValueError(f"{_where(example)}: `{mode}` applies to shell blocks only")
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(state.env)
+    os.chdir(state.cwd)
+    try:
+        PYTHON(example)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+    state.executed.append(f"python:{example.line}")
+
+
+def _shell_source(example: Example, language: str) -> str:
+    source = str(example.parsed)
+    if language != "console":
+        return source
+    commands: list[str] = []
+    continuing = False
+    for line in source.splitlines():
+        if line.startswith("$ ") or continuing:
+            text = line[2:] if line.startswith("$ ") and not continuing else line
+            commands.append(text)
+            continuing = text.rstrip().endswith("\\")
+    return "\n".join(commands) + "\n"
+
+
+def _shell(example: Example, language: str) -> None:
+    state: PageState = example.namespace["__docs__"]
+    mode, state.mode = state.mode, None
+    source = _shell_source(example, language)
+    where = _where(example)
+    if mode == "needs make":
+        check_make_targets(source, where)
+        state.parsed.append(f"{language}:{example.line}")
+        return
+    if mode in ("needs aws", "needs docker"):
+        check_without_running(source, state, where)
+        state.parsed.append(f"{language}:{example.line}")
+        return
+    if mode is not None:
+        until = BACKGROUND.fullmatch(mode)
+        assert until is not None
+        _start_server(source, state, until.group("until"), where)
+        state.executed.append(f"{language}:{example.line}")
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        after = Path(scratch)
+        script = (
+            f"set -a\ncd {shlex.quote(str(state.cwd))}\n{source}\n"
+            f"env -0 > {shlex.quote(str(after / 'env'))}\npwd > {shlex.quote(str(after / 'cwd'))}\n"
+        )
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            env=state.env,
+            capture_output=True,
+            text=True,
+            timeout=BLOCK_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(
+                f"{where}: the {language} block exited with status {done.returncode}\n--- block ---\n{source}"
+                f"--- stdout ---\n{done.stdout}--- stderr ---\n{done.stderr}"
+            )
+        state.env = dict(
+            item.split("=", 1) for item in (after / "env").read_text().split("\0") if "=" in item
+        )
+        state.cwd = Path((after / "cwd").read_text().strip())
+    state.executed.append(f"{language}:{example.line}")
+
+
+def _start_server(source: str, state: PageState, until: str, where: str) -> None:
+    log = state.cwd / f".docs-server-{len(state.servers)}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["bash", "-euo", "pipefail", "-c", f"cd {shlex.quote(str(state.cwd))}\n{source}"],
+            env=state.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    state.servers.append((process, log))
+    deadline = time.monotonic() + START_TIMEOUT
+    while until not in log.read_text(errors="replace"):
+        if process.poll() is not None:
+            raise AssertionError(
+                f"{where}: the background block exited ({process.returncode}) before printing {until!r}:\n"
+                + log.read_text(errors="replace")
+            )
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{where}: no {until!r} within {START_TIMEOUT:g} s:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+def stop_servers(state: PageState) -> None:
+    """Stop the page's background blocks: SIGINT (Ctrl-C), then SIGKILL after 15 s."""
+    for process, _ in state.servers:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+    for process, log in state.servers:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+            raise AssertionError(f"a background block did not stop on Ctrl-C:\n{log.read_text()}") from None
+
+
+def _commands(source: str) -> Iterator[list[str]]:
+    """Each ``agentcore-mcp`` command line of a shell script, as words (placeholders kept as words)."""
+    joined = re.sub(r"\\\n", " ", source)
+    for line in joined.splitlines():
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        for index, word in enumerate(words):
+            if Path(word).name == "agentcore-mcp":
+                rest = words[index + 1 :]
+                for stop, token in enumerate(rest):
+                    if token in ("|", "&&", "||", ";", ")"):
+                        rest = rest[:stop]
+                        break
+                yield rest
+
+
+def check_without_running(source: str, state: PageState, where: str) -> None:
+    """A block that needs AWS or a container engine: valid shell, and its agentcore-mcp commands exist."""
+    syntax = subprocess.run(["bash", "-n", "-c", source], capture_output=True, text=True, check=False)
+    if syntax.returncode != 0:
+        raise AssertionError(f"{where}: not valid shell: {syntax.stderr}")
+    from agentcore_mcp.cli import parser
+
+    root = parser()
+    for words in _commands(source):
+        command = _subcommand(root, words)
+        if command is None:
+            raise AssertionError(f"{where}: no such command: agentcore-mcp {' '.join(words[:2])}")
+        names, sub = command
+        known = {option for action in sub._actions for option in action.option_strings}
+        for word in words[len(names) :]:
+            option = word.split("=", 1)[0]
+            if option.startswith("-") and option not in known:
+                raise AssertionError(f"{where}: agentcore-mcp {' '.join(names)} has no option {option}")
+        helped = subprocess.run(
+            [str(state.bin / "agentcore-mcp"), *names, "--help"],
+            env=state.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if helped.returncode != 0:
+            raise AssertionError(f"{where}: agentcore-mcp {' '.join(names)} --help failed: {helped.stderr}")
+
+
+def check_make_targets(source: str, where: str) -> None:
+    """Each ``make TARGET`` line names a target of the Makefile (``make -n`` runs nothing)."""
+    targets = [
+        words[1]
+        for words in map(lambda line: shlex.split(line, comments=True), source.splitlines())
+        if len(words) >= 2 and words[0] == "make"
+    ]
+    if not targets:
+        raise AssertionError(f"{where}: `needs make` on a block without make commands")
+    for target in targets:
+        done = subprocess.run(
+            ["make", "-n", "-C", str(REPO), target], capture_output=True, text=True, timeout=60, check=False
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"{where}: make {target}: {done.stderr.strip()}")
+
+
+def _subcommand(root: Any, words: list[str]) -> tuple[list[str], Any] | None:
+    node, names = root, []
+    for word in words:
+        actions = [a for a in node._actions if a.__class__.__name__ == "_SubParsersAction"]
+        if not actions:
+            break
+        if word not in actions[0].choices:
+            return None
+        node = actions[0].choices[word]
+        names.append(word)
+    return (names, node) if names else None
+
+
+def _python_evaluator() -> Any:
+    from sybil.evaluators.python import PythonEvaluator
+
+    return PythonEvaluator()
+
+
+PYTHON = _python_evaluator()
+
+SYBIL = Sybil(
+    parsers=[
+        _directives,
+        CodeBlockParser("python", evaluator=_run_python),
+        CodeBlockParser("sh", evaluator=lambda example: _shell(example, "sh")),
+        CodeBlockParser("bash", evaluator=lambda example: _shell(example, "bash")),
+        CodeBlockParser("console", evaluator=lambda example: _shell(example, "console")),
+    ],
+)
+
+RUN_LANGUAGES = ("python", "sh", "bash", "console")
+
+
+def pages() -> list[Path]:
+    """README.md and every page under docs/."""
+    return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+@contextmanager
+def page_environment(bin_dir: Path | None = None) -> Iterator[PageState]:
+    """A working directory, the page's emulator (demo tools under the README's ARN) and its environment."""
+    from agentcore_mcp.emulator import Emulator
+
+    bin_dir = bin_dir or Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix="docs-") as directory:
+        cwd = Path(directory)
+        (cwd / "examples").symlink_to(REPO / "examples")
+        emulator = Emulator(region="us-west-2")
+        emulator.add_runtime(str(REPO / "examples" / "demo_server.py"), arn=README_ARN, auth="sigv4")
+        emulator.map_image("*", str(REPO / "examples" / "demo_server.py"), isolation="process")
+        with emulator.serve() as url:
+            env = {
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith(("AWS_", "AGENTCORE_MCP_", "PYTEST_", "COV_"))
+            }
+            env.update(
+                PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                HOME=str(cwd),
+                AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=url,
+                AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL=url,
+                AWS_ACCESS_KEY_ID="testing",
+                AWS_SECRET_ACCESS_KEY="testing",
+                AWS_CONFIG_FILE=str(cwd / ".aws-config"),
+                AWS_SHARED_CREDENTIALS_FILE=str(cwd / ".aws-credentials"),
+                PYTHONPATH=str(REPO) if bin_dir == Path(sys.executable).parent else "",
+            )
+            state = PageState(env=env, cwd=cwd, bin=bin_dir)
+            try:
+                yield state
+            finally:
+                stop_servers(state)
+
+
+def run_page(path: Path, state: PageState) -> PageState:
+    """Evaluate every block of the page at ``path`` in order; the first failure raises."""
+    document = SYBIL.parse(path)
+    document.namespace["__docs__"] = state
+    for example in document:
+        example.evaluate()
+    if state.mode is not None:
+        raise ValueError(f"{path.name}: `{state.mode}` is followed by no block")
+    return state
+
+
+def fenced_blocks(path: Path) -> list[str]:
+    """The language of every fenced block on the page (for the count of what was left unrun)."""
+    return re.findall(r"^[ \t]*```([A-Za-z0-9_+-]*)", path.read_text(), re.MULTILINE)[::2]
