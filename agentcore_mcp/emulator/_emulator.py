@@ -9,26 +9,29 @@ rules → the MCP server's answer streamed back with the session ids → one log
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
 import anyio
 from pydantic_core import from_json, to_json
 
-from agentcore_mcp.emulator import _platform_errors as errors
+from agentcore_mcp import _wire as wire
 from agentcore_mcp.emulator._control_plane import ControlPlane
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
 from agentcore_mcp.emulator._headers import TRACE_ECHO, custom_header_too_long, upstream_headers
 from agentcore_mcp.emulator._issuer import JWTVerifier, LocalIssuer, TokenRejected
+from agentcore_mcp.emulator._limits import RequestLimits
 from agentcore_mcp.emulator._microvms import Session, SessionManager, StartFailed
 from agentcore_mcp.emulator._platform_errors import Refusal, api_error, jsonrpc_error, validation_error
+from agentcore_mcp.emulator._probes import HEALTH_CHECK_FAILED, HealthProbe, Prober
 from agentcore_mcp.emulator._ratelimit import TokenBucket
 from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
@@ -45,6 +48,7 @@ from agentcore_mcp.emulator._runtimes import (
     runtime_arn,
 )
 from agentcore_mcp.emulator._sigv4 import Credentials, SignatureRejected, SigV4Verifier, signing_scope
+from agentcore_mcp.server._http import BodyTooLarge, accepts_both, read_body
 
 __all__ = ["Emulator"]
 
@@ -59,6 +63,12 @@ _MISMATCH = (
     "Authorization method mismatch. The agent is configured for a different authorization method than "
     "what was used in your request."
 )
+_THROTTLED = "Rate exceeded. Please retry later."
+_CONFLICT = "Session operation in progress, please retry"
+_RUNTIME_SESSION = wire.RUNTIME_SESSION_ID.encode()
+_MCP_SESSION = wire.MCP_SESSION_ID.encode()
+_PROTOCOL_VERSION = wire.MCP_PROTOCOL_VERSION.encode()
+_USER_ID = wire.RUNTIME_USER_ID.encode()
 # The local credentials accepted besides the ones found in the environment (moto's convention).
 LOCAL_CREDENTIALS = Credentials("testing", "testing")
 
@@ -89,6 +99,17 @@ def _header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
     return None
 
 
+def _basic_client_id(raw: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The client id of an HTTP Basic ``Authorization`` header (RFC 6749 §2.3.1), or None."""
+    basic = _header(raw, b"authorization") or ""
+    if not basic.lower().startswith("basic "):
+        return None
+    try:
+        return base64.b64decode(basic[6:]).decode().split(":", 1)[0] or None
+    except ValueError:
+        return None
+
+
 def _jsonrpc_id(body: bytes) -> Any:
     try:
         message = from_json(body)
@@ -98,7 +119,7 @@ def _jsonrpc_id(body: bytes) -> Any:
 
 
 def _describe_call(raw: list[tuple[bytes, bytes]], body: bytes) -> str:
-    method, name = _header(raw, b"mcp-method"), _header(raw, b"mcp-name")
+    method, name = _header(raw, wire.MCP_METHOD.encode()), _header(raw, wire.MCP_NAME.encode())
     if method is None and len(body) < 1_000_000:
         try:
             message = from_json(body)
@@ -112,6 +133,45 @@ def _describe_call(raw: list[tuple[bytes, bytes]], body: bytes) -> str:
         elif isinstance(message, list):
             method = f"(batch of {len(message)})"
     return " ".join(part for part in (method, name) if part)
+
+
+class _Once:
+    """Calls ``action`` the first time it is called, never again (a session is released once)."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self._action: Callable[[], None] | None = action
+
+    def __call__(self) -> None:
+        action, self._action = self._action, None
+        if action is not None:
+            action()
+
+
+async def _end_body(send: Send) -> None:
+    with suppress(OSError):
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _validate(raw: list[tuple[bytes, bytes]], runtime: Runtime, body: bytes) -> tuple[str | None, str | None]:
+    """The request's session ids, once its members and headers pass the model's constraints (400, 406)."""
+    rsid = _header(raw, _RUNTIME_SESSION)
+    if rsid is not None and not 33 <= len(rsid) <= 256:
+        bound = "greater than or equal to 33" if len(rsid) < 33 else "less than or equal to 256"
+        raise validation_error("runtimeSessionId", f"Member must have length {bound}")
+    mcp_id = _header(raw, _MCP_SESSION) or None
+    if mcp_id is not None and len(mcp_id) > 1024:
+        raise validation_error("mcpSessionId", "Member must have length less than or equal to 1024")
+    too_long = custom_header_too_long(raw, runtime.allowlist)
+    if too_long:
+        raise api_error("ValidationException", f"The value of header {too_long} is longer than 4 KB", 400)
+    if not accepts_both(b",".join(v for k, v in raw if k == b"accept")):
+        raise jsonrpc_error(
+            _jsonrpc_id(body),
+            wire.AC_NOT_ACCEPTABLE,
+            "Not Acceptable: Client must accept both application/json and text/event-stream",
+            status=406,
+        )
+    return rsid, mcp_id
 
 
 class Emulator:
@@ -131,6 +191,10 @@ class Emulator:
         clock: monotonic seconds for idle timeouts, lifetimes and rate limits (tests pass a fake clock).
         reap_interval: seconds between sweeps that stop timed-out sessions' processes.
         max_body_size: the payload cap (AgentCore: 100,000,000 bytes).
+        health_probe: how each session's server is probed (:class:`HealthProbe`); a session that fails
+            it answers callers -32010 until it ends. None: no probes.
+        limits: the synchronous-request and streaming limits (:class:`RequestLimits`; AgentCore: 15 and
+            60 minutes).
     """
 
     def __init__(
@@ -144,6 +208,8 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
         reap_interval: float = 5.0,
         max_body_size: int = MAX_PAYLOAD,
+        health_probe: HealthProbe | None = HealthProbe(),  # noqa: B008 (frozen, shared safely)
+        limits: RequestLimits = RequestLimits(),  # noqa: B008 (frozen, shared safely)
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -167,6 +233,9 @@ class Emulator:
         self.clock = clock
         self.reap_interval = reap_interval
         self.max_body_size = max_body_size
+        self.health_probe = health_probe
+        self.limits = limits
+        self._prober: Any = None
         self.base_url: str | None = None
         self._shared: dict[str, Upstream] = {}
         self._buckets: dict[str, TokenBucket] = {}
@@ -329,6 +398,9 @@ class Emulator:
         if self.control is not None:
             await anyio.to_thread.run_sync(self.control.start)
         self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
+        if self.health_probe is not None:
+            prober = Prober(self.health_probe, self.sessions.sessions)
+            self._prober = asyncio.get_running_loop().create_task(prober.run_forever())
 
     async def shutdown(self) -> None:
         """Stop every session's process, the reaper, the HTTP client and the control plane."""
@@ -338,6 +410,9 @@ class Emulator:
         if self._reaper is not None:
             self._reaper.cancel()
             self._reaper = None
+        if self._prober is not None:
+            self._prober.cancel()
+            self._prober = None
         await self.sessions.close()
         if self._client is not None:
             await self._client.aclose()
@@ -434,26 +509,15 @@ class Emulator:
         }
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The whole body, with the payload cap (400 ValidationException past it) and no buffering past it."""
         declared = _header(scope["headers"], b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_size:
+        length = int(declared) if declared is not None and declared.isdigit() else None
+        try:
+            return await read_body(receive, self.max_body_size, length)
+        except BodyTooLarge:
             raise validation_error(
                 "payload", f"Member must have length less than or equal to {self.max_body_size}"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ConnectionError("client disconnected")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_size:
-                raise validation_error(
-                    "payload", f"Member must have length less than or equal to {self.max_body_size}"
-                )
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+            ) from None
 
     # -- InvokeAgentRuntime --------------------------------------------------------------------------
 
@@ -474,9 +538,9 @@ class Emulator:
             session, cold, forwarded = await self._run(scope, receive, send, runtime, body, request_id, echo)
         except Refusal as refusal:
             extra = list(echo)
-            rsid = _header(raw, b"x-amzn-bedrock-agentcore-runtime-session-id")
+            rsid = _header(raw, _RUNTIME_SESSION)
             if rsid and refusal.status == 200:
-                extra.append((b"x-amzn-bedrock-agentcore-runtime-session-id", rsid.encode()))
+                extra.append((_RUNTIME_SESSION, rsid.encode()))
             await self._answer(send, refusal.status, [*refusal.headers, *extra], refusal.body)
             logger.info(
                 "invoke %s %s → %d %s (%.1f ms)",
@@ -563,7 +627,7 @@ class Emulator:
             challenge = f'Bearer resource_metadata="{metadata}"'
             raise jsonrpc_error(
                 _jsonrpc_id(body),
-                errors.UNAUTHORIZED,
+                wire.AC_UNAUTHORIZED,
                 "Missing Bearer token",
                 status=401,
                 headers=[(b"www-authenticate", challenge.encode())],
@@ -578,7 +642,7 @@ class Emulator:
             )
             raise jsonrpc_error(
                 _jsonrpc_id(body),
-                errors.UNAUTHORIZED,
+                wire.AC_UNAUTHORIZED,
                 str(exc),
                 status=401,
                 headers=[(b"www-authenticate", challenge.encode())],
@@ -594,95 +658,21 @@ class Emulator:
         request_id: str,
         echo: list[tuple[bytes, bytes]],
     ) -> tuple[Session, float | None, Forwarded]:
+        """Validate, admit, find or start the session, then relay the server's answer."""
         raw: list[tuple[bytes, bytes]] = scope["headers"]
-        rsid = _header(raw, b"x-amzn-bedrock-agentcore-runtime-session-id")
-        if rsid is not None and not 33 <= len(rsid) <= 256:
-            constraint = (
-                "Member must have length greater than or equal to 33"
-                if len(rsid) < 33
-                else ("Member must have length less than or equal to 256")
-            )
-            raise validation_error("runtimeSessionId", constraint)
-        mcp_id = _header(raw, b"mcp-session-id") or None
-        if mcp_id is not None and len(mcp_id) > 1024:
-            raise validation_error("mcpSessionId", "Member must have length less than or equal to 1024")
-        too_long = custom_header_too_long(raw, runtime.allowlist)
-        if too_long:
-            raise api_error("ValidationException", f"The value of header {too_long} is longer than 4 KB", 400)
-        from agentcore_mcp.server._http import accepts_both
-
-        accept = b",".join(v for k, v in raw if k == b"accept")
-        if not accepts_both(accept):
-            raise jsonrpc_error(
-                _jsonrpc_id(body),
-                errors.NOT_ACCEPTABLE,
-                "Not Acceptable: Client must accept both application/json and text/event-stream",
-                status=406,
-            )
-        fault = self.faults.take(runtime.arn)
-        if fault is not None:
-            if fault.kind == "throttle":
-                raise jsonrpc_error(_jsonrpc_id(body), errors.THROTTLED, "Rate exceeded. Please retry later.")
-            if fault.kind == "conflict":
-                raise jsonrpc_error(
-                    _jsonrpc_id(body), errors.CONFLICT, "Session operation in progress, please retry"
-                )
-            raise api_error(fault.code, fault.message, fault.status)
-        if runtime.rate_limit is not None:
-            bucket = self._buckets.get(runtime.arn)
-            if bucket is None:
-                bucket = self._buckets[runtime.arn] = TokenBucket(runtime.rate_limit, runtime.burst)
-            if not bucket.allow(self.clock()):
-                raise jsonrpc_error(_jsonrpc_id(body), errors.THROTTLED, "Rate exceeded. Please retry later.")
-        if runtime.problem:
-            raise api_error("RuntimeClientError", runtime.problem, 424)
+        rsid, mcp_id = _validate(raw, runtime, body)
+        self._admit(runtime, body)
         try:
             session, cold = await self.sessions.acquire(
                 runtime, rsid, mcp_id, lambda: self._shared_upstream(runtime), self._client
             )
         except StartFailed as exc:
             raise api_error("RuntimeClientError", str(exc), 424) from None
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self.sessions.release(session)
-
+        release = _Once(lambda: self.sessions.release(session))
         try:
-            token = None
-            if self.workload_token:
-                token = self._workload_token(
-                    session, _header(raw, b"x-amzn-bedrock-agentcore-runtime-user-id")
-                )
-            forward_headers = upstream_headers(
-                raw,
-                host=f"bedrock-agentcore.{runtime.region}.amazonaws.com",
-                runtime_session_id=session.runtime_session_id,
-                mcp_session_id=session.mcp_session_id,
-                request_id=request_id,
-                allowlist=runtime.allowlist,
-                allow_authorization=runtime.auth == "jwt" and "authorization" in runtime.allowlist,
-                workload_token=token,
-                body_length=len(body),
-            )
-            protocol = _header(raw, b"mcp-protocol-version")
-
-            def on_start(status: int, passed: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-                out = list(passed)
-                if protocol and not any(k == b"mcp-protocol-version" for k, _ in out):
-                    out.append((b"mcp-protocol-version", protocol.encode()))
-                if any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in out):
-                    out = [(k, v) for k, v in out if k != b"cache-control"]
-                    out += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
-                out.append((b"mcp-session-id", session.mcp_session_id.encode()))
-                out.append(
-                    (b"x-amzn-bedrock-agentcore-runtime-session-id", session.runtime_session_id.encode())
-                )
-                return out + echo
-
-            forwarded = await self._forward(session, forward_headers, body, receive, send, on_start, release)
+            if session.health.failed is not None:  # the platform answers without reaching the container
+                raise jsonrpc_error(_jsonrpc_id(body), wire.AC_RUNTIME_CLIENT_ERROR, HEALTH_CHECK_FAILED)
+            forwarded = await self._relay(scope, receive, send, session, body, request_id, echo, release)
         except UpstreamFailed as exc:
             if session.process is not None and not session.alive:
                 await self.sessions.end(session, "its process died")
@@ -694,6 +684,67 @@ class Emulator:
             release()
         return session, cold, forwarded
 
+    def _admit(self, runtime: Runtime, body: bytes) -> None:
+        """Injected faults, the rate limit, and runtimes that exist but cannot run locally."""
+        fault = self.faults.take(runtime.arn)
+        if fault is not None:
+            if fault.kind == "throttle":
+                raise jsonrpc_error(_jsonrpc_id(body), wire.AC_THROTTLED, _THROTTLED)
+            if fault.kind == "conflict":
+                raise jsonrpc_error(_jsonrpc_id(body), wire.AC_CONFLICT, _CONFLICT)
+            raise api_error(fault.code, fault.message, fault.status)
+        if runtime.rate_limit is not None:
+            bucket = self._buckets.get(runtime.arn)
+            if bucket is None:
+                bucket = self._buckets[runtime.arn] = TokenBucket(runtime.rate_limit, runtime.burst)
+            if not bucket.allow(self.clock()):
+                raise jsonrpc_error(_jsonrpc_id(body), wire.AC_THROTTLED, _THROTTLED)
+        if runtime.problem:
+            raise api_error("RuntimeClientError", runtime.problem, 424)
+
+    async def _relay(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        session: Session,
+        body: bytes,
+        request_id: str,
+        echo: list[tuple[bytes, bytes]],
+        release: Callable[[], None],
+    ) -> Forwarded:
+        """Forward with the platform's headers; the answer comes back with the session ids."""
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        runtime = session.runtime
+        token = None
+        if self.workload_token:
+            token = self._workload_token(session, _header(raw, _USER_ID))
+        forward_headers = upstream_headers(
+            raw,
+            host=f"bedrock-agentcore.{runtime.region}.amazonaws.com",
+            runtime_session_id=session.runtime_session_id,
+            mcp_session_id=session.mcp_session_id,
+            request_id=request_id,
+            allowlist=runtime.allowlist,
+            allow_authorization=runtime.auth == "jwt" and "authorization" in runtime.allowlist,
+            workload_token=token,
+            body_length=len(body),
+        )
+        protocol = _header(raw, _PROTOCOL_VERSION)
+
+        def on_start(status: int, passed: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+            out = list(passed)
+            if protocol and not any(k == _PROTOCOL_VERSION for k, _ in out):
+                out.append((_PROTOCOL_VERSION, protocol.encode()))
+            if any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in out):
+                out = [(k, v) for k, v in out if k != b"cache-control"]
+                out += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+            out.append((_MCP_SESSION, session.mcp_session_id.encode()))
+            out.append((_RUNTIME_SESSION, session.runtime_session_id.encode()))
+            return out + echo
+
+        return await self._forward(session, forward_headers, body, receive, send, on_start, release)
+
     async def _forward(
         self,
         session: Session,
@@ -704,9 +755,20 @@ class Emulator:
         on_start: Callable[[int, list[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]],
         on_end: Callable[[], None],
     ) -> Forwarded:
-        """Forward, and cancel the upstream call when the caller disconnects (HTTP cancellation)."""
+        """Forward under the request limits; cancel the upstream call when the caller disconnects."""
         result: Forwarded | None = None
         failure: UpstreamFailed | None = None
+        began = anyio.current_time()
+        started: list[int] = []
+        limit = anyio.CancelScope(deadline=began + self.limits.sync)
+
+        def timed_start(status: int, passed: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+            started.append(status)
+            out = on_start(status, passed)
+            if any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in out):
+                limit.deadline = began + self.limits.stream
+            return out
+
         async with anyio.create_task_group() as tg:
 
             async def watch() -> None:
@@ -717,13 +779,29 @@ class Emulator:
                         return
 
             tg.start_soon(watch)
-            try:
-                result = await session.upstream.forward(headers, body, send, on_start, on_end)
-            except UpstreamFailed as exc:
-                failure = exc  # raised below, outside the task group (which would wrap it)
+            with limit:
+                try:
+                    result = await session.upstream.forward(headers, body, send, timed_start, on_end)
+                except UpstreamFailed as exc:
+                    failure = exc  # raised below, outside the task group (which would wrap it)
             tg.cancel_scope.cancel()
         if failure is not None:
             raise failure
+        if limit.cancelled_caught and not started:
+            raise api_error(
+                "RuntimeClientError",
+                f"Runtime did not answer within the synchronous request limit ({self.limits.sync:g}s).",
+                424,
+            )
+        if limit.cancelled_caught:
+            logger.warning(
+                "invoke %s session=%s: the answer ran past the %s limit and was cut",
+                session.runtime.name,
+                session.runtime_session_id,
+                "streaming" if limit.deadline > began + self.limits.sync else "synchronous request",
+            )
+            await _end_body(send)
+            return Forwarded(started[0], "", True, broken=True)
         if result is None:  # the caller went away mid-answer
             return Forwarded(0, "", True, broken=True)
         return result
@@ -761,7 +839,7 @@ class Emulator:
         try:
             body = await self._read_body(scope, receive)
             runtime = await self._authorize(scope, body, identifier)
-            rsid = _header(raw, b"x-amzn-bedrock-agentcore-runtime-session-id")
+            rsid = _header(raw, _RUNTIME_SESSION)
             if rsid is None:
                 raise validation_error("runtimeSessionId", "Member must not be null")
             if not 33 <= len(rsid) <= 256:
@@ -787,7 +865,7 @@ class Emulator:
         headers = [
             *_JSON,
             (b"x-amzn-requestid", request_id.encode()),
-            (b"x-amzn-bedrock-agentcore-runtime-session-id", rsid.encode()),
+            (_RUNTIME_SESSION, rsid.encode()),
         ]
         await self._answer(send, 200, headers, b"{}")
         logger.info(
@@ -826,6 +904,14 @@ class Emulator:
             await self._answer(send, 200, _JSON, to_json(self.issuer.discovery()))
         elif path == "/.well-known/jwks.json":
             await self._answer(send, 200, _JSON, to_json(self.issuer.jwks()))
+        elif path == "/authorize" and scope["method"] == "GET":
+            query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()}
+            status, text = self.issuer.authorize(query)
+            if status == 302:
+                await self._answer(send, 302, [(b"location", text.encode("latin-1"))], b"")
+            else:
+                error = {"error": "invalid_request", "error_description": text}
+                await self._answer(send, status, _JSON, to_json(error))
         elif path == "/token" and scope["method"] == "POST":
             try:
                 body = await self._read_body(scope, receive)
@@ -833,29 +919,8 @@ class Emulator:
                 await self._answer(send, 400, _JSON, b'{"error":"invalid_request"}')
                 return
             form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-            client_id = form.get("client_id")
-            basic = _header(scope["headers"], b"authorization") or ""
-            if client_id is None and basic.lower().startswith("basic "):
-                import base64
-
-                try:
-                    client_id = base64.b64decode(basic[6:]).decode().split(":", 1)[0]
-                except ValueError:
-                    client_id = None
-            if form.get("grant_type") != "client_credentials" or not client_id:
-                await self._answer(
-                    send,
-                    400,
-                    _JSON,
-                    b'{"error":"invalid_request","error_description":"client_credentials with a client_id"}',
-                )
-                return
-            scopes = form.get("scope", "").split()
-            token = self.issuer.mint(
-                subject=client_id, client_id=client_id, audience=form.get("audience"), scopes=scopes
-            )
-            answer = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
-            await self._answer(send, 200, [*_JSON, (b"cache-control", b"no-store")], to_json(answer))
+            status, answer = self.issuer.token_grant(form, _basic_client_id(scope["headers"]))
+            await self._answer(send, status, [*_JSON, (b"cache-control", b"no-store")], to_json(answer))
         else:
             await self._answer(send, 404, _JSON, b'{"error":"not_found"}')
 

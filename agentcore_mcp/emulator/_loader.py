@@ -43,7 +43,7 @@ def load_app(spec: str) -> Any:
     elif hasattr(module, "app"):
         obj = module.app
     else:
-        from agentcore_mcp.server._app import AgentCoreMCP
+        from agentcore_mcp import AgentCoreMCP
 
         found = [v for v in vars(module).values() if isinstance(v, AgentCoreMCP)]
         if len(found) != 1:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentcore_mcp.emulator._forward import HttpUpstream, Upstream
+from agentcore_mcp.emulator._probes import Probed
 from agentcore_mcp.emulator._runtimes import Runtime
 
 __all__ = ["Session", "SessionManager", "StartFailed", "new_session_id"]
@@ -152,6 +153,8 @@ class Session:
     ended: str | None = None
     microvm: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     workload_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    health: Probed = field(default_factory=Probed)
+    """What the health probes found (``health.failed`` set: callers get -32010 until the session ends)."""
     closed: threading.Event = field(default_factory=threading.Event)
     """Set once the session has ended and its process (if any) is gone; other threads may wait on it."""
 

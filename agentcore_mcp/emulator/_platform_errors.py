@@ -10,7 +10,7 @@ Two families, as on AWS:
   the request, usually with HTTP 200 (so botocore does not retry them): -32003 throttled, -32005 conflict;
   406 (-32011) and 401 (-32001) are the exceptions with their own HTTP status.
 
-Everything here is raised as :class:`Refusal` inside the emulator and turned into one HTTP answer at the
+The JSON-RPC codes are ``agentcore_mcp._wire``'s ``AC_*`` constants. Everything here is raised as :class:`Refusal` inside the emulator and turned into one HTTP answer at the
 edge; the emulator logs it and keeps serving.
 """
 
@@ -20,29 +20,9 @@ from typing import Any
 
 from pydantic_core import to_json
 
-__all__ = [
-    "CONFLICT",
-    "FORBIDDEN",
-    "NOT_ACCEPTABLE",
-    "NOT_FOUND",
-    "RUNTIME_CLIENT_ERROR",
-    "THROTTLED",
-    "UNAUTHORIZED",
-    "VALIDATION",
-    "Refusal",
-    "api_error",
-    "jsonrpc_error",
-]
+from agentcore_mcp import _wire as wire
 
-# JSON-RPC codes AgentCore uses for MCP runtimes.
-UNAUTHORIZED = -32001
-FORBIDDEN = -32002
-THROTTLED = -32003
-NOT_FOUND = -32004
-CONFLICT = -32005
-VALIDATION = -32006
-RUNTIME_CLIENT_ERROR = -32010
-NOT_ACCEPTABLE = -32011
+__all__ = ["Refusal", "api_error", "jsonrpc_error", "validation_error"]
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -87,9 +67,8 @@ def jsonrpc_error(
     headers: Headers | None = None,
 ) -> Refusal:
     """A JSON-RPC error answer for the request ``request_id`` (None when the id is unknown)."""
-    body = to_json({"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}})
     out: Headers = [(b"content-type", b"application/json"), *(headers or [])]
-    return Refusal(status, out, body, f"JSON-RPC {code}: {message}")
+    return Refusal(status, out, wire.error_body(request_id, code, message), f"JSON-RPC {code}: {message}")
 
 
 def validation_error(member: str, constraint: str) -> Refusal:
