@@ -53,9 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--region", help="AWS region (default: the ARN's, or the profile's)")
     where.add_argument(
         "--backend",
-        choices=("auto", "boto3", "http", "httpx"),
-        default="auto",
-        help="how to send: boto3 (SigV4 via invoke_agent_runtime) or direct HTTPS (default: auto)",
+        choices=("http", "httpx", "boto3"),
+        default="http",
+        help="direct HTTPS (default; httpx: always httpx), or boto3's invoke_agent_runtime (SigV4 only; "
+        "a call in flight cannot be aborted, so exit waits for it)",
     )
     auth = parser.add_argument_group(
         "auth (default: SigV4 for an ARN or invocations URL, none for other URLs)"

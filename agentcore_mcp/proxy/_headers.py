@@ -7,8 +7,8 @@ A local client speaking the stateless era over stdio puts the protocol version i
 basic/transports). A server rejects a request without them with -32020. Legacy requests need none of
 these (the transport adds ``MCP-Protocol-Version`` after the handshake itself).
 
-Header values that are not plain printable ASCII go as ``=?base64?...?=``; with mcp 2.x installed the SDK's
-own encoder and ``x-mcp-header`` walker do it (``mcp.shared.inbound``), so both ends agree by construction.
+Header values that are not plain printable ASCII go as ``=?base64?...?=``. ``Mcp-Param-*`` headers come from
+the SDK's own ``x-mcp-header`` walker (mcp 2.x ``mcp.shared.inbound``), so both ends agree by construction.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from agentcore_mcp import _wire as wire
@@ -24,43 +24,54 @@ from agentcore_mcp import _wire as wire
 __all__ = ["ParamHeaders", "modern_headers"]
 
 NAME_BEARING = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
-_SAFE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+_SAFE = re.compile(r"[\x20-\x7e]*")
 _SENTINEL = re.compile(r"=\?base64\?.*\?=")
 
 
-def _encode(value: str) -> str:
-    """The spec's header value encoding (used only without mcp 2.x; same rule as the SDK's)."""
-    if _SAFE.fullmatch(value) and not _SENTINEL.fullmatch(value):
+def encode_header_value(value: str) -> str:
+    """The spec's header value encoding: printable ASCII as is, anything else as ``=?base64?...?=``.
+
+    The same rule as mcp 2.x's ``mcp.shared.inbound.encode_header_value`` (a test holds them equal);
+    not imported from there because that module imports the whole SDK client (over a second at start).
+    """
+    if _SAFE.fullmatch(value) and value == value.strip() and not _SENTINEL.fullmatch(value):
         return value
     return f"=?base64?{base64.b64encode(value.encode()).decode('ascii')}?="
 
 
-encode_header_value: Callable[[str], str] = _encode
-x_mcp_header_map: Callable[[Any], Any] | None = None
-mcp_param_headers: Callable[[Any, Mapping[str, Any]], dict[str, str]] | None = None
-try:  # mcp 2.x: the SDK's own implementation of the same rules
-    inbound: Any = importlib.import_module("mcp.shared.inbound")
-except ImportError:  # mcp 1.x speaks only the handshake era; no Mcp-Param-* headers there
-    pass
-else:
-    encode_header_value = inbound.encode_header_value
-    x_mcp_header_map = inbound.x_mcp_header_map
-    mcp_param_headers = inbound.mcp_param_headers
-
-
 class ParamHeaders:
-    """The ``x-mcp-header`` map of each tool seen in a ``tools/list`` result, for ``Mcp-Param-*`` headers."""
+    """The ``x-mcp-header`` map of each tool seen in a ``tools/list`` result, for ``Mcp-Param-*`` headers.
+
+    The maps come from the SDK's own walker (mcp 2.x ``mcp.shared.inbound``), imported only once a listed
+    tool uses ``x-mcp-header``; with mcp 1.x no ``Mcp-Param-*`` headers are sent.
+    """
 
     def __init__(self) -> None:
         self._maps: dict[str, Any] = {}
+        self._inbound: Any = None
+
+    def _sdk(self) -> Any:
+        if self._inbound is None:
+            try:
+                self._inbound = importlib.import_module("mcp.shared.inbound")
+            except ImportError:
+                self._inbound = False
+        return self._inbound or None
 
     def learn(self, tools: Any) -> None:
-        if x_mcp_header_map is None or not isinstance(tools, list):
+        if not isinstance(tools, list):
             return
         for tool in tools:
-            if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+            if not isinstance(tool, dict) or "x-mcp-header" not in repr(tool.get("inputSchema")):
+                if isinstance(tool, dict):
+                    self._maps.pop(str(tool.get("name")), None)
+                continue
+            inbound = self._sdk()
+            if inbound is None:
+                return
+            if isinstance(tool.get("name"), str):
                 try:
-                    header_map = x_mcp_header_map(tool.get("inputSchema") or {})
+                    header_map = inbound.x_mcp_header_map(tool.get("inputSchema") or {})
                 except Exception:  # a schema the SDK cannot walk: send no Mcp-Param-* for it
                     header_map = {}
                 if header_map:
@@ -70,9 +81,9 @@ class ParamHeaders:
 
     def for_call(self, name: str, arguments: Any) -> dict[str, str]:
         header_map = self._maps.get(name)
-        if header_map is None or mcp_param_headers is None or not isinstance(arguments, Mapping):
+        if header_map is None or not isinstance(arguments, Mapping):
             return {}
-        headers: dict[str, str] = mcp_param_headers(header_map, arguments)
+        headers: dict[str, str] = self._sdk().mcp_param_headers(header_map, arguments)
         return headers
 
 

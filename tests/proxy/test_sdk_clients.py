@@ -80,11 +80,12 @@ async def exercise(emulated: Emulated, args: list[str]) -> None:
 
 
 async def test_sigv4_runtime_by_arn_through_boto3(emulated: Emulated) -> None:
-    await exercise(emulated, emulated.sigv4_args())
+    await exercise(emulated, emulated.sigv4_args("--backend", "boto3"))
 
 
-async def test_sigv4_runtime_by_arn_over_https(emulated: Emulated) -> None:
-    await exercise(emulated, emulated.sigv4_args("--backend", "http"))
+@pytest.mark.parametrize("backend", ["http", "httpx"])
+async def test_sigv4_runtime_by_arn_over_https(emulated: Emulated, backend: str) -> None:
+    await exercise(emulated, emulated.sigv4_args("--backend", backend))
 
 
 async def test_sigv4_runtime_by_invocations_url(emulated: Emulated) -> None:
