@@ -671,7 +671,11 @@ class Emulator:
         release = _Once(lambda: self.sessions.release(session))
         try:
             if session.health.failed is not None:  # the platform answers without reaching the container
-                raise jsonrpc_error(_jsonrpc_id(body), wire.AC_RUNTIME_CLIENT_ERROR, HEALTH_CHECK_FAILED)
+                ids = [(_MCP_SESSION, session.mcp_session_id.encode())]
+                if rsid is None:  # otherwise the refusal carries the caller's own runtime session id
+                    ids.append((_RUNTIME_SESSION, session.runtime_session_id.encode()))
+                code = wire.AC_RUNTIME_CLIENT_ERROR
+                raise jsonrpc_error(_jsonrpc_id(body), code, HEALTH_CHECK_FAILED, headers=ids)
             forwarded = await self._relay(scope, receive, send, session, body, request_id, echo, release)
         except UpstreamFailed as exc:
             if session.process is not None and not session.alive:
