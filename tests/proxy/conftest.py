@@ -37,6 +37,7 @@ class Emulated:
     sigv4: str
     jwt: str
     open: str
+    stateful: str  # a session-keeping server in a process per runtime session
     env: dict[str, str] = field(default_factory=dict)
 
     def url(self, arn: str) -> str:
@@ -50,8 +51,8 @@ class Emulated:
         """The proxy's command line with ``args``."""
         return [sys.executable, "-m", "agentcore_mcp.proxy", *args]
 
-    def sigv4_args(self, *extra: str) -> list[str]:
-        return [self.sigv4, "--endpoint-url", self.endpoint_url, *extra]
+    def sigv4_args(self, *extra: str, arn: str | None = None) -> list[str]:
+        return [arn or self.sigv4, "--endpoint-url", self.endpoint_url, *extra]
 
     def jwt_args(self, *extra: str) -> list[str]:
         return [self.url(self.jwt), "--bearer-token", self.token(), *extra]
@@ -66,7 +67,10 @@ def emulated() -> Iterator[Emulated]:
     sigv4 = emulator.add_runtime(app, name="proxy_sigv4", auth="sigv4")
     jwt = emulator.add_runtime(app, name="proxy_oauth", auth="jwt", allowed_clients=[CLIENT])
     opened = emulator.add_runtime(app, name="proxy_open")
+    stateful = emulator.add_runtime(
+        str(Path(__file__).with_name("stateful_app.py")), name="proxy_stateful", auth="sigv4"
+    )
     env = {**os.environ, **KEYS, "PYTHONPATH": str(ROOT)}
     env.pop("AWS_PROFILE", None)
     with emulator.serve() as endpoint_url:
-        yield Emulated(emulator, endpoint_url, sigv4.arn, jwt.arn, opened.arn, env)
+        yield Emulated(emulator, endpoint_url, sigv4.arn, jwt.arn, opened.arn, stateful.arn, env)
