@@ -35,7 +35,9 @@ Usage in tests (everything here is the stable in-process API)::
         emulator.expire_session(session_id)    # next request with that id gets a fresh microVM
         emulator.session(session_id).pid       # the session's server process (isolation="process")
 
-Pass ``clock=`` (monotonic seconds) to drive idle timeouts, lifetimes and rate limits from a test.
+Each session's server is health-probed as the platform does (``health_probe=HealthProbe(...)``, None: off);
+a session that fails answers -32010. ``limits=RequestLimits(sync=900, stream=3600)`` are the platform's
+request limits. Pass ``clock=`` (monotonic seconds) to drive idle timeouts, lifetimes and rate limits from a test.
 ``emulator.issuer`` is the local OpenID provider (``discovery_url`` for a runtime's
 ``customJWTAuthorizer``, ``token_url`` for the client-credentials grant). With the control plane on (the
 default), ``boto3.client("bedrock-agentcore-control", endpoint_url=endpoint_url)`` creates runtimes that
@@ -46,7 +48,9 @@ The CLI is ``agentcore-mcp emulator`` and ``agentcore-mcp dev``; see docs/emulat
 from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._issuer import LocalIssuer
+from agentcore_mcp.emulator._limits import RequestLimits
 from agentcore_mcp.emulator._microvms import Session
+from agentcore_mcp.emulator._probes import HealthProbe
 from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
@@ -64,8 +68,10 @@ __all__ = [
     "Credentials",
     "Emulator",
     "Faults",
+    "HealthProbe",
     "JWTAuthorizer",
     "LocalIssuer",
+    "RequestLimits",
     "Runtime",
     "Session",
     "invocations_path",

@@ -58,6 +58,23 @@ async def stream_on_cue(ctx: Context) -> str:
 
 
 @tool
+async def nap(seconds: float) -> str:
+    """Sleep ``seconds`` without blocking the event loop, then answer (a long synchronous call)."""
+    await anyio.sleep(seconds)
+    return f"slept {seconds:g}s"
+
+
+@tool
+async def tick(ctx: Context, seconds: float) -> str:
+    """Report progress every 0.2 s for ``seconds``, then answer (a long streamed call)."""
+    steps = max(1, int(seconds / 0.2))
+    for step in range(steps):
+        await ctx.report_progress(step + 1, steps, "tick")
+        await anyio.sleep(0.2)
+    return "ticked"
+
+
+@tool
 def crash() -> str:
     """Kill this server process mid-request (as a crashing container does)."""
     os._exit(3)
@@ -71,5 +88,5 @@ def boom() -> str:
 
 app = AgentCoreMCP(
     "emulator-tests",
-    tools=[add_numbers, multiply_numbers, greet_user, whoami, stream_on_cue, crash, boom],
+    tools=[add_numbers, multiply_numbers, greet_user, whoami, stream_on_cue, nap, tick, crash, boom],
 )
