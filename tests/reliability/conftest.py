@@ -19,11 +19,13 @@ T = TypeVar("T")
 
 # Derandomized by default so CI sees the same examples every run; RELIABILITY_RANDOM=1 explores.
 _RANDOM = os.environ.get("RELIABILITY_RANDOM") == "1"
+# Long runs (benchmarks/fuzz_surfaces.py) scale every budget; CI runs the budgets as written.
+_SCALE = float(os.environ.get("RELIABILITY_SCALE", "1"))
 
 
 def fuzz_settings(examples: int) -> settings:
     return settings(
-        max_examples=examples,
+        max_examples=max(1, int(examples * _SCALE)),
         deadline=None,
         derandomize=not _RANDOM,
         database=None,
@@ -50,3 +52,15 @@ def run() -> Iterator[Runner]:
 @pytest.fixture(scope="module")
 def app() -> AgentCoreMCP:
     return build_app()
+
+
+def write_tally(surface: str, requests: int, outcomes: dict[str, int], failures: int = 0) -> None:
+    """Write a surface's outcome counts to ``$RELIABILITY_TALLY_DIR/<surface>.json`` (long runs only)."""
+    folder = os.environ.get("RELIABILITY_TALLY_DIR")
+    if not folder:
+        return
+    import json
+    from pathlib import Path
+
+    path = Path(folder) / f"{surface}.json"
+    path.write_text(json.dumps({"requests": requests, "outcomes": outcomes, "failures": failures}, indent=2))

@@ -24,7 +24,7 @@ from agentcore_mcp.server._session_store import valid_session_id
 
 from . import harness
 from .apps import build_app
-from .conftest import Runner, fuzz_settings
+from .conftest import Runner, fuzz_settings, write_tally
 from .strategies import check_answer, era_of, messages, printable
 
 LEGACY = "2025-11-25"
@@ -379,3 +379,9 @@ def test_a_deleted_session_is_refused_everywhere(run: Runner) -> None:
         "delete 404": 1,
         "initialize 404": 1,
     }
+
+
+def test_write_the_session_tally() -> None:
+    """Last in the module: the outcome counts of the session fuzz (written only for long runs)."""
+    assert TOTALS.requests > 0
+    write_tally("sessions", TOTALS.requests, dict(sorted(TOTALS.outcomes.items())))
