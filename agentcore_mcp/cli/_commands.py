@@ -14,5 +14,6 @@ COMMANDS = (
     "_tools",
     "_call",
     "_session",
+    "_proxy",
     "_deploy",
 )

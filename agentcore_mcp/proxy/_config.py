@@ -46,10 +46,25 @@ def _positive(text: str) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the proxy's options on ``parser``."""
-    parser.add_argument("target", metavar="TARGET", help="a runtime ARN, an invocations URL or any MCP URL")
+    parser.add_argument(
+        "target", metavar="TARGET", nargs="?", help="a runtime ARN, an invocations URL or any MCP URL"
+    )
     where = parser.add_argument_group("where")
+    where.add_argument(
+        "--target",
+        "-t",
+        dest="target_option",
+        metavar="TARGET",
+        default=os.environ.get("AGENTCORE_MCP_TARGET"),
+        help="the same as TARGET, as the other commands take it (default: AGENTCORE_MCP_TARGET)",
+    )
     where.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint of an ARN (DEFAULT)")
-    where.add_argument("--endpoint-url", help="the data-plane endpoint for an ARN (e.g. the local emulator)")
+    where.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE") or None,
+        help="the data-plane endpoint for an ARN, e.g. the local emulator "
+        "(default: AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, else AWS's)",
+    )
     where.add_argument("--region", help="AWS region (default: the ARN's, or the profile's)")
     where.add_argument(
         "--backend",
@@ -145,6 +160,12 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
         TokenCache,
     )
 
+    target = args.target or args.target_option
+    if not target:
+        raise ValueError("name the TARGET: a runtime ARN, an invocations URL or an MCP URL")
+    if args.target and args.target_option and args.target != args.target_option:
+        raise ValueError(f"two targets: {args.target!r} and --target {args.target_option!r}")
+    args.target = target
     bearer = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN")
     chosen = [
         name
@@ -209,7 +230,7 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
             kwargs["auth"] = "sigv4"
     if args.profile and "boto3_session" not in kwargs:
         raise ValueError("--profile applies to SigV4, not to bearer tokens or --no-auth")
-    if args.endpoint_url:
+    if args.endpoint_url and args.target.startswith("arn:"):
         kwargs["endpoint_url"] = args.endpoint_url
     if args.region:
         kwargs["region"] = args.region

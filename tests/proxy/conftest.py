@@ -1,8 +1,8 @@
 """Proxy tests: the emulator on loopback, and the real ``agentcore-mcp proxy`` process in front of it.
 
-Each test launches the proxy as a subprocess (``python -m agentcore_mcp.proxy``, the same code as the
-``agentcore-mcp proxy`` command) with the official SDK's ``stdio_client`` or with raw pipes, exactly as a
-desktop client does.
+Each test launches ``agentcore-mcp proxy`` (as ``python -m agentcore_mcp.cli proxy``, the console script's
+own entry point, in the environment under test) with the official SDK's ``stdio_client`` or with raw pipes,
+exactly as a desktop client does.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ class Emulated:
         return str(self.emulator.mint_token(**claims))
 
     def command(self, *args: str) -> list[str]:
-        """The proxy's command line with ``args``."""
-        return [sys.executable, "-m", "agentcore_mcp.proxy", *args]
+        """The ``agentcore-mcp proxy`` command line with ``args`` (the installed CLI's entry point)."""
+        return [sys.executable, "-m", "agentcore_mcp.cli", "proxy", *args]
 
     def sigv4_args(self, *extra: str, arn: str | None = None) -> list[str]:
         return [arn or self.sigv4, "--endpoint-url", self.endpoint_url, *extra]

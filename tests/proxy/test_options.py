@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,7 +126,7 @@ def test_logs_go_to_the_log_file_and_never_to_stdout(
 )
 def test_bad_options_exit_2_with_one_clear_line(emulated: Emulated, args: list[str], message: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "agentcore_mcp.proxy", emulated.sigv4, *args],
+        emulated.command(emulated.sigv4, *args),
         input=b"",
         capture_output=True,
         env=emulated.env,
