@@ -9,9 +9,12 @@ shows. Tools that ask the client for input use one API in both eras: ``input_req
 2026-07-28, server-to-client requests on the POST's SSE stream in the handshake era.
 
 Tool order matters: ``http-header-validation`` calls ``tools[0]`` with empty arguments, so
-``test_simple_text`` is registered first. Not provided: the tasks extension's ``test_tool_with_task`` and
-the ``test_trigger_*_change`` hooks (the suite calls them only on servers that declare tasks or
-``listChanged``, which this one does not).
+``test_simple_text`` is registered first.
+
+The Tasks extension (``io.modelcontextprotocol/tasks``) is on, with the fixtures its ten ``tasks-*``
+scenarios name: ``greet`` (never a task), ``slow_compute``, ``failing_job`` (``task="required"``),
+``protocol_error_job``, ``confirm_delete``, ``multi_input`` and ``test_tool_with_task`` (``required``, asks
+its question by MRTR before the task exists).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from agentcore_mcp import (
     Image,
     ListRoots,
     PromptMessage,
+    ProtocolError,
     Sample,
     Text,
     ToolError,
@@ -39,6 +43,9 @@ from agentcore_mcp import (
     resource,
     tool,
 )
+
+# Not yet exported by the package (the lead adds the public names): the Tasks extension itself.
+from agentcore_mcp.server._tasks import Tasks
 
 __all__ = ["PROMPTS", "RESOURCES", "TOOLS", "app", "main"]
 
@@ -390,6 +397,64 @@ async def test_input_required_result_capabilities(ctx: Context) -> str:
     return f"Sampled: {sampled['content'].get('text', '')}"
 
 
+# -- the Tasks extension (SEP-2663): the fixtures the tasks-* scenarios name --------------------------------
+
+
+@tool
+def greet(name: str) -> str:
+    """Say hello (sync only: never a task)."""
+    return f"Hello, {name}!"
+
+
+@tool(task="optional")
+async def slow_compute(seconds: float, label: str = "") -> str:
+    """Sleep ``seconds`` then answer; a task for clients that declare the extension, cancellable meanwhile."""
+    await asyncio.sleep(seconds)
+    return f"computed {label} after {seconds:g}s"
+
+
+@tool(task="required")
+async def failing_job() -> str:
+    """Fail as a tool (isError) after about a second; runs only as a task."""
+    await asyncio.sleep(1)
+    raise ToolError("failing_job failed, as it always does")
+
+
+@tool(task="optional")
+async def protocol_error_job() -> str:
+    """Fail with a JSON-RPC error (the task ends failed, not completed)."""
+    await asyncio.sleep(0.2)
+    raise ProtocolError(-32603, "protocol_error_job hit an internal failure")
+
+
+CONFIRM_SCHEMA = {"type": "object", "properties": {"confirm": {"type": "boolean"}}, "required": ["confirm"]}
+
+
+@tool(task="optional")
+async def confirm_delete(filename: str, ctx: Context) -> str:
+    """Ask the user to confirm deleting ``filename`` (one elicitation inside the task)."""
+    answer = await ctx.elicit(f"Delete {filename}?", CONFIRM_SCHEMA)
+    confirmed = answer.accepted and bool((answer.content or {}).get("confirm"))
+    return f"{'Deleted' if confirmed else 'Kept'} {filename}"
+
+
+@tool(task="optional")
+async def multi_input(ctx: Context) -> str:
+    """Ask two questions at once (two input keys outstanding together)."""
+    first, second = await asyncio.gather(
+        ctx.elicit("First name?", NAME_SCHEMA), ctx.elicit("Second name?", NAME_SCHEMA)
+    )
+    return f"{(first.content or {}).get('name')} and {(second.content or {}).get('name')}"
+
+
+@tool(task="required")
+async def test_tool_with_task(ctx: Context) -> str:
+    """Ask the user's name by MRTR on tools/call, then finish as a task (MRTR -> Tasks composition)."""
+    answer = await ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name")
+    await asyncio.sleep(0.2)
+    return f"Hello, {(answer.content or {}).get('name', 'unknown')}, from a task!"
+
+
 TOOLS: list[Callable[..., Any]] = [
     test_simple_text,  # first: http-header-validation calls tools[0] with {}
     test_image_content,
@@ -419,6 +484,13 @@ TOOLS: list[Callable[..., Any]] = [
     test_input_required_result_capabilities,
     test_trigger_tool_change,
     test_trigger_prompt_change,
+    greet,
+    slow_compute,
+    failing_job,
+    protocol_error_job,
+    confirm_delete,
+    multi_input,
+    test_tool_with_task,
 ]
 
 # -- resources ----------------------------------------------------------------------------------------
@@ -526,6 +598,7 @@ def build(*, sessions: bool = False) -> AgentCoreMCP:
         resources=RESOURCES,
         prompts=PROMPTS,
         sessions=sessions,
+        extensions=[Tasks(poll_interval=0.2, ask_first=["test_tool_with_task"])],
     )
     BUILT.append(built)
     return built

@@ -1,0 +1,558 @@
+"""The MCP Tasks extension (``io.modelcontextprotocol/tasks``, SEP-2663, revision 2026-07-28) for a server.
+
+What the extension is (read from its specification, ``specification/draft/tasks.md`` and the 2026-07-28 page
+of the ext-tasks repository, modelcontextprotocol.github.io/ext-tasks, and from the official conformance
+suite's ten ``tasks-*`` server scenarios, ``src/scenarios/server/tasks/*.ts`` of
+@modelcontextprotocol/conformance 0.2.0-alpha):
+
+* **Negotiation.** The server advertises ``capabilities.extensions["io.modelcontextprotocol/tasks"] = {}``
+  (``server/discover``; never a v1-style ``capabilities.tasks``). A client opts in *per request*, in
+  ``_meta["io.modelcontextprotocol/clientCapabilities"].extensions``. A server MUST NOT return a task to a
+  request that did not declare the extension; ``tasks/get``, ``tasks/update`` and ``tasks/cancel`` from such a
+  request, and a ``tools/call`` of a tool that can only run as a task, answer -32021 with
+  ``data.requiredCapabilities.extensions["io.modelcontextprotocol/tasks"]``.
+* **Creation is server-directed.** For a declaring client, a ``tools/call`` of a task-supporting tool is
+  answered with a flat ``CreateTaskResult``: ``resultType: "task"`` plus the ``Task`` fields ``taskId``,
+  ``status``, ``createdAt``/``lastUpdatedAt`` (ISO 8601), ``ttlMs`` (integer ms or null), ``pollIntervalMs``
+  (integer ms) and optionally ``statusMessage`` at the top level; no ``result``, ``error``,
+  ``inputRequests`` or ``requestState``. A v1 ``task`` hint in the params is ignored. The task must be durably
+  created first: a ``tasks/get`` sent the moment the answer arrives must find it.
+* **States.** ``working`` -> ``input_required`` <-> ``working`` -> ``completed`` | ``failed`` | ``cancelled``
+  (terminal states never change). A tool that ran and reported an error is ``completed`` with
+  ``result.isError: true``; ``failed`` (with the JSON-RPC ``error``) is for protocol errors only.
+* **tasks/get** ``{taskId}`` -> ``resultType: "complete"`` plus the ``DetailedTask``: the Task, with
+  ``inputRequests`` when ``input_required``, ``result`` when ``completed``, ``error`` when ``failed``. Unknown
+  (or expired, or someone else's) ``taskId`` -> -32602. There is no ``tasks/list`` and no ``tasks/result``
+  (-32601).
+* **tasks/update** ``{taskId, inputResponses}`` -> empty ``{resultType: "complete"}`` ack. Keys not currently
+  outstanding are ignored; a subset of the outstanding keys is a partial answer (the task stays
+  ``input_required`` with the rest); input keys are unique over a task's lifetime.
+* **tasks/cancel** ``{taskId}`` -> the same empty ack, also for a task already terminal (idempotent);
+  cancellation is cooperative and the task settles to ``cancelled`` unless it finished first.
+* **MRTR composition.** Input a tool needs *before* the task exists is asked with the ordinary MRTR rounds on
+  ``tools/call`` (``input_required`` + ``requestState``); once answered, the final round returns the
+  ``CreateTaskResult`` and the task's result reflects those answers.
+* **Notifications.** ``notifications/tasks`` carries the whole ``DetailedTask`` on a ``subscriptions/listen``
+  stream whose ``notifications.taskIds`` named the task; no progress or log notifications for tasks.
+* **Routing headers.** ``tasks/get|update|cancel`` carry ``Mcp-Name: <taskId>``; a mismatch is -32020.
+* **Security.** Task ids are unguessable; every task request is checked against the caller.
+
+How this module does it:
+
+* A tool opts in with ``@tool(task="optional")`` (a task when the client declared the extension, a plain call
+  otherwise) or ``@tool(task="required")`` (-32021 for clients that did not); ``"forbidden"`` or nothing: never
+  a task. Only 2026-07-28 requests get tasks; the 2025-11-25 "experimental tasks" (a different wire, which
+  the suite does not score) are not implemented, so handshake-era calls run as plain calls (a ``required``
+  tool answers -32021 there too).
+* The task record is written to the :class:`~agentcore_mcp.server._task_store.TaskStore` before the
+  ``CreateTaskResult`` goes out; the tool then runs in this process as an asyncio task that outlives the POST.
+  Its result (or error) is written to the store when it ends. Every change is a conditional write, so a
+  ``tasks/cancel`` and the tool's completion racing each other settle to exactly one terminal status.
+* ``ctx.elicit``/``ctx.sample``/``ctx.list_roots`` inside a task put the question in the task's
+  ``inputRequests`` (status ``input_required``) and wait for ``tasks/update``; the answer reaches the waiting
+  tool directly when the update arrives at this process, or through the store when it arrives at another
+  one (this process polls the record while it waits).
+* ``tasks/cancel`` marks the record ``cancelled`` and cancels the running tool (``asyncio.CancelledError``
+  at its next await; a sync tool in a worker thread cannot be interrupted, its result is discarded). With a
+  shared store, the process running the task notices a cancel made elsewhere when it next looks.
+* Tools listed in ``ask_first`` run inside the ``tools/call`` until their first question is answered
+  (MRTR): an unanswered question answers the call ``input_required``; once the answers are there the task
+  is created and the tool carries on in the background.
+* Tasks are bound to ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id`` when the platform sends it; a task of
+  another user, an expired one, a malformed id and an unknown one all answer the same -32602.
+* A task lives ``ttl`` seconds from creation: past it the record reads as absent and a tool still running is
+  cancelled, so a client that never polls leaves nothing behind for long; the in-memory store is also bounded
+  in count and bytes (finished tasks are evicted first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from agentcore_mcp import _wire as rpc
+from agentcore_mcp.errors import ProtocolError
+from agentcore_mcp.server._extension import Era, Extension, Method
+from agentcore_mcp.server._input import InputRequired, capability_for, check_response, modern_asker
+
+try:  # the server core is moving its envelope rules out of _protocol.py (issue 12)
+    from agentcore_mcp.server._envelope import decode_header_value
+except ImportError:  # pragma: no cover - until that lands
+    from agentcore_mcp.server._protocol import decode_header_value  # type: ignore[attr-defined,no-redef]
+from agentcore_mcp.server._task_store import (
+    MemoryTaskStore,
+    StoreFull,
+    TaskRecord,
+    TaskStore,
+    new_task_id,
+)
+
+if TYPE_CHECKING:
+    from agentcore_mcp.server._app import AgentCoreMCP
+    from agentcore_mcp.server._call import Call
+    from agentcore_mcp.server._subscriptions import Listener
+    from agentcore_mcp.server._tools import Tool
+
+__all__ = ["TASKS_EXTENSION", "Tasks"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
+_REQUIRED: dict[str, Any] = {"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}}
+# What new_task_id() makes, with room for ids of other implementations sharing a store; anything else is
+# answered "not found" without a store read.
+_TASK_ID = re.compile(r"[A-Za-z0-9_\-]{1,128}")
+_NOT_FOUND = "Task not found"
+
+
+class _TaskIds(list[str]):
+    """The task ids a listen stream was promised, remembering who asked (the list is sent as a plain list)."""
+
+    def __init__(self, ids: Iterable[str], owner: str | None) -> None:
+        super().__init__(ids)
+        self.owner = owner
+
+
+class _Run:
+    """A task running in this process: its asyncio task and the questions it waits on."""
+
+    __slots__ = ("caps", "runner", "supervisor", "task_id", "used", "waiting")
+
+    def __init__(self, task_id: str, caps: Mapping[str, Any]) -> None:
+        self.task_id = task_id
+        self.caps = caps
+        self.runner: asyncio.Task[Any] | None = None
+        self.supervisor: asyncio.Task[None] | None = None  # kept here so the loop cannot drop it
+        self.waiting: dict[str, asyncio.Future[Any]] = {}
+        self.used: set[str] = set()  # input keys asked so far (unique over the task's lifetime)
+
+    def key(self, raw: str) -> str:
+        """The input key for a question: its own key (or its kind, for an unnamed one), numbered if used."""
+        base = raw[1:] if raw.startswith("\0") else raw
+        candidate, n = base, 1
+        while candidate in self.used:
+            candidate, n = f"{base}-{n}", n + 1
+        self.used.add(candidate)
+        return candidate
+
+
+class Tasks(Extension):
+    """The Tasks extension: add it with ``AgentCoreMCP(..., extensions=[Tasks()])``.
+
+    Args:
+        store: where task records live; by default a :class:`MemoryTaskStore` (this process only). Use a
+            shared store (DynamoDB) so results outlive the process and any session can read them.
+        ttl: seconds a task lives from creation (its result stays readable until then); None: unlimited.
+        poll_interval: the polling interval suggested to clients, in seconds.
+        watch_interval: with a shared store, how often a running task's process re-reads its record while
+            waiting for input or running (to see answers and cancellations that arrived at other processes).
+        ask_first: names of tools that ask their questions inside the ``tools/call`` (MRTR) and become a task
+            once the answers are in.
+    """
+
+    name = TASKS_EXTENSION
+
+    def __init__(
+        self,
+        store: TaskStore | None = None,
+        *,
+        ttl: float | None = 3600.0,
+        poll_interval: float = 1.0,
+        watch_interval: float = 1.0,
+        ask_first: Iterable[str] = (),
+    ) -> None:
+        if ttl is not None and ttl <= 0:
+            raise ValueError(f"ttl must be a positive number of seconds or None, not {ttl!r}")
+        if poll_interval <= 0 or watch_interval <= 0:
+            raise ValueError("poll_interval and watch_interval must be positive numbers of seconds")
+        self.store: TaskStore = store if store is not None else MemoryTaskStore()
+        self.ttl_ms = None if ttl is None else max(1, int(ttl * 1000))
+        self.poll_interval_ms = max(1, int(poll_interval * 1000))
+        self.watch_interval = watch_interval
+        self.ask_first = frozenset(ask_first)
+        self.shared = not isinstance(self.store, MemoryTaskStore)
+        self.worker = secrets.token_hex(8)  # names this process in the records it runs
+        self._runs: dict[str, _Run] = {}
+        self._server: AgentCoreMCP | None = None
+
+    # -- the seam -----------------------------------------------------------------------------------------
+
+    def bind(self, server: AgentCoreMCP) -> None:
+        self._server = server
+
+    def methods(self, era: Era) -> Mapping[str, Method]:
+        if era != "modern":
+            return {}
+        return {"tasks/get": self._get, "tasks/update": self._update, "tasks/cancel": self._cancel}
+
+    def capability(self, era: Era) -> Mapping[str, Any] | None:
+        return {} if era == "modern" else None
+
+    def listen(self, requested: Mapping[str, Any], call: Call | None = None) -> Mapping[str, Any]:
+        """Agree to ``notifications/tasks`` for the requested task ids (needs the caller's request to check).
+
+        Without the request (an older seam) nothing is agreed: existence of a task id must not leak.
+        """
+        wanted = requested.get("taskIds")
+        if wanted is None:
+            return {}
+        if call is None:
+            return {"taskIds": []}
+        _require_extension(call)
+        if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
+            raise ProtocolError(rpc.INVALID_PARAMS, "notifications.taskIds must be a list of task ids")
+        # Agreement is for ids well formed enough to be ours; who owns a task is checked when one is sent.
+        return {"taskIds": _TaskIds(sorted({t for t in wanted if _TASK_ID.fullmatch(t)}), _owner(call))}
+
+    def close(self) -> None:
+        for run in list(self._runs.values()):
+            if run.runner is not None and not run.runner.done():
+                run.runner.cancel()
+
+    async def call_tool(self, tool: Tool, arguments: Mapping[str, Any], call: Call) -> dict[str, Any] | None:
+        support = tool.task
+        if support not in ("optional", "required"):
+            return None
+        if call.era != "modern" or not _declared(call):
+            if support == "required":
+                raise ProtocolError(
+                    rpc.MISSING_CLIENT_CAPABILITY,
+                    f"Tool {tool.name!r} runs only as a task: declare the {TASKS_EXTENSION} extension in "
+                    "the request's client capabilities",
+                    data=_REQUIRED,
+                )
+            return None
+        if tool.name in self.ask_first:
+            return await self._start_after_questions(tool, arguments, call)
+        run = _Run(new_task_id(), call.client_capabilities)
+        record = await self._create(run, call)
+        self._launch(run, tool, arguments, call)
+        return {"resultType": "task", **record.task()}
+
+    # -- creating and running -----------------------------------------------------------------------------
+
+    async def _create(self, run: _Run, call: Call) -> TaskRecord:
+        now = time.time()
+        record = TaskRecord(
+            task_id=run.task_id,
+            owner=_owner(call),
+            status="working",
+            created_at=now,
+            updated_at=now,
+            ttl_ms=self.ttl_ms,
+            poll_interval_ms=self.poll_interval_ms,
+            worker=self.worker,
+        )
+        try:
+            await self.store.create(record)
+        except StoreFull as exc:
+            logger.warning("task not created: %s", exc)
+            raise ProtocolError(
+                rpc.INTERNAL_ERROR, "The server has too many tasks in progress; try again later"
+            ) from None
+        self._runs[run.task_id] = run
+        return record
+
+    def _context(self, run: _Run, call: Call, tool: Tool) -> Any:
+        async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+            return await self._ask(run, requests)
+
+        return call.context(ask=ask, detached=True) if tool.wants_context else None
+
+    def _launch(self, run: _Run, tool: Tool, arguments: Mapping[str, Any], call: Call) -> None:
+        runner = asyncio.ensure_future(tool.run(arguments, self._context(run, call, tool)))
+        run.runner = runner
+        run.supervisor = asyncio.ensure_future(self._supervise(run, runner, tool.name))
+
+    async def _start_after_questions(
+        self, tool: Tool, arguments: Mapping[str, Any], call: Call
+    ) -> dict[str, Any] | None:
+        """Run ``tool`` inside this request until its first question is answered, then make it a task."""
+        run = _Run(new_task_id(), call.client_capabilities)
+        created: asyncio.Future[TaskRecord] = asyncio.get_running_loop().create_future()
+        mrtr = modern_asker(call.input_round(), call.client_capabilities)
+
+        async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+            if created.done():
+                return await self._ask(run, requests)
+            answers = await mrtr(requests)  # raises InputRequired while any answer is missing
+            run.used.update(answers)
+            created.set_result(await self._create(run, call))
+            return answers
+
+        ctx = call.context(ask=ask, detached=True) if tool.wants_context else None
+        runner = asyncio.ensure_future(tool.run(arguments, ctx))
+        run.runner = runner
+        try:
+            pending: set[asyncio.Future[Any]] = {runner, created}
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            if not created.done():
+                runner.cancel()
+            raise
+        if created.done() and not created.cancelled() and created.exception() is None:
+            run.supervisor = asyncio.ensure_future(self._supervise(run, runner, tool.name))
+            return {"resultType": "task", **created.result().task()}
+        # Finished (or asked, or failed) before any task existed: answer this call as a plain one would be.
+        result: dict[str, Any] = runner.result()  # re-raises InputRequired, ProtocolError
+        return result
+
+    async def _supervise(self, run: _Run, runner: asyncio.Task[Any], tool_name: str) -> None:
+        """Wait for a task's tool to end (or its TTL, or a cancel made elsewhere) and record how it ended."""
+        watcher = asyncio.ensure_future(self._watch(run)) if self.shared else None
+        deadline = None
+        if self.ttl_ms is not None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.call_later(self.ttl_ms / 1000, runner.cancel)
+        try:
+            try:
+                result = await asyncio.shield(runner)
+                outcome: dict[str, Any] = {"status": "completed", "result": result}
+            except asyncio.CancelledError:
+                if not runner.done():
+                    runner.cancel()  # this supervisor itself was cancelled: take the tool with it
+                outcome = {"status": "cancelled"}
+            except ProtocolError as exc:
+                error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+                if exc.data is not None:
+                    error["data"] = exc.data
+                outcome = {"status": "failed", "error": error, "statusMessage": exc.message}
+            except InputRequired:
+                logger.error("tool %r raised InputRequired inside a task", tool_name)
+                outcome = {
+                    "status": "failed",
+                    "error": {"code": rpc.INTERNAL_ERROR, "message": "Internal error"},
+                }
+            except Exception:
+                logger.exception("task of tool %r failed", tool_name)
+                outcome = {
+                    "status": "failed",
+                    "error": {"code": rpc.INTERNAL_ERROR, "message": "Internal error"},
+                }
+            await self._settle(run.task_id, outcome)
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+            if watcher is not None:
+                watcher.cancel()
+            self._runs.pop(run.task_id, None)
+
+    async def _settle(self, task_id: str, outcome: dict[str, Any]) -> None:
+        def finish(record: TaskRecord) -> TaskRecord | None:
+            if record.terminal:
+                return None  # cancelled first (or settled elsewhere): that status stands
+            record.status = outcome["status"]
+            record.result = outcome.get("result")
+            record.error = outcome.get("error")
+            record.status_message = outcome.get("statusMessage")
+            record.input_requests = {}
+            record.answers = {}
+            return record
+
+        try:
+            record = await self.store.update(task_id, finish)
+        except StoreFull as exc:
+            logger.warning("task %s: result not kept: %s", task_id, exc)
+            too_big = {
+                "status": "failed",
+                "error": {"code": rpc.INTERNAL_ERROR, "message": "The task's result is too large to keep"},
+                "statusMessage": "The task's result is too large to keep",
+            }
+            record = await self.store.update(task_id, lambda r: _apply(r, too_big))
+        except Exception:
+            logger.exception("task %s: could not record its end", task_id)
+            return
+        if record is not None:
+            self._notify(record)
+
+    async def _watch(self, run: _Run) -> None:
+        """With a shared store: cancel the run when its record turns terminal (a cancel made elsewhere)."""
+        while True:
+            await asyncio.sleep(self.watch_interval)
+            record = await self.store.get(run.task_id)
+            if record is None or record.terminal:
+                if run.runner is not None:
+                    run.runner.cancel()
+                return
+            for key, future in list(run.waiting.items()):
+                if key in record.answers and not future.done():
+                    future.set_result(record.answers[key])
+
+    # -- input inside a task ------------------------------------------------------------------------------
+
+    async def _ask(self, run: _Run, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        keyed: dict[str, dict[str, Any]] = {}
+        for raw, request in requests.items():
+            capability = capability_for(request["method"])
+            if capability not in run.caps:
+                raise ProtocolError(
+                    rpc.MISSING_CLIENT_CAPABILITY,
+                    f"This task needs the client capability {capability!r}, which the client did not declare",
+                    data={"requiredCapabilities": {capability: {}}},
+                )
+            keyed[run.key(raw)] = request
+        loop = asyncio.get_running_loop()
+        futures = {key: loop.create_future() for key in keyed}
+        run.waiting.update(futures)
+        try:
+
+            def park(record: TaskRecord) -> TaskRecord | None:
+                if record.terminal:
+                    return None
+                record.input_requests.update(keyed)
+                record.asked.extend(keyed)
+                record.status = "input_required"
+                return record
+
+            record = await self.store.update(run.task_id, park)
+            if record is None or record.terminal:
+                raise asyncio.CancelledError
+            self._notify(record)
+            answers = {key: await future for key, future in futures.items()}
+        finally:
+            for key in futures:
+                run.waiting.pop(key, None)
+
+        def consume(record: TaskRecord) -> TaskRecord | None:
+            if not any(key in record.answers for key in keyed):
+                return None
+            for key in keyed:
+                record.answers.pop(key, None)
+            return record
+
+        await self.store.update(run.task_id, consume)
+        return answers
+
+    # -- methods ------------------------------------------------------------------------------------------
+
+    async def _find(self, params: Mapping[str, Any], call: Call) -> TaskRecord:
+        task_id = _check(params, call)
+        record = await self.store.get(task_id) if _TASK_ID.fullmatch(task_id) else None
+        if record is None or record.owner != _owner(call):
+            raise ProtocolError(rpc.INVALID_PARAMS, _NOT_FOUND)
+        return record
+
+    async def _get(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        record = await self._find(params, call)
+        return {"resultType": "complete", **record.detailed()}
+
+    async def _update(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        record = await self._find(params, call)
+        responses = params.get("inputResponses")
+        if not isinstance(responses, dict):
+            raise ProtocolError(rpc.INVALID_PARAMS, "tasks/update: inputResponses must be an object")
+        for key, response in responses.items():
+            request = record.input_requests.get(key)
+            if isinstance(request, dict) and isinstance(request.get("method"), str):
+                check_response(request["method"], response)
+
+        accepted: dict[str, Any] = {}
+
+        def deliver(current: TaskRecord) -> TaskRecord | None:
+            accepted.clear()
+            if current.terminal:
+                return None
+            for key, response in responses.items():
+                if key in current.input_requests:  # other keys are not outstanding: ignored (SEP-2663)
+                    accepted[key] = response
+            if not accepted:
+                return None
+            for key, response in accepted.items():
+                del current.input_requests[key]
+                current.answers[key] = response
+            if not current.input_requests:
+                current.status = "working"
+            return current
+
+        updated = await self.store.update(record.task_id, deliver)
+        if updated is not None and accepted:
+            run = self._runs.get(record.task_id)
+            if run is not None:
+                for key, response in accepted.items():
+                    future = run.waiting.get(key)
+                    if future is not None and not future.done():
+                        future.set_result(response)
+            self._notify(updated)
+        return {"resultType": "complete"}
+
+    async def _cancel(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
+        record = await self._find(params, call)
+        if not record.terminal:
+            cancelled = {"status": "cancelled", "statusMessage": "Cancelled by the client"}
+            updated = await self.store.update(record.task_id, lambda r: _apply(r, cancelled))
+            run = self._runs.get(record.task_id)
+            if run is not None and run.runner is not None:
+                run.runner.cancel()
+            if updated is not None:
+                self._notify(updated)
+        return {"resultType": "complete"}
+
+    # -- notifications ------------------------------------------------------------------------------------
+
+    def _notify(self, record: TaskRecord) -> None:
+        server = self._server
+        if server is None:
+            return
+        detailed = record.detailed()
+        task_id, owner = record.task_id, record.owner
+
+        def pick(listener: Listener) -> dict[str, Any] | None:
+            ids = listener.agreed.get("taskIds")
+            if not isinstance(ids, _TaskIds) or task_id not in ids or ids.owner != owner:
+                return None
+            return listener.tagged("notifications/tasks", detailed)
+
+        server.subscriptions.publish(pick)
+
+
+def _apply(record: TaskRecord, outcome: Mapping[str, Any]) -> TaskRecord | None:
+    if record.terminal:
+        return None
+    record.status = outcome["status"]
+    record.error = outcome.get("error")
+    record.status_message = outcome.get("statusMessage")
+    record.input_requests = {}
+    record.answers = {}
+    return record
+
+
+def _declared(call: Call) -> bool:
+    extensions = call.client_capabilities.get("extensions")
+    return isinstance(extensions, dict) and TASKS_EXTENSION in extensions
+
+
+def _require_extension(call: Call) -> None:
+    if not _declared(call):
+        raise ProtocolError(
+            rpc.MISSING_CLIENT_CAPABILITY,
+            f"Task requests need the {TASKS_EXTENSION} extension in the request's client capabilities",
+            data=_REQUIRED,
+        )
+
+
+def _owner(call: Call) -> str | None:
+    user = rpc.RUNTIME_USER_ID.encode()
+    for name, value in call.headers.raw:
+        if name == user:
+            return value.decode("latin-1")
+    return None
+
+
+def _check(params: Mapping[str, Any], call: Call) -> str:
+    """The checks every task method shares: routing header, capability, a string ``taskId``."""
+    task_id = params.get("taskId")
+    if isinstance(task_id, str):
+        sent = call.headers.name
+        if sent is None:
+            raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header is required")
+        if decode_header_value(sent) != task_id:
+            raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header does not match params.taskId")
+    _require_extension(call)
+    if not isinstance(task_id, str):
+        raise ProtocolError(rpc.INVALID_PARAMS, f"{call.method}: taskId must be a string")
+    return task_id
