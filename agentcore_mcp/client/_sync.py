@@ -79,13 +79,16 @@ def call_tool_sync(
 def _run(
     target: str, action: Callable[[Any], Awaitable[T]], timeout: float, transport_options: dict[str, Any]
 ) -> T:
+    # Each request gets the whole call's timeout, so a slow server is the SDK's MCP error (-32001) naming
+    # the request; the call's own deadline, a little later, only backs it up.
+    transport_options.setdefault("timeout", timeout)
     transport = AgentCoreTransport(target, **transport_options)  # options are checked here, in the caller
 
     async def main() -> T:
         from mcp import ClientSession
 
         try:
-            with anyio.fail_after(timeout):
+            with anyio.fail_after(timeout + 1.0):
                 async with transport as (read, write), ClientSession(read, write) as session:
                     await session.initialize()
                     return await action(session)

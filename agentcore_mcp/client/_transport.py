@@ -271,7 +271,10 @@ class AgentCoreTransport:
         for task in requests or ():
             task.cancel()
         try:
-            await task_group.__aexit__(exc_type, exc, traceback)
+            # The caller's exception is not handed to our task group: it would come back wrapped in an
+            # ExceptionGroup (one more layer than the SDK's own client adds). It propagates unchanged
+            # once this method returns; our own tasks catch their errors, so the group raises none.
+            await task_group.__aexit__(None, None, None)
         finally:
             if requests:
                 with anyio.CancelScope(shield=True):
@@ -492,6 +495,7 @@ class AgentCoreTransport:
             exchange = Exchange(out.body, self._headers(out, version, context))
             reason: str
             headers: Mapping[str, str] | None = None
+            status: int | None = None  # of the last answer, when there was one
             try:
                 reply = await self._backend.send(exchange)
             except ConnectionFailed as exc:
@@ -510,11 +514,15 @@ class AgentCoreTransport:
                 refused = _refusal(reply)
                 ran = refused is None and reply.status in MAYBE_RAN_STATUSES
                 if (refused is None and not ran) or attempt >= self.retry.attempts:
+                    platform = _platform_error(reply) if refused is not None else None
+                    if platform is not None:  # throttled or busy after every retry: the platform's error
+                        raise platform
                     return reply
                 if ran and not self.retry.may_resend(out.method, ran=True):
                     return reply
                 reason = refused or f"HTTP {reply.status}"
                 headers = reply.headers
+                status = reply.status
                 await reply.aclose()
             delay = self.retry.delay(attempt, headers)
             if anyio.current_time() + delay >= deadline:
@@ -522,6 +530,7 @@ class AgentCoreTransport:
                     REQUEST_TIMEOUT,
                     f"gave up on {out.method} to {self._backend.description}: {reason}; "
                     "the next retry would pass the request timeout",
+                    None if status is None else {"status": status},
                 )
             attempt += 1
             logger.info(
@@ -636,9 +645,16 @@ class AgentCoreTransport:
         await self._read_send.send(message)
 
     async def _deliver_error(self, request_id: Any, failure: _Failure) -> None:
+        """Answer ``request_id`` with ``failure``; its message ends ``[HTTP status, JSON-RPC code]``.
+
+        The SDK raises the message alone (``str(MCPError)``), so what a caller prints says which answer
+        the request got, not only why.
+        """
         assert self._sdk is not None
         data = {"transport": "agentcore-mcp", "target": self._backend.description, **(failure.data or {})}
-        message = self._sdk.error(request_id, failure.code, failure.message, data)
+        status = data.get("status")
+        tag = f"JSON-RPC {failure.code}" if status is None else f"HTTP {status}, JSON-RPC {failure.code}"
+        message = self._sdk.error(request_id, failure.code, f"{failure.message} [{tag}]", data)
         try:
             if self._read_send is not None:
                 await self._read_send.send(message)
@@ -679,7 +695,7 @@ class AgentCoreTransport:
         code = STATUS_CODES.get(status, INTERNAL_ERROR if status >= 500 else INVALID_REQUEST)
         if error_type == "ValidationException":
             code = VALIDATION
-        label = f"HTTP {status}" + (f" {error_type}" if error_type else "")
+        label = error_type or f"HTTP {status}"  # the status itself ends every message: see _deliver_error
         message = f"{self._backend.description} refused {out.method}: {label}" + (
             f": {detail}" if detail else ""
         )
@@ -740,14 +756,16 @@ class AgentCoreTransport:
             init = self._initialize
             reply = await self._post(init, None, context, math.inf)
             try:
-                await _read_limited(reply)
+                body = await _read_limited(reply)
             finally:
                 await reply.aclose()
             if reply.status >= 300:
+                refused = self._http_failure(init, reply, body)
                 raise _Failure(
-                    CONNECTION_CLOSED,
-                    f"{self._backend.description} dropped the session, and re-initializing failed "
-                    f"with HTTP {reply.status}",
+                    refused.code,
+                    f"{self._backend.description} dropped the session, and starting a new one failed: "
+                    f"{refused.message}",
+                    refused.data,
                 )
             if self._initialized is not None:
                 note = await self._post(self._initialized, self._protocol_version, context, math.inf)
@@ -792,6 +810,23 @@ def _refusal(reply: Reply) -> str | None:
         if isinstance(error, dict) and error.get("code") in REFUSED_CODES:
             return f"JSON-RPC {error['code']} {error.get('message', '')}".rstrip()
     return None
+
+
+def _platform_error(reply: Reply) -> _Failure | None:
+    """The JSON-RPC error AgentCore answered with HTTP 200 (throttled, session busy), as a failure."""
+    if not isinstance(reply, BufferedReply):
+        return None
+    try:
+        parsed = from_json(reply.body)
+    except ValueError:
+        return None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if not isinstance(error, dict) or error.get("code") not in REFUSED_CODES:
+        return None
+    data: dict[str, Any] = {"status": reply.status}
+    if "data" in error:
+        data["data"] = error["data"]
+    return _Failure(error["code"], str(error.get("message", "")), data)
 
 
 async def _read_limited(reply: Reply, limit: int = 1 << 20) -> bytes:

@@ -64,6 +64,10 @@ class Front:
         with self._lock:
             self._actions.extend(actions)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._actions.clear()
+
     def pending(self) -> int:
         with self._lock:
             return len(self._actions)

@@ -235,7 +235,8 @@ async def test_a_runtime_error_on_a_tool_call_is_reported_not_retried(emulated: 
             await session.call_tool("add_numbers", {"a": 1, "b": 2})
     error = caught.value.error  # type: ignore[attr-defined]
     assert error.code == -32010
-    assert "HTTP 424 RuntimeClientError" in error.message
+    assert "RuntimeClientError" in error.message
+    assert error.message.endswith("[HTTP 424, JSON-RPC -32010]")
     assert emulated.emulator.faults.pending() == 0
 
 
@@ -353,5 +354,6 @@ async def test_aws_api_errors_keep_their_type_and_message(emulated: Emulated, ba
             await session.call_tool("add_numbers", {"a": 1, "b": 2})
     error = caught.value.error  # type: ignore[attr-defined]
     assert error.code == -32006
-    assert "HTTP 400 ValidationException: Invalid qualifier" in error.message
+    assert "ValidationException: Invalid qualifier" in error.message
+    assert "[HTTP 400, JSON-RPC -32006]" in error.message
     assert error.data["errorType"] == "ValidationException"

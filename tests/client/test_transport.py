@@ -492,7 +492,7 @@ async def test_recovery_can_be_turned_off() -> None:
             server.known.clear()
             with pytest.raises(MCPError) as caught:
                 await session.list_tools()
-    assert error_of(caught).message == "Session not found"
+    assert error_of(caught).message == "Session not found [HTTP 404, JSON-RPC -32600]"
 
 
 async def test_many_requests_failing_together_recover_once() -> None:
