@@ -537,7 +537,9 @@ class _LoopbackRedirect:
         import uvicorn
 
         self._result = asyncio.get_running_loop().create_future()
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", access_log=False, ws="none")
+        config = uvicorn.Config(
+            self._app, interface="asgi3", log_level="warning", lifespan="off", access_log=False, ws="none"
+        )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # the proxy owns SIGINT/SIGTERM
         self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[self._socket]))
