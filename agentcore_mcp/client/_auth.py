@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import threading
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any, TypeAlias
 
@@ -124,15 +126,29 @@ class SigV4Auth(httpx.Auth):
 
 
 class BearerAuth(httpx.Auth):
-    """Send ``Authorization: Bearer <token>``; with a token provider, fetch a new token after a 401.
+    """Send ``Authorization: Bearer <token>``; with a token provider, a fresh token before the old one lapses.
 
     ``token`` is a string, or a zero-argument function (sync or async) returning one. A provider is called
-    for the first request, its token reused until the server answers 401, then called again and the request
-    retried once with the new token (when the token changed). Concurrent 401s share one refresh. A leading
-    ``"Bearer "`` in the token is accepted and not doubled.
+    for the first request, and again:
+
+    * before a JWT expires: its ``exp`` claim is read (the signature is not checked; the server does that)
+      and the provider is called for the first request made within ``refresh_margin`` seconds (60) of that
+      time (halfway through the life of a token that lives no longer than the margin), since AgentCore
+      refuses tokens about to expire;
+    * after a 401: the request is sent once more with the new token (when the token changed).
+
+    Concurrent requests that need a new token share one call of the provider (single flight). An opaque
+    token (not a JWT, or one without ``exp``) is reused until a 401. A leading ``"Bearer "`` in the token is
+    accepted and not doubled. ``clock`` gives the current Unix time (tests pass a fake one).
     """
 
-    def __init__(self, token: TokenProvider) -> None:
+    def __init__(
+        self,
+        token: TokenProvider,
+        *,
+        refresh_margin: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if isinstance(token, str):
             if not token.strip():
                 raise ValueError("the bearer token is empty")
@@ -143,6 +159,9 @@ class BearerAuth(httpx.Auth):
             self._provider = token
         else:
             raise TypeError(f"bearer token must be a str or a callable returning one, got {token!r}")
+        self.refresh_margin = refresh_margin
+        self._clock = clock
+        self._renew_at = math.inf  # when the current token is due for renewal (a provider's JWTs only)
         self._generation = 0
         self._sync_lock = threading.Lock()
         self._async_lock: anyio.Lock | None = None
@@ -155,8 +174,26 @@ class BearerAuth(httpx.Auth):
     def _accept(self, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             raise TypeError(f"the bearer token provider returned {value!r}, not a non-empty str")
-        self._token = _strip_scheme(value)
+        token = _strip_scheme(value)
+        now = self._clock()
+        expiry = jwt_expiry(token)
+        if expiry is None:
+            self._renew_at = math.inf
+        else:
+            lifetime = max(expiry - now, 0.0)
+            # a token that lives no longer than the margin is renewed at half its life, not every request
+            margin = self.refresh_margin if lifetime > self.refresh_margin else lifetime / 2
+            self._renew_at = expiry - margin
+        self._token = token
         self._generation += 1
+        return token
+
+    def _current(self, stale: int | None) -> str | None:
+        """The token to send, or None when the provider must be called (first use, 401, renewal due)."""
+        if self._token is None or (stale is not None and self._generation == stale):
+            return None
+        if self._provider is not None and self._clock() >= self._renew_at:
+            return None
         return self._token
 
     def _call_sync(self) -> str:
@@ -176,18 +213,22 @@ class BearerAuth(httpx.Auth):
         return self._accept(value)
 
     def _sync_token(self, stale: int | None) -> str:
+        current = self._current(stale)
+        if current is not None:
+            return current
         with self._sync_lock:
-            if self._token is not None and (stale is None or self._generation != stale):
-                return self._token
-            return self._call_sync()
+            current = self._current(stale)  # another thread may have renewed it meanwhile
+            return current if current is not None else self._call_sync()
 
     async def _async_token(self, stale: int | None) -> str:
+        current = self._current(stale)  # the common case: no lock to take
+        if current is not None:
+            return current
         if self._async_lock is None:
             self._async_lock = anyio.Lock()
         async with self._async_lock:
-            if self._token is not None and (stale is None or self._generation != stale):
-                return self._token
-            return await self._call_async()
+            current = self._current(stale)  # a concurrent request may have renewed it meanwhile
+            return current if current is not None else await self._call_async()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._sync_token(None)
@@ -210,6 +251,20 @@ class BearerAuth(httpx.Auth):
             if fresh != token:
                 request.headers["Authorization"] = f"Bearer {fresh}"
                 yield request
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT as Unix time, read without checking the signature; None for other tokens."""
+    if token.count(".") != 2:
+        return None  # opaque: not worth a parse
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
 
 
 def _module(name: str) -> Any:

@@ -126,7 +126,8 @@ class AgentCoreTransport:
         endpoint_url: the data-plane endpoint for an ARN target (e.g. the local emulator), for either backend.
         region: overrides the ARN's region (signing, and the client this transport creates).
         bearer_token: an OAuth access token, or a sync or async zero-argument function returning one
-            (called again after a 401); selects the HTTPS backend (OAuth runtimes cannot be called via boto3).
+            (called again before a JWT expires and after a 401); selects the HTTPS backend (OAuth runtimes
+            cannot be called via boto3).
         auth: for the HTTPS backend: an ``httpx.Auth``, ``"sigv4"`` or ``"none"``; default: SigV4 for an ARN,
             none for a URL (unless ``bearer_token``).
         http_client: an ``httpx.AsyncClient`` to send with (you keep owning it); selects the HTTPS backend.

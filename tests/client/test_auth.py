@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -15,6 +16,8 @@ from botocore.credentials import Credentials, RefreshableCredentials
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
 from agentcore_mcp.emulator._sigv4 import Credentials as Keys
 from agentcore_mcp.emulator._sigv4 import SignatureRejected, SigV4Verifier
+
+from .conftest import Emulated
 
 pytestmark = pytest.mark.mcp1
 
@@ -266,3 +269,170 @@ async def test_a_provider_returning_nothing_is_a_clear_error() -> None:
     async with httpx.AsyncClient(transport=bearer_server(set(), []), auth=auth) as client:
         with pytest.raises(TypeError, match="non-empty str"):
             await client.post(URL)
+
+
+# -- renewing JWTs before they expire ---------------------------------------------------------------------
+
+
+class Clock:
+    """A fake Unix clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def jwt_minter(clock: Clock, lifetime: float) -> tuple[Callable[[], Any], list[str]]:
+    """An async provider of HS256 JWTs that expire ``lifetime`` seconds after the fake clock's now."""
+    import jwt
+
+    minted: list[str] = []
+
+    async def provider() -> str:
+        await anyio.sleep(0.01)  # a token endpoint takes a while: concurrent requests pile up meanwhile
+        token = jwt.encode({"exp": int(clock.now + lifetime), "n": len(minted)}, "k" * 32, algorithm="HS256")
+        minted.append(token)
+        return token
+
+    return provider, minted
+
+
+def expiry_checking_server(
+    clock: Clock, seen: list[float], valid: Callable[[str], bool]
+) -> httpx.MockTransport:
+    """A fake OAuth runtime that records how long each token it gets has left, and 401s invalid ones."""
+    import jwt
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        claims = jwt.decode(token, options={"verify_signature": False})
+        seen.append(claims["exp"] - clock.now)
+        if claims["exp"] <= clock.now or not valid(token):
+            return httpx.Response(401, headers={"www-authenticate": 'Bearer error="invalid_token"'})
+        return httpx.Response(200, json={"ok": True})
+
+    return httpx.MockTransport(handle)
+
+
+async def burst(client: httpx.AsyncClient, count: int = 8) -> list[int]:
+    statuses: list[int] = []
+
+    async def call() -> None:
+        statuses.append((await client.post(URL)).status_code)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(count):
+            tg.start_soon(call)
+    return statuses
+
+
+async def test_a_90_second_jwt_is_renewed_before_it_is_within_60_seconds_of_expiry_once_per_renewal() -> None:
+    clock = Clock()
+    provider, minted = jwt_minter(clock, 90)
+    left: list[float] = []
+    auth = BearerAuth(provider, clock=clock)
+    transport = expiry_checking_server(clock, left, lambda token: True)
+    async with httpx.AsyncClient(transport=transport, auth=auth) as client:
+        assert await burst(client) == [200] * 8
+        assert len(minted) == 1  # eight concurrent first requests, one call of the provider
+        clock.now += 29  # 61 s left: still good
+        assert await burst(client) == [200] * 8
+        assert len(minted) == 1
+        clock.now += 2  # 59 s left: renewed before any request goes out with it
+        assert await burst(client) == [200] * 8
+        assert len(minted) == 2
+        clock.now += 30  # the second token has 60 s left: due again
+        assert await burst(client) == [200] * 8
+        assert len(minted) == 3
+    assert len(left) == 32
+    assert min(left) > 60, "a token went out within 60 s of its expiry"
+    assert auth.refreshes == 3
+
+
+async def test_a_401_still_renews_once_even_when_the_jwt_has_time_left() -> None:
+    clock = Clock()
+    provider, minted = jwt_minter(clock, 3600)
+    revoked: set[str] = set()
+    left: list[float] = []
+    transport = expiry_checking_server(clock, left, lambda token: token not in revoked)
+    async with httpx.AsyncClient(transport=transport, auth=BearerAuth(provider, clock=clock)) as client:
+        assert (await client.post(URL)).status_code == 200
+        revoked.add(minted[0])
+        assert await burst(client) == [200] * 8  # each 401 resent once, with the one new token
+    assert len(minted) == 2
+    assert len(left) == 1 + 8 + 8
+
+
+async def test_a_short_lived_jwt_is_renewed_at_half_its_life_not_on_every_request() -> None:
+    clock = Clock()
+    provider, minted = jwt_minter(clock, 30)
+    left: list[float] = []
+    auth = BearerAuth(provider, clock=clock)
+    async with httpx.AsyncClient(
+        transport=expiry_checking_server(clock, left, lambda token: True), auth=auth
+    ) as client:
+        for _ in range(3):
+            assert await burst(client, 4) == [200] * 4
+        assert len(minted) == 1
+        clock.now += 16
+        assert await burst(client, 4) == [200] * 4
+    assert len(minted) == 2
+
+
+async def test_an_opaque_token_is_reused_until_a_401() -> None:
+    clock = Clock()
+    seen: list[str] = []
+    valid = {"opaque-1"}
+    provider, calls = counting(["opaque-1", "opaque-2"])
+    async with httpx.AsyncClient(
+        transport=bearer_server(valid, seen), auth=BearerAuth(provider, clock=clock)
+    ) as client:
+        assert (await client.post(URL)).status_code == 200
+        clock.now += 86_400  # no exp to read: time alone never renews it
+        assert (await client.post(URL)).status_code == 200
+        assert calls[0] == 1
+        valid.clear()
+        valid.add("opaque-2")
+        assert (await client.post(URL)).status_code == 200
+    assert calls[0] == 2
+    assert seen == ["opaque-1", "opaque-1", "opaque-1", "opaque-2"]
+
+
+def test_a_jwt_expiry_is_read_without_a_signature_check_and_other_tokens_have_none() -> None:
+    import jwt
+
+    from agentcore_mcp.client._auth import jwt_expiry
+
+    assert jwt_expiry(jwt.encode({"exp": 1_900_000_090}, "a-key-nobody-here-knows-000000000", "HS256")) == (
+        1_900_000_090.0
+    )
+    assert jwt_expiry(jwt.encode({"sub": "no-exp"}, "k" * 32, "HS256")) is None
+    assert jwt_expiry("opaque-token") is None
+    assert jwt_expiry("not.a.jwt") is None
+
+
+async def test_renewed_tokens_are_accepted_by_the_emulator(emulated: Emulated) -> None:
+    from mcp import ClientSession
+
+    from agentcore_mcp.client import AgentCoreTransport
+
+    clock = Clock()
+    clock.now = time.time()
+    minted: list[str] = []
+
+    def provider() -> str:
+        minted.append(emulated.token(expires_in=90))
+        return minted[-1]
+
+    auth = BearerAuth(provider, clock=clock)
+    transport = AgentCoreTransport(emulated.url(emulated.jwt), auth=auth)
+    with anyio.fail_after(30):
+        async with transport as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            await session.call_tool("add_numbers", {"a": 1, "b": 2})
+            clock.now += 31
+            result = await session.call_tool("add_numbers", {"a": 2, "b": 2})
+    assert len(minted) == 2
+    assert result.content[0].text == "4"
