@@ -58,6 +58,21 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_RUNS = [(scenario, version) for scenario, versions in REQUIRED.items() for version in versions]
 
+# The Tasks extension's scenarios (io.modelcontextprotocol/tasks, SEP-2663): the suite runs extension
+# scenarios only by name (never under --spec-version), on the stateless 2026-07-28 wire. Every check passes.
+TASKS_SCENARIOS = (
+    "tasks-lifecycle",
+    "tasks-capability-negotiation",
+    "tasks-wire-fields",
+    "tasks-request-state-removal",
+    "tasks-mrtr-input",
+    "tasks-request-headers",
+    "tasks-dispatch-and-envelope",
+    "tasks-status-notifications",
+    "tasks-required-task-error",
+    "tasks-mrtr-composition",
+)
+
 SERVER_START_TIMEOUT = 30.0
 SCENARIO_TIMEOUT = 120.0
 SUITE_TIMEOUT = 600.0
@@ -207,10 +222,21 @@ def test_required_scenario_passes(suite: Suite, server_url: str, scenario: str, 
         spec_version,
         timeout=SCENARIO_TIMEOUT,
     )
+    _check_scenario_output(f"{scenario} at {spec_version}", code, output, spec_version)
+
+
+@pytest.mark.parametrize("scenario", TASKS_SCENARIOS)
+def test_tasks_scenario_passes(suite: Suite, server_url: str, scenario: str) -> None:
+    code, output = suite.run("server", "--url", server_url, "--scenario", scenario, timeout=SCENARIO_TIMEOUT)
+    _check_scenario_output(scenario, code, output, None)
+
+
+def _check_scenario_output(what: str, code: int, output: str, spec_version: str | None) -> None:
+    """Fail unless the run exited 0 and every check passed (a WARNING counts as a failure)."""
     problems = []
     if code != 0:
         problems.append(f"the suite exited with code {code}")
-    if "not applicable at spec version" in output:
+    if spec_version is not None and "not applicable at spec version" in output:
         problems.append(f"the suite does not apply it at {spec_version} (update REQUIRED)")
     bad = _BAD_CHECK.findall(output)
     if bad:
@@ -221,7 +247,7 @@ def test_required_scenario_passes(suite: Suite, server_url: str, scenario: str, 
     elif results.group(3) != "0" or results.group(4) != "0":
         problems.append(f"{results.group(3)} failed, {results.group(4)} warnings")
     if problems:
-        pytest.fail(f"{scenario} at {spec_version}: {'; '.join(problems)}\n\n{output}", pytrace=False)
+        pytest.fail(f"{what}: {'; '.join(problems)}\n\n{output}", pytrace=False)
 
 
 @pytest.mark.parametrize("spec_version", SPEC_VERSIONS)
@@ -250,7 +276,7 @@ def test_suite_all_matches_expected_failures(suite: Suite, server_url: str, spec
 
 @pytest.mark.parametrize("spec_version", SPEC_VERSIONS)
 def test_requirements_of_each_revision_pass(suite: Suite, server_url: str, spec_version: str) -> None:
-    """``--requirements V``: exactly the scenarios a revision requires (extensions listed, unscored)."""
+    """``--requirements V``: exactly the scenarios a revision requires (the tasks extension included)."""
     code, output = suite.run(
         "server",
         "--url",
@@ -270,10 +296,10 @@ def test_requirements_of_each_revision_pass(suite: Suite, server_url: str, spec_
     "selection", [("--suite", "all"), ("--requirements", None)], ids=["suite-all", "requirements"]
 )
 @pytest.mark.parametrize("spec_version", SPEC_VERSIONS)
-def test_session_mode_passes_everything_but_extensions(
+def test_session_mode_passes_everything(
     suite: Suite, sessions_url: str, spec_version: str, selection: tuple[str, str | None]
 ) -> None:
-    """In session mode the session-only checks pass too: only the (unscored) tasks extension is listed."""
+    """In session mode everything passes, the session-only checks and the tasks extension included."""
     flag, value = selection
     args = [flag, value, "--spec-version", spec_version] if value else [flag, spec_version]
     code, output = suite.run(
@@ -296,9 +322,9 @@ SESSION_ONLY = {
 }  # checks that need a server-minted session
 
 
-def test_only_extension_and_session_only_checks_are_expected_to_fail() -> None:
+def test_only_session_only_checks_are_expected_to_fail() -> None:
     entries = _expected_failure_entries()
-    unexpected = [e for e in entries if not e.startswith("tasks-") and e.split(":", 1)[0] not in SESSION_ONLY]
+    unexpected = [e for e in entries if e.split(":", 1)[0] not in SESSION_ONLY]
     assert not unexpected, unexpected
 
 
