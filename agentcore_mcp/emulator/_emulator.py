@@ -275,7 +275,8 @@ class Emulator:
                 (``examples/demo_server.py``, ``package.module:app``).
             arn: the runtime ARN; default a well-formed one from ``name``, the region and the account.
             isolation: ``"process"`` gives each runtime session its own server process (app specs only;
-                the default for them); ``"shared"`` sends every session to one target (the default for
+                the default for them); ``"snapshot"`` forks each session's process from a template that
+                imported the app once (Runtime V2: import-time state is shared by every session); ``"shared"`` sends every session to one target (the default for
                 URLs and app objects; an app spec is then imported into this process).
             auth: ``"none"``, ``"sigv4"`` (signature checked against the emulator's credentials) or
                 ``"jwt"`` (bearer tokens from ``discovery_url``'s issuer, default the local issuer,
@@ -292,9 +293,9 @@ class Emulator:
         is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
         if isolation is None:
             isolation = "process" if isinstance(target, str) and not is_url else "shared"
-        if isolation == "process" and is_url:
+        if isolation in ("process", "snapshot") and is_url:
             raise ValueError(
-                "process isolation starts an app spec per session; a URL target is always shared"
+                f"{isolation} isolation starts an app spec per session; a URL target is always shared"
             )
         runtime = Runtime(
             arn=arn or runtime_arn(name, region=self.region, account_id=self.account_id),

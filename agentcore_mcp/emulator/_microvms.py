@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentcore_mcp.emulator._forward import HttpUpstream, Upstream
+from agentcore_mcp.emulator._platform_errors import StartFailed
 from agentcore_mcp.emulator._probes import Probed
 from agentcore_mcp.emulator._runtimes import Runtime
+from agentcore_mcp.emulator._snapshots import ForkedProcess, Template
 
 __all__ = ["Session", "SessionManager", "StartFailed", "new_session_id"]
 
@@ -34,10 +36,6 @@ READY = "AGENTCORE_MCP_WORKER_READY"  # the line a worker prints once it listens
 def new_session_id() -> str:
     """A fresh id valid in every session-id field (36 chars of ``[a-zA-Z0-9-]``)."""
     return str(uuid.uuid4())
-
-
-class StartFailed(Exception):
-    """A microVM did not become ready (timed out, exited, or its app failed to load)."""
 
 
 class WorkerProcess:
@@ -147,7 +145,7 @@ class Session:
     created: float
     last_used: float
     upstream: Upstream
-    process: WorkerProcess | None = None
+    process: WorkerProcess | ForkedProcess | None = None
     in_flight: int = 0
     invocations: int = 0
     ended: str | None = None
@@ -193,6 +191,8 @@ class SessionManager:
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._expire_requests: set[str] = set()
         self._guard = threading.Lock()
+        self._templates: dict[int, tuple[Runtime, Template]] = {}
+        self._template_lock = asyncio.Lock()
 
     def sessions(self) -> list[Session]:
         """The live sessions, oldest first."""
@@ -268,6 +268,13 @@ class SessionManager:
                     session.process = worker
                     port = await worker.start()  # StartFailed propagates; nothing was registered
                     session.upstream = HttpUpstream(f"http://127.0.0.1:{port}{runtime.mcp_path}", client)
+                elif runtime.isolation == "snapshot":
+                    template = await self._template(runtime)
+                    begin = asyncio.get_running_loop().time()  # a session's start excludes the import
+                    forked = await template.fork()
+                    session.process = forked
+                    url = f"http://127.0.0.1:{forked.port}{runtime.mcp_path}"
+                    session.upstream = HttpUpstream(url, client)
                 started = asyncio.get_running_loop().time() - begin
                 self._by_runtime_id[(runtime.arn, session.runtime_session_id)] = session
                 self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session
@@ -282,6 +289,17 @@ class SessionManager:
             session.invocations += 1
             session.last_used = now
         return session, started
+
+    async def _template(self, runtime: Runtime) -> Template:
+        """The runtime's template process (the snapshot), started on its first session."""
+        async with self._template_lock:
+            held = self._templates.get(id(runtime))
+            if held is not None and held[1].process is not None and held[1].process.returncode is None:
+                return held[1]
+            template = Template(runtime)
+            await template.start()  # StartFailed propagates
+            self._templates[id(runtime)] = (runtime, template)
+            return template
 
     def release(self, session: Session) -> None:
         session.in_flight -= 1
@@ -329,3 +347,6 @@ class SessionManager:
         """End every session (emulator shutdown)."""
         for session in self.sessions():
             await self.end(session, "emulator shut down")
+        templates, self._templates = list(self._templates.values()), {}
+        for _, template in templates:
+            await template.close()

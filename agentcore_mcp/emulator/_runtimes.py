@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 AuthScheme = Literal["none", "sigv4", "jwt"]
-Isolation = Literal["shared", "process"]
+Isolation = Literal["shared", "process", "snapshot"]
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -102,8 +102,9 @@ class Runtime:
         arn: the runtime ARN callers put in the invocations URL.
         target: the MCP server: an ``http(s)://.../mcp`` URL, an ASGI app, or (``isolation="process"``) an
             app spec such as ``examples/demo_server.py`` or ``package.module:app``.
-        isolation: ``"shared"`` (every session reaches the same target) or ``"process"`` (each runtime
-            session gets its own server process, like a microVM).
+        isolation: ``"shared"`` (every session reaches the same target), ``"process"`` (each runtime
+            session gets its own server process, like a microVM) or ``"snapshot"`` (each session's process
+            is forked from one that imported the app once, as Runtime V2 restores a snapshot).
         auth: ``"none"``, ``"sigv4"`` or ``"jwt"``; a runtime takes one scheme, never both.
         jwt: the JWT authorizer when ``auth == "jwt"``.
         header_allowlist: request headers forwarded to the server besides the platform's own (at most 20;
@@ -144,8 +145,8 @@ class Runtime:
             raise ValueError(f"not a bedrock-agentcore ARN: {self.arn!r}")
         if self.auth not in ("none", "sigv4", "jwt"):
             raise ValueError(f"auth must be 'none', 'sigv4' or 'jwt', got {self.auth!r}")
-        if self.isolation not in ("shared", "process"):
-            raise ValueError(f"isolation must be 'shared' or 'process', got {self.isolation!r}")
+        if self.isolation not in ("shared", "process", "snapshot"):
+            raise ValueError(f"isolation must be 'shared', 'process' or 'snapshot', got {self.isolation!r}")
         if self.auth == "jwt" and self.jwt is None:
             self.jwt = JWTAuthorizer()
         if len(self.header_allowlist) > MAX_ALLOWLISTED_HEADERS:
@@ -159,9 +160,9 @@ class Runtime:
                 raise ValueError(f"{name} must be positive, got {value!r}")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ValueError(f"rate_limit must be positive, got {self.rate_limit!r}")
-        if self.isolation == "process" and not isinstance(self.target, str):
+        if self.isolation in ("process", "snapshot") and not isinstance(self.target, str):
             raise ValueError(
-                "process isolation needs an app spec (a file path or module:attr), not an object"
+                f"{self.isolation} isolation needs an app spec (a file path or module:attr), not an object"
             )
         self.region, self.account_id, resource = parsed
         self.runtime_id = self.runtime_id or resource.split("/", 1)[-1]
