@@ -1,0 +1,388 @@
+"""The Tasks extension over real HTTP: lifecycle, input inside a task, cancellation, gating, hostile input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from agentcore_mcp import AgentCoreMCP, Context, ProtocolError, ToolError, tool
+from agentcore_mcp.server._local import serve_in_thread
+from agentcore_mcp.server._task_store import MemoryTaskStore
+from agentcore_mcp.server._tasks import TASKS_EXTENSION, Tasks
+
+from .helpers import ACCEPT, MODERN, legacy_request, modern_request
+
+WITH_TASKS = {"extensions": {TASKS_EXTENSION: {}}, "elicitation": {}}
+USER = "x-amzn-bedrock-agentcore-runtime-user-id"
+SAW: dict[str, list[str]] = {"cancelled": []}
+
+
+@tool(task="optional")
+async def slow(seconds: float, label: str = "") -> str:
+    """Sleep, then answer."""
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        SAW["cancelled"].append(label)
+        raise
+    return f"slept {seconds} {label}"
+
+
+@tool(task="required")
+async def only_task() -> str:
+    """Runs only as a task."""
+    await asyncio.sleep(0.05)
+    return "done"
+
+
+@tool(task="optional")
+def tool_error() -> str:
+    """Fails as a tool."""
+    raise ToolError("nope")
+
+
+@tool(task="optional")
+async def protocol_error() -> str:
+    """Fails with a JSON-RPC error."""
+    raise ProtocolError(-32603, "broken", data={"why": "test"})
+
+
+@tool(task="optional")
+async def approve(item: str, ctx: Context) -> str:
+    """Asks once, then answers."""
+    answer = await ctx.elicit(
+        f"Approve {item}?", {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+    )
+    again = await ctx.elicit("Sure?", {"type": "object", "properties": {"ok": {"type": "boolean"}}})
+    return f"{item}: {answer.action}/{again.action}"
+
+
+@tool(task="optional")
+async def sampler(ctx: Context) -> str:
+    """Asks for sampling (the test client does not declare it)."""
+    await ctx.sample("hi")
+    return "never"
+
+
+@tool
+def plain(n: int) -> int:
+    """Never a task."""
+    return n
+
+
+TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain]
+
+
+class Client:
+    """Raw 2026-07-28 requests to one server, as a task-aware client sends them."""
+
+    def __init__(self, url: str, caps: dict[str, Any] | None = None, user: str | None = None) -> None:
+        self.url = url
+        self.caps = WITH_TASKS if caps is None else caps
+        self.user = user
+        self.http = httpx.Client(timeout=10)
+
+    def send(self, method: str, params: dict[str, Any], **headers: str) -> httpx.Response:
+        params = {**params, "_meta": {"io.modelcontextprotocol/clientCapabilities": self.caps}}
+        body, sent = modern_request(method, params)
+        if isinstance(params.get("taskId"), str):
+            sent["Mcp-Name"] = params["taskId"]
+        sent.update({"Accept": ACCEPT, "Content-Type": "application/json", **headers})
+        if self.user is not None:
+            sent[USER] = self.user
+        return self.http.post(self.url, content=json.dumps(body), headers=sent)
+
+    def result(self, method: str, params: dict[str, Any], **headers: str) -> dict[str, Any]:
+        payload = self.send(method, params, **headers).json()
+        assert "result" in payload, payload
+        return {k: v for k, v in payload["result"].items() if k != "_meta"}  # type: ignore[no-any-return]
+
+    def error(self, method: str, params: dict[str, Any], **headers: str) -> tuple[int, dict[str, Any]]:
+        response = self.send(method, params, **headers)
+        payload = response.json()
+        assert "error" in payload, payload
+        return response.status_code, payload["error"]
+
+    def start(self, name: str, arguments: dict[str, Any] | None = None) -> str:
+        created = self.result("tools/call", {"name": name, "arguments": arguments or {}})
+        assert created["resultType"] == "task", created
+        return created["taskId"]  # type: ignore[no-any-return]
+
+    def wait(
+        self, task_id: str, statuses: tuple[str, ...] = ("completed", "failed", "cancelled")
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + 10
+        while True:
+            task = self.result("tasks/get", {"taskId": task_id})
+            if task["status"] in statuses:
+                return task
+            assert time.monotonic() < deadline, task
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """Start a server with the given Tasks extension (and the test tools): yields ``start(tasks) -> url``."""
+    stack: list[Any] = []
+
+    def start(tasks: Tasks | None = None) -> str:
+        app = AgentCoreMCP("tasks-test", tools=TOOLS, extensions=[tasks or Tasks(poll_interval=0.05)])
+        served = serve_in_thread(app)
+        stack.append(served)
+        return f"{served.__enter__()}/mcp"
+
+    yield start
+    for served in reversed(stack):
+        served.__exit__(None, None, None)
+
+
+def test_a_task_supporting_tool_becomes_a_task_and_its_result_is_inlined(serve: Any) -> None:
+    client = Client(serve())
+    created = client.result("tools/call", {"name": "slow", "arguments": {"seconds": 0.1}})
+    assert created["resultType"] == "task"
+    assert created["status"] == "working"
+    assert created["pollIntervalMs"] == 50
+    assert created["ttlMs"] == 3_600_000
+    assert not {"result", "error", "inputRequests", "requestState", "task"} & created.keys()
+    right_away = client.result("tasks/get", {"taskId": created["taskId"]})
+    assert right_away["status"] == "working"
+    assert right_away["resultType"] == "complete"
+    done = client.wait(created["taskId"])
+    assert done["status"] == "completed"
+    assert done["result"] == {"content": [{"type": "text", "text": "slept 0.1 "}], "isError": False}
+
+
+def test_tool_errors_complete_with_is_error_and_protocol_errors_fail_with_the_error(serve: Any) -> None:
+    client = Client(serve())
+    done = client.wait(client.start("tool_error"))
+    assert done["status"] == "completed"
+    assert done["result"]["isError"] is True
+    failed = client.wait(client.start("protocol_error"))
+    assert failed["status"] == "failed"
+    assert failed["error"] == {"code": -32603, "message": "broken", "data": {"why": "test"}}
+    assert "result" not in failed
+
+
+def test_ctx_elicit_inside_a_task_waits_for_tasks_update_and_keys_are_never_reused(serve: Any) -> None:
+    client = Client(serve())
+    task_id = client.start("approve", {"item": "invoice"})
+    parked = client.wait(task_id, ("input_required",))
+    (first,) = parked["inputRequests"]
+    assert parked["inputRequests"][first]["method"] == "elicitation/create"
+    ack = client.result("tasks/update", {"taskId": task_id, "inputResponses": {first: {"action": "accept"}}})
+    assert ack == {"resultType": "complete"}
+    deadline = time.monotonic() + 5
+    while True:
+        again = client.result("tasks/get", {"taskId": task_id})
+        if again["status"] == "input_required" and first not in again["inputRequests"]:
+            break
+        assert time.monotonic() < deadline, again
+        time.sleep(0.02)
+    (second,) = again["inputRequests"]
+    assert second != first  # unique over the task's lifetime
+    client.result("tasks/update", {"taskId": task_id, "inputResponses": {second: {"action": "decline"}}})
+    done = client.wait(task_id)
+    assert done["result"]["content"][0]["text"] == "invoice: accept/decline"
+
+
+def test_a_malformed_answer_is_refused_and_changes_nothing(serve: Any) -> None:
+    client = Client(serve())
+    task_id = client.start("approve", {"item": "x"})
+    (key,) = client.wait(task_id, ("input_required",))["inputRequests"]
+    status, error = client.error(
+        "tasks/update", {"taskId": task_id, "inputResponses": {key: {"action": "maybe"}}}
+    )
+    assert (status, error["code"]) == (400, -32602)
+    assert key in client.result("tasks/get", {"taskId": task_id})["inputRequests"]
+    status, error = client.error("tasks/update", {"taskId": task_id, "inputResponses": ["not", "a", "map"]})
+    assert (status, error["code"]) == (400, -32602)
+    client.result("tasks/cancel", {"taskId": task_id})
+
+
+def test_tasks_update_for_a_task_not_waiting_for_input_is_acknowledged_and_ignored(serve: Any) -> None:
+    client = Client(serve())
+    task_id = client.start("slow", {"seconds": 0.3})
+    before = client.result("tasks/get", {"taskId": task_id})
+    ack = client.result("tasks/update", {"taskId": task_id, "inputResponses": {"x": {"action": "accept"}}})
+    assert ack == {"resultType": "complete"}  # keys not outstanding are ignored (SEP-2663)
+    after = client.result("tasks/get", {"taskId": task_id})
+    assert after["status"] == "working"
+    assert after["lastUpdatedAt"] == before["lastUpdatedAt"]
+    assert client.wait(task_id)["status"] == "completed"
+
+
+def test_asking_for_a_capability_the_client_did_not_declare_fails_the_task(serve: Any) -> None:
+    client = Client(serve())
+    failed = client.wait(client.start("sampler"))
+    assert failed["status"] == "failed"
+    assert failed["error"]["code"] == -32021
+
+
+def test_cancel_settles_to_cancelled_the_tool_sees_it_and_cancel_is_idempotent(serve: Any) -> None:
+    client = Client(serve())
+    task_id = client.start("slow", {"seconds": 30, "label": "cancel-me"})
+    assert client.result("tasks/cancel", {"taskId": task_id}) == {"resultType": "complete"}
+    assert client.wait(task_id)["status"] == "cancelled"
+    deadline = time.monotonic() + 5
+    while "cancel-me" not in SAW["cancelled"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert client.result("tasks/cancel", {"taskId": task_id}) == {"resultType": "complete"}
+    finished = client.start("slow", {"seconds": 0})
+    client.wait(finished)
+    assert client.result("tasks/cancel", {"taskId": finished}) == {"resultType": "complete"}
+    assert client.result("tasks/get", {"taskId": finished})["status"] == "completed"  # cancel came too late
+
+
+def test_a_cancel_storm_acks_every_cancel_and_the_server_keeps_serving(serve: Any) -> None:
+    url = serve()
+    client = Client(url)
+    task_ids = [client.start("slow", {"seconds": 30, "label": f"storm-{i}"}) for i in range(5)]
+
+    def cancel(task_id: str) -> dict[str, Any]:
+        return Client(url).result("tasks/cancel", {"taskId": task_id})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        acks = list(pool.map(cancel, task_ids * 20))
+    assert acks == [{"resultType": "complete"}] * 100
+    assert {client.wait(t)["status"] for t in task_ids} == {"cancelled"}
+    assert client.result("tools/call", {"name": "plain", "arguments": {"n": 7}})["content"][0]["text"] == "7"
+
+
+def test_unknown_expired_malformed_and_other_users_ids_answer_exactly_alike(serve: Any) -> None:
+    url = serve(Tasks(ttl=0.3, poll_interval=0.05))
+    alice, bob, anonymous = Client(url, user="alice"), Client(url, user="bob"), Client(url)
+    task_id = alice.start("slow", {"seconds": 0})
+    assert alice.wait(task_id)["status"] == "completed"
+    unknown = alice.error("tasks/get", {"taskId": "A" * 32})
+    assert unknown == (400, {"code": -32602, "message": "Task not found"})
+    for method in ("tasks/get", "tasks/cancel"):
+        assert bob.error(method, {"taskId": task_id}) == unknown
+        assert anonymous.error(method, {"taskId": task_id}) == unknown
+    assert bob.error("tasks/update", {"taskId": task_id, "inputResponses": {}}) == unknown
+    for bad in ("", "x" * 5000, "../../etc", "é"):
+        assert (
+            alice.error("tasks/get", {"taskId": bad}, **{"Mcp-Name": "=?base64?" + _b64(bad) + "?="})
+            == unknown
+        )
+    status, error = alice.error("tasks/get", {"taskId": 12345})
+    assert (status, error["code"]) == (400, -32602)
+    time.sleep(0.35)
+    assert alice.error("tasks/get", {"taskId": task_id}) == unknown  # expired
+    assert alice.result("tools/call", {"name": "plain", "arguments": {"n": 1}})["content"][0]["text"] == "1"
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_a_running_task_past_its_ttl_is_cancelled(serve: Any) -> None:
+    client = Client(serve(Tasks(ttl=0.2, poll_interval=0.05)))
+    client.start("slow", {"seconds": 30, "label": "ttl"})
+    deadline = time.monotonic() + 5
+    while "ttl" not in SAW["cancelled"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_a_client_that_never_polls_leaves_the_store_bounded(serve: Any) -> None:
+    store = MemoryTaskStore(max_tasks=10)
+    client = Client(serve(Tasks(store, poll_interval=0.05)))
+    for _ in range(60):
+        client.start("slow", {"seconds": 0})
+        time.sleep(0.005)
+    assert len(store) <= 10
+    running = [client.start("slow", {"seconds": 30, "label": f"hold-{i}"}) for i in range(10)]
+    status, error = client.error("tools/call", {"name": "slow", "arguments": {"seconds": 0}})
+    assert (status, error["code"]) == (200, -32603)
+    assert "too many tasks" in error["message"]
+    assert len(store) == 10
+    for task_id in running:
+        client.result("tasks/cancel", {"taskId": task_id})
+    assert client.wait(client.start("slow", {"seconds": 0}))["status"] == "completed"
+
+
+def test_task_requests_without_the_extension_answer_missing_capability(serve: Any) -> None:
+    url = serve()
+    without = Client(url, caps={})
+    for method, params in (
+        ("tasks/get", {"taskId": "t"}),
+        ("tasks/update", {"taskId": "t", "inputResponses": {}}),
+        ("tasks/cancel", {"taskId": "t"}),
+    ):
+        status, error = without.error(method, params)
+        assert (status, error["code"]) == (400, -32021)
+        assert error["data"] == {"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}}
+    plain_call = without.result("tools/call", {"name": "slow", "arguments": {"seconds": 0}})
+    assert plain_call["content"][0]["text"] == "slept 0.0 "  # an optional task tool runs as a plain call
+    status, error = without.error("tools/call", {"name": "only_task", "arguments": {}})
+    assert (status, error["code"]) == (400, -32021)
+    assert error["data"]["requiredCapabilities"]["extensions"] == {TASKS_EXTENSION: {}}
+
+
+def test_the_handshake_era_never_gets_tasks(serve: Any) -> None:
+    url = serve()
+    headers = {"Accept": ACCEPT, "Content-Type": "application/json"}
+    listed = httpx.post(
+        url, json=legacy_request("tools/call", {"name": "slow", "arguments": {"seconds": 0}}), headers=headers
+    )
+    assert listed.json()["result"]["content"][0]["text"] == "slept 0.0 "
+    refused = httpx.post(
+        url, json=legacy_request("tools/call", {"name": "only_task", "arguments": {}}), headers=headers
+    )
+    assert refused.json()["error"]["code"] == -32021
+    missing = httpx.post(url, json=legacy_request("tasks/get", {"taskId": "t"}), headers=headers)
+    assert missing.json()["error"]["code"] == -32601
+
+
+def test_the_capability_is_advertised_in_server_discover_only(serve: Any) -> None:
+    url = serve()
+    body, headers = modern_request("server/discover", {})
+    discovered = httpx.post(url, json=body, headers={**headers, "Accept": ACCEPT}).json()["result"]
+    assert discovered["capabilities"]["extensions"] == {TASKS_EXTENSION: {}}
+    assert "tasks" not in discovered["capabilities"]
+    init = legacy_request(
+        "initialize",
+        {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+    )
+    legacy = httpx.post(url, json=init, headers={"Accept": ACCEPT}).json()["result"]
+    assert TASKS_EXTENSION not in legacy["capabilities"].get("extensions", {})
+    assert MODERN in discovered["supportedVersions"]
+
+
+def test_the_mcp_name_header_must_match_the_task_id(serve: Any) -> None:
+    client = Client(serve())
+    task_id = client.start("slow", {"seconds": 0})
+    status, error = client.error("tasks/get", {"taskId": task_id}, **{"Mcp-Name": "someone-else"})
+    assert (status, error["code"]) == (400, -32020)
+
+
+def test_sync_tools_run_in_tasks_too_and_many_tasks_run_at_once(serve: Any) -> None:
+    url = serve()
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        client = Client(url)
+        done = client.wait(client.start("slow", {"seconds": 0.2, "label": str(i)}))
+        with lock:
+            results.append(done["result"]["content"][0]["text"])
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(one, range(16)))
+    assert sorted(results) == sorted(f"slept 0.2 {i}" for i in range(16))
+    assert time.monotonic() - started < 5  # concurrent, not one after another (16 x 0.2 s)
+    client = Client(url)
+    done = client.wait(client.start("tool_error"))  # a sync def tool, run in a worker thread
+    assert done["status"] == "completed"
