@@ -3,6 +3,7 @@ to overwrite work."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from agentcore_mcp._scaffold import FILES, ScaffoldError, create_project, names_
 from agentcore_mcp.cli import main
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_names_follow_the_project_name() -> None:
@@ -98,3 +100,118 @@ def test_a_bad_project_name_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
     assert main(["init", "9lives", "-d", str(tmp_path / "x")]) == 2
     assert "a project name is a letter" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+# -- where the project gets agentcore-mcp ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def library_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def test_init_from_a_wheel_puts_it_in_wheels_where_pip_and_the_dockerfile_find_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], library_wheel: Path
+) -> None:
+    from tests.examples.dockerfile import load, problems
+
+    target = tmp_path / "local-tools"
+    assert main(["init", "local-tools", "-d", str(target), "--source", str(library_wheel)]) == 0
+    out = capsys.readouterr().out
+    assert '.venv/bin/pip install --find-links wheels -e ".[dev]"' in out
+    assert (target / "wheels" / library_wheel.name).is_file()
+    assert 'install --find-links wheels -e ".[dev]"' in (target / "README.md").read_text()
+    dockerfile = load(target / "Dockerfile")
+    assert problems(dockerfile) == []
+    build = " ".join(i.value for i in dockerfile.stages[0].instructions)
+    assert "wheels ./wheels" in build
+    assert "--find-links wheels" in build
+    assert "!wheels/" in (target / ".dockerignore").read_text()
+    # pip finds agentcore-mcp by name in wheels/, without any index
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--find-links",
+            "wheels",
+            "--target",
+            str(tmp_path / "site"),
+            "agentcore-mcp>=0.1.0",
+        ],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert (tmp_path / "site" / "agentcore_mcp" / "cli" / "__init__.py").is_file()
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio"],
+        cwd=target,
+        env={"PYTHONPATH": f"{target}{os.pathsep}{tmp_path / 'site'}", "PATH": str(BIN)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def test_init_from_a_checkout_builds_the_wheel_and_installed_finds_the_checkout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # This environment's agentcore-mcp is an editable install of this checkout (PEP 610 direct_url.json).
+    target = tmp_path / "from-checkout"
+    assert main(["init", "from-checkout", "-d", str(target), "--source", "installed"]) == 0
+    (wheel,) = (target / "wheels").glob("agentcore_mcp-*.whl")
+    assert wheel.stat().st_size > 10_000
+    capsys.readouterr()
+    assert main(["init", "bad", "-d", str(tmp_path / "bad"), "--source", str(tmp_path / "nowhere")]) == 1
+    assert "is not a wheel (.whl), a source directory" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_init_from_a_vcs_url_writes_a_direct_reference_and_git_in_the_build_stage(tmp_path: Path) -> None:
+    import tomllib
+
+    from tests.examples.dockerfile import load, problems
+
+    url = "git+https://github.com/agentcore-mcp/agentcore-mcp.git@v0.1.0"
+    project = create_project("vcs-tools", tmp_path / "vcs", source=url)
+    config = tomllib.loads((project.directory / "pyproject.toml").read_text())
+    assert config["project"]["dependencies"] == [f"agentcore-mcp @ {url}"]
+    assert config["project"]["optional-dependencies"]["fast"] == [f"agentcore-mcp[fast] @ {url}"]
+    assert config["tool"]["hatch"]["metadata"]["allow-direct-references"] is True
+    dockerfile = load(project.directory / "Dockerfile")
+    assert problems(dockerfile) == []
+    assert "install -y --no-install-recommends git" in " ".join(
+        i.value for i in dockerfile.stages[0].all("RUN")
+    )
+    assert not (project.directory / "wheels").exists()

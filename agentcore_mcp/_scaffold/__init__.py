@@ -80,13 +80,16 @@ class Source:
 
 
 def source_for(spec: str | None) -> Source:
-    """Read ``--source``: None (the index), a ``.whl`` file, a source directory, or a VCS URL.
+    """Read ``--source``: None (the index), a ``.whl`` file, a source directory, a VCS URL, or ``installed``
+    (wherever this agentcore-mcp was installed from, when that was a path or a VCS URL).
 
     Raises:
         ScaffoldError: a path that is neither a wheel nor a directory with a ``pyproject.toml``.
     """
     if not spec:
         return Source("index")
+    if spec == "installed":
+        spec = _installed_from()
     if spec.startswith(_VCS):
         return Source("vcs", spec)
     path = Path(spec).expanduser()
@@ -98,6 +101,32 @@ def source_for(spec: str | None) -> Source:
         f"--source {spec!r} is not a wheel (.whl), a source directory with a pyproject.toml, "
         "or a VCS URL (git+https://...)"
     )
+
+
+def _installed_from() -> str:
+    """Where this agentcore-mcp was installed from (PEP 610 ``direct_url.json``): a directory, wheel or VCS URL."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        recorded = metadata.distribution("agentcore-mcp").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        recorded = None
+    if not recorded:
+        raise ScaffoldError(
+            "--source installed: this agentcore-mcp was installed from a package index, not from a path or "
+            "a VCS URL; leave --source out"
+        )
+    origin = json.loads(recorded)
+    url = str(origin.get("url", ""))
+    vcs = origin.get("vcs_info")
+    if vcs:
+        revision = vcs.get("requested_revision") or vcs.get("commit_id")
+        return f"{vcs.get('vcs', 'git')}+{url}" + (f"@{revision}" if revision else "")
+    if url.startswith("file://"):
+        return unquote(urlsplit(url).path)
+    raise ScaffoldError(f"--source installed: cannot use the recorded source {url!r}")
 
 
 def _wheel_into(location: Path, wheels: Path) -> Path:

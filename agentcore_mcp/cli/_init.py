@@ -22,7 +22,8 @@ with '-' turned into '_'.
 --source says where the project gets agentcore-mcp: from the package index (the default), from a wheel
 file or a source checkout on this machine (the wheel is put in the project's wheels/ folder, which the
 install command and the Dockerfile read), or from a VCS URL such as git+https://host/repo.git@v0.1.0 (a
-direct reference in pyproject.toml).
+direct reference in pyproject.toml). `--source installed` takes the source this agentcore-mcp was installed
+from (a checkout, a wheel or a VCS URL).
 """
 
 
@@ -35,6 +36,7 @@ def register(commands: Any) -> None:
         examples=[
             "agentcore-mcp init weather-tools",
             "agentcore-mcp init my_tools --source ./agentcore-mcp   # a checkout of this library",
+            "agentcore-mcp init my_tools --source installed        # where this agentcore-mcp came from",
             "agentcore-mcp init my_tools --source git+https://github.com/agentcore-mcp/agentcore-mcp.git",
         ],
         handler=run,
@@ -44,7 +46,8 @@ def register(commands: Any) -> None:
     init.add_argument(
         "--source",
         metavar="SOURCE",
-        help="where agentcore-mcp comes from: a wheel, a source directory or a VCS URL (default: the index)",
+        help="where agentcore-mcp comes from: a wheel, a source directory, a VCS URL, or `installed` "
+        "(default: the package index)",
     )
     init.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
 
