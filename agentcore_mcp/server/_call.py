@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
@@ -13,20 +13,53 @@ from agentcore_mcp.server._context import Ask, Context, Headers
 from agentcore_mcp.server._input import InputRound, legacy_asker, modern_asker
 
 if TYPE_CHECKING:
-    from agentcore_mcp.server._app import AgentCoreMCP
-    from agentcore_mcp.server._extension import Era
-    from agentcore_mcp.server._http import Responder
-    from agentcore_mcp.server._protocol import RequestHeaders
-    from agentcore_mcp.server._session_store import Session
+    from agentcore_mcp.server._session_store import Session, StreamLog
+    from agentcore_mcp.server._stores import Stores
 
-__all__ = ["Call"]
+__all__ = ["Call", "Era", "Routing", "Stream"]
+
+Era = Literal["legacy", "modern"]
+
+
+class Routing(Protocol):
+    """What the protocol layer reads of a request's headers (the edge's ``RequestHeaders`` provides it)."""
+
+    raw: list[tuple[bytes, bytes]]  # every header, for Context.headers and tracing
+    session_id: str | None  # Mcp-Session-Id
+    identity: bool  # AgentCore Identity headers are present
+    version: str | None  # MCP-Protocol-Version
+    method: str | None  # Mcp-Method
+    name: str | None  # Mcp-Name
+    dup: str | None  # the first routing header that appeared twice
+
+    def params(self) -> dict[str, str]:
+        """``Mcp-Param-*`` values by lower-cased token (a repeated one is ``"\\0dup"``)."""
+        ...
+
+
+class Stream(Protocol):
+    """Where a handler's messages before its result go: the edge's SSE writer for this request."""
+
+    session_id: str | None  # set by the protocol layer in session mode; the edge echoes it
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        """Send one JSON-RPC message before the result (the first one turns the answer into a stream)."""
+
+    async def detach(self) -> bool:
+        """End the HTTP answer now, later events going only to the session's log (False: not possible)."""
+        ...
+
+    async def wait_disconnect(self) -> None:
+        """Return when the client has gone away."""
+
+    def record(self, new_log: Callable[[], StreamLog], retry_ms: int | None) -> None:
+        """Keep this answer's events in a session log (resumable with Last-Event-ID), primed with ``retry``."""
 
 
 class Call:
     """One request being served: what the handlers need to know about it."""
 
     __slots__ = (
-        "app",
         "era",
         "headers",
         "id",
@@ -36,23 +69,24 @@ class Call:
         "params",
         "round",
         "session",
+        "stores",
         "version",
     )
 
     def __init__(
         self,
-        app: AgentCoreMCP,
+        stores: Stores,
         request_id: str | int,
         method: str,
         era: Era,
         version: str,
         params: Mapping[str, Any],
         meta: Mapping[str, Any] | None,
-        headers: RequestHeaders,
-        out: Responder | None,
+        headers: Routing,
+        out: Stream | None,
         session: Session | None = None,
     ) -> None:
-        self.app = app
+        self.stores = stores
         self.id = request_id
         self.method = method
         self.era = era
@@ -76,7 +110,7 @@ class Call:
             answers: dict[str, Any] = {}
             state = self.params.get("requestState")
             if state is not None:
-                opened = self.app.state_sealer.open(state, self.binding())
+                opened = self.stores.sealer.open(state, self.binding())
                 carried = opened.get("answers")
                 if isinstance(carried, dict):
                     answers.update(carried)
@@ -124,7 +158,7 @@ class Call:
                 caps, info, level = None, None, None
             send = self.out.send_message if self.out is not None else None
             if ask is None:
-                ask = legacy_asker(send, self.app.pending, self.headers.session_id, self.app.input_timeout)
+                ask = legacy_asker(send, self.stores.pending, self.headers.session_id)
         out = None if detached else self.out
         return Context(
             request_id=self.id,

@@ -15,18 +15,17 @@ JSON-RPC error; any other exception is logged and answered as -32603 without det
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from agentcore_mcp.server._call import Call, Era
 
 if TYPE_CHECKING:
     from agentcore_mcp.server._app import AgentCoreMCP
-    from agentcore_mcp.server._call import Call
     from agentcore_mcp.server._tools import Tool
 
 __all__ = ["Era", "Extension", "Method"]
 
-Era = Literal["legacy", "modern"]
-
-Method = Callable[[Mapping[str, Any], "Call"], Awaitable[dict[str, Any]]]
+Method = Callable[[Mapping[str, Any], Call], Awaitable[dict[str, Any]]]
 """An extension's method handler: ``(params, call) -> result``.
 
 ``params`` is the request's ``params`` object ({} when absent); the envelope (``_meta``, headers, version) has

@@ -12,17 +12,22 @@ A tool (or prompt, or resource reader) calls ``await ctx.elicit(...)``, ``await 
   client POSTs its answer (with the same ``Mcp-Session-Id``, which on AgentCore routes it to the same
   microVM), and the awaiting handler resumes. A table in this process matches answers to questions; when
   no answer can arrive (unknown id, recycled microVM) the handler gets a clear error after a timeout.
+
+In the 2026-07-28 era a handler that may ask (one that takes a Context) runs in a task of its own beside
+a signal; asking sets the signal and waits, and the protocol layer then cancels the run and answers
+``input_required`` (:func:`until_answered`). A handler without a Context cannot ask and runs inline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel
 
@@ -41,21 +46,52 @@ __all__ = [
     "capability_for",
     "legacy_asker",
     "modern_asker",
+    "until_answered",
 ]
+
+T = TypeVar("T")
 
 logger = logging.getLogger("agentcore_mcp.server")
 
 
-class InputRequired(BaseException):
-    """Raised inside a handler to stop it until the client answers (modern era only).
+class InputRequired(Exception):
+    """A modern-era handler waits for input the client has not given yet: answer ``input_required``.
 
-    A BaseException, like :class:`asyncio.CancelledError`, so that a handler's ``except Exception`` does not
-    swallow it.
+    Raised by :func:`until_answered` in the protocol layer's own frame, after the handler's run has been
+    cancelled; user code never sees it (at its ``await ctx.elicit(...)`` it sees the run's cancellation).
+    Only a run that is not under :func:`until_answered` (an extension driving a tool itself) gets it raised
+    at the question, the old way.
     """
 
     def __init__(self, requests: dict[str, dict[str, Any]]) -> None:
         super().__init__(f"input required: {', '.join(requests)}")
         self.requests = requests
+
+
+async def until_answered(work: Coroutine[Any, Any, T], round_: InputRound) -> T:
+    """Run ``work`` (a modern-era handler call) until it returns or asks for input ``round_`` does not hold.
+
+    A function that asks is stopped the standard asyncio way: its run is cancelled, so its ``finally``
+    blocks and context managers unwind, and an ``except Exception`` in it cannot swallow the stop.
+
+    Raises:
+        InputRequired: the questions the client must answer in a retry.
+    """
+    loop = asyncio.get_running_loop()
+    asked: asyncio.Future[None] = loop.create_future()
+    round_.asked_signal = asked
+    task = loop.create_task(work)
+    try:
+        await asyncio.wait((task, asked), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    raise InputRequired(dict(round_.needed))
 
 
 @dataclass(frozen=True)
@@ -165,12 +201,27 @@ class InputRound:
     so a re-run asks the same questions under the same keys.
     """
 
-    __slots__ = ("answers", "asked", "counter")
+    __slots__ = ("answers", "asked", "asked_signal", "counter", "needed")
 
     def __init__(self, answers: dict[str, Any] | None = None, asked: dict[str, str] | None = None) -> None:
         self.answers: dict[str, Any] = answers or {}
         self.asked: dict[str, str] = asked or {}  # key -> method, from earlier rounds
         self.counter: dict[str, int] = {}
+        self.needed: dict[str, dict[str, Any]] = {}  # questions of this round still without an answer
+        self.asked_signal: asyncio.Future[None] | None = None  # set by until_answered, resolved on asking
+
+    async def need(self, requests: dict[str, dict[str, Any]]) -> NoReturn:
+        """Record questions without answers and wait for :func:`until_answered` to stop this run."""
+        signal = self.asked_signal
+        if signal is None:
+            # Nobody runs this call under until_answered (an extension's own run): stop by raising, which
+            # Tool.run lets through; until_answered is the way that no ``except Exception`` can swallow.
+            raise InputRequired(requests)
+        self.needed.update(requests)
+        if not signal.done():
+            signal.set_result(None)
+        await asyncio.get_running_loop().create_future()  # never resolved: the run is cancelled
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def next_key(self, kind: str) -> str:
         n = self.counter.get(kind, 0)
@@ -181,7 +232,8 @@ class InputRound:
 class PendingRequests:
     """Server→client requests awaiting the client's answer (handshake era), keyed by request id."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 300.0) -> None:
+        self.timeout = timeout  # seconds a question waits for its answer
         self._waiting: dict[str, tuple[asyncio.Future[Any], str | None, str, float]] = {}
 
     def __len__(self) -> int:
@@ -226,7 +278,7 @@ def _resolve_key(raw: str, round_: InputRound | None) -> str:
 
 
 def modern_asker(round_: InputRound, capabilities: Mapping[str, Any]) -> Asker:
-    """Answers from this round when the client already gave them; otherwise stop with ``InputRequired``."""
+    """Answers from this round when the client already gave them; otherwise stop the run (see until_answered)."""
 
     async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
         answers: dict[str, Any] = {}
@@ -246,19 +298,18 @@ def modern_asker(round_: InputRound, capabilities: Mapping[str, Any]) -> Asker:
             else:
                 missing[key] = request
         if missing:
-            raise InputRequired(missing)
+            await round_.need(missing)
         return answers
 
     return ask
 
 
 def legacy_asker(
-    send: Callable[[dict[str, Any]], Awaitable[None]] | None,
-    pending: PendingRequests,
-    session_id: str | None,
-    timeout: float,
+    send: Callable[[dict[str, Any]], Awaitable[None]] | None, pending: PendingRequests, session_id: str | None
 ) -> Asker:
     """Sends each question as a JSON-RPC request on the SSE stream and waits for the client's POSTed answer."""
+
+    timeout = pending.timeout
 
     async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
         if send is None:

@@ -250,6 +250,8 @@ class Tool:
             return text_result(str(exc), is_error=True)
         except ProtocolError:
             raise  # deliberate JSON-RPC errors (e.g. a missing client capability) reach the client as such
+        except InputRequired:
+            raise  # asked outside until_answered (an extension's own run): the extension answers it
         except CallTimedOut:
             logger.warning("tool %r timed out after %ss", self.name, self.timeout)
             return text_result(f"Tool {self.name!r} timed out after {self.timeout:g} seconds", is_error=True)
@@ -257,8 +259,6 @@ class Tool:
             logger.exception("tool %r raised", self.name)
             detail = f": {exc}" if self.expose_errors else ""
             return text_result(f"Tool {self.name!r} failed{detail}", is_error=True)
-        except InputRequired:
-            raise  # the tool asked the client for input: the protocol layer answers input_required
         except asyncio.CancelledError:
             if _cancelling():
                 raise  # this request is being cancelled (the client went away): let it unwind

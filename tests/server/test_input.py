@@ -40,6 +40,21 @@ async def everything(ctx: Context) -> dict[str, Any]:
     return {"who": answers["who"]["content"]["name"], "roots": len(answers["roots"]["roots"])}
 
 
+unwound: list[str] = []
+
+
+@tool
+async def guarded(ctx: Context) -> str:
+    """Asks inside a broad ``except Exception`` and a ``finally``: the pause must get through both."""
+    try:
+        name = await ctx.elicit("Your name?", NAME)
+    except Exception:
+        return "swallowed"
+    finally:
+        unwound.append("finally")
+    return f"hello {(name.content or {}).get('name')}"
+
+
 @prompt
 async def briefing(ctx: Context) -> str:
     topic = await ctx.elicit("Topic?", {"type": "object", "properties": {"topic": {"type": "string"}}})
@@ -56,7 +71,7 @@ async def secret(name: str, ctx: Context) -> str:
 def url() -> Iterator[str]:
     app = AgentCoreMCP(
         "asker",
-        tools=[signup, everything],
+        tools=[signup, everything, guarded],
         prompts=[briefing],
         resources=[secret],
         state_keys=KEYS,
@@ -150,6 +165,28 @@ def test_mrtr_round_trip_on_the_wire(url: str) -> None:
     ).json()["result"]
     assert third["resultType"] == "complete"
     assert third["content"][0]["text"] == "Bo (B) on basic"
+
+
+def test_a_pause_for_input_is_not_an_exception_the_tool_can_swallow_and_unwinds_it(url: str) -> None:
+    unwound.clear()
+    first = _call(url, {"name": "guarded", "arguments": {}}).json()["result"]
+    assert first["resultType"] == "input_required"
+    assert unwound == ["finally"]  # the run was cancelled, so its finally block ran
+    answer = {"elicitation": {"action": "accept", "content": {"name": "Ann"}}}
+    params = {
+        "name": "guarded",
+        "arguments": {},
+        "requestState": first["requestState"],
+        "inputResponses": answer,
+    }
+    second = _call(url, params).json()["result"]
+    assert second["content"][0]["text"] == "hello Ann"
+
+
+def test_input_required_is_an_ordinary_exception_type() -> None:
+    from agentcore_mcp.server._input import InputRequired
+
+    assert issubclass(InputRequired, Exception)
 
 
 def test_tampered_state_is_refused_and_the_server_keeps_serving(url: str) -> None:

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from agentcore_mcp import AgentCoreMCP
+from agentcore_mcp.server._envelope import decode_header_value
 from agentcore_mcp.server._local import serve_in_thread
-from agentcore_mcp.server._protocol import decode_header_value
 
 from .helpers import MODERN, legacy_request, modern_meta, modern_request, post, raw_post, rpc_error
 

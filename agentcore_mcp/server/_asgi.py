@@ -1,0 +1,568 @@
+"""The ASGI edge: routing, the HTTP checks, the header scan, gzip, and every byte written to ``send``.
+
+One request, one way through: :meth:`Edge.__call__` routes (``/mcp``, ``/ping``, lifespan); a POST to the
+MCP path has its headers scanned once into :class:`RequestHeaders`, is checked (header count and size,
+``Origin``, method, ``Accept``, ``Content-Type``, body size), read, parsed as JSON and handed to the protocol
+layer with a :class:`Responder`. The protocol returns a :class:`~._protocol.Reply`; the responder writes it,
+as one JSON body, or as the last event of the SSE stream that a handler's earlier messages started. In
+session mode GET opens a session's stream and DELETE ends the session. Nothing else in the package calls
+``send``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import from_json, to_json
+
+from agentcore_mcp import _wire as rpc
+from agentcore_mcp.server._compression import MIN_GZIP_SIZE, accepts_gzip
+from agentcore_mcp.server._http import (
+    Body,
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    accepts_both,
+    accepts_event_stream,
+    origin_allowed,
+    read_body,
+)
+from agentcore_mcp.server._session_store import valid_session_id
+from agentcore_mcp.server._streams import KEEPALIVE, priming, resume_point, session_events
+
+if TYPE_CHECKING:
+    from agentcore_mcp.server._protocol import Protocol, Reply
+    from agentcore_mcp.server._session_store import SessionStore, StreamLog
+
+__all__ = ["Edge", "RequestHeaders", "Responder"]
+
+logger = logging.getLogger("agentcore_mcp.server")
+
+# httptools reads any header block whole; refuse what no MCP client sends (AgentCore caps a custom header
+# value at 4 KB and allow-lists at most 20).
+MAX_HEADER_COUNT = 100
+MAX_HEADER_BYTES = 64 * 1024
+# Event data from this size up is sent without copying it into one buffer with its framing.
+BIG_EVENT = 64 * 1024
+# Seconds a streamed answer runs before it gets keep-alive comments and a watcher for a vanished client.
+WATCH_AFTER = 0.25
+
+JSON_HEADERS = [(b"content-type", rpc.JSON.encode())]
+SSE_HEADERS = [
+    (b"content-type", rpc.EVENT_STREAM.encode()),
+    (b"cache-control", b"no-cache, no-transform"),
+    (b"x-accel-buffering", b"no"),
+]
+GZIP_HEADERS = [(b"content-encoding", b"gzip"), (b"vary", b"accept-encoding")]
+_HEALTHY = b'{"status":"Healthy"}'
+_NOT_FOUND = b'{"error":"Not Found"}'
+
+_SESSION_ID = rpc.MCP_SESSION_ID.encode()
+_PROTOCOL_VERSION = rpc.MCP_PROTOCOL_VERSION.encode()
+_METHOD = rpc.MCP_METHOD.encode()
+_NAME = rpc.MCP_NAME.encode()
+_PARAM_PREFIX = rpc.MCP_PARAM_PREFIX.encode()
+_LAST_EVENT_ID = rpc.LAST_EVENT_ID.encode()
+_IDENTITY = frozenset(
+    h.encode() for h in (rpc.IDENTITY_WAT, rpc.WORKLOAD_ACCESS_TOKEN, rpc.OAUTH2_CALLBACK_URL)
+)
+
+
+class RequestHeaders:
+    """The headers of one request, scanned once: the routing headers for the protocol, the rest for checks."""
+
+    __slots__ = (
+        "accept",
+        "content_type",
+        "dup",
+        "gzip",
+        "identity",
+        "length",
+        "method",
+        "name",
+        "origin",
+        "raw",
+        "session_id",
+        "size",
+        "version",
+    )
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+        self.gzip = False  # Accept-Encoding admits gzip
+        self.session_id: str | None = None
+        self.identity = False  # AgentCore Identity headers are present
+        self.version: str | None = None
+        self.method: str | None = None
+        self.name: str | None = None
+        self.dup: str | None = None  # the first routing header that appeared twice
+        self.accept: bytes | None = None  # repeated Accept headers joined
+        self.content_type: bytes | None = None
+        self.length: bytes | None = None
+        self.origin: bytes | None = None
+        self.size = 0  # bytes of names and values
+        for key, value in raw:
+            self.size += len(key) + len(value)
+            if key == b"accept":
+                self.accept = value if self.accept is None else self.accept + b"," + value
+            elif key == b"content-type":
+                self.content_type = value
+            elif key == b"content-length":
+                self.length = value
+            elif key == b"origin":
+                self.origin = value
+            elif key == b"accept-encoding":
+                self.gzip = self.gzip or accepts_gzip(value)
+            elif key.startswith(b"mcp-"):
+                self._routing(key, value)
+            elif key in _IDENTITY:
+                self.identity = True
+
+    def _routing(self, key: bytes, value: bytes) -> None:
+        text = value.decode("latin-1").strip()
+        if key == _PROTOCOL_VERSION:
+            if self.version is not None:
+                self.dup = "MCP-Protocol-Version"
+            self.version = text
+        elif key == _METHOD:
+            if self.method is not None:
+                self.dup = "Mcp-Method"
+            self.method = text
+        elif key == _NAME:
+            if self.name is not None:
+                self.dup = "Mcp-Name"
+            self.name = text
+        elif key == _SESSION_ID:
+            self.session_id = text
+
+    def params(self) -> dict[str, str]:
+        """``Mcp-Param-*`` headers by lower-cased token; a repeated one maps to ``"\\0dup"``."""
+        out: dict[str, str] = {}
+        start = len(_PARAM_PREFIX)
+        for k, v in self.raw:
+            if k.startswith(_PARAM_PREFIX):
+                token = k[start:].decode("latin-1").lower()
+                out[token] = "\0dup" if token in out else v.decode("latin-1")
+        return out
+
+    def get(self, name: bytes) -> str | None:
+        """The first value of header ``name`` (lower case), or None."""
+        return next((v.decode("latin-1") for k, v in self.raw if k == name), None)
+
+
+class Edge:
+    """The ASGI application behind :class:`~agentcore_mcp.AgentCoreMCP`.
+
+    Args:
+        protocol: answers each parsed message.
+        path: the MCP endpoint (``/mcp``; the same with a trailing slash works too).
+        origins: allowed ``Origin`` values, lower case, without a trailing slash (``b"*"``: any).
+        allow_localhost: allow localhost origins on any port.
+        max_body_size: the largest request body, in bytes.
+        keepalive: seconds between comment lines on a quiet open stream (None: never).
+        sessions: session mode's store (GET and DELETE are served), or None.
+        sse_retry_ms: the ``retry`` hint of a GET stream's priming event.
+        on_shutdown: called at ASGI lifespan shutdown, before it completes.
+    """
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        path: str,
+        origins: frozenset[bytes],
+        allow_localhost: bool,
+        max_body_size: int,
+        keepalive: float | None,
+        sessions: SessionStore | None,
+        sse_retry_ms: int,
+        on_shutdown: Callable[[], None],
+    ) -> None:
+        self.protocol = protocol
+        self.paths = (path, path + "/") if path != "/" else ("/",)
+        self.origins = origins
+        self.allow_localhost = allow_localhost
+        self.max_body_size = max_body_size
+        self.keepalive = keepalive
+        self.sessions = sessions
+        self.sse_retry_ms = sse_retry_ms
+        self.on_shutdown = on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path: str = scope["path"]
+            root = scope.get("root_path")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if path in self.paths:
+                await self._endpoint(scope, receive, send)
+            elif path == "/ping" and scope["method"] in ("GET", "HEAD"):
+                await send_bytes(send, 200, _HEALTHY)
+            else:
+                await send_bytes(send, 404, _NOT_FOUND)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:  # websocket: not part of MCP
+            await send({"type": "websocket.close", "code": 1003})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- the MCP endpoint ----------------------------------------------------------------------------------
+
+    async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        if len(raw) > MAX_HEADER_COUNT:
+            await _refuse(send, 431, f"Request Header Fields Too Large: more than {MAX_HEADER_COUNT} headers")
+            return
+        headers = RequestHeaders(raw)
+        if headers.size > MAX_HEADER_BYTES:
+            await _refuse(send, 431, f"Request Header Fields Too Large: more than {MAX_HEADER_BYTES} bytes")
+            return
+        if headers.origin is not None and not origin_allowed(
+            headers.origin, self.origins, self.allow_localhost
+        ):
+            await _refuse(send, 403, "Forbidden: Origin not allowed")
+            return
+        method = scope["method"]
+        if method == "POST":
+            await self._post(headers, receive, send)
+        elif self.sessions is not None and method == "GET":
+            await self._get_stream(self.sessions, headers, receive, send)
+        elif self.sessions is not None and method == "DELETE":
+            await self._delete_session(self.sessions, headers, send)
+        else:
+            allow = b"GET, POST, DELETE" if self.sessions is not None else b"POST"
+            await send_bytes(send, 405, b"", [(b"allow", allow)])
+
+    async def _post(self, headers: RequestHeaders, receive: Receive, send: Send) -> None:
+        if not accepts_both(headers.accept):
+            await _refuse(
+                send, 406, "Not Acceptable: Accept must list application/json and text/event-stream"
+            )
+            return
+        content_type = headers.content_type
+        if content_type is None or not content_type.lower().startswith(rpc.JSON.encode()):
+            await _refuse(send, 415, "Unsupported Media Type: Content-Type must be application/json")
+            return
+        declared: int | None = None
+        if headers.length is not None:
+            try:
+                declared = int(headers.length)
+            except ValueError:
+                await _refuse(send, 400, "Bad Request: invalid Content-Length")
+                return
+        try:
+            body = await read_body(receive, self.max_body_size, declared)
+        except BodyTooLarge:
+            await _refuse(send, 413, f"Payload Too Large: the limit is {self.max_body_size} bytes")
+            return
+        except ConnectionError:
+            return  # the client is gone; nobody to answer
+        try:
+            message = from_json(body)
+        except ValueError as exc:
+            await send_bytes(send, 400, rpc.error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
+            return
+        await self._answer(message, headers, receive, send)
+
+    async def _answer(self, message: Any, headers: RequestHeaders, receive: Receive, send: Send) -> None:
+        responder = Responder(send, self.keepalive, receive)
+        try:
+            reply = await self.protocol.handle(message, headers, responder)
+        except asyncio.CancelledError:
+            if not responder.disconnected:
+                raise
+            # The client left mid-stream and the watcher cancelled the handler: nobody to answer.
+            uncancel = getattr(asyncio.current_task(), "uncancel", None)
+            if uncancel is not None:
+                uncancel()
+            logger.info("client disconnected mid-stream; its request was cancelled")
+            return
+        finally:
+            responder.close()
+        await responder.finish(reply, headers.gzip)
+
+    # -- session mode: GET and DELETE ----------------------------------------------------------------------
+
+    async def _get_stream(
+        self, store: SessionStore, headers: RequestHeaders, receive: Receive, send: Send
+    ) -> None:
+        """``GET /mcp``: the session's standalone stream, or, with ``Last-Event-ID``, the rest of a lost stream."""
+        if not accepts_event_stream(headers.accept):
+            await _refuse(send, 406, "Not Acceptable: a GET stream needs Accept: text/event-stream")
+            return
+        if headers.session_id is None or not valid_session_id(headers.session_id):
+            await _refuse(send, 400, "Bad Request: a valid Mcp-Session-Id header is required")
+            return
+        session = store.open(headers.session_id)
+        if session is None:
+            await _refuse(send, 404, "Session not found")
+            return
+        point = resume_point(session, headers.get(_LAST_EVENT_ID))
+        if point is None:
+            await _refuse(send, 404, "Not Found: no stream to resume from that Last-Event-ID")
+            return
+        log, after, primed = point
+        start = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*SSE_HEADERS, (_SESSION_ID, session.id.encode())],
+        }
+        await send(start)
+        if primed:
+            marker = log.append(b"")
+            await send(
+                {"type": "http.response.body", "body": priming(marker, self.sse_retry_ms), "more_body": True}
+            )
+            after = log.next_seq - 1
+        await self._relay(log, after, receive, send)
+
+    async def _relay(self, log: StreamLog, after: int, receive: Receive, send: Send) -> None:
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        watcher = asyncio.get_running_loop().create_task(watch())
+        try:
+            async for chunk in session_events(log, after, self.keepalive, gone):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if not gone.is_set():
+                await send({"type": "http.response.body", "body": b""})
+        finally:
+            watcher.cancel()
+
+    async def _delete_session(self, store: SessionStore, headers: RequestHeaders, send: Send) -> None:
+        """``DELETE /mcp``: end the session; later requests with its id get 404."""
+        if headers.session_id is None or not valid_session_id(headers.session_id):
+            await _refuse(send, 400, "Bad Request: a valid Mcp-Session-Id header is required")
+        elif store.end(headers.session_id):
+            await send_bytes(send, 200, b"", [])
+        else:
+            await _refuse(send, 404, "Session not found")
+
+
+async def send_bytes(
+    send: Send, status: int, body: Body, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Send a complete answer with a ``content-length`` (a body in pieces goes out piece by piece)."""
+    out = list(JSON_HEADERS if headers is None else headers)
+    if isinstance(body, bytes):
+        out.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": body})
+        return
+    out.append((b"content-length", str(sum(map(len, body))).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": out})
+    for piece in body[:-1]:
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": body[-1]})
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    await send_bytes(send, status, rpc.error_body(None, rpc.INVALID_REQUEST, message))
+
+
+def _framed_page(reply: Reply, gzip: bool) -> tuple[Body, bool]:
+    """A list page with the request's id around it, and whether it is gzip-compressed."""
+    page, encoded_id = reply.page, reply.page_id
+    assert page is not None
+    if gzip and len(page.body) >= MIN_GZIP_SIZE and len(encoded_id) < 60_000:
+        gzipped = page.gzip()
+        return (gzipped.head, gzipped.finish(b',"id":' + encoded_id + b"}")), True
+    head = b'{"jsonrpc":"2.0","id":' + encoded_id + b',"result":'
+    if len(page.body) >= BIG_EVENT:  # sent in pieces: the cached bytes are not copied per request
+        return (head, page.body, b"}"), False
+    return head + page.body + b"}", False
+
+
+class Responder:
+    """Answers one POST: as one JSON body, or as an SSE stream once the handler sends a message first.
+
+    :meth:`send_message` is what the request's :class:`~agentcore_mcp.server._context.Context` calls; the
+    first call starts the stream, later ones add events; :meth:`finish` sends the reply either way. While a
+    stream is open and quiet, a comment line goes out every ``keepalive`` seconds (AgentCore counts a silent
+    stream as idle).
+
+    In session mode a :class:`~agentcore_mcp.server._session_store.StreamLog` records every event with an
+    id, the stream opens with a priming event (an id, a ``retry`` hint, no data), and :meth:`detach` may end
+    the HTTP response early: the client then resumes the rest with ``GET`` and ``Last-Event-ID``.
+    """
+
+    __slots__ = (
+        "_arming",
+        "_keepalive",
+        "_log",
+        "_new_log",
+        "_receive",
+        "_retry_ms",
+        "_send",
+        "_task",
+        "_ticker",
+        "_watcher",
+        "detached",
+        "disconnected",
+        "session_id",
+        "streaming",
+    )
+
+    def __init__(self, send: Send, keepalive: float | None = 15.0, receive: Receive | None = None) -> None:
+        self._send = send
+        self._receive = receive
+        self._keepalive = keepalive
+        self._ticker: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._arming: asyncio.TimerHandle | None = None
+        self.disconnected = False
+        self._log: StreamLog | None = None
+        self._new_log: Callable[[], StreamLog] | None = None
+        self._retry_ms: int | None = None
+        self.session_id: str | None = None  # echoed as Mcp-Session-Id (session mode)
+        self.streaming = False
+        self.detached = False
+
+    def record(self, new_log: Callable[[], StreamLog], retry_ms: int | None) -> None:
+        """Record this answer's events (session mode) in a log made when the stream starts; prime the stream
+        when ``retry_ms`` is set."""
+        self._new_log = new_log
+        self._retry_ms = retry_ms
+
+    def _headers(self, base: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        if self.session_id is None:
+            return base
+        return [*base, (_SESSION_ID, self.session_id.encode())]
+
+    async def _start_stream(self) -> None:
+        self.streaming = True
+        if self._new_log is not None:
+            self._log = self._new_log()
+        await self._send(
+            {"type": "http.response.start", "status": 200, "headers": self._headers(SSE_HEADERS)}
+        )
+        if self._log is not None and self._retry_ms is not None:
+            # The priming event: an id to resume from, and how long to wait before reconnecting.
+            event = priming(self._log.append(b""), self._retry_ms)
+            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+        if self._keepalive or self._receive is not None:
+            # Most streams end within milliseconds (a progress event, then the answer): the keep-alive
+            # ticker and the disconnect watcher, two tasks that cost more than the rest of such an answer,
+            # start only once the stream has lasted WATCH_AFTER seconds.
+            self._task = asyncio.current_task()
+            delay = min(WATCH_AFTER, self._keepalive) if self._keepalive else WATCH_AFTER
+            self._arming = asyncio.get_running_loop().call_later(delay, self._arm, delay)
+
+    def _arm(self, waited: float) -> None:
+        self._arming = None
+        loop = asyncio.get_running_loop()
+        if self._keepalive:
+            self._ticker = loop.create_task(self._tick(self._keepalive - waited, self._keepalive))
+        if self._receive is not None:
+            # Once streaming, the handler may run for long: a client that goes away cancels it. (A JSON
+            # answer costs no watcher; its handler is bounded by the tool's timeout.)
+            self._watcher = loop.create_task(self._watch())
+
+    async def _tick(self, first: float, interval: float) -> None:
+        await asyncio.sleep(first)
+        while True:
+            if not self.detached:
+                await self._send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            await asyncio.sleep(interval)
+
+    async def _emit(self, data: Body, more: bool) -> None:
+        """Record (session mode) and send one ``message`` event carrying ``data``."""
+        event_id = None
+        if self._log is not None:
+            event_id = self._log.append(data if isinstance(data, bytes) else b"".join(data))
+        if self.detached:
+            return
+        if isinstance(data, bytes):
+            if len(data) < BIG_EVENT:
+                event = rpc.sse_event(data, event_id)
+                await self._send({"type": "http.response.body", "body": event, "more_body": more})
+                return
+            data = (data,)
+        # A large answer goes out as it is, between its framing, rather than copied into one more buffer.
+        head = rpc.sse_event(b"", event_id)[: -len(rpc.SSE_EVENT_TAIL)]
+        await self._send({"type": "http.response.body", "body": head, "more_body": True})
+        for piece in data:
+            await self._send({"type": "http.response.body", "body": piece, "more_body": True})
+        await self._send({"type": "http.response.body", "body": rpc.SSE_EVENT_TAIL, "more_body": more})
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        if not self.streaming:
+            await self._start_stream()
+        await self._emit(to_json(message, inf_nan_mode="null"), True)
+
+    async def detach(self) -> bool:
+        """End the HTTP response now; later events only reach the log (False outside session mode)."""
+        if self._new_log is None or self.detached:
+            return False
+        if not self.streaming:
+            await self._start_stream()
+        self.detached = True
+        self.close()
+        await self._send({"type": "http.response.body", "body": b""})
+        return True
+
+    async def _watch(self) -> None:
+        await self.wait_disconnect()
+        self.disconnected = True
+        if self._task is not None and not self.detached:
+            self._task.cancel()
+
+    async def wait_disconnect(self) -> None:
+        """Return when the client closes the connection (the request body must have been read already)."""
+        if self._receive is None:
+            await asyncio.Event().wait()  # nothing to watch: wait forever (the caller cancels)
+            return
+        while (await self._receive())["type"] != "http.disconnect":
+            pass
+
+    def close(self) -> None:
+        """Stop the keep-alive ticker and the disconnect watcher (idempotent)."""
+        if self._arming is not None:
+            self._arming.cancel()
+            self._arming = None
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+
+    async def finish(self, reply: Reply, gzip: bool = False) -> None:
+        """Send ``reply``: the stream's last event when streaming, else a whole JSON (or 202) answer."""
+        self.close()
+        body: Body | None = reply.body
+        compressed = False
+        if reply.page is not None:
+            body, compressed = _framed_page(reply, gzip and not self.streaming)
+        if self.streaming:
+            assert body is not None  # a streamed request has an id, so its reply has a body
+            await self._emit(body, False)
+            if self._log is not None:
+                self._log.finish()
+            return
+        if self._log is not None:
+            self._log.finish()
+        if body is None:
+            await send_bytes(self._send, 202, b"", self._headers([]))
+            return
+        headers = self._headers(JSON_HEADERS)
+        await send_bytes(self._send, reply.status, body, [*headers, *GZIP_HEADERS] if compressed else headers)

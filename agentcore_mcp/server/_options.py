@@ -1,0 +1,127 @@
+"""The server's advanced settings, in small frozen groups; the everyday ones are plain ``AgentCoreMCP`` arguments.
+
+Each group is validated when it is made, so a bad value fails at construction with the field's name, not at
+the first request. ``AgentCoreMCP`` also accepts the groups' fields under their old flat names (``list_ttl_ms=``,
+``state_keys=``, ...) for this release.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal, TypeVar
+
+__all__ = [
+    "CachingHints",
+    "Limits",
+    "SessionMode",
+    "StateSealing",
+    "check_no_unknown",
+    "env_list",
+    "merge_flat",
+]
+
+DEFAULT_MAX_BODY = 100_000_000  # AgentCore's InvokeAgentRuntime payload cap
+
+
+@dataclass(frozen=True)
+class CachingHints:
+    """The 2026-07-28 caching hints: ``ttlMs`` per kind of result, and the ``cacheScope`` on all of them."""
+
+    list_ttl_ms: int = 0
+    read_ttl_ms: int = 0
+    discover_ttl_ms: int = 0
+    scope: Literal["private", "public"] = "private"
+
+    def __post_init__(self) -> None:
+        if self.scope not in ("private", "public"):
+            raise ValueError(f"cache_scope must be 'private' or 'public', got {self.scope!r}")
+        for name in ("list_ttl_ms", "read_ttl_ms", "discover_ttl_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
+class SessionMode:
+    """Session mode for the handshake era (``Mcp-Session-Id``, the GET stream, resumption, DELETE)."""
+
+    idle_timeout: float = 900.0  # seconds; AgentCore's default idle timeout
+    sse_retry_ms: int = 1000  # the ``retry`` hint of priming events
+
+
+@dataclass(frozen=True)
+class StateSealing:
+    """How 2026-07-28 ``requestState`` is sealed: the keys (first seals, all open) and its lifetime.
+
+    ``keys=None`` reads ``AGENTCORE_MCP_STATE_KEYS``, else uses an ephemeral key with a warning.
+    """
+
+    keys: tuple[str, ...] | None = None
+    ttl: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.keys is not None:
+            object.__setattr__(self, "keys", tuple(self.keys))  # any iterable of strings is accepted
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one request may cost: body size, list page size, and how long input is awaited."""
+
+    max_body_size: int = DEFAULT_MAX_BODY
+    page_size: int | None = None  # items per list page (None: one page)
+    input_timeout: float = 300.0  # seconds a handshake-era ctx.elicit/sample/list_roots waits for the answer
+
+    def __post_init__(self) -> None:
+        if self.page_size is not None and self.page_size < 1:
+            raise ValueError(f"page_size must be a positive integer, got {self.page_size!r}")
+        if self.max_body_size < 0:
+            raise ValueError(f"max_body_size must not be negative, got {self.max_body_size!r}")
+
+
+# The old flat keyword arguments, by group: flat name -> field name.
+FLAT_NAMES: Mapping[type[Any], Mapping[str, str]] = {
+    CachingHints: {
+        "list_ttl_ms": "list_ttl_ms",
+        "read_ttl_ms": "read_ttl_ms",
+        "discover_ttl_ms": "discover_ttl_ms",
+        "cache_scope": "scope",
+    },
+    SessionMode: {"session_idle_timeout": "idle_timeout", "sse_retry_ms": "sse_retry_ms"},
+    StateSealing: {"state_keys": "keys", "state_ttl": "ttl"},
+    Limits: {"max_body_size": "max_body_size", "page_size": "page_size", "input_timeout": "input_timeout"},
+}
+
+OptionsT = TypeVar("OptionsT")
+
+
+def merge_flat(group: OptionsT | None, default: OptionsT, flat: dict[str, Any]) -> OptionsT:
+    """``group`` (or ``default``) with the old flat spellings in ``flat`` applied; they are popped from it.
+
+    Raises:
+        TypeError: a flat spelling is given together with its group object.
+    """
+    names = FLAT_NAMES[type(default)]
+    given = {names[k]: flat.pop(k) for k in list(flat) if k in names}
+    if not given:
+        return group if group is not None else default
+    if group is not None:
+        raise TypeError(
+            f"give {', '.join(sorted(k for k, v in names.items() if v in given))} inside "
+            f"{type(default).__name__}(...) or as keyword arguments, not both"
+        )
+    if "keys" in given and given["keys"] is not None:
+        given["keys"] = tuple(given["keys"])
+    return replace(default, **given)  # type: ignore[type-var]
+
+
+def check_no_unknown(flat: Mapping[str, Any]) -> None:
+    """Raises TypeError naming what is left in ``flat`` after every group took its spellings."""
+    if flat:
+        raise TypeError(f"AgentCoreMCP() got unexpected keyword argument(s): {', '.join(sorted(flat))}")
+
+
+def env_list(name: str, given: Iterable[str] = ()) -> list[str]:
+    """``given`` plus the comma-separated items of environment variable ``name``."""
+    return [*given, *(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())]
