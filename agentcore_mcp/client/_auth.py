@@ -119,9 +119,13 @@ class SigV4Auth(httpx.Auth):
         self.sign(request, self._frozen())
         yield request
 
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+    async def sign_async(self, request: httpx.Request) -> None:
+        """:meth:`sign` with the current credentials, resolving or refreshing them in a worker thread."""
         frozen = await anyio.to_thread.run_sync(self._frozen) if self._needs_io() else self._frozen()
         self.sign(request, frozen)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        await self.sign_async(request)
         yield request
 
 

@@ -19,6 +19,7 @@ from pydantic_core import to_json
 
 from agentcore_mcp._session import new_session_id
 from agentcore_mcp._wire import ACCEPT, JSON, RUNTIME_SESSION_ID
+from agentcore_mcp.client._auth import SigV4Auth
 from agentcore_mcp.client._backend import (
     BufferedReply,
     ConnectionFailed,
@@ -98,9 +99,13 @@ class HttpxBackend:
         self._timeout = timeout or httpx.Timeout(300.0, connect=10.0)
         self._extensions = {"timeout": self._timeout.as_dict()}
         self._max_connections = max_connections
-        # Our own client, no auth and no proxy for the URL: requests go straight to the client's transport
-        # (httpx's own connection pool), skipping the client's auth, redirect and cookie layers.
-        self._direct_ok = http_client is None and auth is None and not proxied(url)
+        # Our own client, no proxy for the URL, no auth or SigV4 (which needs no answer to act on): requests
+        # go straight to the client's transport (httpx's own connection pool), signed here if need be,
+        # skipping the client's auth, redirect and cookie layers.
+        self._signer = auth if isinstance(auth, SigV4Auth) else None
+        self._direct_ok = (
+            http_client is None and (auth is None or self._signer is not None) and not proxied(url)
+        )
         self._direct: httpx.AsyncBaseTransport | None = None
         self._client = http_client or self._new_client()
         self._headers = {"accept": ACCEPT, "content-type": JSON, "user-agent": USER_AGENT}
@@ -152,6 +157,8 @@ class HttpxBackend:
         auth: Any = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
         client = self.client
         if self._direct is not None:
+            if self._signer is not None:
+                await self._signer.sign_async(request)
             return await self._guard(self._direct.handle_async_request(request))
         return await self._guard(client.send(request, auth=auth, stream=True))
 

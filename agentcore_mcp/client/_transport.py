@@ -122,7 +122,7 @@ class AgentCoreTransport:
             from it) or an MCP URL (``http://127.0.0.1:8000/mcp``, an invocations URL, the emulator).
         qualifier: the runtime endpoint for an ARN target (``DEFAULT``).
         client: a ready boto3 ``bedrock-agentcore`` client (your profile, region, ``endpoint_url``, config
-            and retries); selects the boto3 backend.
+            and retries); selects the boto3 backend (``backend="boto3"`` without it creates one).
         endpoint_url: the data-plane endpoint for an ARN target (e.g. the local emulator), for either backend.
         region: overrides the ARN's region (signing, and the client this transport creates).
         bearer_token: an OAuth access token, or a sync or async zero-argument function returning one
@@ -132,10 +132,9 @@ class AgentCoreTransport:
             none for a URL (unless ``bearer_token``).
         http_client: an ``httpx.AsyncClient`` to send with (you keep owning it); selects the HTTPS backend.
         boto3_session: a ``boto3.Session`` whose credentials sign requests (either backend).
-        backend: ``"auto"`` (boto3 for an ARN unless ``bearer_token``, ``auth`` or ``http_client`` is given;
-            direct HTTP(S) for a URL), ``"boto3"``, ``"http"`` (direct HTTP(S): the lean keep-alive client
-            when it can serve the URL, httpx otherwise), ``"httpx"`` (direct HTTP(S), always httpx), or a
-            :class:`~agentcore_mcp.client._backend.Backend` object.
+        backend: ``"auto"`` (for an ARN: boto3 when ``client`` is given, else HTTPS signed with SigV4 or
+            sent with ``bearer_token``; for a URL: HTTP(S)), ``"boto3"``, ``"http"`` (HTTP(S) with httpx;
+            ``"httpx"`` is the same), or a :class:`~agentcore_mcp.client._backend.Backend` object.
         session: a :class:`~agentcore_mcp._session.RuntimeSession` to share between transports.
         runtime_session_id: the runtime session id to use (validated); generated when omitted.
         user_id: sent as ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``.
@@ -885,8 +884,10 @@ def _make_backend(
 
     if is_runtime_arn(target):
         arn = RuntimeArn.parse(target)
-        wants_http = bearer_token is not None or http_client is not None or auth is not None
-        choice = backend if backend != "auto" else ("http" if wants_http else "boto3")
+        # The default for an ARN is HTTPS signed with botocore's SigV4 signer: the same InvokeAgentRuntime
+        # call boto3 makes, without botocore's per-call pipeline and a worker thread per call (see
+        # docs/performance.md, client section). A boto3 client passed as client= selects boto3.
+        choice = backend if backend != "auto" else ("boto3" if client is not None else "http")
         if choice == "boto3":
             if bearer_token is not None or http_client is not None or auth is not None:
                 raise ValueError("bearer_token=, auth= and http_client= need backend='http', not 'boto3'")

@@ -535,6 +535,7 @@ def test_the_backend_is_chosen_by_the_target_and_the_options() -> None:
     client = boto3.client("bedrock-agentcore", region_name="us-east-1")
     assert isinstance(AgentCoreTransport(url).backend, HttpxBackend)
     assert isinstance(AgentCoreTransport(arn, bearer_token="t").backend, HttpxBackend)
+    assert isinstance(AgentCoreTransport(arn).backend, HttpxBackend)  # SigV4 over httpx
     assert isinstance(AgentCoreTransport(arn, backend="http").backend, HttpxBackend)
     assert isinstance(AgentCoreTransport(arn, backend="boto3").backend, Boto3Backend)
     assert isinstance(AgentCoreTransport(arn, client=client).backend, Boto3Backend)
