@@ -14,9 +14,12 @@ from agentcore_mcp.server._app import AgentCoreMCP
 from agentcore_mcp.server._completion import Completion, CompletionRef
 from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server._context import Context
+from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
 from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sample
 from agentcore_mcp.server._prompts import PromptMessage, prompt
 from agentcore_mcp.server._resources import resource
+from agentcore_mcp.server._task_store import MemoryTaskStore, TaskStore
+from agentcore_mcp.server._tasks import Tasks
 from agentcore_mcp.server._tools import ToolAnnotations, tool
 
 # The client side loads on first use: importing the package (the serving path) must not import mcp or httpx.
@@ -57,12 +60,14 @@ __all__ = [
     "Completion",
     "CompletionRef",
     "Context",
+    "DynamoDBTaskStore",
     "Elicit",
     "ElicitationResult",
     "EmbeddedResource",
     "HostOriginCheck",
     "Image",
     "ListRoots",
+    "MemoryTaskStore",
     "PromptMessage",
     "ProtocolError",
     "RegistrationError",
@@ -72,6 +77,8 @@ __all__ = [
     "RuntimeSession",
     "Sample",
     "SigV4Auth",
+    "TaskStore",
+    "Tasks",
     "Text",
     "ToolAnnotations",
     "ToolError",
