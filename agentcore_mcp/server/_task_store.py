@@ -84,6 +84,8 @@ class TaskRecord:
         result: the final ``CallToolResult`` (status ``completed``).
         error: the JSON-RPC error object (status ``failed``).
         worker: the id of the process running the task.
+        lease_until: epoch seconds until which that process vouches it is alive (shared stores; None: not
+            leased). A task still unfinished past its lease lost its process and is failed when next read.
         version: bumped by every successful write (optimistic concurrency).
     """
 
@@ -101,6 +103,7 @@ class TaskRecord:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     worker: str | None = None
+    lease_until: float | None = None
     version: int = 0
 
     @property
@@ -159,6 +162,7 @@ class TaskRecord:
                 "result": self.result,
                 "error": self.error,
                 "worker": self.worker,
+                "leaseUntil": self.lease_until,
                 "version": self.version,
             },
             inf_nan_mode="null",
@@ -182,6 +186,7 @@ class TaskRecord:
             result=d.get("result"),
             error=d.get("error"),
             worker=d.get("worker"),
+            lease_until=d.get("leaseUntil"),
             version=d.get("version", 0),
         )
 

@@ -151,6 +151,9 @@ class Tasks(Extension):
         poll_interval: the polling interval suggested to clients, in seconds.
         watch_interval: with a shared store, how often a running task's process re-reads its record while
             waiting for input or running (to see answers and cancellations that arrived at other processes).
+        lease: with a shared store, seconds a running task's process vouches for it at a time (renewed while
+            it runs). A task whose process vanished (a stopped microVM, a crash) is failed once its lease
+            has passed, when a client next asks about it, instead of staying ``working`` until its TTL.
         ask_first: names of tools that ask their questions inside the ``tools/call`` (MRTR) and become a task
             once the answers are in.
     """
@@ -164,12 +167,17 @@ class Tasks(Extension):
         ttl: float | None = 3600.0,
         poll_interval: float = 1.0,
         watch_interval: float = 1.0,
+        lease: float = 30.0,
         ask_first: Iterable[str] = (),
     ) -> None:
         if ttl is not None and ttl <= 0:
             raise ValueError(f"ttl must be a positive number of seconds or None, not {ttl!r}")
-        if poll_interval <= 0 or watch_interval <= 0:
-            raise ValueError("poll_interval and watch_interval must be positive numbers of seconds")
+        if poll_interval <= 0 or watch_interval <= 0 or lease <= watch_interval:
+            raise ValueError(
+                "poll_interval and watch_interval must be positive numbers of seconds, and lease longer "
+                "than watch_interval"
+            )
+        self.lease = lease
         self.store: TaskStore = store if store is not None else MemoryTaskStore()
         self.ttl_ms = None if ttl is None else max(1, int(ttl * 1000))
         self.poll_interval_ms = max(1, int(poll_interval * 1000))
@@ -247,6 +255,7 @@ class Tasks(Extension):
             ttl_ms=self.ttl_ms,
             poll_interval_ms=self.poll_interval_ms,
             worker=self.worker,
+            lease_until=now + self.lease if self.shared else None,
         )
         try:
             await self.store.create(record)
@@ -371,10 +380,25 @@ class Tasks(Extension):
             self._notify(record)
 
     async def _watch(self, run: _Run) -> None:
-        """With a shared store: cancel the run when its record turns terminal (a cancel made elsewhere)."""
+        """With a shared store: renew the run's lease, deliver answers given elsewhere, and cancel the run when
+        its record turns terminal (a cancel made elsewhere) or vanishes."""
+
+        def renew(record: TaskRecord) -> TaskRecord | None:
+            if record.terminal:
+                return None
+            record.lease_until = time.time() + self.lease
+            return record
+
         while True:
             await asyncio.sleep(self.watch_interval)
             record = await self.store.get(run.task_id)
+            if record is not None and not record.terminal:
+                lease = record.lease_until
+                if lease is None or lease - time.time() < self.lease / 2:
+                    try:
+                        record = await self.store.update(run.task_id, renew)
+                    except Exception:  # the next round tries again; the lease has room for it
+                        logger.warning("task %s: lease not renewed", run.task_id, exc_info=True)
             if record is None or record.terminal:
                 if run.runner is not None:
                     run.runner.cancel()
@@ -435,7 +459,30 @@ class Tasks(Extension):
         record = await self.store.get(task_id) if _TASK_ID.fullmatch(task_id) else None
         if record is None or record.owner != _owner(call):
             raise ProtocolError(rpc.INVALID_PARAMS, _NOT_FOUND)
+        if not record.terminal and record.lease_until is not None and time.time() > record.lease_until:
+            record = await self._orphaned(record)
         return record
+
+    async def _orphaned(self, record: TaskRecord) -> TaskRecord:
+        """Fail a task whose process stopped renewing its lease (it is gone: nothing will finish the task)."""
+        lost = {
+            "status": "failed",
+            "error": {"code": rpc.INTERNAL_ERROR, "message": "The server process running this task stopped"},
+            "statusMessage": "The server process running this task stopped before it finished",
+        }
+
+        def fail(current: TaskRecord) -> TaskRecord | None:
+            lease = current.lease_until
+            if current.terminal or lease is None or time.time() <= lease:
+                return None  # finished, or renewed, meanwhile
+            return _apply(current, lost)
+
+        updated = await self.store.update(record.task_id, fail)
+        if updated is None:
+            raise ProtocolError(rpc.INVALID_PARAMS, _NOT_FOUND)
+        if updated.terminal:
+            self._notify(updated)
+        return updated
 
     async def _get(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         record = await self._find(params, call)

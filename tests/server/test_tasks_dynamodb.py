@@ -189,10 +189,13 @@ APP = textwrap.dedent(
         return f"hello {(answer.content or {}).get('name')}"
 
     store = DynamoDBTaskStore(os.environ["TABLE"], endpoint_url=os.environ["MOTO"])
-    app = AgentCoreMCP("shared", tools=[slow, ask], extensions=[Tasks(store, poll_interval=0.1, watch_interval=0.1)])
+    app = AgentCoreMCP("shared", tools=[slow, ask], extensions=[Tasks(store, poll_interval=0.1, watch_interval=0.1, lease=0.6)])
     app.run(host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
     """
 )
+
+
+Servers = tuple[str, str, Path, "subprocess.Popen[bytes]"]
 
 
 def _serve(script: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -213,7 +216,9 @@ def _serve(script: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], 
 
 
 @pytest.fixture
-def two_servers(table: str, moto_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+def two_servers(
+    table: str, moto_url: str, tmp_path: Path
+) -> Iterator[tuple[str, str, Path, subprocess.Popen[bytes]]]:
     script = tmp_path / "app.py"
     script.write_text(APP)
     marks = tmp_path / "marks"
@@ -227,11 +232,12 @@ def two_servers(table: str, moto_url: str, tmp_path: Path) -> Iterator[tuple[str
         first.kill()
         raise
     try:
-        yield url_a, url_b, marks
+        yield url_a, url_b, marks, first
     finally:
         for process in (first, second):
-            process.terminate()
-            process.wait(timeout=10)
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
 
 
 def call(url: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -260,9 +266,9 @@ def wait_for(url: str, task_id: str, statuses: set[str], timeout: float = 10) ->
 
 
 def test_a_result_written_by_one_server_process_is_read_by_another(
-    two_servers: tuple[str, str, Path],
+    two_servers: Servers,
 ) -> None:
-    url_a, url_b, _ = two_servers
+    url_a, url_b, _, _ = two_servers
     created = call(url_a, "tools/call", {"name": "slow", "arguments": {"seconds": 0.3, "label": "shared"}})
     assert created["resultType"] == "task"
     seen = call(url_b, "tasks/get", {"taskId": created["taskId"]})  # durably created before the answer
@@ -273,8 +279,8 @@ def test_a_result_written_by_one_server_process_is_read_by_another(
     assert text.startswith("shared done by ")
 
 
-def test_a_cancel_sent_to_another_process_stops_the_running_tool(two_servers: tuple[str, str, Path]) -> None:
-    url_a, url_b, marks = two_servers
+def test_a_cancel_sent_to_another_process_stops_the_running_tool(two_servers: Servers) -> None:
+    url_a, url_b, marks, _ = two_servers
     created = call(url_a, "tools/call", {"name": "slow", "arguments": {"seconds": 30, "label": "stopme"}})
     ack = call(url_b, "tasks/cancel", {"taskId": created["taskId"]})
     assert {k: v for k, v in ack.items() if k != "_meta"} == {"resultType": "complete"}
@@ -285,8 +291,8 @@ def test_a_cancel_sent_to_another_process_stops_the_running_tool(two_servers: tu
     assert (marks / "stopme").read_text() == "cancelled"  # the tool in process A saw its cancellation
 
 
-def test_input_given_to_another_process_reaches_the_waiting_tool(two_servers: tuple[str, str, Path]) -> None:
-    url_a, url_b, _ = two_servers
+def test_input_given_to_another_process_reaches_the_waiting_tool(two_servers: Servers) -> None:
+    url_a, url_b, _, _ = two_servers
     created = call(url_a, "tools/call", {"name": "ask", "arguments": {}})
     parked = wait_for(url_b, created["taskId"], {"input_required"})
     assert parked["status"] == "input_required"
@@ -302,3 +308,15 @@ def test_input_given_to_another_process_reaches_the_waiting_tool(two_servers: tu
     done = wait_for(url_a, created["taskId"], {"completed", "failed", "cancelled"})
     assert done["status"] == "completed"
     assert done["result"]["content"][0]["text"] == "hello Ada"
+
+
+def test_a_task_whose_process_died_is_failed_once_its_lease_passes(two_servers: Servers) -> None:
+    url_a, url_b, _, first = two_servers
+    created = call(url_a, "tools/call", {"name": "slow", "arguments": {"seconds": 60, "label": "orphan"}})
+    time.sleep(0.8)  # the lease (0.6 s) has been renewed at least once by now
+    assert call(url_b, "tasks/get", {"taskId": created["taskId"]})["status"] == "working"
+    first.kill()  # the microVM running the task is gone
+    first.wait(timeout=10)
+    done = wait_for(url_b, created["taskId"], {"completed", "failed", "cancelled"})
+    assert done["status"] == "failed"
+    assert done["error"]["message"] == "The server process running this task stopped"
