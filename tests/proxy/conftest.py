@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 collect_ignore: list[str] = []
 if MCP_MAJOR < 2:
-    collect_ignore += ["test_modern.py", "test_benchmark.py"]
+    collect_ignore += ["test_modern.py", "test_headers.py"]  # the 2026-07-28 era needs mcp 2.x
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mcp.shared import inbound  # mcp 2.x only (conftest does not collect this file with mcp 1.x)
 
 from agentcore_mcp.proxy._headers import ParamHeaders, encode_header_value, modern_headers
 
-inbound = pytest.importorskip("mcp.shared.inbound", reason="mcp 2.x only (the 2026-07-28 era)")
 MODERN = {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}
 
 
