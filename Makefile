@@ -73,4 +73,4 @@ $(VENV_MCP1)/.installed: pyproject.toml
 .PHONY: test-mcp1
 test-mcp1: $(VENV_MCP1)/.installed
 	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop tests/examples/test_strands_example.py \
-		tests/proxy
+		tests/proxy tests/emulator/test_stateful_mcp1.py

@@ -267,6 +267,7 @@ class Emulator:
         environment: Mapping[str, str] | None = None,
         qualifiers: Iterable[str] = (),
         mcp_path: str = "/mcp",
+        stateful: bool = False,
     ) -> Runtime:
         """Register an MCP runtime; returns it (``runtime.arn`` goes in the invocations URL).
 
@@ -286,6 +287,9 @@ class Emulator:
             rate_limit: invocations per second before throttling (-32003), bursts of ``burst``.
             environment: environment variables for process-isolated servers.
             qualifiers: endpoint names accepted besides ``DEFAULT``.
+            stateful: the server keeps MCP sessions (``stateless_http=False``, our ``sessions=True``):
+                the emulator sends no made-up ``Mcp-Session-Id``, passes the server's back to the caller,
+                and routes requests carrying it to that session's process.
 
         Raises:
             ValueError: an invalid combination (e.g. process isolation of an app object).
@@ -319,6 +323,7 @@ class Emulator:
             environment=dict(environment or {}),
             qualifiers=frozenset(qualifiers),
             mcp_path=mcp_path,
+            stateful=stateful,
         )
         if isolation == "shared" and isinstance(target, str) and not is_url:
             from agentcore_mcp.emulator._loader import load_app
@@ -672,7 +677,7 @@ class Emulator:
         release = _Once(lambda: self.sessions.release(session))
         try:
             if session.health.failed is not None:  # the platform answers without reaching the container
-                ids = [(_MCP_SESSION, session.mcp_session_id.encode())]
+                ids = [(_MCP_SESSION, session.mcp_session_id.encode())] if session.mcp_session_id else []
                 if rsid is None:  # otherwise the refusal carries the caller's own runtime session id
                     ids.append((_RUNTIME_SESSION, session.runtime_session_id.encode()))
                 code = wire.AC_RUNTIME_CLIENT_ERROR
@@ -728,7 +733,7 @@ class Emulator:
             raw,
             host=f"bedrock-agentcore.{runtime.region}.amazonaws.com",
             runtime_session_id=session.runtime_session_id,
-            mcp_session_id=session.mcp_session_id,
+            mcp_session_id=session.mcp_session_id or None,
             request_id=request_id,
             allowlist=runtime.allowlist,
             allow_authorization=runtime.auth == "jwt" and "authorization" in runtime.allowlist,
@@ -738,13 +743,17 @@ class Emulator:
         protocol = _header(raw, _PROTOCOL_VERSION)
 
         def on_start(status: int, passed: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-            out = list(passed)
+            issued = next((v.decode("latin-1") for k, v in passed if k == _MCP_SESSION), None)
+            if runtime.stateful and issued:
+                self.sessions.adopt(session, issued)
+            out = [(k, v) for k, v in passed if k != _MCP_SESSION]
             if protocol and not any(k == _PROTOCOL_VERSION for k, _ in out):
                 out.append((_PROTOCOL_VERSION, protocol.encode()))
             if any(k == b"content-type" and v.startswith(b"text/event-stream") for k, v in out):
                 out = [(k, v) for k, v in out if k != b"cache-control"]
                 out += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
-            out.append((_MCP_SESSION, session.mcp_session_id.encode()))
+            if session.mcp_session_id:
+                out.append((_MCP_SESSION, session.mcp_session_id.encode()))
             out.append((_RUNTIME_SESSION, session.runtime_session_id.encode()))
             return out + echo
 

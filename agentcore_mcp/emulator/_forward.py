@@ -30,6 +30,7 @@ PASSED_RESPONSE_HEADERS = frozenset(
         b"content-encoding",
         b"cache-control",
         b"mcp-protocol-version",
+        b"mcp-session-id",  # the caller gets the platform's, or a stateful server's own (the emulator decides)
         b"allow",
     }
 )

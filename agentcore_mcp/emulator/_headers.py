@@ -93,7 +93,7 @@ def upstream_headers(
     *,
     host: str,
     runtime_session_id: str,
-    mcp_session_id: str,
+    mcp_session_id: str | None,
     request_id: str,
     allowlist: frozenset[str],
     allow_authorization: bool,
@@ -123,7 +123,8 @@ def upstream_headers(
     if not has_trace:
         out.append((b"x-amzn-trace-id", new_trace_id().encode()))
     out.append((b"content-length", str(body_length).encode()))
-    out.append((b"mcp-session-id", mcp_session_id.encode()))
+    if mcp_session_id:  # none yet: a stateful server issues it in its answer
+        out.append((b"mcp-session-id", mcp_session_id.encode()))
     out.append((RUNTIME_SESSION_HEADER, runtime_session_id.encode()))
     out.append((REQUEST_ID_HEADER, request_id.encode()))
     if workload_token is not None:

@@ -254,10 +254,12 @@ class SessionManager:
             started: float | None = None
             if session is None:
                 rsid = runtime_session_id or mcp_session_id or key_id
+                # A stateful server issues its own Mcp-Session-Id (adopt() records it); others get ours.
+                platform_id = "" if runtime.stateful else rsid
                 session = Session(
                     runtime=runtime,
                     runtime_session_id=rsid,
-                    mcp_session_id=mcp_session_id or rsid,
+                    mcp_session_id=mcp_session_id or platform_id,
                     created=now,
                     last_used=now,
                     upstream=shared() if runtime.isolation == "shared" else Upstream(),
@@ -277,7 +279,8 @@ class SessionManager:
                     session.upstream = HttpUpstream(url, client)
                 started = asyncio.get_running_loop().time() - begin
                 self._by_runtime_id[(runtime.arn, session.runtime_session_id)] = session
-                self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session
+                if session.mcp_session_id:
+                    self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session
                 logger.info(
                     "new microVM %s for session %s on %s%s",
                     session.microvm,
@@ -300,6 +303,22 @@ class SessionManager:
             await template.start()  # StartFailed propagates
             self._templates[id(runtime)] = (runtime, template)
             return template
+
+    def adopt(self, session: Session, mcp_session_id: str) -> None:
+        """Route ``mcp_session_id`` (issued by a stateful server in its answer) to ``session`` from now on."""
+        if not mcp_session_id or mcp_session_id == session.mcp_session_id or session.ended:
+            return
+        arn = session.runtime.arn
+        if session.mcp_session_id and self._by_mcp_id.get((arn, session.mcp_session_id)) is session:
+            del self._by_mcp_id[(arn, session.mcp_session_id)]
+        session.mcp_session_id = mcp_session_id
+        self._by_mcp_id[(arn, mcp_session_id)] = session
+        logger.info(
+            "session %s on %s: the server's Mcp-Session-Id is %s",
+            session.runtime_session_id,
+            session.runtime.name,
+            mcp_session_id,
+        )
 
     def release(self, session: Session) -> None:
         session.in_flight -= 1

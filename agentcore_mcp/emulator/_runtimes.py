@@ -117,6 +117,8 @@ class Runtime:
         qualifiers: endpoint names accepted in ``?qualifier=`` (``DEFAULT`` always).
         mcp_path: the server's MCP path when the target is an app spec (``/mcp``).
         source: ``"local"`` (added in process or by the CLI) or ``"control-plane"`` (moto).
+        stateful: the server keeps MCP sessions (``stateless_http=False``): it issues the
+            ``Mcp-Session-Id``, which the platform passes back and routes by; none is made up for it.
     """
 
     arn: str
@@ -138,6 +140,7 @@ class Runtime:
     problem: str | None = None  # set when the runtime exists but cannot be invoked locally (-> 424)
     runtime_id: str = ""
     name: str = ""
+    stateful: bool = False
 
     def __post_init__(self) -> None:
         parsed = parse_arn(self.arn)
@@ -184,6 +187,7 @@ class Runtime:
             "idleTimeout": self.idle_timeout,
             "maxLifetime": self.max_lifetime,
             "rateLimit": self.rate_limit,
+            "stateful": self.stateful,
         }
 
 

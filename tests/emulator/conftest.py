@@ -16,6 +16,22 @@ from agentcore_mcp.server._local import serve_in_thread
 from tests.emulator import apps
 
 HERE = Path(__file__).resolve().parent
+
+
+def _sdk_major() -> int:
+    from importlib.metadata import version
+
+    return int(version("mcp").split(".")[0])
+
+
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    """``test_*_mcp1.py`` run in the mcp 1.x environment (make test-mcp1); there, only they run."""
+    name = collection_path.name
+    if not (name.startswith("test_") and name.endswith(".py")):
+        return None
+    return name.endswith("_mcp1.py") != (_sdk_major() == 1) or None
+
+
 APP_SPEC = f"{HERE / 'apps.py'}:app"
 ACCEPT = "application/json, text/event-stream"
 REGION = "us-east-1"

@@ -56,6 +56,8 @@ def expected_failures(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert len(lines) - len(kept) == len(PLATFORM_FIXES), (
         "PLATFORM_FIXES names entries the file no longer has"
     )
+    if not any(line.lstrip().startswith("- ") for line in kept):  # nothing left: an empty list, not null
+        kept = [("server: []" if line.strip() == "server:" else line) for line in kept]
     path = tmp_path_factory.mktemp("conformance-emulator") / "expected-failures.yaml"
     path.write_text("\n".join(kept) + "\n")
     return path
