@@ -1,25 +1,25 @@
-"""The emulator's in-process API is exactly what ``agentcore_mcp.emulator.__all__`` lists."""
+"""The emulator's in-process API is exactly what docs/emulator.md's Reference table names, and ARNs are
+well-formed."""
+
+import re
+from pathlib import Path
 
 import agentcore_mcp.emulator
 
+DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 
-def test_exported_members() -> None:
-    assert set(agentcore_mcp.emulator.__all__) == {
-        "DEFAULT_ACCOUNT_ID",
-        "DEFAULT_REGION",
-        "LOCAL_CREDENTIALS",
-        "Credentials",
-        "Emulator",
-        "Faults",
-        "HealthProbe",
-        "JWTAuthorizer",
-        "LocalIssuer",
-        "RequestLimits",
-        "Runtime",
-        "Session",
-        "invocations_path",
-        "runtime_arn",
-    }
+
+def _documented() -> set[str]:
+    reference = DOC.read_text().split("## Reference", 1)[1]
+    names: set[str] = set()
+    for line in reference.splitlines():
+        if line.startswith("| `"):
+            names.update(re.findall(r"`([A-Za-z_]+)`", line.split("|")[1]))
+    return names
+
+
+def test_exported_members_are_the_documented_ones() -> None:
+    assert set(agentcore_mcp.emulator.__all__) == _documented()
     for name in agentcore_mcp.emulator.__all__:
         assert getattr(agentcore_mcp.emulator, name) is not None
 
