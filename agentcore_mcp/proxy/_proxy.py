@@ -260,10 +260,11 @@ class StdioProxy:
                 else None
             )
             first = str(exc).splitlines()[0]
-            if is_request or "id" not in obj or "result" in obj or "error" in obj:
-                if is_request:
-                    self._forget(request_id)
-                await self._send_error(valid_id, wire.INVALID_REQUEST, f"Invalid Request: {first}")
+            if "method" not in obj and ("result" in obj or "error" in obj):
+                # a malformed answer to one of the runtime's requests: JSON-RPC never answers a response
+                logger.warning("dropped a malformed response from the local client: %s", first)
+                return
+            await self._send_error(valid_id, wire.INVALID_REQUEST, f"Invalid Request: {first}")
             return
         if is_request and isinstance(method, str):
             self._track(request_id, method)

@@ -14,6 +14,7 @@ import anyio
 import pytest
 from mcp import StdioServerParameters, types
 from mcp.client import Client
+from mcp.shared.exceptions import MCPError
 
 from .conftest import Emulated
 from .test_sdk_clients import TOOLS, on_elicit, text
@@ -63,3 +64,16 @@ async def test_sigv4_runtime(emulated: Emulated, mode: str) -> None:
 async def test_jwt_runtime(emulated: Emulated, mode: str) -> None:
     seen = await exercise(emulated, emulated.jwt_args(), mode)
     assert seen["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
+
+
+async def test_read_only_in_the_stateless_era(emulated: Emulated) -> None:
+    command = emulated.command(*emulated.sigv4_args("--read-only"))
+    params = StdioServerParameters(command=command[0], args=command[1:], env=emulated.env)
+    with anyio.fail_after(60):
+        async with Client(params, mode="2026-07-28") as client:  # type: ignore[arg-type]
+            with pytest.raises(MCPError) as refused:  # before any listing
+                await client.call_tool("add_numbers", {"a": 1, "b": 2})
+            assert refused.value.error.code == -32602
+            assert "--read-only" in refused.value.error.message
+            assert [t.name for t in (await client.list_tools()).tools] == ["look_up"]
+            assert text(await client.call_tool("look_up", {"key": "k"})) == "value of k"

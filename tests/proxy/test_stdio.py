@@ -66,6 +66,13 @@ def test_garbage_lines_get_a_jsonrpc_error_and_the_session_goes_on(
     assert raw.answer(1)["result"]["structuredContent"] == {"result": 3}
 
 
+def test_a_malformed_response_from_the_client_is_dropped_not_answered(raw: RawProxy) -> None:
+    raw.handshake()
+    raw.send({"jsonrpc": "2.0", "id": 99, "result": "not an object"})
+    raw.send(call(1, "add_numbers", {"a": 1, "b": 2}))
+    assert raw.receive()["id"] == 1  # nothing came back for the response
+
+
 def test_blank_lines_are_ignored(raw: RawProxy) -> None:
     raw.send(b"\n   \n\r\n")
     raw.handshake()
