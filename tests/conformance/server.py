@@ -37,15 +37,13 @@ from agentcore_mcp import (
     PromptMessage,
     ProtocolError,
     Sample,
+    Tasks,
     Text,
     ToolError,
     prompt,
     resource,
     tool,
 )
-
-# Not yet exported by the package (the lead adds the public names): the Tasks extension itself.
-from agentcore_mcp.server._tasks import Tasks
 
 __all__ = ["PROMPTS", "RESOURCES", "TOOLS", "app", "main"]
 
