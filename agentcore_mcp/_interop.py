@@ -125,15 +125,15 @@ def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
     for fn in functions:
         found = False
         tool_options = getattr(fn, _tools.OPTIONS_ATTR, None)
-        if isinstance(tool_options, _tools.ToolOptions):
+        if isinstance(tool_options, dict):
             plans.append(_plan_tool(server, fn, tool_options))
             found = True
         resource_options = getattr(fn, _resources.OPTIONS_ATTR, None)
-        if isinstance(resource_options, _resources.ResourceOptions):
+        if isinstance(resource_options, dict):
             plans.append(_plan_resource(server, fn, resource_options))
             found = True
         prompt_options = getattr(fn, _prompts.OPTIONS_ATTR, None)
-        if isinstance(prompt_options, _prompts.PromptOptions):
+        if isinstance(prompt_options, dict):
             plans.append(_plan_prompt(server, fn, prompt_options))
             found = True
         if not found:
@@ -145,12 +145,12 @@ def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
         register()
 
 
-def _plan_tool(server: Any, fn: Callable[..., Any], options: _tools.ToolOptions) -> Callable[[], None]:
-    what = f"tool {options.name or _name(fn)!r}"
+def _plan_tool(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"tool {options.get('name') or _name(fn)!r}"
     _refuse_context(fn, what)
     _refuse_result_types(fn, what, _TOOL_RESULT_TYPES)
     for option in ("timeout", "input_schema", "output_schema"):
-        if getattr(options, option) is not None:
+        if options.get(option) is not None:
             raise RegistrationError(
                 f"{what} sets {option}=, which only agentcore_mcp's server applies; the SDK would ignore it"
             )
@@ -160,20 +160,20 @@ def _plan_tool(server: Any, fn: Callable[..., Any], options: _tools.ToolOptions)
         import mcp.types
 
         annotations = (
-            mcp.types.ToolAnnotations.model_validate(dict(options.annotations))
-            if options.annotations
+            mcp.types.ToolAnnotations.model_validate(dict(options.get("annotations") or {}))
+            if options.get("annotations")
             else None
         )
         _sdk_call(
             what,
             lambda: server.add_tool(
                 fn,
-                name=options.name,
-                title=options.title,
-                description=options.description,
+                name=options.get("name"),
+                title=options.get("title"),
+                description=options.get("description"),
                 annotations=annotations,
-                icons=_icons(options.icons),
-                meta=dict(options.meta) if options.meta else None,
+                icons=_icons(options.get("icons")),
+                meta=dict(options.get("meta") or {}) or None,
             ),
         )
 
@@ -181,9 +181,9 @@ def _plan_tool(server: Any, fn: Callable[..., Any], options: _tools.ToolOptions)
 
 
 def _plan_resource(
-    server: Any, fn: Callable[..., Any], options: _resources.ResourceOptions
+    server: Any, fn: Callable[..., Any], options: Mapping[str, Any]
 ) -> Callable[[], None]:
-    what = f"resource {options.uri!r}"
+    what = f"resource {options['uri']!r}"
     _refuse_context(fn, what)
     _refuse_result_types(fn, what, _RESOURCE_RESULT_TYPES)
     _require(server, "resource")
@@ -192,27 +192,29 @@ def _plan_resource(
         import mcp.types
 
         annotations = (
-            mcp.types.Annotations.model_validate(dict(options.annotations)) if options.annotations else None
+            mcp.types.Annotations.model_validate(dict(options.get("annotations") or {}))
+            if options.get("annotations")
+            else None
         )
         _sdk_call(
             what,
             lambda: server.resource(
-                options.uri,
-                name=options.name,
-                title=options.title,
-                description=options.description,
-                mime_type=options.mime_type,
-                icons=_icons(options.icons),
+                options["uri"],
+                name=options.get("name"),
+                title=options.get("title"),
+                description=options.get("description"),
+                mime_type=options.get("mime_type"),
+                icons=_icons(options.get("icons")),
                 annotations=annotations,
-                meta=dict(options.meta) if options.meta else None,
+                meta=dict(options.get("meta") or {}) or None,
             )(fn),
         )
 
     return register
 
 
-def _plan_prompt(server: Any, fn: Callable[..., Any], options: _prompts.PromptOptions) -> Callable[[], None]:
-    what = f"prompt {options.name or _name(fn)!r}"
+def _plan_prompt(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"prompt {options.get('name') or _name(fn)!r}"
     _refuse_context(fn, what)
     _refuse_result_types(fn, what, _PROMPT_RESULT_TYPES)
     _require(server, "prompt")
@@ -221,10 +223,10 @@ def _plan_prompt(server: Any, fn: Callable[..., Any], options: _prompts.PromptOp
         _sdk_call(
             what,
             lambda: server.prompt(
-                name=options.name,
-                title=options.title,
-                description=options.description,
-                icons=_icons(options.icons),
+                name=options.get("name"),
+                title=options.get("title"),
+                description=options.get("description"),
+                icons=_icons(options.get("icons")),
             )(fn),
         )
 

@@ -8,9 +8,8 @@ listen streams, the state sealer), a :class:`~._protocol.Protocol` (one message 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server._asgi import Edge
@@ -28,15 +27,22 @@ from agentcore_mcp.server._options import (
     env_list,
     merge_flat,
 )
-from agentcore_mcp.server._prompts import Prompt, PromptOptions
+from agentcore_mcp.server._prompts import OPTIONS_ATTR as PROMPT_ATTR
+from agentcore_mcp.server._prompts import Prompt
 from agentcore_mcp.server._protocol import Protocol
+from agentcore_mcp.server._registration import PromptOptions, ResourceOptions, ToolOptions, merged
 from agentcore_mcp.server._registry import LIST_KINDS, Registry
-from agentcore_mcp.server._resources import Resource, ResourceOptions
+from agentcore_mcp.server._resources import OPTIONS_ATTR as RESOURCE_ATTR
+from agentcore_mcp.server._resources import RecordedResource, Resource
 from agentcore_mcp.server._session_store import SessionStore
 from agentcore_mcp.server._state import StateSealer
 from agentcore_mcp.server._stores import Stores
 from agentcore_mcp.server._subscriptions import SubscriptionHub
-from agentcore_mcp.server._tools import TaskSupport, Tool, ToolAnnotations, ToolOptions
+from agentcore_mcp.server._tools import OPTIONS_ATTR as TOOL_ATTR
+from agentcore_mcp.server._tools import Tool
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["AgentCoreMCP"]
 
@@ -221,37 +227,18 @@ class AgentCoreMCP:
         """The extensions added, in order."""
         return tuple(self._registry.extensions)
 
-    # -- tools ---------------------------------------------------------------------------------------------
+    # -- tools, resources, prompts: each takes its one options type (see _registration) -----------------
 
-    def add_tool(
-        self,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: ToolAnnotations | Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        sync_to_thread: bool | None = None,
-        task: TaskSupport | None = None,
-    ) -> Tool:
-        """Register ``fn`` as a tool; keyword options override what ``@tool`` recorded on it.
+    def add_tool(self, fn: Callable[..., Any], **options: Unpack[ToolOptions]) -> Tool:
+        """Register ``fn`` as a tool; the options (those of :func:`~agentcore_mcp.tool`) override what
+        ``@tool`` recorded on it.
 
         Raises:
-            RegistrationError: a tool of that name exists, or the signature cannot be described.
+            RegistrationError: a tool of that name exists, the signature cannot be described, or an option
+                value is invalid.
         """
-        base: ToolOptions = getattr(fn, "__agentcore_mcp_tool__", None) or ToolOptions()
-        options = _override(
-            base,
-            name=name,
-            title=title,
-            description=description,
-            annotations=dict(annotations) if annotations else None,
-            timeout=timeout,
-            sync_to_thread=sync_to_thread,
-            task=task,
-        )
-        compiled = self._registry.add_tool(fn, options)
+        recorded: ToolOptions | None = getattr(fn, TOOL_ATTR, None)
+        compiled = self._registry.add_tool(fn, merged("tool", recorded, options))
         self._announce("tools")
         return compiled
 
@@ -259,43 +246,13 @@ class AgentCoreMCP:
     def tool(self, fn: F, /) -> F: ...
 
     @overload
-    def tool(
-        self,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: ToolAnnotations | Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        sync_to_thread: bool | None = None,
-        task: TaskSupport | None = None,
-    ) -> Callable[[F], F]: ...
+    def tool(self, /, **options: Unpack[ToolOptions]) -> Callable[[F], F]: ...
 
-    def tool(
-        self,
-        fn: Callable[..., Any] | None = None,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: ToolAnnotations | Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        sync_to_thread: bool | None = None,
-        task: TaskSupport | None = None,
-    ) -> Any:
-        """Decorator form of :meth:`add_tool`; returns the function unchanged."""
+    def tool(self, fn: Callable[..., Any] | None = None, /, **options: Unpack[ToolOptions]) -> Any:
+        """Decorator form of :meth:`add_tool` (bare or with options); returns the function unchanged."""
 
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            self.add_tool(
-                func,
-                name=name,
-                title=title,
-                description=description,
-                annotations=annotations,
-                timeout=timeout,
-                sync_to_thread=sync_to_thread,
-                task=task,
-            )
+            self.add_tool(func, **options)
             return func
 
         return register(fn) if fn is not None else register
@@ -317,51 +274,30 @@ class AgentCoreMCP:
         """The wire definitions of all tools, in registration order (as ``tools/list`` publishes them)."""
         return self._registry.tool_definitions()
 
-    # -- resources -----------------------------------------------------------------------------------------
-
     def add_resource(
-        self,
-        fn: Callable[..., Any],
-        uri: str | None = None,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        mime_type: str | None = None,
+        self, fn: Callable[..., Any], uri: str | None = None, **options: Unpack[ResourceOptions]
     ) -> Resource:
         """Register ``fn`` as a resource (or template) reader; ``uri`` is needed unless ``@resource`` gave one.
+        The options (those of :func:`~agentcore_mcp.resource`) override what ``@resource`` recorded.
 
         Raises:
             RegistrationError: no URI, a duplicate URI or name, or parameters that do not fit the template.
         """
-        base: ResourceOptions | None = getattr(fn, "__agentcore_mcp_resource__", None)
-        if base is None and uri is None:
+        recorded: RecordedResource | None = getattr(fn, RESOURCE_ATTR, None)
+        if recorded is None and uri is None:
             raise RegistrationError(f"{fn!r} needs a URI: add_resource(fn, 'scheme://...') or @resource(...)")
-        options = _override(
-            base or ResourceOptions(uri=uri or ""),
-            uri=uri,
-            name=name,
-            title=title,
-            description=description,
-            mime_type=mime_type,
-        )
-        compiled = self._registry.add_resource(fn, options)
+        chosen: RecordedResource = merged("resource", recorded, options)
+        if uri is not None:
+            chosen["uri"] = uri
+        compiled = self._registry.add_resource(fn, chosen)
         self._announce("resources")
         return compiled
 
-    def resource(
-        self,
-        uri: str,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        mime_type: str | None = None,
-    ) -> Callable[[F], F]:
+    def resource(self, uri: str, /, **options: Unpack[ResourceOptions]) -> Callable[[F], F]:
         """Decorator form of :meth:`add_resource`; returns the function unchanged."""
 
         def register(func: F) -> F:
-            self.add_resource(func, uri, name=name, title=title, description=description, mime_type=mime_type)
+            self.add_resource(func, uri, **options)
             return func
 
         return register
@@ -376,39 +312,29 @@ class AgentCoreMCP:
     def template_definitions(self) -> list[dict[str, Any]]:
         return self._registry.template_definitions()
 
-    # -- prompts -------------------------------------------------------------------------------------------
-
-    def add_prompt(
-        self,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-    ) -> Prompt:
-        """Register ``fn`` as a prompt; keyword options override what ``@prompt`` recorded.
+    def add_prompt(self, fn: Callable[..., Any], **options: Unpack[PromptOptions]) -> Prompt:
+        """Register ``fn`` as a prompt; the options (those of :func:`~agentcore_mcp.prompt`) override what
+        ``@prompt`` recorded.
 
         Raises:
             RegistrationError: a prompt of that name exists, or the signature cannot be described.
         """
-        base: PromptOptions = getattr(fn, "__agentcore_mcp_prompt__", None) or PromptOptions()
-        options = _override(base, name=name, title=title, description=description)
-        compiled = self._registry.add_prompt(fn, options)
+        recorded: PromptOptions | None = getattr(fn, PROMPT_ATTR, None)
+        compiled = self._registry.add_prompt(fn, merged("prompt", recorded, options))
         self._announce("prompts")
         return compiled
 
-    def prompt(
-        self,
-        fn: Callable[..., Any] | None = None,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-    ) -> Any:
+    @overload
+    def prompt(self, fn: F, /) -> F: ...
+
+    @overload
+    def prompt(self, /, **options: Unpack[PromptOptions]) -> Callable[[F], F]: ...
+
+    def prompt(self, fn: Callable[..., Any] | None = None, /, **options: Unpack[PromptOptions]) -> Any:
         """Decorator form of :meth:`add_prompt` (bare or with options); returns the function unchanged."""
 
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            self.add_prompt(func, name=name, title=title, description=description)
+            self.add_prompt(func, **options)
             return func
 
         return register(fn) if fn is not None else register
@@ -508,12 +434,3 @@ class AgentCoreMCP:
         from agentcore_mcp.server._serve import serve
 
         serve(self, host=host, port=port, log_level=log_level, **uvicorn_options)
-
-
-OptionsT = TypeVar("OptionsT")
-
-
-def _override(options: OptionsT, **values: Any) -> OptionsT:
-    """``options`` with the given values replacing what the decorator recorded (None: keep the recorded)."""
-    given = {k: v for k, v in values.items() if v is not None}
-    return dataclasses.replace(options, **given) if given else options  # type: ignore[type-var]

@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 import pydantic
 
 from agentcore_mcp import _wire as rpc
-from agentcore_mcp.errors import ProtocolError, RegistrationError
+from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server._content import CONTENT_TYPES, ContentBlock
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._functions import Function, describe_validation_error, function_name
+from agentcore_mcp.server._registration import PromptOptions, describe, describe_tail, record
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["Prompt", "PromptMessage", "PromptOptions", "prompt"]
 
@@ -37,42 +41,15 @@ class PromptMessage:
         return {"role": self.role, "content": block}
 
 
-@dataclass(frozen=True)
-class PromptOptions:
-    """What ``@prompt(...)`` recorded on a function."""
-
-    name: str | None = None
-    title: str | None = None
-    description: str | None = None
-    icons: tuple[Mapping[str, Any], ...] | None = None
-    meta: Mapping[str, Any] | None = None
-
-
 @overload
 def prompt(fn: F, /) -> F: ...
 
 
 @overload
-def prompt(
-    *,
-    name: str | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    icons: list[Mapping[str, Any]] | None = None,
-    meta: Mapping[str, Any] | None = None,
-) -> Callable[[F], F]: ...
+def prompt(**options: Unpack[PromptOptions]) -> Callable[[F], F]: ...
 
 
-def prompt(
-    fn: F | None = None,
-    /,
-    *,
-    name: str | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    icons: list[Mapping[str, Any]] | None = None,
-    meta: Mapping[str, Any] | None = None,
-) -> F | Callable[[F], F]:
+def prompt(fn: F | None = None, /, **options: Unpack[PromptOptions]) -> F | Callable[[F], F]:
     """Mark a function as a prompt and return it unchanged.
 
     The prompt's arguments are the function's parameters (descriptions from ``Field`` or the docstring's
@@ -80,20 +57,7 @@ def prompt(
     validated and converted to the annotated types. The function returns a ``str`` (one user message), a
     :class:`PromptMessage`, a content block (a user message holding it), or a list of those.
     """
-    options = PromptOptions(
-        name=name,
-        title=title,
-        description=description,
-        icons=tuple(icons) if icons else None,
-        meta=dict(meta) if meta else None,
-    )
-
-    def mark(func: F) -> F:
-        if not callable(func):
-            raise RegistrationError(f"@prompt expects a function, got {func!r}")
-        setattr(func, OPTIONS_ATTR, options)
-        return func
-
+    mark = record("prompt", OPTIONS_ATTR, options)
     return mark(fn) if fn is not None else mark
 
 
@@ -103,9 +67,10 @@ class Prompt:
     __slots__ = ("_function", "definition", "expose_errors", "fn", "name")
 
     def __init__(self, fn: Callable[..., Any], options: PromptOptions | None = None) -> None:
-        options = options or getattr(fn, OPTIONS_ATTR, None) or PromptOptions()
+        if options is None:
+            options = cast("PromptOptions", getattr(fn, OPTIONS_ATTR, None) or {})
         self.fn = fn
-        self.name = function_name(fn, options.name)
+        self.name = function_name(fn, options.get("name"))
         self.expose_errors = False
         self._function = Function(fn, self.name)
         schema = self._function.schema
@@ -116,18 +81,10 @@ class Prompt:
             if isinstance(spec, dict) and spec.get("description"):
                 item["description"] = spec["description"]
             arguments.append(item)
-        definition: dict[str, Any] = {"name": self.name}
-        if options.title:
-            definition["title"] = options.title
-        description = options.description or self._function.summary
-        if description:
-            definition["description"] = description
+        definition = describe({"name": self.name}, options, self._function.summary)
         if arguments:
             definition["arguments"] = arguments
-        if options.icons:
-            definition["icons"] = [dict(i) for i in options.icons]
-        if options.meta:
-            definition["_meta"] = dict(options.meta)
+        describe_tail(definition, options)
         self.definition = definition
 
     @property

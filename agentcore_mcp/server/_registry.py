@@ -21,7 +21,7 @@ from agentcore_mcp.server._completion import (
     enum_completion,
 )
 from agentcore_mcp.server._prompts import Prompt, PromptOptions
-from agentcore_mcp.server._resources import Resource, ResourceOptions
+from agentcore_mcp.server._resources import RecordedResource, Resource
 from agentcore_mcp.server._tools import Tool, ToolOptions
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class Registry:
 
     # -- resources -----------------------------------------------------------------------------------------
 
-    def add_resource(self, fn: Callable[..., Any], options: ResourceOptions) -> Resource:
+    def add_resource(self, fn: Callable[..., Any], options: RecordedResource) -> Resource:
         """Compile and register a resource or template (RegistrationError: the URI is taken, or bad params)."""
         compiled = Resource(fn, options)
         if compiled.uri in self.resources or any(t.uri == compiled.uri for t in self.templates):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import pydantic
 from pydantic import BaseModel
@@ -16,9 +15,20 @@ from agentcore_mcp.errors import ProtocolError, RegistrationError
 from agentcore_mcp.server._content import EmbeddedResource, _b64
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._functions import Function, describe_validation_error, function_name
+from agentcore_mcp.server._registration import ResourceOptions, describe, describe_tail, record
 from agentcore_mcp.server._uritemplate import UriTemplate
 
-__all__ = ["Resource", "ResourceOptions", "resource"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class RecordedResource(ResourceOptions, total=False):
+    """What ``@resource`` records: the options and the URI."""
+
+    uri: str
+
+
+__all__ = ["RecordedResource", "Resource", "ResourceOptions", "resource"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
@@ -27,54 +37,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 OPTIONS_ATTR = "__agentcore_mcp_resource__"
 
 
-@dataclass(frozen=True)
-class ResourceOptions:
-    """What ``@resource(...)`` recorded on a function."""
-
-    uri: str
-    name: str | None = None
-    title: str | None = None
-    description: str | None = None
-    mime_type: str | None = None
-    size: int | None = None
-    annotations: Mapping[str, Any] | None = None
-    icons: tuple[Mapping[str, Any], ...] | None = None
-    meta: Mapping[str, Any] | None = None
-
-
 @overload
-def resource(
-    uri: str,
-    /,
-    *,
-    name: str | None = ...,
-    title: str | None = ...,
-    description: str | None = ...,
-    mime_type: str | None = ...,
-    size: int | None = ...,
-    annotations: Mapping[str, Any] | None = ...,
-    icons: list[Mapping[str, Any]] | None = ...,
-    meta: Mapping[str, Any] | None = ...,
-) -> Callable[[F], F]: ...
+def resource(uri: str, /, **options: Unpack[ResourceOptions]) -> Callable[[F], F]: ...
 
 
 @overload
 def resource(uri: Callable[..., Any], /) -> Any: ...
 
 
-def resource(
-    uri: Any,
-    /,
-    *,
-    name: str | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    mime_type: str | None = None,
-    size: int | None = None,
-    annotations: Mapping[str, Any] | None = None,
-    icons: list[Mapping[str, Any]] | None = None,
-    meta: Mapping[str, Any] | None = None,
-) -> Callable[[F], F]:
+def resource(uri: Any, /, **options: Unpack[ResourceOptions]) -> Callable[[F], F]:
     """Mark a function as the reader of a resource at ``uri`` and return it unchanged.
 
     A plain URI publishes one resource (``resources/list``); a URI template such as
@@ -89,23 +60,7 @@ def resource(
         raise RegistrationError('@resource needs a URI: write @resource("scheme://path")')
     if not isinstance(uri, str) or ("://" not in uri and not uri.startswith(("urn:", "data:"))):
         raise RegistrationError(f"@resource needs an absolute URI such as 'file:///x', got {uri!r}")
-    options = ResourceOptions(
-        uri=uri,
-        name=name,
-        title=title,
-        description=description,
-        mime_type=mime_type,
-        size=size,
-        annotations=dict(annotations) if annotations else None,
-        icons=tuple(icons) if icons else None,
-        meta=dict(meta) if meta else None,
-    )
-
-    def mark(func: F) -> F:
-        setattr(func, OPTIONS_ATTR, options)
-        return func
-
-    return mark
+    return record("resource", OPTIONS_ATTR, options, uri=uri)
 
 
 class Resource:
@@ -113,19 +68,21 @@ class Resource:
 
     __slots__ = ("_function", "definition", "expose_errors", "fn", "mime_type", "name", "template", "uri")
 
-    def __init__(self, fn: Callable[..., Any], options: ResourceOptions | None = None) -> None:
-        options = options or getattr(fn, OPTIONS_ATTR, None)
+    def __init__(self, fn: Callable[..., Any], options: RecordedResource | None = None) -> None:
         if options is None:
+            options = cast("RecordedResource | None", getattr(fn, OPTIONS_ATTR, None))
+        if not options or not options.get("uri"):
             raise RegistrationError(
                 f"{fn!r} has no URI: decorate it with @resource('scheme://...') or pass uri="
             )
+        uri = options["uri"]
         self.fn = fn
-        self.uri = options.uri
-        self.name = function_name(fn, options.name)
-        self.mime_type = options.mime_type
+        self.uri = uri
+        self.name = function_name(fn, options.get("name"))
+        self.mime_type = options.get("mime_type")
         self.expose_errors = False
         try:
-            self.template = UriTemplate(options.uri)
+            self.template = UriTemplate(uri)
         except ValueError as exc:
             raise RegistrationError(str(exc)) from exc
         self._function = Function(fn, self.name)
@@ -135,32 +92,22 @@ class Resource:
         if required - set(self.template.variables):
             raise RegistrationError(
                 f"resource {self.name!r}: parameters {sorted(required - set(self.template.variables))} are not "
-                f"variables of the URI template {options.uri!r}"
+                f"variables of the URI template {uri!r}"
             )
         unknown = set(self.template.variables) - params
         if unknown:
             raise RegistrationError(
                 f"resource {self.name!r}: URI template variables {sorted(unknown)} have no matching parameter"
             )
-        definition: dict[str, Any] = {
-            ("uriTemplate" if self.template.is_template else "uri"): options.uri,
-            "name": self.name,
-        }
-        if options.title:
-            definition["title"] = options.title
-        description = options.description or self._function.summary
-        if description:
-            definition["description"] = description
-        if options.mime_type:
-            definition["mimeType"] = options.mime_type
-        if options.size is not None and not self.template.is_template:
-            definition["size"] = options.size
-        if options.annotations:
-            definition["annotations"] = dict(options.annotations)
-        if options.icons:
-            definition["icons"] = [dict(i) for i in options.icons]
-        if options.meta:
-            definition["_meta"] = dict(options.meta)
+        first = {("uriTemplate" if self.template.is_template else "uri"): uri, "name": self.name}
+        definition = describe(first, options, self._function.summary)
+        if self.mime_type:
+            definition["mimeType"] = self.mime_type
+        if options.get("size") is not None and not self.template.is_template:
+            definition["size"] = options["size"]
+        if options.get("annotations"):
+            definition["annotations"] = dict(options["annotations"] or {})
+        describe_tail(definition, options)
         self.definition = definition
 
     @property

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, TypedDict, TypeVar, get_args, overload
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import pydantic
 
@@ -17,7 +16,18 @@ from agentcore_mcp.server._content import CONTENT_TYPES, ToolResult, text_result
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._functions import CallTimedOut, Function, describe_validation_error, function_name
 from agentcore_mcp.server._input import InputRequired
+from agentcore_mcp.server._registration import (
+    TaskSupport,
+    ToolAnnotations,
+    ToolOptions,
+    describe,
+    describe_tail,
+    record,
+)
 from agentcore_mcp.server._schema import OutputSpec
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["TaskSupport", "Tool", "ToolAnnotations", "ToolOptions", "tool"]
 
@@ -27,84 +37,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 OPTIONS_ATTR = "__agentcore_mcp_tool__"
 
-TaskSupport = Literal["forbidden", "optional", "required"]
-"""Whether a tool may run as a task (the Tasks extension's ``taskSupport``); the core itself ignores it."""
-
-
-class ToolAnnotations(TypedDict, total=False):
-    """Hints about a tool's behaviour, as the MCP spec names them (all optional, all advisory)."""
-
-    title: str
-    readOnlyHint: bool
-    destructiveHint: bool
-    idempotentHint: bool
-    openWorldHint: bool
-
-
-@dataclass(frozen=True)
-class ToolOptions:
-    """What ``@tool(...)`` recorded on a function; the server compiles it into a :class:`Tool`."""
-
-    name: str | None = None
-    title: str | None = None
-    description: str | None = None
-    annotations: Mapping[str, Any] | None = None
-    timeout: float | None = None
-    icons: tuple[Mapping[str, Any], ...] | None = None
-    meta: Mapping[str, Any] | None = None
-    input_schema: Mapping[str, Any] | None = None
-    output_schema: Mapping[str, Any] | None = None
-    exclude_args: tuple[str, ...] = ()
-    sync_to_thread: bool | None = None
-    task: TaskSupport | None = None
-
-    def __post_init__(self) -> None:
-        if self.timeout is not None and self.timeout <= 0:
-            raise RegistrationError(f"timeout must be a positive number of seconds, not {self.timeout!r}")
-        if self.task is not None and self.task not in get_args(TaskSupport):
-            choices = ", ".join(repr(c) for c in get_args(TaskSupport))
-            raise RegistrationError(f"task must be one of {choices}, not {self.task!r}")
-
 
 @overload
 def tool(fn: F, /) -> F: ...
 
 
 @overload
-def tool(
-    *,
-    name: str | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    annotations: ToolAnnotations | Mapping[str, Any] | None = None,
-    timeout: float | None = None,
-    icons: list[Mapping[str, Any]] | None = None,
-    meta: Mapping[str, Any] | None = None,
-    input_schema: Mapping[str, Any] | None = None,
-    output_schema: Mapping[str, Any] | None = None,
-    exclude_args: Iterable[str] = (),
-    sync_to_thread: bool | None = None,
-    task: TaskSupport | None = None,
-) -> Callable[[F], F]: ...
+def tool(**options: Unpack[ToolOptions]) -> Callable[[F], F]: ...
 
 
-def tool(
-    fn: F | None = None,
-    /,
-    *,
-    name: str | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    annotations: ToolAnnotations | Mapping[str, Any] | None = None,
-    timeout: float | None = None,
-    icons: list[Mapping[str, Any]] | None = None,
-    meta: Mapping[str, Any] | None = None,
-    input_schema: Mapping[str, Any] | None = None,
-    output_schema: Mapping[str, Any] | None = None,
-    exclude_args: Iterable[str] = (),
-    sync_to_thread: bool | None = None,
-    task: TaskSupport | None = None,
-) -> F | Callable[[F], F]:
+def tool(fn: F | None = None, /, **options: Unpack[ToolOptions]) -> F | Callable[[F], F]:
     """Mark a sync or async function as an MCP tool and return it unchanged.
 
     Use bare (``@tool``) or with options (``@tool(name="add", timeout=5)``). The function stays directly
@@ -131,27 +73,7 @@ def tool(
         task: whether the tool may run as a task (``"forbidden"``, ``"optional"``, ``"required"``), for the
             Tasks extension to read as ``Tool.task``; the core ignores it.
     """
-    options = ToolOptions(
-        name=name,
-        title=title,
-        description=description,
-        annotations=dict(annotations) if annotations else None,
-        timeout=timeout,
-        icons=tuple(icons) if icons else None,
-        meta=dict(meta) if meta else None,
-        input_schema=dict(input_schema) if input_schema is not None else None,
-        output_schema=dict(output_schema) if output_schema is not None else None,
-        exclude_args=tuple(exclude_args),
-        sync_to_thread=sync_to_thread,
-        task=task,
-    )
-
-    def mark(func: F) -> F:
-        if not callable(func):
-            raise RegistrationError(f"@tool expects a function, got {func!r}")
-        setattr(func, OPTIONS_ATTR, options)
-        return func
-
+    mark = record("tool", OPTIONS_ATTR, options)
     if fn is not None:
         if not callable(fn):
             raise RegistrationError(f"@tool expects a function, got {fn!r}; did you mean @tool(name=...)?")
@@ -180,21 +102,22 @@ class Tool:
     )
 
     def __init__(self, fn: Callable[..., Any], options: ToolOptions | None = None) -> None:
-        options = options or getattr(fn, OPTIONS_ATTR, None) or ToolOptions()
-        self.name: str = function_name(fn, options.name)
+        if options is None:
+            options = cast("ToolOptions", getattr(fn, OPTIONS_ATTR, None) or {})
+        self.name: str = function_name(fn, options.get("name"))
         self.fn = fn
         self.options = options
-        self.timeout = options.timeout
-        self.task = options.task
+        self.timeout = options.get("timeout")
+        self.task = options.get("task")
         self.expose_errors = False
         self._function = function = Function(
             fn,
             self.name,
-            input_schema=options.input_schema,
-            exclude_args=options.exclude_args,
-            sync_to_thread=options.sync_to_thread is not False,
+            input_schema=options.get("input_schema"),
+            exclude_args=tuple(options.get("exclude_args") or ()),
+            sync_to_thread=options.get("sync_to_thread") is not False,
         )
-        if options.timeout is not None and not function.is_async and not function.in_thread:
+        if self.timeout is not None and not function.is_async and not function.in_thread:
             raise RegistrationError(
                 f"tool {self.name!r}: a timeout needs the function to run in a thread (sync_to_thread=True) "
                 "or to be async; a sync function on the event loop cannot be interrupted"
@@ -202,25 +125,15 @@ class Tool:
         self._output = OutputSpec(
             function.return_type, name=self.name, content_types=(*CONTENT_TYPES, ToolResult)
         )
-        output_schema = (
-            dict(options.output_schema) if options.output_schema is not None else self._output.schema
-        )
-        definition: dict[str, Any] = {"name": self.name}
-        if options.title:
-            definition["title"] = options.title
-        description = options.description or function.summary
-        if description:
-            definition["description"] = description
+        given_output = options.get("output_schema")
+        output_schema = dict(given_output) if given_output is not None else self._output.schema
+        definition = describe({"name": self.name}, options, function.summary)
         definition["inputSchema"] = function.schema
         if output_schema is not None:
             definition["outputSchema"] = output_schema
-        if options.annotations:
-            definition["annotations"] = dict(options.annotations)
-        if options.icons:
-            definition["icons"] = [dict(i) for i in options.icons]
-        if options.meta:
-            definition["_meta"] = dict(options.meta)
-        self.definition = definition
+        if options.get("annotations"):
+            definition["annotations"] = dict(options["annotations"] or {})
+        self.definition = describe_tail(definition, options)
         # Arguments mirrored in Mcp-Param-{Name} headers (modern era): (lower-cased name, property).
         self.param_headers = _param_headers(self.name, function.schema)
 

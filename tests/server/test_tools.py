@@ -520,3 +520,51 @@ def test_excluded_args_are_left_to_the_wrapper_that_supplies_them() -> None:
     )
     with pytest.raises(RegistrationError, match="exclude_args"):
         Tool(tool(exclude_args=["nope"])(lambda query: query), ToolOptions(name="x", exclude_args=("nope",)))
+
+
+OPTIONS: dict[str, Any] = {
+    "name": "opt",
+    "title": "Opt",
+    "description": "described",
+    "annotations": {"readOnlyHint": True},
+    "icons": [{"src": "https://example.com/i.png", "mimeType": "image/png"}],
+    "meta": {"example.com/k": 1},
+    "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}}},
+    "output_schema": {"type": "object", "properties": {"y": {"type": "integer"}}},
+    "exclude_args": ["token"],
+}
+
+
+def _opt(x: int, token: str = "") -> dict[str, int]:
+    return {"y": x}
+
+
+def test_decorator_app_tool_and_add_tool_take_the_same_options_with_the_same_result() -> None:
+    via_add, via_method, via_decorator = AgentCoreMCP("a"), AgentCoreMCP("b"), AgentCoreMCP("c")
+    via_add.add_tool(_opt, **OPTIONS)
+    via_method.tool(**OPTIONS)(_opt)
+    via_decorator.add_tool(tool(**OPTIONS)(lambda x, token="": {"y": x}))
+    definitions = [app.tool_definitions()[0] for app in (via_add, via_method, via_decorator)]
+    assert definitions[0] == definitions[1] == definitions[2]
+    assert definitions[0]["icons"] == OPTIONS["icons"]
+    assert definitions[0]["_meta"] == OPTIONS["meta"]
+    assert definitions[0]["inputSchema"] == OPTIONS["input_schema"]
+    assert definitions[0]["outputSchema"] == OPTIONS["output_schema"]
+
+
+def test_add_tool_options_override_what_the_decorator_recorded() -> None:
+    app = AgentCoreMCP("o")
+    app.add_tool(tool(name="first", title="T")(_opt), name="second")
+    (definition,) = app.tool_definitions()
+    assert definition["name"] == "second"
+    assert definition["title"] == "T"
+
+
+def test_an_unknown_or_invalid_option_fails_at_registration() -> None:
+    app = AgentCoreMCP("o")
+    with pytest.raises(TypeError, match="colour"):
+        app.add_tool(_opt, colour="red")  # type: ignore[call-arg]
+    with pytest.raises(RegistrationError, match="timeout"):
+        app.tool(timeout=0)(_opt)
+    with pytest.raises(RegistrationError, match="task"):
+        app.add_tool(_opt, task="sometimes")  # type: ignore[typeddict-item]
