@@ -126,8 +126,9 @@ def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         if token is not None or args.token_command:
             options["endpoint_url"] = args.endpoint_url or _data_plane_endpoint(region, args.profile)
         else:
-            if args.endpoint_url:
-                options["endpoint_url"] = args.endpoint_url
+            # The endpoint the standard AWS configuration names (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, a
+            # profile's endpoint_url), resolved by botocore, whichever backend the transport picks.
+            options["endpoint_url"] = args.endpoint_url or _data_plane_endpoint(region, args.profile)
             if args.profile:
                 options["boto3_session"] = _boto3_session(args.profile)
     else:

@@ -50,6 +50,11 @@ from sybil.parsers.markdown import CodeBlockParser
 REPO = Path(__file__).resolve().parents[2]
 #: The runtime ARN the README's snippets call; the page's emulator serves the demo tools under it.
 README_ARN = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo_server-AbCdE12345"
+#: Every runtime ARN the pages call, served by the page's emulator (the demo tools, SigV4).
+RUNTIME_ARNS = (
+    README_ARN,
+    "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
+)
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
@@ -65,6 +70,11 @@ class PageState:
     bin: Path
     mode: str | None = None  # the directive for the next block
     servers: list[tuple[subprocess.Popen[bytes], Path]] = field(default_factory=list)
+    root: Path = REPO  # the checkout whose examples/ and Makefile the page uses
+    #: None: Python blocks run in this process; else this interpreter runs them (the page's blocks so far
+    #: and this one, as one script), with the page's environment, e.g. against a non-editable install.
+    python: str | None = None
+    python_sources: list[str] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)  # "python:12", "sh:40", ...
     parsed: list[str] = field(default_factory=list)  # needs-aws/docker blocks, checked but not run
 
@@ -83,7 +93,12 @@ def _set_mode(example: Example) -> None:
 
 
 def _where(example: Example) -> str:
-    return f"{Path(example.path).relative_to(REPO)}:{example.line}"
+    path = Path(example.path)
+    return f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}:{example.line}"
+
+
+# As in this process's namespace: `if __name__ == "__main__":` bodies (app.run()) do not run.
+_AS_A_MODULE = "import sys; exec(compile(sys.argv[1], '<docs>', 'exec'), {'__name__': 'docs_page'})"
 
 
 def _run_python(example: Example) -> None:
@@ -91,6 +106,21 @@ def _run_python(example: Example) -> None:
     mode, state.mode = state.mode, None
     if mode is not None:
         raise ValueError(f"{_where(example)}: `{mode}` applies to shell blocks only")
+    if state.python is not None:
+        state.python_sources.append(str(example.parsed))
+        done = subprocess.run(
+            [state.python, "-c", _AS_A_MODULE, "\n\n".join(state.python_sources)],
+            cwd=state.cwd,
+            env=state.env,
+            capture_output=True,
+            text=True,
+            timeout=BLOCK_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"{_where(example)}: the python block failed:\n{done.stderr}")
+        state.executed.append(f"python:{example.line}")
+        return
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.clear()
     os.environ.update(state.env)
@@ -124,7 +154,7 @@ def _shell(example: Example, language: str) -> None:
     source = _shell_source(example, language)
     where = _where(example)
     if mode == "needs make":
-        check_make_targets(source, where)
+        check_make_targets(source, where, state.root)
         state.parsed.append(f"{language}:{example.line}")
         return
     if mode in ("needs aws", "needs docker"):
@@ -248,7 +278,7 @@ def check_without_running(source: str, state: PageState, where: str) -> None:
             raise AssertionError(f"{where}: agentcore-mcp {' '.join(names)} --help failed: {helped.stderr}")
 
 
-def check_make_targets(source: str, where: str) -> None:
+def check_make_targets(source: str, where: str, root: Path) -> None:
     """Each ``make TARGET`` line names a target of the Makefile (``make -n`` runs nothing)."""
     targets = [
         words[1]
@@ -259,7 +289,7 @@ def check_make_targets(source: str, where: str) -> None:
         raise AssertionError(f"{where}: `needs make` on a block without make commands")
     for target in targets:
         done = subprocess.run(
-            ["make", "-n", "-C", str(REPO), target], capture_output=True, text=True, timeout=60, check=False
+            ["make", "-n", "-C", str(root), target], capture_output=True, text=True, timeout=60, check=False
         )
         if done.returncode != 0:
             raise AssertionError(f"{where}: make {target}: {done.stderr.strip()}")
@@ -305,17 +335,27 @@ def pages() -> list[Path]:
 
 
 @contextmanager
-def page_environment(bin_dir: Path | None = None) -> Iterator[PageState]:
-    """A working directory, the page's emulator (demo tools under the README's ARN) and its environment."""
+def page_environment(
+    bin_dir: Path | None = None, *, root: Path = REPO, pythonpath: str | None = None
+) -> Iterator[PageState]:
+    """A working directory, the page's emulator (demo tools under the README's ARN) and its environment.
+
+    By default the commands and Python blocks are this environment's. ``bin_dir`` (with ``pythonpath``)
+    puts another installation's ``agentcore-mcp`` first on PATH and runs Python blocks with it, from the
+    checkout at ``root``.
+    """
     from agentcore_mcp.emulator import Emulator
 
-    bin_dir = bin_dir or Path(sys.executable).parent
+    here = Path(sys.executable).parent
+    bin_dir = bin_dir or here
     with tempfile.TemporaryDirectory(prefix="docs-") as directory:
         cwd = Path(directory)
-        (cwd / "examples").symlink_to(REPO / "examples")
+        (cwd / "examples").symlink_to(root / "examples")
         emulator = Emulator(region="us-west-2")
-        emulator.add_runtime(str(REPO / "examples" / "demo_server.py"), arn=README_ARN, auth="sigv4")
-        emulator.map_image("*", str(REPO / "examples" / "demo_server.py"), isolation="process")
+        demo = str(root / "examples" / "demo_server.py")
+        for arn in RUNTIME_ARNS:
+            emulator.add_runtime(demo, arn=arn, auth="sigv4")
+        emulator.map_image("*", demo, isolation="process")
         with emulator.serve() as url:
             env = {
                 key: value
@@ -331,9 +371,11 @@ def page_environment(bin_dir: Path | None = None) -> Iterator[PageState]:
                 AWS_SECRET_ACCESS_KEY="testing",
                 AWS_CONFIG_FILE=str(cwd / ".aws-config"),
                 AWS_SHARED_CREDENTIALS_FILE=str(cwd / ".aws-credentials"),
-                PYTHONPATH=str(REPO) if bin_dir == Path(sys.executable).parent else "",
+                PYTHONPATH=pythonpath if pythonpath is not None else str(REPO),
+                PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip"),
             )
-            state = PageState(env=env, cwd=cwd, bin=bin_dir)
+            python = None if bin_dir == here else str(Path(sys.executable))
+            state = PageState(env=env, cwd=cwd, bin=bin_dir, root=root, python=python)
             try:
                 yield state
             finally:
