@@ -121,11 +121,12 @@ class _TaskIds(list[str]):
 class _Run:
     """A task running in this process: its asyncio task and the questions it waits on."""
 
-    __slots__ = ("caps", "runner", "supervisor", "task_id", "used", "waiting")
+    __slots__ = ("caps", "owner", "runner", "supervisor", "task_id", "used", "waiting")
 
-    def __init__(self, task_id: str, caps: Mapping[str, Any]) -> None:
+    def __init__(self, task_id: str, call: Call) -> None:
         self.task_id = task_id
-        self.caps = caps
+        self.caps = call.client_capabilities
+        self.owner = _owner(call)
         self.runner: asyncio.Task[Any] | None = None
         self.supervisor: asyncio.Task[None] | None = None  # kept here so the loop cannot drop it
         self.waiting: dict[str, asyncio.Future[Any]] = {}
@@ -202,19 +203,23 @@ class Tasks(Extension):
         return {} if era == "modern" else None
 
     def listen(self, requested: Mapping[str, Any], call: Call | None = None) -> Mapping[str, Any]:
-        """Agree to ``notifications/tasks`` for the requested task ids (needs the caller's request to check).
+        """Agree to ``notifications/tasks`` for the requested task ids.
 
-        Without the request (an older seam) nothing is agreed: existence of a task id must not leak.
+        With the listen request at hand (``call``), the client must have declared the extension (-32021) and
+        the ids agreed are those well formed enough to be ours; each notification is then sent only when the
+        task's owner is the listener's. The seam of issue 12 does not pass the request yet: then only tasks
+        running in this process without a bound user are agreed (for them the id is the only credential,
+        as for ``tasks/get``), and the capability cannot be checked.
         """
         wanted = requested.get("taskIds")
         if wanted is None:
             return {}
-        if call is None:
-            return {"taskIds": []}
-        _require_extension(call)
         if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
             raise ProtocolError(rpc.INVALID_PARAMS, "notifications.taskIds must be a list of task ids")
-        # Agreement is for ids well formed enough to be ours; who owns a task is checked when one is sent.
+        if call is None:
+            unbound = {t for t in wanted if (run := self._runs.get(t)) is not None and run.owner is None}
+            return {"taskIds": _TaskIds(sorted(unbound), None)}
+        _require_extension(call)
         return {"taskIds": _TaskIds(sorted({t for t in wanted if _TASK_ID.fullmatch(t)}), _owner(call))}
 
     def close(self) -> None:
@@ -237,7 +242,7 @@ class Tasks(Extension):
             return None
         if tool.name in self.ask_first:
             return await self._start_after_questions(tool, arguments, call)
-        run = _Run(new_task_id(), call.client_capabilities)
+        run = _Run(new_task_id(), call)
         record = await self._create(run, call)
         self._launch(run, tool, arguments, call)
         return {"resultType": "task", **record.task()}
@@ -282,7 +287,7 @@ class Tasks(Extension):
         self, tool: Tool, arguments: Mapping[str, Any], call: Call
     ) -> dict[str, Any] | None:
         """Run ``tool`` inside this request until its first question is answered, then make it a task."""
-        run = _Run(new_task_id(), call.client_capabilities)
+        run = _Run(new_task_id(), call)
         created: asyncio.Future[TaskRecord] = asyncio.get_running_loop().create_future()
         mrtr = modern_asker(call.input_round(), call.client_capabilities)
 

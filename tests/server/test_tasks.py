@@ -386,3 +386,52 @@ def test_sync_tools_run_in_tasks_too_and_many_tasks_run_at_once(serve: Any) -> N
     client = Client(url)
     done = client.wait(client.start("tool_error"))  # a sync def tool, run in a worker thread
     assert done["status"] == "completed"
+
+
+def test_status_changes_arrive_as_notifications_on_a_listen_stream_that_named_the_task(serve: Any) -> None:
+    url = serve()
+    client = Client(url)
+    task_id = client.start("approve", {"item": "listened"})
+    client.wait(task_id, ("input_required",))
+    other = client.start("slow", {"seconds": 30, "label": "unwatched"})
+    params = {
+        "notifications": {"taskIds": [task_id]},
+        "_meta": {"io.modelcontextprotocol/clientCapabilities": WITH_TASKS},
+    }
+    body, headers = modern_request("subscriptions/listen", params, id=9)
+    seen: list[dict[str, Any]] = []
+
+    async def listen() -> None:
+        async with (
+            httpx.AsyncClient(timeout=10) as http,
+            http.stream("POST", url, json=body, headers={"Accept": ACCEPT, **headers}) as response,
+        ):
+            async for line in response.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                seen.append(json.loads(line[6:]))
+                if len(seen) == 1:  # acknowledged: answer both questions, cancel the unwatched task
+
+                    def act() -> None:
+                        worker = Client(url)
+                        worker.result("tasks/cancel", {"taskId": other})
+                        for _ in range(2):
+                            pending = worker.wait(task_id, ("input_required",))["inputRequests"]
+                            answers = {key: {"action": "accept"} for key in pending}
+                            worker.result("tasks/update", {"taskId": task_id, "inputResponses": answers})
+                            time.sleep(0.1)
+
+                    threading.Thread(target=act).start()
+                if seen[-1].get("params", {}).get("status") == "completed":
+                    break
+
+    asyncio.run(asyncio.wait_for(listen(), 10))
+    ack, *notes = seen
+    assert ack["method"] == "notifications/subscriptions/acknowledged"
+    assert ack["params"]["notifications"] == {"taskIds": [task_id]}
+    assert {n["method"] for n in notes} == {"notifications/tasks"}
+    assert {n["params"]["taskId"] for n in notes} == {task_id}  # nothing about the unwatched task
+    assert all(n["params"]["_meta"] == {"io.modelcontextprotocol/subscriptionId": 9} for n in notes)
+    final = notes[-1]["params"]
+    assert final["result"]["content"][0]["text"] == "listened: accept/accept"  # the whole DetailedTask
+    assert "working" in {n["params"]["status"] for n in notes}
