@@ -183,6 +183,16 @@ async def opened(factory: Factory) -> AsyncIterator[Any]:
 
 async def measure(factory: Factory, calls: int, concurrency: int) -> float:
     """Calls per second of ``calls`` tools/call over one session, ``concurrency`` at a time."""
+    rate, _ = await measure_with_cpu(factory, calls, concurrency)
+    return rate
+
+
+async def measure_with_cpu(factory: Factory, calls: int, concurrency: int) -> tuple[float, float]:
+    """Calls per second, and this process's CPU microseconds per call (the client's own cost: the servers
+    run in other processes), of ``calls`` tools/call over one session, ``concurrency`` at a time.
+
+    CPU per call barely moves when other work shares the machine; calls/s does.
+    """
     async with opened(factory) as session:
         for _ in range(20):
             await session.call_tool("add_numbers", {"a": 1, "b": 2})
@@ -193,12 +203,13 @@ async def measure(factory: Factory, calls: int, concurrency: int) -> float:
                 result = await session.call_tool("add_numbers", {"a": i, "b": 1})
                 assert result.content[0].text == str(i + 1)
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with anyio.fail_after(300):
             async with anyio.create_task_group() as tg:
                 for _ in range(concurrency):
                     tg.start_soon(worker)
-        return per_worker * concurrency / (time.perf_counter() - start)
+        done = per_worker * concurrency
+        return done / (time.perf_counter() - start), (time.process_time() - cpu) / done * 1e6
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -213,23 +224,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     repeat = args.repeat or (1 if args.quick else 3)
 
     samples: dict[tuple[str, int], list[float]] = {}
+    cpu: dict[tuple[str, int], list[float]] = {}
     with servers() as (demo_url, emulator_url, token):
         table = clients(demo_url, emulator_url, token)
         for _ in range(repeat):
             for concurrency in args.concurrency:
                 for name, (_, factory) in table.items():
-                    value = anyio.run(
-                        measure, factory, calls, concurrency, backend_options={"use_uvloop": False}
+                    value, micros = anyio.run(
+                        measure_with_cpu, factory, calls, concurrency, backend_options={"use_uvloop": False}
                     )
                     samples.setdefault((name, concurrency), []).append(value)
-                    print(f"  {name:28s} c={concurrency:<3d} {value:8.1f} calls/s", flush=True)
+                    cpu.setdefault((name, concurrency), []).append(micros)
+                    print(
+                        f"  {name:22s} c={concurrency:<3d} {value:8.1f} calls/s {micros:7.0f} us CPU/call",
+                        flush=True,
+                    )
 
     medians = {key: statistics.median(values) for key, values in samples.items()}
+    cpu_medians = {key: statistics.median(values) for key, values in cpu.items()}
     rows = []
     for name, (label, _) in table.items():
         row: dict[str, Any] = {"client": name, "what": label}
         for concurrency in args.concurrency:
             row[f"c{concurrency}"] = round(medians[(name, concurrency)], 1)
+            row[f"cpu{concurrency}"] = round(cpu_medians[(name, concurrency)])
         rows.append(row)
     pairs = {
         "direct_vs_sdk_direct": ("ours-direct", "sdk-direct"),
@@ -242,6 +260,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"c{c}": {key: round(medians[(a, c)] / medians[(b, c)], 2) for key, (a, b) in pairs.items()}
         for c in args.concurrency
     }
+    cpu_ratios = {  # the SDK's CPU per call over ours: above 1, ours costs less
+        f"c{c}": {key: round(cpu_medians[(b, c)] / cpu_medians[(a, c)], 2) for key, (a, b) in pairs.items()}
+        for c in args.concurrency
+    }
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {
@@ -252,8 +274,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "versions": {p: metadata.version(p) for p in ("mcp", "httpx", "boto3", "uvicorn")},
         "calls": calls,
         "repeat": repeat,
+        "load": os.getloadavg()[0],
         "rows": rows,
         "ratios": ratios,
+        "cpu_ratios": cpu_ratios,
     }
     if not args.no_write:
         write(report, args.concurrency)
@@ -263,24 +287,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def write(report: dict[str, Any], concurrencies: list[int]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "client.json").write_text(json.dumps(report, indent=2) + "\n")
-    head = "| client | what | " + " | ".join(f"calls/s, {c} at a time" for c in concurrencies) + " |"
+    head = (
+        "| client | what | "
+        + " | ".join(f"calls/s, {c} at a time | client CPU µs/call, {c} at a time" for c in concurrencies)
+        + " |"
+    )
     lines = [
         "# Client calls/s",
         "",
-        f"{report['when']}; Python {report['machine']['python']}, {report['machine']['cpus']} CPUs; "
-        f"{report['calls']} calls per sample, median of {report['repeat']}; versions {report['versions']}.",
+        f"{report['when']}; Python {report['machine']['python']}, {report['machine']['cpus']} CPUs, "
+        f"load average {report['load']:.1f} at the end; {report['calls']} calls per sample, median of "
+        f"{report['repeat']}; versions {report['versions']}.",
         "",
         head,
-        "|" + "---|" * (2 + len(concurrencies)),
+        "|" + "---|" * (2 + 2 * len(concurrencies)),
     ]
     for row in report["rows"]:
         lines.append(
             f"| {row['client']} | {row['what']} | "
-            + " | ".join(str(row[f"c{c}"]) for c in concurrencies)
+            + " | ".join(f"{row[f'c{c}']} | {row[f'cpu{c}']}" for c in concurrencies)
             + " |"
         )
-    lines += ["", "Ratios (ours / SDK, same server, same run):", ""]
+    lines += ["", "Ratios of calls/s (ours / SDK, same server, same run):", ""]
     for key, values in report["ratios"].items():
+        lines.append(f"- {key}: " + ", ".join(f"{k} {v}x" for k, v in values.items()))
+    lines += ["", "Ratios of client CPU per call (SDK / ours: above 1, ours costs less):", ""]
+    for key, values in report["cpu_ratios"].items():
         lines.append(f"- {key}: " + ", ".join(f"{k} {v}x" for k, v in values.items()))
     text = "\n".join(lines) + "\n"
     (RESULTS / "client.md").write_text(text)

@@ -7,11 +7,20 @@ The data plane is ``https://bedrock-agentcore.{region}.{dns suffix}``; an invoca
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
-__all__ = ["RuntimeArn", "data_plane_url", "invocations_url", "is_runtime_arn", "stop_session_url"]
+__all__ = [
+    "RuntimeArn",
+    "configured_endpoint",
+    "data_plane_url",
+    "invocations_url",
+    "is_runtime_arn",
+    "stop_session_url",
+]
 
 SERVICE = "bedrock-agentcore"
 DNS_SUFFIXES = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com"}
@@ -91,6 +100,22 @@ def data_plane_url(arn: RuntimeArn | str, *, endpoint_url: str | None = None) ->
     if suffix is None:
         raise ValueError(f"no known endpoint for partition {parsed.partition!r}; pass endpoint_url=")
     return f"https://{SERVICE}.{parsed.region}.{suffix}"
+
+
+def configured_endpoint(region: str, session: Any = None) -> str:
+    """The data-plane URL botocore would call for ``region``, with the user's configuration applied.
+
+    That is ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`` / ``AWS_ENDPOINT_URL``, the shared config file's
+    ``endpoint_url`` settings of the profile of ``session`` (a ``boto3.Session``; default: a new one), and
+    otherwise the regional endpoint. A botocore client is created to ask (unsigned: no credential lookup).
+    """
+    # imported by name: boto3 and botocore ship no type information
+    unsigned = importlib.import_module("botocore").UNSIGNED
+    config = importlib.import_module("botocore.config").Config(signature_version=unsigned)
+    if session is None:
+        session = importlib.import_module("boto3").Session()
+    client = session.client(SERVICE, region_name=region, config=config)
+    return str(client.meta.endpoint_url).rstrip("/")
 
 
 def _runtime_path(arn: RuntimeArn | str, action: str, qualifier: str | None, endpoint_url: str | None) -> str:

@@ -27,7 +27,13 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic_core import from_json
 
 from agentcore_mcp._session import RuntimeSession
-from agentcore_mcp.client._arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
+from agentcore_mcp.client._arn import (
+    RuntimeArn,
+    configured_endpoint,
+    invocations_url,
+    is_runtime_arn,
+    stop_session_url,
+)
 from agentcore_mcp.client._backend import (
     Backend,
     BufferedReply,
@@ -910,9 +916,13 @@ def _make_backend(
             )
         if client is not None:
             raise ValueError("client= is a boto3 client; it needs backend='boto3'")
+        signing_region: str | None = region or arn.region
+        if (
+            endpoint_url is None
+        ):  # where boto3 would send it (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, config file)
+            endpoint_url = configured_endpoint(region or arn.region, boto3_session)
         url = invocations_url(arn, qualifier=qualifier, endpoint_url=endpoint_url)
         stop_url: str | None = stop_session_url(arn, qualifier=qualifier, endpoint_url=endpoint_url)
-        signing_region: str | None = region or arn.region
         agentcore = True
     else:
         if client is not None or backend == "boto3":

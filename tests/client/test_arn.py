@@ -97,3 +97,19 @@ def test_an_unknown_partition_needs_an_endpoint_url() -> None:
     with pytest.raises(ValueError, match="endpoint_url"):
         data_plane_url(iso)
     assert data_plane_url(iso, endpoint_url="https://vpce.example") == "https://vpce.example"
+
+
+def test_the_default_arn_path_sends_where_boto3_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentcore_mcp.client import AgentCoreTransport
+
+    arn = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo-AbCdE12345"
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    assert AgentCoreTransport(arn).backend.url == invocations_url(arn)  # type: ignore[attr-defined]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "http://127.0.0.1:9/")
+    expected = invocations_url(arn, endpoint_url="http://127.0.0.1:9")
+    assert AgentCoreTransport(arn).backend.url == expected  # type: ignore[attr-defined]
+    assert AgentCoreTransport(arn, bearer_token="t").backend.url == expected  # type: ignore[attr-defined]
+    given = "http://127.0.0.1:7"
+    assert AgentCoreTransport(arn, endpoint_url=given).backend.url.startswith(given)  # type: ignore[attr-defined]
