@@ -188,6 +188,7 @@ class Tasks(Extension):
         self.worker = secrets.token_hex(8)  # names this process in the records it runs
         self._runs: dict[str, _Run] = {}
         self._server: AgentCoreMCP | None = None
+        self._closing = False
 
     # -- the seam -----------------------------------------------------------------------------------------
 
@@ -223,6 +224,8 @@ class Tasks(Extension):
         return {"taskIds": _TaskIds(sorted({t for t in wanted if _TASK_ID.fullmatch(t)}), _owner(call))}
 
     def close(self) -> None:
+        """The server is stopping: cancel running tools; their tasks end ``failed`` (the server stopped)."""
+        self._closing = True
         for run in list(self._runs.values()):
             if run.runner is not None and not run.runner.done():
                 run.runner.cancel()
@@ -330,7 +333,15 @@ class Tasks(Extension):
             except asyncio.CancelledError:
                 if not runner.done():
                     runner.cancel()  # this supervisor itself was cancelled: take the tool with it
-                outcome = {"status": "cancelled"}
+                if self._closing:  # not the client's doing: say what happened
+                    stopped = "The server stopped before the task finished"
+                    outcome = {
+                        "status": "failed",
+                        "error": {"code": rpc.INTERNAL_ERROR, "message": stopped},
+                        "statusMessage": stopped,
+                    }
+                else:
+                    outcome = {"status": "cancelled"}
             except ProtocolError as exc:
                 error: dict[str, Any] = {"code": exc.code, "message": exc.message}
                 if exc.data is not None:

@@ -435,3 +435,15 @@ def test_status_changes_arrive_as_notifications_on_a_listen_stream_that_named_th
     final = notes[-1]["params"]
     assert final["result"]["content"][0]["text"] == "listened: accept/accept"  # the whole DetailedTask
     assert "working" in {n["params"]["status"] for n in notes}
+
+
+def test_tasks_still_running_when_the_server_stops_end_failed_not_cancelled() -> None:
+    store = MemoryTaskStore()
+    app = AgentCoreMCP("stopping", tools=TOOLS, extensions=[Tasks(store)])
+    with serve_in_thread(app) as base:
+        task_id = Client(f"{base}/mcp").start("slow", {"seconds": 30, "label": "at-shutdown"})
+    record = asyncio.run(store.get(task_id))
+    assert record is not None
+    assert record.status == "failed"
+    assert record.error == {"code": -32603, "message": "The server stopped before the task finished"}
+    assert "at-shutdown" in SAW["cancelled"]  # the tool itself was cancelled
