@@ -78,7 +78,19 @@ def plain(n: int) -> int:
     return n
 
 
-TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain]
+@tool(task="required")
+async def intake(quick: bool = False, *, ctx: Context) -> str:
+    """Asks who is there (inside the tools/call when listed in ask_first), then works."""
+    if quick:
+        return "no questions"
+    answer = await ctx.elicit(
+        "Who?", {"type": "object", "properties": {"name": {"type": "string"}}}, key="who"
+    )
+    await asyncio.sleep(0.1)
+    return f"hi {(answer.content or {}).get('name')}"
+
+
+TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain, intake]
 
 
 class Client:
@@ -447,3 +459,28 @@ def test_tasks_still_running_when_the_server_stops_end_failed_not_cancelled() ->
     assert record.status == "failed"
     assert record.error == {"code": -32603, "message": "The server stopped before the task finished"}
     assert "at-shutdown" in SAW["cancelled"]  # the tool itself was cancelled
+
+
+def test_ask_first_tools_ask_by_mrtr_then_become_a_task_carrying_the_answers(serve: Any) -> None:
+    client = Client(serve(Tasks(poll_interval=0.05, ask_first=["intake"])))
+    first = client.result("tools/call", {"name": "intake", "arguments": {}})
+    assert first["resultType"] == "input_required"
+    assert "taskId" not in first
+    assert set(first["inputRequests"]) == {"who"}
+    retry = {
+        "name": "intake",
+        "arguments": {},
+        "inputResponses": {"who": {"action": "accept", "content": {"name": "Ada"}}},
+        "requestState": first["requestState"],
+    }
+    created = client.result("tools/call", retry)
+    assert created["resultType"] == "task"
+    assert "requestState" not in created
+    assert "inputRequests" not in created
+    assert client.wait(created["taskId"])["result"]["content"][0]["text"] == "hi Ada"
+    quick = client.result("tools/call", {"name": "intake", "arguments": {"quick": True}})
+    assert quick["content"][0]["text"] == "no questions"  # finished before any question: a plain answer
+    status, error = Client(client.url, caps={"extensions": {TASKS_EXTENSION: {}}}).error(
+        "tools/call", {"name": "intake", "arguments": {}}
+    )
+    assert (status, error["code"]) == (400, -32021)  # it would ask, and elicitation was not declared
