@@ -157,7 +157,7 @@ class AgentCoreMCP:
         self.protocol = Protocol(self._registry, settings, self._stores)
         origins = env_list("AGENTCORE_MCP_ALLOWED_ORIGINS", allowed_origins)
         self._edge = Edge(
-            self.protocol,
+            protocol=self.protocol,
             path=self.path,
             origins=frozenset(o.lower().rstrip("/").encode() for o in origins),
             allow_localhost=allow_localhost_origins,

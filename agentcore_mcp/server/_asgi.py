@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json, to_json
@@ -154,10 +155,11 @@ class RequestHeaders:
         return next((v.decode("latin-1") for k, v in self.raw if k == name), None)
 
 
+@dataclass(eq=False)
 class Edge:
     """The ASGI application behind :class:`~agentcore_mcp.AgentCoreMCP`.
 
-    Args:
+    Attributes:
         protocol: answers each parsed message.
         path: the MCP endpoint (``/mcp``; the same with a trailing slash works too).
         origins: allowed ``Origin`` values, lower case, without a trailing slash (``b"*"``: any).
@@ -169,28 +171,19 @@ class Edge:
         on_shutdown: called at ASGI lifespan shutdown, before it completes.
     """
 
-    def __init__(
-        self,
-        protocol: Protocol,
-        *,
-        path: str,
-        origins: frozenset[bytes],
-        allow_localhost: bool,
-        max_body_size: int,
-        keepalive: float | None,
-        sessions: SessionStore | None,
-        sse_retry_ms: int,
-        on_shutdown: Callable[[], None],
-    ) -> None:
-        self.protocol = protocol
-        self.paths = (path, path + "/") if path != "/" else ("/",)
-        self.origins = origins
-        self.allow_localhost = allow_localhost
-        self.max_body_size = max_body_size
-        self.keepalive = keepalive
-        self.sessions = sessions
-        self.sse_retry_ms = sse_retry_ms
-        self.on_shutdown = on_shutdown
+    protocol: Protocol
+    path: str
+    origins: frozenset[bytes]
+    allow_localhost: bool
+    max_body_size: int
+    keepalive: float | None
+    sessions: SessionStore | None
+    sse_retry_ms: int
+    on_shutdown: Callable[[], None]
+    paths: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.paths = (self.path, self.path + "/") if self.path != "/" else ("/",)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

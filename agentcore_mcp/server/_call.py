@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from agentcore_mcp import _wire as rpc
@@ -56,47 +57,21 @@ class Stream(Protocol):
         """Keep this answer's events in a session log (resumable with Last-Event-ID), primed with ``retry``."""
 
 
+@dataclass(eq=False, slots=True)
 class Call:
-    """One request being served: what the handlers need to know about it."""
+    """One request being served: what the handlers (built-in and extensions') need to know about it."""
 
-    __slots__ = (
-        "era",
-        "headers",
-        "id",
-        "meta",
-        "method",
-        "out",
-        "params",
-        "round",
-        "session",
-        "stores",
-        "version",
-    )
-
-    def __init__(
-        self,
-        stores: Stores,
-        request_id: str | int,
-        method: str,
-        era: Era,
-        version: str,
-        params: Mapping[str, Any],
-        meta: Mapping[str, Any] | None,
-        headers: Routing,
-        out: Stream | None,
-        session: Session | None = None,
-    ) -> None:
-        self.stores = stores
-        self.id = request_id
-        self.method = method
-        self.era = era
-        self.version = version
-        self.params = params
-        self.meta = meta
-        self.headers = headers
-        self.out = out
-        self.session = session
-        self.round: InputRound | None = None
+    stores: Stores
+    id: str | int
+    method: str
+    era: Era
+    version: str
+    params: Mapping[str, Any]
+    meta: Mapping[str, Any] | None
+    headers: Routing
+    out: Stream | None  # None when streaming is off
+    session: Session | None = None
+    round: InputRound | None = field(default=None, init=False)  # the MRTR answers, once read
 
     def binding(self) -> str:
         """What a sealed requestState is bound to: the method and the request's own parameters."""

@@ -7,6 +7,7 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import logging
 import os
 import queue
 import threading
@@ -16,9 +17,12 @@ from typing import Any
 
 import pydantic
 
-from agentcore_mcp.errors import RegistrationError
+from agentcore_mcp import _wire as rpc
+from agentcore_mcp.errors import ProtocolError, RegistrationError
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._schema import ArgumentsModel, parse_docstring, signature_schema
+
+logger = logging.getLogger("agentcore_mcp.server")
 
 __all__ = ["CallTimedOut", "Function", "describe_validation_error"]
 
@@ -222,6 +226,36 @@ class Function:
             return await future
         # The thread cannot be interrupted; the caller gets its answer on time and the thread finishes alone.
         return await _bounded(_tag_timeouts(future), timeout)
+
+    async def run_or_refuse(
+        self,
+        arguments: Mapping[str, Any],
+        ctx: Context | None,
+        what: str,
+        failed: str,
+        *,
+        expose_errors: bool,
+        error_data: Any = None,
+    ) -> Any:
+        """Validate and call, for prompts and resources, whose failures are JSON-RPC errors.
+
+        Bad arguments are -32602 (``describe_validation_error`` text, ``error_data`` as its data); an
+        exception from the function (other than a deliberate ProtocolError) is logged and answered as -32603
+        ``failed`` (with the exception's text when ``expose_errors``).
+        """
+        try:
+            kwargs = self.validate(arguments)
+        except pydantic.ValidationError as exc:
+            text = describe_validation_error(what, self.name, exc)
+            raise ProtocolError(rpc.INVALID_PARAMS, text, data=error_data) from None
+        try:
+            return await self.call(kwargs, ctx)
+        except ProtocolError:
+            raise
+        except Exception as exc:
+            logger.exception("%s %r raised: %s", what, self.name, failed)
+            detail = f": {exc}" if expose_errors else ""
+            raise ProtocolError(rpc.INTERNAL_ERROR, f"{failed}{detail}") from None
 
 
 class CallTimedOut(Exception):

@@ -218,12 +218,7 @@ class Methods:
     # -- calls -------------------------------------------------------------------------------------------
 
     async def call_tool(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
-        name = params.get("name")
-        if not isinstance(name, str):
-            raise ProtocolError(rpc.INVALID_PARAMS, "tools/call: name must be a string")
-        arguments = params.get("arguments")
-        if arguments is not None and not isinstance(arguments, dict):
-            raise ProtocolError(rpc.INVALID_PARAMS, "tools/call: arguments must be an object")
+        name, arguments = _name_and_arguments(params, call.method)
         tool = self.registry.tools.get(name)
         if tool is None:
             raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown tool: {name}")
@@ -258,12 +253,7 @@ class Methods:
         return result
 
     async def get_prompt(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
-        name = params.get("name")
-        if not isinstance(name, str):
-            raise ProtocolError(rpc.INVALID_PARAMS, "prompts/get: name must be a string")
-        arguments = params.get("arguments")
-        if arguments is not None and not isinstance(arguments, dict):
-            raise ProtocolError(rpc.INVALID_PARAMS, "prompts/get: arguments must be an object")
+        name, arguments = _name_and_arguments(params, call.method)
         prompt = self.registry.prompts.get(name)
         if prompt is None:
             raise ProtocolError(rpc.INVALID_PARAMS, f"Unknown prompt: {name}")
@@ -344,6 +334,17 @@ async def _relay(
         if message is None:  # the server is shutting down
             return
         await send(message)
+
+
+def _name_and_arguments(params: Mapping[str, Any], method: str) -> tuple[str, dict[str, Any] | None]:
+    """The ``name`` and ``arguments`` of a ``tools/call`` or ``prompts/get``, type-checked (-32602)."""
+    name = params.get("name")
+    if not isinstance(name, str):
+        raise ProtocolError(rpc.INVALID_PARAMS, f"{method}: name must be a string")
+    arguments = params.get("arguments")
+    if arguments is not None and not isinstance(arguments, dict):
+        raise ProtocolError(rpc.INVALID_PARAMS, f"{method}: arguments must be an object")
+    return name, arguments
 
 
 def _encode_cursor(offset: int) -> str:

@@ -7,13 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
-import pydantic
-
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server._content import CONTENT_TYPES, ContentBlock
 from agentcore_mcp.server._context import Context
-from agentcore_mcp.server._functions import Function, describe_validation_error, function_name
+from agentcore_mcp.server._functions import Function, function_name
 from agentcore_mcp.server._registration import PromptOptions, describe, describe_tail, record
 
 if TYPE_CHECKING:
@@ -97,20 +95,10 @@ class Prompt:
         Raises:
             ProtocolError: bad or missing arguments (-32602); the function failed (-32603).
         """
-        try:
-            kwargs = self._function.validate(arguments)
-        except pydantic.ValidationError as exc:
-            raise ProtocolError(
-                rpc.INVALID_PARAMS, describe_validation_error("prompt", self.name, exc)
-            ) from None
-        try:
-            value = await self._function.call(kwargs, ctx)
-        except ProtocolError:
-            raise
-        except Exception as exc:
-            logger.exception("prompt %r raised", self.name)
-            detail = f": {exc}" if self.expose_errors else ""
-            raise ProtocolError(rpc.INTERNAL_ERROR, f"Prompt {self.name!r} failed{detail}") from None
+        failed = f"Prompt {self.name!r} failed"
+        value = await self._function.run_or_refuse(
+            arguments, ctx, "prompt", failed, expose_errors=self.expose_errors
+        )
         try:
             rendered = messages(value)
         except TypeError:

@@ -202,22 +202,24 @@ class Protocol:
     ) -> Reply:
         """Check the era's envelope, run the method's handler, encode its result."""
         try:
-            call = self._call(method, request_id, params, era, headers, out, session)
+            meta: Any
+            if era == "modern":
+                version, meta = check_modern(method, params, headers)
+            else:
+                # A header that is not a handshake version made the request modern: any header here is one.
+                version = headers.version or rpc.LATEST_LEGACY
+                meta = params.get("_meta")
             handler = self._tables[era].get(method)
             if handler is None:
                 raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
-            bind_log_context(headers.session_id, request_id, method)
-            if headers.identity:
-                bind_platform_context(headers.raw, headers.session_id)
-            if era == "modern" and method in MRTR_METHODS and "requestState" in params:
-                call.input_round()  # verify the seal before doing anything else
-            if telemetry.enabled():
-                result = await self._traced(handler, params, call)
-            else:
-                try:
-                    result = await handler(params, call)
-                except InputRequired as needed:
-                    result = self._input_required(call, needed)
+            if session is not None and version >= "2025-11-25" and self.settings.sse_retry_ms is not None:
+                out.record(session.new_stream, self.settings.sse_retry_ms)
+            streams = out if self.settings.streaming else None
+            meta = meta if isinstance(meta, dict) else None
+            call = Call(
+                self.stores, request_id, method, era, version, params, meta, headers, streams, session
+            )
+            result = await self._run(handler, params, call)
         except ProtocolError as exc:
             return _refuse(era, request_id, exc.code, exc.message, exc.data)
         except Exception:
@@ -227,37 +229,20 @@ class Protocol:
             return Reply(200, None, result, to_json(request_id))
         return self._encode(result, method, request_id, params, era)
 
-    def _call(
-        self,
-        method: str,
-        request_id: str | int,
-        params: Mapping[str, Any],
-        era: Era,
-        headers: Routing,
-        out: Stream,
-        session: Session | None,
-    ) -> Call:
-        meta: Any
-        if era == "modern":
-            version, meta = check_modern(method, params, headers)
-        else:
-            # A header that is not a handshake version made the request modern, so any header here is one.
-            version = headers.version or rpc.LATEST_LEGACY
-            meta = params.get("_meta")
-        if session is not None and version >= "2025-11-25" and self.settings.sse_retry_ms is not None:
-            out.record(session.new_stream, self.settings.sse_retry_ms)
-        return Call(
-            self.stores,
-            request_id,
-            method,
-            era,
-            version,
-            params,
-            meta if isinstance(meta, dict) else None,
-            headers,
-            out if self.settings.streaming else None,
-            session,
-        )
+    async def _run(self, handler: Handler, params: Mapping[str, Any], call: Call) -> Any:
+        """Run ``handler`` for ``call`` with its log context bound (and traced, when tracing is on)."""
+        headers = call.headers
+        bind_log_context(headers.session_id, call.id, call.method)
+        if headers.identity:
+            bind_platform_context(headers.raw, headers.session_id)
+        if call.era == "modern" and call.method in MRTR_METHODS and "requestState" in params:
+            call.input_round()  # verify the seal before doing anything else
+        if telemetry.enabled():
+            return await self._traced(handler, params, call)
+        try:
+            return await handler(params, call)
+        except InputRequired as needed:
+            return self._input_required(call, needed)
 
     def _encode(
         self, result: Any, method: str, request_id: str | int, params: Mapping[str, Any], era: Era

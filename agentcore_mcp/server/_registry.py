@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError, RegistrationError
@@ -32,6 +32,8 @@ __all__ = ["Registry"]
 logger = logging.getLogger("agentcore_mcp.server")
 
 LIST_KINDS = ("tools", "resources", "prompts")
+
+NamedT = TypeVar("NamedT", Tool, Prompt)
 
 
 class Registry:
@@ -56,11 +58,13 @@ class Registry:
 
     def add_tool(self, fn: Callable[..., Any], options: ToolOptions) -> Tool:
         """Compile and register a tool (RegistrationError: the name is taken or the signature is unusable)."""
-        compiled = Tool(fn, options)
-        if compiled.name in self.tools:
-            raise RegistrationError(f"a tool named {compiled.name!r} is already registered")
+        return self._add_named(self.tools, Tool(fn, options), "tool")
+
+    def _add_named(self, table: dict[str, NamedT], compiled: NamedT, what: str) -> NamedT:
+        if compiled.name in table:
+            raise RegistrationError(f"a {what} named {compiled.name!r} is already registered")
         compiled.expose_errors = self.expose_errors
-        self.tools[compiled.name] = compiled
+        table[compiled.name] = compiled
         self.version += 1
         return compiled
 
@@ -117,13 +121,7 @@ class Registry:
 
     def add_prompt(self, fn: Callable[..., Any], options: PromptOptions) -> Prompt:
         """Compile and register a prompt (RegistrationError: the name is taken or the signature is unusable)."""
-        compiled = Prompt(fn, options)
-        if compiled.name in self.prompts:
-            raise RegistrationError(f"a prompt named {compiled.name!r} is already registered")
-        compiled.expose_errors = self.expose_errors
-        self.prompts[compiled.name] = compiled
-        self.version += 1
-        return compiled
+        return self._add_named(self.prompts, Prompt(fn, options), "prompt")
 
     def prompt_definitions(self) -> list[dict[str, Any]]:
         return [p.definition for p in self.prompts.values()]

@@ -6,15 +6,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
-import pydantic
 from pydantic import BaseModel
 from pydantic_core import to_json, to_jsonable_python
 
-from agentcore_mcp import _wire as rpc
-from agentcore_mcp.errors import ProtocolError, RegistrationError
+from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server._content import EmbeddedResource, _b64
 from agentcore_mcp.server._context import Context
-from agentcore_mcp.server._functions import Function, describe_validation_error, function_name
+from agentcore_mcp.server._functions import Function, function_name
 from agentcore_mcp.server._registration import ResourceOptions, describe, describe_tail, record
 from agentcore_mcp.server._uritemplate import UriTemplate
 
@@ -130,20 +128,14 @@ class Resource:
             ProtocolError: the URI's variables do not fit the parameters (-32602), or the reader failed
                 (-32603, without detail unless errors are exposed).
         """
-        try:
-            kwargs = self._function.validate(variables)
-        except pydantic.ValidationError as exc:
-            raise ProtocolError(
-                rpc.INVALID_PARAMS, describe_validation_error("resource", self.name, exc), data={"uri": uri}
-            ) from None
-        try:
-            value = await self._function.call(kwargs, ctx)
-        except ProtocolError:
-            raise
-        except Exception as exc:
-            logger.exception("resource %r raised while reading %s", self.name, uri)
-            detail = f": {exc}" if self.expose_errors else ""
-            raise ProtocolError(rpc.INTERNAL_ERROR, f"Reading {uri} failed{detail}") from None
+        value = await self._function.run_or_refuse(
+            variables,
+            ctx,
+            "resource",
+            f"Reading {uri} failed",
+            expose_errors=self.expose_errors,
+            error_data={"uri": uri},
+        )
         return contents(value, uri, self.mime_type)
 
 

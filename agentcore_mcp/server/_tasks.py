@@ -532,7 +532,12 @@ class Tasks(Extension):
                 current.status = "working"
             return current
 
-        updated = await self.store.update(record.task_id, deliver)
+        try:
+            updated = await self.store.update(record.task_id, deliver)
+        except StoreFull:
+            raise ProtocolError(
+                rpc.INVALID_PARAMS, "tasks/update: the answers are too large to keep"
+            ) from None
         if updated is not None and accepted:
             run = self._runs.get(record.task_id)
             if run is not None:
