@@ -484,3 +484,15 @@ def test_ask_first_tools_ask_by_mrtr_then_become_a_task_carrying_the_answers(ser
         "tools/call", {"name": "intake", "arguments": {}}
     )
     assert (status, error["code"]) == (400, -32021)  # it would ask, and elicitation was not declared
+
+
+def test_an_answer_too_large_for_the_store_is_refused_and_the_task_keeps_waiting(serve: Any) -> None:
+    client = Client(serve(Tasks(MemoryTaskStore(max_bytes=20_000), poll_interval=0.05)))
+    task_id = client.start("approve", {"item": "big"})
+    (key,) = client.wait(task_id, ("input_required",))["inputRequests"]
+    huge = {key: {"action": "accept", "content": {"text": "x" * 50_000}}}
+    status, error = client.error("tasks/update", {"taskId": task_id, "inputResponses": huge})
+    assert (status, error["code"]) == (400, -32602)
+    assert "too large" in error["message"]
+    assert key in client.result("tasks/get", {"taskId": task_id})["inputRequests"]
+    client.result("tasks/cancel", {"taskId": task_id})
