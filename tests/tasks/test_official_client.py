@@ -45,6 +45,11 @@ class GetTaskRequest(Request[TaskIdParams, Literal["tasks/get"]]):
     name_param = "taskId"
 
 
+class CancelTaskRequest(Request[TaskIdParams, Literal["tasks/cancel"]]):
+    method: Literal["tasks/cancel"] = "tasks/cancel"
+    name_param = "taskId"
+
+
 DETAILED: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
@@ -55,21 +60,30 @@ class TasksExtension(ClientExtension):
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.task_ids: list[str] = []
 
     def claims(self) -> list[ResultClaim[Any]]:
         return [ResultClaim(result_type="task", model=CreateTaskResult, resolve=self.resolve)]
 
     async def resolve(self, created: CreateTaskResult, ctx: ClaimContext) -> CallToolResult:
         self.seen.append(created.status)
-        while True:
-            await asyncio.sleep((created.poll_interval_ms or 100) / 1000)
-            task = await ctx.session.send_request(
-                GetTaskRequest(params=TaskIdParams(task_id=created.task_id)), DETAILED
-            )
-            self.seen.append(task["status"])
-            if task["status"] in TERMINAL:
-                assert task["status"] == "completed", task
-                return CallToolResult.model_validate(task["result"])
+        self.task_ids.append(created.task_id)
+        params = TaskIdParams(task_id=created.task_id)
+        try:
+            while True:
+                await asyncio.sleep((created.poll_interval_ms or 100) / 1000)
+                task = await ctx.session.send_request(GetTaskRequest(params=params), DETAILED)
+                self.seen.append(task["status"])
+                if task["status"] in TERMINAL:
+                    assert task["status"] == "completed", task
+                    return CallToolResult.model_validate(task["result"])
+        except (
+            BaseException
+        ):  # the caller gave up: cancel the task on the server too (as docs/long-running.md)
+            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                await ctx.session.send_request(CancelTaskRequest(params=params), DETAILED)
+                self.seen.append("cancel sent")
+            raise
 
 
 @tool(task="optional")
@@ -106,6 +120,20 @@ async def test_a_client_without_the_extension_gets_a_plain_call() -> None:
             result = await client.call_tool("crawl", {"seconds": 0})
     assert _text(result) == "crawled for 0s"
     assert len(store) == 0
+
+
+async def test_a_caller_giving_up_cancels_the_task_on_the_server() -> None:
+    store = MemoryTaskStore()
+    extension = TasksExtension()
+    with serve_in_thread(app(store)) as base, anyio.fail_after(20):
+        async with Client(f"{base}/mcp", mode="2026-07-28", extensions=[extension]) as client:
+            with anyio.move_on_after(0.5):  # as Ctrl-C would
+                await client.call_tool("crawl", {"seconds": 30})
+        assert extension.seen[-1] == "cancel sent"
+        (task_id,) = extension.task_ids
+        record = await store.get(task_id)
+        assert record is not None
+        assert record.status == "cancelled"
 
 
 @pytest.fixture
