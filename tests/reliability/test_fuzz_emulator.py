@@ -346,6 +346,9 @@ def check_platform_answer(answer: harness.Answer, secrets: list[str]) -> str:
         return f"{answer.status} {error_type}"
     session = answer.header(SESSION_HEADER)
     mcp_session = answer.header("mcp-session-id")
+    if answer.status == 200 and answer.body == b"{}" and mcp_session is None:  # StopRuntimeSession done
+        assert session, "a stopped session's id is not echoed"
+        return "200 stopped"
     if answer.content_type == "application/json" and answer.body:
         final = json.loads(answer.body)
         error = final.get("error") if isinstance(final, dict) else None
@@ -385,6 +388,8 @@ def expectations(setup: Setup, case: dict[str, Any], label: str, answer: harness
         return
     if case["named"] is None:
         return  # a path encoded unlike botocore's: which runtime it names is the emulator's reading
+    if label.startswith("sigv4") and not all(v.isascii() for _, v in case["headers"]):
+        return  # how a signer canonicalises a non-ASCII header value is its own (http.client cannot send one)
     if case["runtime"] == setup.sigv4.name:
         credentials_ok = label == "sigv4"
     elif case["runtime"] == setup.jwt.name:

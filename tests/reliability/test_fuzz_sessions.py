@@ -197,11 +197,12 @@ class Driver:
             _check_refusal(answer, 400)
         elif session_id in self.model.ended:
             _check_refusal(answer, 404)
-        elif last_event_id is None:
-            _check_stream(answer, session_id)
-            if session_id not in self.model.live:
-                self.model.live.append(session_id)
         else:
+            if session_id not in self.model.live:
+                self.model.live.append(session_id)  # a valid id is adopted, whatever comes next
+            if last_event_id is None:
+                _check_stream(answer, session_id)
+                return
             stream, _, seq = last_event_id.strip().rpartition(".")
             if stream == "get" and seq.isdigit():
                 _check_stream(answer, session_id)  # the session's standalone stream, from that point
