@@ -152,6 +152,17 @@ async def _end_body(send: Send) -> None:
         await send({"type": "http.response.body", "body": b""})
 
 
+def _isolation_for(target: Any, isolation: Isolation | None, is_url: bool) -> Isolation:
+    """``isolation``, or the default for ``target`` (process for app specs, shared otherwise)."""
+    if isolation is None:
+        return "process" if isinstance(target, str) and not is_url else "shared"
+    if isolation in ("process", "snapshot") and is_url:
+        raise ValueError(
+            f"{isolation} isolation starts an app spec per session; a URL target is always shared"
+        )
+    return isolation
+
+
 def _validate(raw: list[tuple[bytes, bytes]], runtime: Runtime, body: bytes) -> tuple[str | None, str | None]:
     """The request's session ids, once its members and headers pass the model's constraints (400, 406)."""
     rsid = _header(raw, _RUNTIME_SESSION)
@@ -295,25 +306,14 @@ class Emulator:
             ValueError: an invalid combination (e.g. process isolation of an app object).
         """
         is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
-        if isolation is None:
-            isolation = "process" if isinstance(target, str) and not is_url else "shared"
-        if isolation in ("process", "snapshot") and is_url:
-            raise ValueError(
-                f"{isolation} isolation starts an app spec per session; a URL target is always shared"
-            )
+        isolation = _isolation_for(target, isolation, is_url)
+        jwt = JWTAuthorizer(discovery_url, *map(tuple, (allowed_audience, allowed_clients, allowed_scopes)))
         runtime = Runtime(
             arn=arn or runtime_arn(name, region=self.region, account_id=self.account_id),
             target=target,
             isolation=isolation,
             auth=auth,
-            jwt=JWTAuthorizer(
-                discovery_url=discovery_url,
-                allowed_audience=tuple(allowed_audience),
-                allowed_clients=tuple(allowed_clients),
-                allowed_scopes=tuple(allowed_scopes),
-            )
-            if auth == "jwt"
-            else None,
+            jwt=jwt if auth == "jwt" else None,
             header_allowlist=tuple(header_allowlist),
             idle_timeout=idle_timeout,
             max_lifetime=max_lifetime,

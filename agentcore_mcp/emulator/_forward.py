@@ -182,69 +182,67 @@ class AsgiUpstream(Upstream):
             await done.wait()
             return {"type": "http.disconnect"}
 
-        state: dict[str, Any] = {
-            "status": None,
-            "failed": None,
-            "content_type": "",
-            "size": 0,
-            "ended": False,
-            "broken": False,
-        }
-
-        async def app_send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                state["status"] = status
-                if status >= 500:
-                    state["failed"] = f"Received error ({status}) from runtime"
-                    return
-                raw = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
-                state["content_type"] = _content_type(raw)
-                passed = [(k, v) for k, v in raw if k in PASSED_RESPONSE_HEADERS]
-                if not await _safe_send(
-                    send,
-                    {"type": "http.response.start", "status": status, "headers": on_start(status, passed)},
-                ):
-                    state["broken"] = True
-            elif message["type"] == "http.response.body":
-                if state["failed"] or state["broken"] or state["ended"]:
-                    return
-                chunk = message.get("body", b"")
-                state["size"] += len(chunk)
-                more = bool(message.get("more_body", False))
-                if not more:
-                    on_end()
-                if not await _safe_send(
-                    send, {"type": "http.response.body", "body": chunk, "more_body": more}
-                ):
-                    state["broken"] = True
-                if not more:
-                    state["ended"] = True
-
+        relay = _AsgiRelay(send, on_start, on_end)
         try:
-            await self.app(scope, receive, app_send)
+            await self.app(scope, receive, relay.app_send)
         except Exception as exc:
-            if state["status"] is None or state["failed"]:
+            if relay.status is None or relay.failed:
                 raise UpstreamFailed(
                     f"the runtime failed before answering ({type(exc).__name__}: {exc})"
                 ) from None
-            if not state["ended"]:
+            if not relay.ended:
                 await _end(send, on_end)
-            status = int(state["status"])
-            return Forwarded(status, state["content_type"], True, broken=True, size=state["size"])
+            return Forwarded(relay.status, relay.content_type, True, broken=True, size=relay.size)
         finally:
             done.set()
-        if state["failed"]:
-            raise UpstreamFailed(state["failed"])
-        if state["status"] is None:
+        if relay.failed:
+            raise UpstreamFailed(relay.failed)
+        if relay.status is None:
             raise UpstreamFailed("the runtime returned without answering")
-        if not state["ended"]:
+        if not relay.ended:
             await _end(send, on_end)
-        content_type = state["content_type"]
-        return Forwarded(
-            int(state["status"]),
-            content_type,
-            content_type.startswith("text/event-stream"),
-            broken=bool(state["broken"]),
-            size=state["size"],
-        )
+        streamed = relay.content_type.startswith("text/event-stream")
+        return Forwarded(relay.status, relay.content_type, streamed, broken=relay.broken, size=relay.size)
+
+
+class _AsgiRelay:
+    """Passes an in-process app's answer to the caller as it is sent, noting what went by."""
+
+    def __init__(self, send: Send, on_start: StartHook, on_end: EndHook) -> None:
+        self.send, self.on_start, self.on_end = send, on_start, on_end
+        self.status: int | None = None
+        self.failed: str | None = None
+        self.content_type = ""
+        self.size = 0
+        self.ended = False
+        self.broken = False
+
+    async def app_send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            await self._start(int(message["status"]), message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            if self.failed or self.broken or self.ended:
+                return
+            chunk = message.get("body", b"")
+            self.size += len(chunk)
+            more = bool(message.get("more_body", False))
+            if not more:
+                self.on_end()
+            if not await _safe_send(
+                self.send, {"type": "http.response.body", "body": chunk, "more_body": more}
+            ):
+                self.broken = True
+            if not more:
+                self.ended = True
+
+    async def _start(self, status: int, headers: Any) -> None:
+        self.status = status
+        if status >= 500:
+            self.failed = f"Received error ({status}) from runtime"
+            return
+        raw = [(bytes(k).lower(), bytes(v)) for k, v in headers]
+        self.content_type = _content_type(raw)
+        passed = [(k, v) for k, v in raw if k in PASSED_RESPONSE_HEADERS]
+        start = {"type": "http.response.start", "status": status, "headers": self.on_start(status, passed)}
+        if not await _safe_send(self.send, start):
+            self.broken = True

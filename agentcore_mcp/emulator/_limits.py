@@ -13,7 +13,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["RequestLimits"]
+__all__ = ["RequestLimits", "check_seconds"]
+
+
+def check_seconds(owner: object, *names: str) -> None:
+    """Raise ValueError naming the first of ``owner``'s ``names`` that is not a positive finite number."""
+    for name in names:
+        value = getattr(owner, name)
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise ValueError(
+                f"{type(owner).__name__}.{name} must be a positive number of seconds, got {value!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,4 @@ class RequestLimits:
     stream: float = 3600.0
 
     def __post_init__(self) -> None:
-        for name in ("sync", "stream"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"RequestLimits.{name} must be a positive number of seconds, got {value!r}")
+        check_seconds(self, "sync", "stream")

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -21,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentcore_mcp.emulator._forward import HttpUpstream, Upstream
-from agentcore_mcp.emulator._platform_errors import StartFailed
 from agentcore_mcp.emulator._probes import Probed
+from agentcore_mcp.emulator._processes import StartFailed, reap_server, spawn_server
 from agentcore_mcp.emulator._runtimes import Runtime
 from agentcore_mcp.emulator._snapshots import ForkedProcess, Template
 
@@ -61,18 +59,8 @@ class WorkerProcess:
         Raises:
             StartFailed: with AgentCore's wording when the timeout passes.
         """
-        env = dict(os.environ)
-        env.update(self.runtime.environment)
-        env.setdefault("AWS_REGION", self.runtime.region)
-        env.setdefault("AWS_DEFAULT_REGION", self.runtime.region)
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "agentcore_mcp.emulator._worker",
-            str(self.runtime.target),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            env=env,
+        self.process = await spawn_server(
+            "agentcore_mcp.emulator._worker", self.runtime, stdin=asyncio.subprocess.DEVNULL
         )
         assert self.process.stdout is not None
         stdout = self.process.stdout
@@ -80,17 +68,12 @@ class WorkerProcess:
             port = await asyncio.wait_for(self._await_ready(stdout), self.runtime.start_timeout)
         except asyncio.TimeoutError:
             await self.terminate()
-            raise StartFailed(
-                "Runtime initialization time exceeded. Please make sure that initialization completes "
-                f"in {self.runtime.start_timeout:g}s."
-            ) from None
+            raise StartFailed.timed_out(self.runtime.start_timeout) from None
         if port is None:
             code = await self.process.wait()
             self.exit_code = code
             self.exited.set()
-            raise StartFailed(
-                f"Runtime exited during initialization with code {code}. Check the runtime's logs."
-            )
+            raise StartFailed.exited(code)
         self.port = port
         self._reader = asyncio.get_running_loop().create_task(self._drain(stdout))
         return port
@@ -124,15 +107,7 @@ class WorkerProcess:
             return
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), grace)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-        if self._reader is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._reader), grace)
+        await reap_server(process, self._reader, grace)
 
 
 @dataclass(eq=False)
@@ -151,6 +126,8 @@ class Session:
     ended: str | None = None
     microvm: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     workload_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    start_seconds: float = 0.0
+    """How long the microVM took to become ready (a process's start, or a snapshot's fork)."""
     health: Probed = field(default_factory=Probed)
     """What the health probes found (``health.failed`` set: callers get -32010 until the session ends)."""
     closed: threading.Event = field(default_factory=threading.Event)
@@ -277,7 +254,7 @@ class SessionManager:
                     session.process = forked
                     url = f"http://127.0.0.1:{forked.port}{runtime.mcp_path}"
                     session.upstream = HttpUpstream(url, client)
-                started = asyncio.get_running_loop().time() - begin
+                started = session.start_seconds = asyncio.get_running_loop().time() - begin
                 self._by_runtime_id[(runtime.arn, session.runtime_session_id)] = session
                 if session.mcp_session_id:
                     self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session

@@ -22,7 +22,7 @@ from pydantic_core import to_json
 
 from agentcore_mcp import _wire as wire
 
-__all__ = ["Refusal", "StartFailed", "api_error", "jsonrpc_error", "validation_error"]
+__all__ = ["Refusal", "api_error", "jsonrpc_error", "validation_error"]
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -36,10 +36,6 @@ class Refusal(Exception):
         self.headers = headers
         self.body = body
         self.reason = reason
-
-
-class StartFailed(Exception):
-    """A microVM did not become ready (timed out, exited, or its app failed to load); answered 424."""
 
 
 def api_error(

@@ -13,7 +13,6 @@ session that failed stays failed until it ends (the report saw every later call 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ import anyio
 
 from agentcore_mcp import _wire as wire
 from agentcore_mcp.emulator._forward import Upstream, UpstreamFailed
+from agentcore_mcp.emulator._limits import check_seconds
 
 __all__ = ["HEALTH_CHECK_FAILED", "HealthProbe", "Prober", "probe_once"]
 
@@ -57,10 +57,7 @@ class HealthProbe:
     failures: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("interval", "timeout"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"HealthProbe.{name} must be a positive number of seconds, got {value!r}")
+        check_seconds(self, "interval", "timeout")
         if not isinstance(self.failures, int) or self.failures < 1:
             raise ValueError(f"HealthProbe.failures must be a positive integer, got {self.failures!r}")
 

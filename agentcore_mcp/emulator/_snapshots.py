@@ -17,9 +17,8 @@ import contextlib
 import logging
 import os
 import signal
-import sys
 
-from agentcore_mcp.emulator._platform_errors import StartFailed
+from agentcore_mcp.emulator._processes import StartFailed, reap_server, spawn_server
 from agentcore_mcp.emulator._runtimes import Runtime
 
 __all__ = ["EXITED", "FORKED", "READY", "ForkedProcess", "Template"]
@@ -80,33 +79,16 @@ class Template:
         Raises:
             StartFailed: with AgentCore's wording when the timeout passes or the template exits.
         """
-        env = dict(os.environ)
-        env.update(self.runtime.environment)
-        env.setdefault("AWS_REGION", self.runtime.region)
-        env.setdefault("AWS_DEFAULT_REGION", self.runtime.region)
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "agentcore_mcp.emulator._template",
-            str(self.runtime.target),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            env=env,
+        self.process = await spawn_server(
+            "agentcore_mcp.emulator._template", self.runtime, stdin=asyncio.subprocess.PIPE
         )
-        assert self.process.stdout is not None
         try:
             ready = await asyncio.wait_for(self._await_ready(), self.runtime.start_timeout)
         except asyncio.TimeoutError:
             await self.close()
-            raise StartFailed(
-                "Runtime initialization time exceeded. Please make sure that initialization completes "
-                f"in {self.runtime.start_timeout:g}s."
-            ) from None
+            raise StartFailed.timed_out(self.runtime.start_timeout) from None
         if not ready:
-            code = await self.process.wait()
-            raise StartFailed(
-                f"Runtime exited during initialization with code {code}. Check the runtime's logs."
-            )
+            raise StartFailed.exited(await self.process.wait())
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _await_ready(self) -> bool:
@@ -161,7 +143,7 @@ class Template:
             try:
                 forked = await asyncio.wait_for(self._forked.get(), self.runtime.start_timeout)
             except asyncio.TimeoutError:
-                raise StartFailed("Runtime initialization time exceeded.") from None
+                raise StartFailed.timed_out(self.runtime.start_timeout) from None
             if forked is None:
                 raise StartFailed("Runtime exited during initialization. Check the runtime's logs.")
             child = ForkedProcess(*forked)
@@ -176,12 +158,4 @@ class Template:
         if process.stdin is not None:
             with contextlib.suppress(OSError):
                 process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), grace)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-        if self._reader is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._reader), grace)
+        await reap_server(process, self._reader, grace)
