@@ -31,6 +31,14 @@ async def confirm(question: str, ctx: Context) -> str:
 
 
 @tool
+async def ask_model(prompt: str, ctx: Context) -> str:
+    """Ask the client's model (sampling) and the client's roots, and say what came back."""
+    answer = await ctx.sample(prompt, max_tokens=16)
+    roots = await ctx.list_roots()
+    return f"model said {answer['content']['text']!r}; roots {[root['uri'] for root in roots]}"
+
+
+@tool
 async def nap(seconds: float) -> str:
     """Sleep, then answer (for timeouts and clients that go away mid-call)."""
     await anyio.sleep(seconds)
@@ -62,6 +70,6 @@ def look_up(key: str) -> str:
 app = AgentCoreMCP(
     "proxy-tests",
     version="1.0.0",
-    tools=[add_numbers, multiply_numbers, greet_user, count_slowly, confirm, nap, whoami, look_up],
+    tools=[add_numbers, multiply_numbers, greet_user, count_slowly, confirm, ask_model, nap, whoami, look_up],
     state_keys=["proxy-tests-state-key-0123456789"],
 )

@@ -17,7 +17,7 @@ from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 
 from .conftest import Emulated
-from .test_sdk_clients import TOOLS, on_elicit, text
+from .test_sdk_clients import ASKED, CALLBACKS, TOOLS, text
 
 MODES = ["auto", "legacy", "2026-07-28"]
 
@@ -36,7 +36,7 @@ async def exercise(emulated: Emulated, args: list[str], mode: str) -> dict[str, 
 
     with anyio.fail_after(60):
         async with Client(
-            params, mode=mode, elicitation_callback=on_elicit, logging_callback=on_log, log_level="info"
+            params, mode=mode, logging_callback=on_log, log_level="info", **CALLBACKS
         ) as client:  # type: ignore[arg-type]
             assert {t.name for t in (await client.list_tools()).tools} == TOOLS
             assert text(await client.call_tool("add_numbers", {"a": 2, "b": 3})) == "5"
@@ -47,6 +47,7 @@ async def exercise(emulated: Emulated, args: list[str], mode: str) -> dict[str, 
             counted = await client.call_tool("count_slowly", {"steps": 3}, progress_callback=on_progress)
             assert text(counted) == "counted to 3"
             assert text(await client.call_tool("confirm", {"question": "Proceed?"})) == "answered ok=True"
+            assert text(await client.call_tool("ask_model", {"prompt": "Say hi"})) == ASKED
             seen = (await client.call_tool("whoami", {})).structured_content
     assert progress == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
     assert logs == ["counted 1", "counted 2", "counted 3"]

@@ -27,6 +27,7 @@ TOOLS = {
     "greet_user",
     "count_slowly",
     "confirm",
+    "ask_model",
     "nap",
     "whoami",
     "look_up",
@@ -51,6 +52,25 @@ async def on_elicit(context: Any, params: Any) -> Any:
     return types.ElicitResult(action="accept", content={"ok": True})
 
 
+async def on_sample(context: Any, params: Any) -> Any:
+    assert params.messages[0].content.text == "Say hi"
+    return types.CreateMessageResult(
+        role="assistant", content=types.TextContent(type="text", text="hi"), model="local"
+    )
+
+
+async def on_roots(context: Any) -> Any:
+    return types.ListRootsResult(roots=[types.Root(uri="file:///work", name="work")])
+
+
+CALLBACKS = {
+    "elicitation_callback": on_elicit,
+    "sampling_callback": on_sample,
+    "list_roots_callback": on_roots,
+}
+ASKED = "model said 'hi'; roots ['file:///work']"
+
+
 async def exercise(emulated: Emulated, args: list[str]) -> None:
     logs: list[Any] = []
     progress: list[tuple[float, float | None, str | None]] = []
@@ -62,9 +82,7 @@ async def exercise(emulated: Emulated, args: list[str]) -> None:
         progress.append((value, total, message))
 
     with anyio.fail_after(60):
-        async with proxied(
-            emulated, args, elicitation_callback=on_elicit, logging_callback=on_log
-        ) as session:
+        async with proxied(emulated, args, logging_callback=on_log, **CALLBACKS) as session:
             assert {t.name for t in (await session.list_tools()).tools} == TOOLS
             assert text(await session.call_tool("add_numbers", {"a": 2, "b": 3})) == "5"
             assert text(await session.call_tool("multiply_numbers", {"a": 4, "b": -5})) == "-20"
@@ -75,6 +93,7 @@ async def exercise(emulated: Emulated, args: list[str]) -> None:
             counted = await session.call_tool("count_slowly", {"steps": 3}, progress_callback=on_progress)
             assert text(counted) == "counted to 3"
             assert text(await session.call_tool("confirm", {"question": "Proceed?"})) == "answered ok=True"
+            assert text(await session.call_tool("ask_model", {"prompt": "Say hi"})) == ASKED
     assert progress == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
     assert logs == ["counted 1", "counted 2", "counted 3"]
 
