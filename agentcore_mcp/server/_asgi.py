@@ -105,10 +105,26 @@ class RequestHeaders:
         self.content_type: bytes | None = None
         self.length: bytes | None = None
         self.origin: bytes | None = None
-        self.size = 0  # bytes of names and values
+        size = 0  # bytes of names and values
         for key, value in raw:
-            self.size += len(key) + len(value)
-            if key == b"accept":
+            size += len(key) + len(value)
+            if key.startswith(b"mcp-"):
+                text = value.decode("latin-1").strip()
+                if key == _PROTOCOL_VERSION:
+                    if self.version is not None:
+                        self.dup = "MCP-Protocol-Version"
+                    self.version = text
+                elif key == _METHOD:
+                    if self.method is not None:
+                        self.dup = "Mcp-Method"
+                    self.method = text
+                elif key == _NAME:
+                    if self.name is not None:
+                        self.dup = "Mcp-Name"
+                    self.name = text
+                elif key == _SESSION_ID:
+                    self.session_id = text
+            elif key == b"accept":
                 self.accept = value if self.accept is None else self.accept + b"," + value
             elif key == b"content-type":
                 self.content_type = value
@@ -118,27 +134,9 @@ class RequestHeaders:
                 self.origin = value
             elif key == b"accept-encoding":
                 self.gzip = self.gzip or accepts_gzip(value)
-            elif key.startswith(b"mcp-"):
-                self._routing(key, value)
             elif key in _IDENTITY:
                 self.identity = True
-
-    def _routing(self, key: bytes, value: bytes) -> None:
-        text = value.decode("latin-1").strip()
-        if key == _PROTOCOL_VERSION:
-            if self.version is not None:
-                self.dup = "MCP-Protocol-Version"
-            self.version = text
-        elif key == _METHOD:
-            if self.method is not None:
-                self.dup = "Mcp-Method"
-            self.method = text
-        elif key == _NAME:
-            if self.name is not None:
-                self.dup = "Mcp-Name"
-            self.name = text
-        elif key == _SESSION_ID:
-            self.session_id = text
+        self.size = size
 
     def params(self) -> dict[str, str]:
         """``Mcp-Param-*`` headers by lower-cased token; a repeated one maps to ``"\\0dup"``."""
@@ -269,9 +267,6 @@ class Edge:
         except ValueError as exc:
             await send_bytes(send, 400, rpc.error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
             return
-        await self._answer(message, headers, receive, send)
-
-    async def _answer(self, message: Any, headers: RequestHeaders, receive: Receive, send: Send) -> None:
         responder = Responder(send, self.keepalive, receive)
         try:
             reply = await self.protocol.handle(message, headers, responder)
@@ -540,8 +535,10 @@ class Responder:
             self._watcher = None
 
     async def finish(self, reply: Reply, gzip: bool = False) -> None:
-        """Send ``reply``: the stream's last event when streaming, else a whole JSON (or 202) answer."""
-        self.close()
+        """Send ``reply``: the stream's last event when streaming, else a whole JSON (or 202) answer.
+
+        Call :meth:`close` first (the ticker and watcher must not write after the answer).
+        """
         body: Body | None = reply.body
         compressed = False
         if reply.page is not None:
@@ -557,5 +554,5 @@ class Responder:
         if body is None:
             await send_bytes(self._send, 202, b"", self._headers([]))
             return
-        headers = self._headers(JSON_HEADERS)
+        headers = JSON_HEADERS if self.session_id is None else self._headers(JSON_HEADERS)
         await send_bytes(self._send, reply.status, body, [*headers, *GZIP_HEADERS] if compressed else headers)

@@ -86,27 +86,14 @@ def check_modern(
     if headers.dup is not None:
         raise ProtocolError(rpc.HEADER_MISMATCH, f"{headers.dup} header appears more than once")
     meta = params.get("_meta") if params else None
-    version = _envelope_version(meta)
-    assert isinstance(meta, dict)
-    _check_routing_headers(method, params, version, headers)
-    if version not in rpc.MODERN_VERSIONS:
-        raise ProtocolError(
-            rpc.UNSUPPORTED_PROTOCOL_VERSION,
-            "Unsupported protocol version",
-            data={"supported": list(rpc.SUPPORTED_VERSIONS), "requested": version},
-        )
-    return version, meta
-
-
-def _envelope_version(meta: Any) -> str:
     if not isinstance(meta, dict):
         raise ProtocolError(
             rpc.INVALID_PARAMS,
             "params._meta must be an object carrying the "
             f"{rpc.META_PROTOCOL_VERSION!r} and {rpc.META_CLIENT_CAPABILITIES!r} envelope keys",
         )
-    missing = [k for k in _ENVELOPE_KEYS if k not in meta]
-    if missing:
+    if rpc.META_PROTOCOL_VERSION not in meta or rpc.META_CLIENT_CAPABILITIES not in meta:
+        missing = [k for k in _ENVELOPE_KEYS if k not in meta]
         raise ProtocolError(
             rpc.INVALID_PARAMS, f"params._meta is missing the required envelope key(s): {', '.join(missing)}"
         )
@@ -115,12 +102,6 @@ def _envelope_version(meta: Any) -> str:
         raise ProtocolError(rpc.INVALID_PARAMS, f"{rpc.META_PROTOCOL_VERSION} must be a string")
     if not isinstance(meta[rpc.META_CLIENT_CAPABILITIES], dict):
         raise ProtocolError(rpc.INVALID_PARAMS, f"{rpc.META_CLIENT_CAPABILITIES} must be an object")
-    return version
-
-
-def _check_routing_headers(
-    method: str, params: Mapping[str, Any] | None, version: str, headers: Routing
-) -> None:
     if headers.version is None:
         raise ProtocolError(rpc.HEADER_MISMATCH, "MCP-Protocol-Version header is required")
     if headers.version != version:
@@ -136,6 +117,13 @@ def _check_routing_headers(
             raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header is required")
         if decode_header_value(headers.name) != params[name_param]:
             raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Name header does not match params.{name_param}")
+    if version not in rpc.MODERN_VERSIONS:
+        raise ProtocolError(
+            rpc.UNSUPPORTED_PROTOCOL_VERSION,
+            "Unsupported protocol version",
+            data={"supported": list(rpc.SUPPORTED_VERSIONS), "requested": version},
+        )
+    return version, meta
 
 
 def check_param_headers(tool: Tool, arguments: Mapping[str, Any], headers: Routing) -> None:

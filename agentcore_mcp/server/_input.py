@@ -13,19 +13,18 @@ A tool (or prompt, or resource reader) calls ``await ctx.elicit(...)``, ``await 
   microVM), and the awaiting handler resumes. A table in this process matches answers to questions; when
   no answer can arrive (unknown id, recycled microVM) the handler gets a clear error after a timeout.
 
-In the 2026-07-28 era a handler that may ask (one that takes a Context) runs in a task of its own beside
-a signal; asking sets the signal and waits, and the protocol layer then cancels the run and answers
-``input_required`` (:func:`until_answered`). A handler without a Context cannot ask and runs inline.
+In the 2026-07-28 era a handler that may ask (one that takes a Context) runs under :func:`until_answered`:
+asking cancels the request's task, and the protocol layer withdraws the cancellation and answers
+``input_required``. A handler without a Context cannot ask and pays nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
@@ -68,30 +67,39 @@ class InputRequired(Exception):
         self.requests = requests
 
 
-async def until_answered(work: Coroutine[Any, Any, T], round_: InputRound) -> T:
-    """Run ``work`` (a modern-era handler call) until it returns or asks for input ``round_`` does not hold.
+async def until_answered(work: Awaitable[T], round_: InputRound) -> T:
+    """Await ``work`` (a modern-era handler call) until it returns or asks for input ``round_`` does not hold.
 
-    A function that asks is stopped the standard asyncio way: its run is cancelled, so its ``finally``
-    blocks and context managers unwind, and an ``except Exception`` in it cannot swallow the stop.
+    A function that asks is stopped the standard asyncio way: the question cancels this request's task,
+    so the function's ``finally`` blocks and context managers unwind at its ``await``, and no ``except
+    Exception`` in it can swallow the stop. The cancellation is then withdrawn here (``Task.uncancel``), and
+    the questions are raised as :class:`InputRequired` in the protocol layer's own frame.
 
     Raises:
         InputRequired: the questions the client must answer in a retry.
     """
-    loop = asyncio.get_running_loop()
-    asked: asyncio.Future[None] = loop.create_future()
-    round_.asked_signal = asked
-    task = loop.create_task(work)
+    task = asyncio.current_task()
+    round_.runner = task
     try:
-        await asyncio.wait((task, asked), return_when=asyncio.FIRST_COMPLETED)
+        result = await work
     except asyncio.CancelledError:
-        task.cancel()
-        raise
-    if task.done():
-        return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    raise InputRequired(dict(round_.needed))
+        if not round_.needed or not _withdraw_cancel(task):
+            raise  # cancelled for another reason (the client went away, the server is stopping)
+        raise InputRequired(dict(round_.needed)) from None
+    finally:
+        round_.runner = None
+    if round_.needed:  # the function caught its cancellation and returned anyway: still a question
+        _withdraw_cancel(task)
+        raise InputRequired(dict(round_.needed))
+    return result
+
+
+def _withdraw_cancel(task: asyncio.Task[Any] | None) -> bool:
+    """Undo the cancellation a question requested; False when the task is being cancelled for more."""
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+; 3.10 keeps no count of requests
+    if uncancel is None:
+        return True
+    return bool(uncancel() == 0)
 
 
 @dataclass(frozen=True)
@@ -201,26 +209,27 @@ class InputRound:
     so a re-run asks the same questions under the same keys.
     """
 
-    __slots__ = ("answers", "asked", "asked_signal", "counter", "needed")
+    __slots__ = ("answers", "asked", "counter", "needed", "runner")
 
     def __init__(self, answers: dict[str, Any] | None = None, asked: dict[str, str] | None = None) -> None:
         self.answers: dict[str, Any] = answers or {}
         self.asked: dict[str, str] = asked or {}  # key -> method, from earlier rounds
         self.counter: dict[str, int] = {}
         self.needed: dict[str, dict[str, Any]] = {}  # questions of this round still without an answer
-        self.asked_signal: asyncio.Future[None] | None = None  # set by until_answered, resolved on asking
+        self.runner: asyncio.Task[Any] | None = None  # the task until_answered runs in, cancelled on asking
 
     async def need(self, requests: dict[str, dict[str, Any]]) -> NoReturn:
-        """Record questions without answers and wait for :func:`until_answered` to stop this run."""
-        signal = self.asked_signal
-        if signal is None:
+        """Record questions without answers and stop this run (see :func:`until_answered`)."""
+        runner = self.runner
+        if runner is None:
             # Nobody runs this call under until_answered (an extension's own run): stop by raising, which
             # Tool.run lets through; until_answered is the way that no ``except Exception`` can swallow.
             raise InputRequired(requests)
+        first = not self.needed
         self.needed.update(requests)
-        if not signal.done():
-            signal.set_result(None)
-        await asyncio.get_running_loop().create_future()  # never resolved: the run is cancelled
+        if first:
+            runner.cancel()
+        await asyncio.get_running_loop().create_future()  # never resolved: the cancellation arrives here
         raise AssertionError("unreachable")  # pragma: no cover
 
     def next_key(self, kind: str) -> str:

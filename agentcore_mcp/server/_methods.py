@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -127,7 +127,7 @@ class Methods:
         live = self.stores.sessions is not None if era == "legacy" else self.settings.streaming
         return self.registry.capabilities(era, live)
 
-    async def pausable(self, work: Coroutine[Any, Any, T], call: Call, asks: bool) -> T:
+    async def pausable(self, work: Awaitable[T], call: Call, asks: bool) -> T:
         """Run a function's call; one that may ask for input in the modern era can pause it (MRTR)."""
         if asks and call.era == "modern":
             return await until_answered(work, call.input_round())
@@ -228,11 +228,12 @@ class Methods:
             taken = await extension.call_tool(tool, arguments or {}, call)
             if taken is not None:
                 return self.stamped(taken, call)
-        if not tool.wants_context:  # the common case: nothing can pause, no task
+        if not tool.wants_context:  # the common case: nothing can pause
             result = await tool.run(arguments, None)
         else:
-            result = await self.pausable(tool.run(arguments, call.context()), call, True)
-        return self.stamped(result, call)
+            work = tool.run(arguments, call.context())
+            result = await (until_answered(work, call.input_round()) if call.era == "modern" else work)
+        return self.stamp(result) if call.era == "modern" else result
 
     async def read_resource(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         uri = params.get("uri")

@@ -57,6 +57,7 @@ class Reply:
 
 
 ACCEPTED = Reply(202, None)
+_OBJECT = (dict, type(None))  # what params may be without a closer look
 
 
 class _Missing:
@@ -118,9 +119,10 @@ class Protocol:
         era = classify(params, headers)
         request_id = message.get("id", _MISSING)
         method = message.get("method")
-        refused = self._check_message(message, method, params, era, request_id, headers)
-        if refused is not None:
-            return refused
+        if message.get("jsonrpc") != "2.0" or not isinstance(method, str) or not isinstance(params, _OBJECT):
+            refused = self._check_message(message, method, params, era, request_id, headers)
+            if refused is not None:
+                return refused
         assert isinstance(method, str)  # _check_message refused anything else
         session: Session | None = None
         if self.stores.sessions is not None and era == "legacy":
@@ -219,7 +221,18 @@ class Protocol:
             call = Call(
                 self.stores, request_id, method, era, version, params, meta, headers, streams, session
             )
-            result = await self._run(handler, params, call)
+            bind_log_context(headers.session_id, request_id, method)
+            if headers.identity:
+                bind_platform_context(headers.raw, headers.session_id)
+            if era == "modern" and method in MRTR_METHODS and "requestState" in params:
+                call.input_round()  # verify the seal before doing anything else
+            if telemetry.enabled():
+                result = await self._traced(handler, params, call)
+            else:
+                try:
+                    result = await handler(params, call)
+                except InputRequired as needed:
+                    result = self._input_required(call, needed)
         except ProtocolError as exc:
             return _refuse(era, request_id, exc.code, exc.message, exc.data)
         except Exception:
@@ -227,33 +240,16 @@ class Protocol:
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
         if isinstance(result, CachedPage):  # a list page serialized once: the edge frames it with the id
             return Reply(200, None, result, to_json(request_id))
-        return self._encode(result, method, request_id, params, era)
-
-    async def _run(self, handler: Handler, params: Mapping[str, Any], call: Call) -> Any:
-        """Run ``handler`` for ``call`` with its log context bound (and traced, when tracing is on)."""
-        headers = call.headers
-        bind_log_context(headers.session_id, call.id, call.method)
-        if headers.identity:
-            bind_platform_context(headers.raw, headers.session_id)
-        if call.era == "modern" and call.method in MRTR_METHODS and "requestState" in params:
-            call.input_round()  # verify the seal before doing anything else
-        if telemetry.enabled():
-            return await self._traced(handler, params, call)
-        try:
-            return await handler(params, call)
-        except InputRequired as needed:
-            return self._input_required(call, needed)
-
-    def _encode(
-        self, result: Any, method: str, request_id: str | int, params: Mapping[str, Any], era: Era
-    ) -> Reply:
         try:
             # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
-            return Reply(
-                200, to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
-            )
+            body = to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
         except Exception:  # text that is not valid Unicode, objects pydantic cannot serialize
             logger.exception("could not encode the result of %s", method)
+            return self._unencodable(method, request_id, params, era)
+        return Reply(200, body)
+
+    def _unencodable(self, method: str, request_id: str | int, params: Mapping[str, Any], era: Era) -> Reply:
+        """The answer when a result cannot be serialized: a tool error result for tools/call, else -32603."""
         name = params.get("name")
         if method != "tools/call" or not isinstance(name, str):
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
