@@ -49,6 +49,7 @@ from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._issuer import LocalIssuer
 from agentcore_mcp.emulator._limits import RequestLimits
+from agentcore_mcp.emulator._loader import load_app
 from agentcore_mcp.emulator._microvms import Session
 from agentcore_mcp.emulator._probes import HealthProbe
 from agentcore_mcp.emulator._runtimes import (
@@ -75,5 +76,6 @@ __all__ = [
     "Runtime",
     "Session",
     "invocations_path",
+    "load_app",
     "runtime_arn",
 ]

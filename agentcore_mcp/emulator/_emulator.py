@@ -63,6 +63,7 @@ _MISMATCH = (
     "Authorization method mismatch. The agent is configured for a different authorization method than "
     "what was used in your request."
 )
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
 _THROTTLED = "Rate exceeded. Please retry later."
 _CONFLICT = "Session operation in progress, please retry"
 _RUNTIME_SESSION = wire.RUNTIME_SESSION_ID.encode()
@@ -172,6 +173,9 @@ def _validate(raw: list[tuple[bytes, bytes]], runtime: Runtime, body: bytes) -> 
     mcp_id = _header(raw, _MCP_SESSION) or None
     if mcp_id is not None and len(mcp_id) > 1024:
         raise validation_error("mcpSessionId", "Member must have length less than or equal to 1024")
+    for member, value in (("runtimeSessionId", rsid), ("mcpSessionId", mcp_id)):
+        if value is not None and not _VISIBLE_ASCII.fullmatch(value):  # it is echoed in answer headers
+            raise validation_error(member, "Member must contain only visible ASCII characters (0x21-0x7E)")
     too_long = custom_header_too_long(raw, runtime.allowlist)
     if too_long:
         raise api_error("ValidationException", f"The value of header {too_long} is longer than 4 KB", 400)

@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from botocore.config import Config
 
-from agentcore_mcp.emulator import Emulator, Runtime
+from agentcore_mcp.emulator import Emulator, Runtime, invocations_path
 from agentcore_mcp.server._local import free_port
 from tests.emulator.conftest import ACCEPT, APP_SPEC, FakeClock, agentcore, initialize_body, invoke, legacy
 
@@ -27,6 +28,9 @@ def setup(
     down = emulator.add_runtime(f"http://127.0.0.1:{free_port()}/mcp", name="down")
     with emulator.serve() as url:
         yield emulator, url, sigv4, jwt, down
+
+
+RSID = "x-amzn-bedrock-agentcore-runtime-session-id"
 
 
 def _still_serves(url: str, runtime: Runtime) -> None:
@@ -193,16 +197,66 @@ def test_the_default_body_cap_is_agentcores_100_mb(emulator: Emulator) -> None:
     assert emulator.max_body_size == 100_000_000
 
 
-def test_a_short_runtime_session_id_is_a_validation_error(
+@pytest.mark.parametrize(
+    ("headers", "member", "constraint"),
+    [
+        ({RSID: "too-short"}, "runtimeSessionId", "length greater than or equal to 33"),
+        ({RSID: "r" * 257}, "runtimeSessionId", "length less than or equal to 256"),
+        ({"mcp-session-id": "m" * 1025}, "mcpSessionId", "length less than or equal to 1024"),
+        ({"mcp-session-id": "abc\x00def"}, "mcpSessionId", "only visible ASCII characters"),
+        (
+            {RSID: "session with spaces, long enough to pass the length check"},
+            "runtimeSessionId",
+            "visible ASCII",
+        ),
+    ],
+)
+def test_a_session_id_that_breaks_the_model_is_a_400_validation_error(
     setup: tuple[Emulator, str, Runtime, Runtime, Runtime],
+    headers: dict[str, str],
+    member: str,
+    constraint: str,
 ) -> None:
-    _, url, sigv4, _, _ = setup
-    client = agentcore(url, parameter_validation=False)  # botocore would refuse it before sending
-    with pytest.raises(client.exceptions.ValidationException) as caught:
-        invoke(client, sigv4.arn, legacy("tools/list"), runtimeSessionId="too-short")
-    assert "runtimeSessionId" in str(caught.value)
-    assert "greater than or equal to 33" in str(caught.value)
+    emulator, url, sigv4, _, _ = setup
+    open_runtime = emulator.add_runtime(sigv4.target, name="unsigned")
+    status, answer_headers, body = anyio.run(_asgi_post, emulator, open_runtime.arn, headers)
+    assert status == 400
+    assert answer_headers[b"x-amzn-errortype"] == b"ValidationException"
+    message = json.loads(body)["message"]
+    assert f"Value at '{member}'" in message
+    assert constraint in message
     _still_serves(url, sigv4)
+
+
+async def _asgi_post(
+    emulator: Emulator, arn: str, headers: dict[str, str]
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One invocation straight into the emulator's ASGI app (header values an HTTP client would refuse)."""
+    path = invocations_path(arn)
+    raw = [(b"content-type", b"application/json"), (b"accept", ACCEPT.encode()), (b"host", b"127.0.0.1")]
+    raw += [(k.encode(), v.encode("latin-1")) for k, v in headers.items()]
+    body = json.dumps(legacy("tools/list")).encode()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path.split("?")[0],
+        "raw_path": path.split("?")[0].encode(),
+        "query_string": path.split("?")[1].encode(),
+        "headers": raw,
+        "scheme": "http",
+    }
+    sent: list[dict[str, Any]] = []
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await emulator(scope, receive, send)
+    start = sent[0]
+    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 
 
 def test_a_missing_accept_is_406_with_json_rpc_32011(
