@@ -21,7 +21,8 @@ from mcp.client.extension import ClaimContext, ClientExtension, ResultClaim
 from mcp_types import CallToolResult, Request, RequestParams, Result
 from pydantic import ConfigDict, TypeAdapter
 
-from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, MemoryTaskStore, Tasks, tool
+from agentcore_mcp import AgentCoreMCP, MemoryTaskStore, Tasks, tool
+from agentcore_mcp.client import AgentCoreTransport
 from agentcore_mcp.emulator import Emulator, RequestLimits
 from agentcore_mcp.server._local import serve_in_thread
 
