@@ -50,7 +50,7 @@ docs: $(VENV)/.installed-dev
 	$(BIN)/mkdocs build --strict --site-dir .site
 
 conformance: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed
-	$(BIN)/pytest tests/conformance tests/emulator/test_conformance.py -v
+	$(BIN)/pytest tests/conformance tests/emulator/test_conformance.py tests/tasks/test_conformance_emulator.py -v
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
