@@ -18,9 +18,15 @@ A comment directly before a block changes how it runs:
   container engine. It is parsed (``bash -n``), and each ``agentcore-mcp`` command in it is checked
   against the real parser: the command exists, ``--help`` works, and every ``--option`` it uses is one of
   the command's options.
-- ``<!-- docs: needs make -->``: the README's set-up block (``make demo``, ``make test``), which the docs
-  run is itself part of: each ``make`` target must exist (``make -n``); tests/test_demo.py runs
-  ``make demo``'s program, and CI runs ``make test``.
+- ``<!-- docs: needs checkout -->``: developer commands run in this repository's checkout (``make test``,
+  which the docs run is itself part of; ``make bench``, ``.venv/bin/pytest tests/reliability``, ``python -m
+  benchmarks.soak``: minutes each, and run by their own targets). Each command is checked, not run: a
+  ``make`` target must exist (``make -n``), a ``.venv/bin/`` program must be installed, a ``-m`` module
+  and the paths given to pytest must exist in the checkout.
+- ``<!-- docs: needs mcp1 -->``: a Python block for mcp 1.x: run as a script of its own with
+  ``.venv-mcp1/bin/python`` (the mcp 1.x environment of ``make test-mcp1``).
+- ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
+  page tells them to.
 
 AgentCore itself is the local emulator: each page gets one, with moto's control plane, serving the demo
 tools under the README's runtime ARN and for every container image deployed through the control plane.
@@ -30,6 +36,7 @@ the credentials are ``testing``/``testing``; no region is set (a page sets its o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -56,6 +63,7 @@ RUNTIME_ARNS = (
     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
 )
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
+MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1")
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
 BLOCK_TIMEOUT = 300.0
@@ -87,7 +95,11 @@ def _directives(document: Document) -> Iterator[Region]:
 def _set_mode(example: Example) -> None:
     state: PageState = example.namespace["__docs__"]
     argument = str(example.parsed)
-    if not (argument in ("needs aws", "needs docker", "needs make") or BACKGROUND.fullmatch(argument)):
+    if argument == "ctrl-c":
+        stop_servers(state)
+        state.servers.clear()
+        return
+    if not (argument in MODES or BACKGROUND.fullmatch(argument)):
         raise ValueError(f"unknown docs directive {argument!r} at line {example.line}")
     state.mode = argument
 
@@ -104,6 +116,9 @@ _AS_A_MODULE = "import sys; exec(compile(sys.argv[1], '<docs>', 'exec'), {'__nam
 def _run_python(example: Example) -> None:
     state: PageState = example.namespace["__docs__"]
     mode, state.mode = state.mode, None
+    if mode == "needs mcp1":
+        _run_mcp1(example, state)
+        return
     if mode is not None:
         raise ValueError(f"{_where(example)}: `{mode}` applies to shell blocks only")
     if state.python is not None:
@@ -134,6 +149,24 @@ def _run_python(example: Example) -> None:
     state.executed.append(f"python:{example.line}")
 
 
+def _run_mcp1(example: Example, state: PageState) -> None:
+    python = state.root / ".venv-mcp1" / "bin" / "python"
+    if not python.is_file():
+        raise AssertionError(f"{_where(example)}: needs {python} (make test-mcp1 creates it)")
+    done = subprocess.run(
+        [str(python), "-c", _AS_A_MODULE, str(example.parsed)],
+        cwd=state.cwd,
+        env={**state.env, "PYTHONPATH": str(state.root)},
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"{_where(example)}: the mcp 1.x block failed:\n{done.stderr}")
+    state.executed.append(f"python:{example.line}")
+
+
 def _shell_source(example: Example, language: str) -> str:
     source = str(example.parsed)
     if language != "console":
@@ -153,8 +186,8 @@ def _shell(example: Example, language: str) -> None:
     mode, state.mode = state.mode, None
     source = _shell_source(example, language)
     where = _where(example)
-    if mode == "needs make":
-        check_make_targets(source, where, state.root)
+    if mode == "needs checkout":
+        check_checkout_commands(source, where, state.root)
         state.parsed.append(f"{language}:{example.line}")
         return
     if mode in ("needs aws", "needs docker"):
@@ -194,6 +227,15 @@ def _shell(example: Example, language: str) -> None:
 
 
 def _start_server(source: str, state: PageState, until: str, where: str) -> None:
+    # The docs use the fixed ports a reader would (8000, 9000); on a shared machine another test may hold
+    # one for a moment, so a server that finds its port taken is started again, a few times.
+    for attempt in range(5):
+        if _try_server(source, state, until, where, last=attempt == 4):
+            return
+        time.sleep(1.0)
+
+
+def _try_server(source: str, state: PageState, until: str, where: str, *, last: bool) -> bool:
     log = state.cwd / f".docs-server-{len(state.servers)}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -203,31 +245,56 @@ def _start_server(source: str, state: PageState, until: str, where: str) -> None
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    state.servers.append((process, log))
     deadline = time.monotonic() + START_TIMEOUT
     while until not in log.read_text(errors="replace"):
         if process.poll() is not None:
+            if not last and "already in use" in log.read_text(errors="replace"):
+                return False
             raise AssertionError(
                 f"{where}: the background block exited ({process.returncode}) before printing {until!r}:\n"
                 + log.read_text(errors="replace")
             )
         if time.monotonic() > deadline:
+            state.servers.append((process, log))
             raise AssertionError(f"{where}: no {until!r} within {START_TIMEOUT:g} s:\n{log.read_text()}")
         time.sleep(0.05)
+    state.servers.append((process, log))
+    return True
+
+
+def _group_members(group: int) -> list[int]:
+    """The live (not zombie) processes of a process group, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members
 
 
 def stop_servers(state: PageState) -> None:
-    """Stop the page's background blocks: SIGINT (Ctrl-C), then SIGKILL after 15 s."""
+    """Stop the page's background blocks as Ctrl-C would: SIGINT to each block's whole process group, then
+    SIGKILL to whatever is left after 20 s (and the page fails: a server must stop on Ctrl-C)."""
+    stuck: list[str] = []
     for process, _ in state.servers:
-        if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + 20
     for process, log in state.servers:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-            raise AssertionError(f"a background block did not stop on Ctrl-C:\n{log.read_text()}") from None
+        while _group_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _group_members(process.pid)
+        if left:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            stuck.append(f"{left} still running 20 s after Ctrl-C:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+    if stuck:
+        raise AssertionError("a background block did not stop on Ctrl-C: " + "\n".join(stuck))
 
 
 def _commands(source: str) -> Iterator[list[str]]:
@@ -278,21 +345,48 @@ def check_without_running(source: str, state: PageState, where: str) -> None:
             raise AssertionError(f"{where}: agentcore-mcp {' '.join(names)} --help failed: {helped.stderr}")
 
 
-def check_make_targets(source: str, where: str, root: Path) -> None:
-    """Each ``make TARGET`` line names a target of the Makefile (``make -n`` runs nothing)."""
-    targets = [
-        words[1]
-        for words in map(lambda line: shlex.split(line, comments=True), source.splitlines())
-        if len(words) >= 2 and words[0] == "make"
-    ]
-    if not targets:
-        raise AssertionError(f"{where}: `needs make` on a block without make commands")
-    for target in targets:
-        done = subprocess.run(
-            ["make", "-n", "-C", str(root), target], capture_output=True, text=True, timeout=60, check=False
-        )
-        if done.returncode != 0:
-            raise AssertionError(f"{where}: make {target}: {done.stderr.strip()}")
+def check_checkout_commands(source: str, where: str, root: Path) -> None:
+    """Developer commands of the checkout at ``root``: each one's target, program, module and paths exist."""
+    syntax = subprocess.run(["bash", "-n", "-c", source], capture_output=True, text=True, check=False)
+    if syntax.returncode != 0:
+        raise AssertionError(f"{where}: not valid shell: {syntax.stderr}")
+    checked = 0
+    for line in re.sub(r"\\\n", " ", source).splitlines():
+        words = shlex.split(line, comments=True)
+        while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+            words = words[1:]  # VAR=value before the command
+        if not words:
+            continue
+        checked += 1
+        program = words[0]
+        if program == "make":
+            for target in words[1:]:
+                done = subprocess.run(
+                    ["make", "-n", "-C", str(root), target],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
+                if done.returncode != 0:
+                    raise AssertionError(f"{where}: make {target}: {done.stderr.strip()}")
+            continue
+        # .venv/bin/ is the dev environment `make` creates: in a fresh clone, this interpreter's neighbours
+        installed = (root / program).is_file() or (Path(sys.executable).parent / Path(program).name).is_file()
+        if program.startswith(".venv/bin/") and not installed:
+            raise AssertionError(f"{where}: {program} is not installed by make")
+        if "-m" in words:
+            module = words[words.index("-m") + 1].replace(".", "/")
+            if not any(
+                (root / f"{module}{tail}").exists() for tail in (".py", "/__init__.py", "/__main__.py")
+            ):
+                raise AssertionError(f"{where}: no module {words[words.index('-m') + 1]} in the checkout")
+        if Path(program).name == "pytest":
+            for argument in words[1:]:
+                if not argument.startswith("-") and not (root / argument.split("::")[0]).exists():
+                    raise AssertionError(f"{where}: pytest {argument}: no such path in the checkout")
+    if not checked:
+        raise AssertionError(f"{where}: `needs checkout` on a block without commands")
 
 
 def _subcommand(root: Any, words: list[str]) -> tuple[list[str], Any] | None:
