@@ -41,7 +41,8 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict agentcore_mcp
 
-pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed
+# tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python
+pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed .venv-mcp1/.installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest test-mcp1 docs
