@@ -27,6 +27,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic_core import from_json
 
 from agentcore_mcp._session import RuntimeSession
+from agentcore_mcp._wire import AC_THROTTLED
 from agentcore_mcp.client._arn import (
     RuntimeArn,
     configured_endpoint,
@@ -43,6 +44,7 @@ from agentcore_mcp.client._backend import (
     TransportError,
     TransportTimeout,
 )
+from agentcore_mcp.client._pacing import PacingTimeout
 from agentcore_mcp.client._retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
 from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
 
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 
     from agentcore_mcp.client._auth import TokenProvider
     from agentcore_mcp.client._messages import Outgoing, Sdk
+    from agentcore_mcp.client._pacing import AdaptivePacer
 
 __all__ = ["AgentCoreTransport"]
 
@@ -225,6 +228,7 @@ class AgentCoreTransport:
         self._recovery_lock = anyio.Lock()
         self._recovering: anyio.Event | None = None
         self._in_flight: dict[Any, _InFlight] = {}
+        self._pacer: AdaptivePacer | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
         self._requests: set[asyncio.Task[None]] | None = None  # request tasks, when run as asyncio tasks
         self._read_send: MemoryObjectSendStream[Any] | None = None
@@ -498,6 +502,16 @@ class AgentCoreTransport:
         """POST once, and again (with backoff) while the failure proves a resend is safe."""
         attempt = 0
         while True:
+            if self._pacer is not None:  # throttled before: wait for a send slot
+                try:
+                    await self._pacer.acquire(deadline)
+                except PacingTimeout as exc:
+                    raise _Failure(
+                        AC_THROTTLED,
+                        f"{exc}; {out.method} to {self._backend.description} not sent",
+                        {"status": 200},
+                    ) from None
+            sent_at = self._pacer.now() if self._pacer is not None else 0.0
             exchange = Exchange(out.body, self._headers(out, version, context))
             reason: str
             headers: Mapping[str, str] | None = None
@@ -518,6 +532,7 @@ class AgentCoreTransport:
             else:
                 self._note_reply(reply)
                 refused = _refusal(reply)
+                self._pace(reply, refused, sent_at)
                 ran = refused is None and reply.status in MAYBE_RAN_STATUSES
                 if (refused is None and not ran) or attempt >= self.retry.attempts:
                     platform = _platform_error(reply) if refused is not None else None
@@ -549,6 +564,26 @@ class AgentCoreTransport:
                 delay,
             )
             await anyio.sleep(delay)
+
+    def _pace(self, reply: Reply, refused: str | None, sent_at: float) -> None:
+        """Feed the answer to the pacer, which the first throttled answer creates (see _pacing)."""
+        throttled = refused is not None and (reply.status == 429 or _is_throttle(reply))
+        if self._pacer is None:
+            if not throttled:
+                return
+            from agentcore_mcp.client._pacing import AdaptivePacer
+
+            self._pacer = AdaptivePacer()
+        self._pacer.record(throttled=throttled, sent_at=sent_at)
+        if throttled:
+            logger.debug(
+                "throttled by %s; pacing sends at %.2f/s", self._backend.description, self._pacer.rate
+            )
+
+    @property
+    def pacer(self) -> AdaptivePacer | None:
+        """The send pacer, once an answer was throttled (its ``rate`` and ``throttled`` count)."""
+        return self._pacer
 
     def _note_reply(self, reply: Reply) -> None:
         mcp_session_id = reply.headers.get("mcp-session-id")
@@ -816,6 +851,12 @@ def _refusal(reply: Reply) -> str | None:
         if isinstance(error, dict) and error.get("code") in REFUSED_CODES:
             return f"JSON-RPC {error['code']} {error.get('message', '')}".rstrip()
     return None
+
+
+def _is_throttle(reply: Reply) -> bool:
+    """True for AgentCore's throttling answer to an MCP runtime's caller (HTTP 200, JSON-RPC -32003)."""
+    failure = _platform_error(reply)
+    return failure is not None and failure.code == AC_THROTTLED
 
 
 def _platform_error(reply: Reply) -> _Failure | None:
