@@ -22,6 +22,7 @@ import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -257,16 +258,12 @@ class TaskStore(ABC):
         """Release what the store holds (connections); the default holds nothing."""
 
 
-def _size(record: TaskRecord) -> int:
-    return len(record.to_json())
-
-
 class MemoryTaskStore(TaskStore):
     """Task records in this process's memory, bounded in count and bytes, expired by TTL.
 
     For one server process (an AgentCore session's microVM): records die with the process. When a new
     record or a bigger one would cross a bound, expired records go first, then finished (terminal) tasks,
-    least recently updated first; tasks still running are never evicted, so when only they remain the
+    in the order they finished; tasks still running are never evicted, so when only they remain the
     write fails with :class:`StoreFull`.
 
     Args:
@@ -279,7 +276,10 @@ class MemoryTaskStore(TaskStore):
             raise ValueError("max_tasks and max_bytes must be positive")
         self.max_tasks = max_tasks
         self.max_bytes = max_bytes
-        self._records: dict[str, tuple[str, int]] = {}  # id -> (JSON, size); JSON so callers never alias
+        # Records are kept as JSON (callers never alias them) with what eviction needs beside them, so making
+        # room never parses a record. Finished tasks also sit in _finished in the order they finished.
+        self._records: dict[str, _Entry] = {}
+        self._finished: OrderedDict[str, None] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -297,48 +297,53 @@ class MemoryTaskStore(TaskStore):
             if record.task_id in self._records:
                 raise Conflict(f"task {record.task_id} exists")
             record.version = 1
-            self._store(record, extra_task=True)
+            self._store(record)
 
     async def get(self, task_id: str) -> TaskRecord | None:
         with self._lock:
             entry = self._records.get(task_id)
             if entry is None:
                 return None
-            record = TaskRecord.from_json(entry[0])
-            if record.expired():
+            if entry.expired(time.time()):
                 self._drop(task_id)
                 return None
-            return record
+            return TaskRecord.from_json(entry.text)
 
     async def put(self, record: TaskRecord, expected_version: int) -> None:
         with self._lock:
             entry = self._records.get(record.task_id)
             if entry is None:
                 raise Conflict(f"task {record.task_id} is gone")
-            stored = TaskRecord.from_json(entry[0])
-            if stored.version != expected_version or stored.expired():
+            if entry.version != expected_version or entry.expired(time.time()):
                 raise Conflict(f"task {record.task_id} changed")
             record.version = expected_version + 1
-            self._store(record, extra_task=False)
+            try:
+                self._store(record)
+            except BaseException:
+                record.version = expected_version
+                raise
 
     # -- internals (called with the lock held) ----------------------------------------------------------
 
     def _drop(self, task_id: str) -> None:
         entry = self._records.pop(task_id, None)
         if entry is not None:
-            self._bytes -= entry[1]
+            self._bytes -= entry.size
+            self._finished.pop(task_id, None)
 
-    def _store(self, record: TaskRecord, *, extra_task: bool) -> None:
-        text = record.to_json()
-        size = len(text)
-        if size > self.max_bytes:
-            raise StoreFull(f"a task record of {size} bytes exceeds the store's {self.max_bytes} bytes")
+    def _store(self, record: TaskRecord) -> None:
+        entry = _Entry(record)
+        if entry.size > self.max_bytes:
+            raise StoreFull(f"a task record of {entry.size} bytes exceeds the store's {self.max_bytes} bytes")
         old = self._records.get(record.task_id)
-        growth = size - (old[1] if old else 0)
-        self._make_room(need_tasks=1 if extra_task else 0, need_bytes=growth, keep=record.task_id)
+        self._make_room(
+            need_tasks=0 if old else 1, need_bytes=entry.size - (old.size if old else 0), keep=record.task_id
+        )
         self._drop(record.task_id)
-        self._records[record.task_id] = (text, size)
-        self._bytes += size
+        self._records[record.task_id] = entry
+        self._bytes += entry.size
+        if record.terminal:
+            self._finished[record.task_id] = None
 
     def _make_room(self, *, need_tasks: int, need_bytes: int, keep: str) -> None:
         def fits() -> bool:
@@ -350,18 +355,28 @@ class MemoryTaskStore(TaskStore):
         if fits():
             return
         now = time.time()
-        records = {tid: TaskRecord.from_json(text) for tid, (text, _) in self._records.items() if tid != keep}
-        for tid in [tid for tid, r in records.items() if r.expired(now)]:
+        for tid in [tid for tid, entry in self._records.items() if tid != keep and entry.expired(now)]:
             self._drop(tid)
-        finished = sorted(
-            (r.updated_at, tid) for tid, r in records.items() if r.terminal and not r.expired(now)
-        )
-        for _, tid in finished:
-            if fits():
-                return
-            self._drop(tid)
-        if not fits():
-            raise StoreFull(
-                f"the task store is full ({len(self._records)} tasks, {self._bytes} bytes; "
-                f"limits {self.max_tasks} tasks, {self.max_bytes} bytes) and every kept task is still running"
-            )
+        while not fits():
+            oldest = next((tid for tid in self._finished if tid != keep), None)
+            if oldest is None:
+                raise StoreFull(
+                    f"the task store is full ({len(self._records)} tasks, {self._bytes} bytes; limits "
+                    f"{self.max_tasks} tasks, {self.max_bytes} bytes) and every kept task is still running"
+                )
+            self._drop(oldest)
+
+
+class _Entry:
+    """One kept record: its JSON, and what eviction and conditional writes read without parsing it."""
+
+    __slots__ = ("expires_at", "size", "text", "version")
+
+    def __init__(self, record: TaskRecord) -> None:
+        self.text = record.to_json()
+        self.size = len(self.text)
+        self.version = record.version
+        self.expires_at = record.expires_at
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at

@@ -168,3 +168,20 @@ async def test_the_byte_bound_holds_and_a_record_bigger_than_the_store_is_refuse
 def test_bounds_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         MemoryTaskStore(max_tasks=0)
+
+
+async def test_making_room_never_parses_kept_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = MemoryTaskStore(max_tasks=50)
+    for _ in range(50):
+        await store.create(record(status="completed"))
+    parsed: list[str] = []
+    real = TaskRecord.from_json
+    monkeypatch.setattr(
+        TaskRecord, "from_json", classmethod(lambda cls, text: parsed.append(text) or real(text))
+    )
+    for _ in range(200):  # every create evicts one finished task
+        await store.create(record(status="completed"))
+    assert len(store) == 50
+    assert (
+        parsed == []
+    )  # eviction reads its bookkeeping, not the records (it once parsed all 1,000 per write)
