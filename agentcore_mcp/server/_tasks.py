@@ -450,8 +450,12 @@ class Tasks(Extension):
                 return record
 
             record = await self.store.update(run.task_id, park)
-            if record is None or record.terminal:
-                raise asyncio.CancelledError
+            if record is None or record.terminal:  # cancelled (or expired) before the question went out
+                current = asyncio.current_task()  # the tool's own task: cancel it as tasks/cancel would
+                if current is not None:
+                    current.cancel()
+                await asyncio.sleep(0)  # the cancellation is raised here
+                raise asyncio.CancelledError  # (not reached)
             self._notify(record)
             answers = {key: await future for key, future in futures.items()}
         finally:

@@ -90,7 +90,19 @@ async def intake(quick: bool = False, *, ctx: Context) -> str:
     return f"hi {(answer.content or {}).get('name')}"
 
 
-TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain, intake]
+@tool(task="optional")
+async def stubborn(ctx: Context) -> str:
+    """Ignores its first cancellation, then asks a question."""
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        SAW["cancelled"].append("stubborn-ignored")
+    await ctx.elicit("Still there?")
+    SAW["cancelled"].append("stubborn-went-on")
+    return "asked"
+
+
+TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain, intake, stubborn]
 
 
 class Client:
@@ -496,3 +508,22 @@ def test_an_answer_too_large_for_the_store_is_refused_and_the_task_keeps_waiting
     assert "too large" in error["message"]
     assert key in client.result("tasks/get", {"taskId": task_id})["inputRequests"]
     client.result("tasks/cancel", {"taskId": task_id})
+
+
+def test_a_tool_asking_after_its_task_was_cancelled_is_cancelled_again_quietly(
+    serve: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    tasks = Tasks(poll_interval=0.05)
+    client = Client(serve(tasks))
+    task_id = client.start("stubborn")
+    client.result("tasks/cancel", {"taskId": task_id})
+    deadline = time.monotonic() + 5
+    while task_id in tasks._runs:  # the run ends: the question did not park a cancelled task
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert "stubborn-ignored" in SAW["cancelled"]
+    assert "stubborn-went-on" not in SAW["cancelled"]
+    task = client.result("tasks/get", {"taskId": task_id})
+    assert task["status"] == "cancelled"
+    assert "inputRequests" not in task
+    assert "cancelled by something other than its request" not in caplog.text
