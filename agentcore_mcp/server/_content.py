@@ -21,7 +21,7 @@ import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic_core import to_json, to_jsonable_python
 
@@ -235,3 +235,16 @@ def to_result(
     else:
         text = to_json(jsonable, inf_nan_mode="null").decode()
     return {"content": [{"type": "text", "text": text}], "structuredContent": jsonable, "isError": False}
+
+
+@dataclass(frozen=True)
+class PromptMessage:
+    """One message of a prompt (or of a sampling request): a role and one content block (``str``: text)."""
+
+    content: ContentBlock | str
+    role: Literal["user", "assistant"] = "user"
+
+    def to_wire(self) -> dict[str, Any]:
+        content = self.content
+        block = {"type": "text", "text": content} if isinstance(content, str) else content.to_wire()
+        return {"role": self.role, "content": block}

@@ -12,7 +12,7 @@ from agentcore_mcp.server._input import Elicit, ElicitationResult, InputRequest,
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from agentcore_mcp.server._prompts import PromptMessage
+    from agentcore_mcp.server._content import PromptMessage
 
 __all__ = ["Context", "SendMessage"]
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from agentcore_mcp.server._call import Call, Era
 
 if TYPE_CHECKING:
-    from agentcore_mcp.server._app import AgentCoreMCP
     from agentcore_mcp.server._tools import Tool
 
 __all__ = ["Era", "Extension", "Method"]
@@ -44,8 +43,10 @@ class Extension:
 
     name: str = ""
 
-    def bind(self, server: AgentCoreMCP) -> None:
-        """Called once when the extension is added to ``server`` (keep it to reach tools and subscriptions)."""
+    def bind(self, server: Any) -> None:
+        """Called once when the extension is added to ``server``, the :class:`~agentcore_mcp.AgentCoreMCP`
+        (keep it to reach ``server.tools``, ``server.get_tool`` and ``server.subscriptions``). Typed loosely
+        so the seam does not import the facade; an override may annotate it ``AgentCoreMCP``."""
 
     def methods(self, era: Era) -> Mapping[str, Method]:
         """The JSON-RPC methods this extension serves in ``era`` (a built-in method name is refused)."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
-from agentcore_mcp.server._content import CONTENT_TYPES, ContentBlock
+from agentcore_mcp.server._content import CONTENT_TYPES, PromptMessage
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._functions import Function, function_name
 from agentcore_mcp.server._registration import PromptOptions, describe, describe_tail, record
@@ -24,19 +23,6 @@ logger = logging.getLogger("agentcore_mcp.server")
 F = TypeVar("F", bound=Callable[..., Any])
 
 OPTIONS_ATTR = "__agentcore_mcp_prompt__"
-
-
-@dataclass(frozen=True)
-class PromptMessage:
-    """One message of a prompt: a role and one content block (a ``str`` is a text block)."""
-
-    content: ContentBlock | str
-    role: Literal["user", "assistant"] = "user"
-
-    def to_wire(self) -> dict[str, Any]:
-        content = self.content
-        block = {"type": "text", "text": content} if isinstance(content, str) else content.to_wire()
-        return {"role": self.role, "content": block}
 
 
 @overload
