@@ -15,10 +15,13 @@ def _ours(value: object) -> bool:
 
 
 def test_all_is_exactly_the_public_names_the_package_binds() -> None:
-    bound = {name for name, value in vars(agentcore_mcp).items() if not name.startswith("_") and _ours(value)}
-    lazy = set(agentcore_mcp._CLIENT)
+    lazy = set(agentcore_mcp._CLIENT)  # bound into the module by __getattr__ once a test has used one
+    bound = {
+        name
+        for name, value in vars(agentcore_mcp).items()
+        if not name.startswith("_") and name not in lazy and _ours(value)
+    }
     assert set(agentcore_mcp.__all__) == bound | lazy | {"__version__"}
-    assert not bound & lazy
 
 
 def test_all_is_sorted_and_every_name_resolves_to_something_documented() -> None:
