@@ -179,11 +179,18 @@ InputRequest = Elicit | Sample | ListRoots
 Asker = Callable[[dict[str, dict[str, Any]]], Awaitable[dict[str, Any]]]
 
 
+_CAPABILITY_OF = {
+    "elicitation/create": "elicitation",
+    "sampling/createMessage": "sampling",
+    "roots/list": "roots",
+}
+ASKING_CAPABILITIES = frozenset(_CAPABILITY_OF.values())
+"""Client capabilities without one of which a 2026-07-28 request can never pause for input."""
+
+
 def capability_for(method: str) -> str:
     """The client capability a server→client request needs."""
-    return {"elicitation/create": "elicitation", "sampling/createMessage": "sampling", "roots/list": "roots"}[
-        method
-    ]
+    return _CAPABILITY_OF[method]
 
 
 def check_response(method: str, response: Any) -> None:

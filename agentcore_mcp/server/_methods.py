@@ -21,7 +21,7 @@ from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server._call import Call, Era
 from agentcore_mcp.server._compression import GzipPrefix
 from agentcore_mcp.server._envelope import check_param_headers
-from agentcore_mcp.server._input import until_answered
+from agentcore_mcp.server._input import ASKING_CAPABILITIES, until_answered
 from agentcore_mcp.server._options import CachingHints
 from agentcore_mcp.server._subscriptions import SUBSCRIPTION_ID, Listener, SubscriptionHub
 
@@ -128,8 +128,12 @@ class Methods:
         return self.registry.capabilities(era, live)
 
     async def pausable(self, work: Awaitable[T], call: Call, asks: bool) -> T:
-        """Run a function's call; one that may ask for input in the modern era can pause it (MRTR)."""
-        if asks and call.era == "modern":
+        """Run a function's call; one that may ask for input in the modern era can pause it (MRTR).
+
+        Only a client that declared a capability to answer with can be asked anything (the asker refuses
+        -32021 otherwise), so without one the call runs as it is.
+        """
+        if asks and call.era == "modern" and not ASKING_CAPABILITIES.isdisjoint(call.client_capabilities):
             return await until_answered(work, call.input_round())
         return await work
 
@@ -231,8 +235,7 @@ class Methods:
         if not tool.wants_context:  # the common case: nothing can pause
             result = await tool.run(arguments, None)
         else:
-            work = tool.run(arguments, call.context())
-            result = await (until_answered(work, call.input_round()) if call.era == "modern" else work)
+            result = await self.pausable(tool.run(arguments, call.context()), call, True)
         return self.stamp(result) if call.era == "modern" else result
 
     async def read_resource(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
