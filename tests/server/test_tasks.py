@@ -102,7 +102,13 @@ async def stubborn(ctx: Context) -> str:
     return "asked"
 
 
-TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain, intake, stubborn]
+@tool(task="optional")
+async def bulky(size: int) -> str:
+    """Returns ``size`` characters."""
+    return "x" * size
+
+
+TOOLS = [slow, only_task, tool_error, protocol_error, approve, sampler, plain, intake, stubborn, bulky]
 
 
 class Client:
@@ -527,3 +533,12 @@ def test_a_tool_asking_after_its_task_was_cancelled_is_cancelled_again_quietly(
     assert task["status"] == "cancelled"
     assert "inputRequests" not in task
     assert "cancelled by something other than its request" not in caplog.text
+
+
+def test_a_result_too_large_for_the_store_ends_the_task_failed_with_a_reason(serve: Any) -> None:
+    client = Client(serve(Tasks(MemoryTaskStore(max_bytes=10_000), poll_interval=0.05)))
+    failed = client.wait(client.start("bulky", {"size": 50_000}))
+    assert failed["status"] == "failed"
+    assert failed["error"] == {"code": -32603, "message": "The task's result is too large to keep"}
+    fits = client.wait(client.start("bulky", {"size": 100}))
+    assert fits["status"] == "completed"
