@@ -37,6 +37,7 @@ the credentials are ``testing``/``testing``; no region is set (a page sets its o
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shlex
@@ -351,8 +352,17 @@ def check_checkout_commands(source: str, where: str, root: Path) -> None:
     if syntax.returncode != 0:
         raise AssertionError(f"{where}: not valid shell: {syntax.stderr}")
     checked = 0
+    commands: list[list[str]] = []
     for line in re.sub(r"\\\n", " ", source).splitlines():
-        words = shlex.split(line, comments=True)
+        current: list[str] = []
+        for word in shlex.split(line, comments=True):
+            if word in ("&&", "||", ";", "|"):
+                commands.append(current)
+                current = []
+            else:
+                current.append(word)
+        commands.append(current)
+    for words in commands:
         while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
             words = words[1:]  # VAR=value before the command
         if not words:
@@ -376,11 +386,12 @@ def check_checkout_commands(source: str, where: str, root: Path) -> None:
         if program.startswith(".venv/bin/") and not installed:
             raise AssertionError(f"{where}: {program} is not installed by make")
         if "-m" in words:
-            module = words[words.index("-m") + 1].replace(".", "/")
-            if not any(
-                (root / f"{module}{tail}").exists() for tail in (".py", "/__init__.py", "/__main__.py")
-            ):
-                raise AssertionError(f"{where}: no module {words[words.index('-m') + 1]} in the checkout")
+            name = words[words.index("-m") + 1]
+            module = name.replace(".", "/")
+            tails = (".py", "/__init__.py", "/__main__.py")
+            in_checkout = any((root / f"{module}{tail}").exists() for tail in tails)
+            if not in_checkout and importlib.util.find_spec(name.split(".")[0]) is None:
+                raise AssertionError(f"{where}: no module {name} in the checkout or the standard library")
         if Path(program).name == "pytest":
             for argument in words[1:]:
                 if not argument.startswith("-") and not (root / argument.split("::")[0]).exists():
