@@ -141,6 +141,12 @@ class Driver:
         self.model.count("post", answer)
         check_answer(answer, message, routing)
         echoed = answer.header("mcp-session-id")
+        if echoed is not None and session_id is None:
+            # Only an initialize without an id mints one.
+            assert isinstance(message, dict)
+            assert message.get("method") == "initialize", f"minted {echoed!r} for {message!r}"
+            assert valid_session_id(echoed)
+            session_id = echoed
         if echoed is not None:
             assert echoed == session_id, f"echoed {echoed!r} for a request that sent {session_id!r}"
             assert session_id not in self.model.ended, "an ended session was served"
@@ -153,7 +159,7 @@ class Driver:
             and isinstance(message.get("id"), int)
             and not isinstance(message.get("id"), bool)
             and not routing
-            and isinstance(message.get("params", {}), dict)
+            and message.get("params", {}) == {}
             and era_of(message, routing) == "legacy"
         )
         if plain and session_id is not None:
