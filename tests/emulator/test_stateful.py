@@ -14,7 +14,7 @@ from mcp import types
 from mcp.client import ClientRequestContext, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from agentcore_mcp.emulator import Emulator
+from agentcore_mcp.emulator import Emulator, HealthProbe
 from tests.emulator.conftest import HERE
 
 OURS = f"{HERE / 'stateful_apps.py'}:ours"
@@ -28,7 +28,8 @@ async def on_elicit(context: ClientRequestContext, params: types.ElicitRequestPa
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    emulator = Emulator(control_plane=False)
+    # probed five times a second: a stateful server must pass probes sent in its own session
+    emulator = Emulator(control_plane=False, health_probe=HealthProbe(interval=0.2, timeout=2.0, failures=2))
     with emulator.serve():
         yield emulator
 
@@ -68,6 +69,8 @@ async def test_a_stateful_server_keeps_its_session_and_elicits_over_it(
     assert session.mcp_session_id  # the server's own id, adopted from its initialize answer
     assert session.mcp_session_id != session.runtime_session_id
     assert str(session.pid) in first
+    assert session.health.failed is None
+    assert session.health.probes >= 1
     if name == "ours":
         assert session.mcp_session_id in first  # the id our server issued is the one it saw again
 
