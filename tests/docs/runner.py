@@ -67,7 +67,7 @@ DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULT
 MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1")
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
-BLOCK_TIMEOUT = 300.0
+BLOCK_TIMEOUT = 600.0  # the quickstart installs a project with its dev extras: minutes
 
 
 @dataclass
@@ -207,14 +207,7 @@ def _shell(example: Example, language: str) -> None:
             f"set -a\ncd {shlex.quote(str(state.cwd))}\n{source}\n"
             f"env -0 > {shlex.quote(str(after / 'env'))}\npwd > {shlex.quote(str(after / 'cwd'))}\n"
         )
-        done = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", script],
-            env=state.env,
-            capture_output=True,
-            text=True,
-            timeout=BLOCK_TIMEOUT,
-            check=False,
-        )
+        done = _run_block(script, state.env, where)
         if done.returncode != 0:
             raise AssertionError(
                 f"{where}: the {language} block exited with status {done.returncode}\n--- block ---\n{source}"
@@ -225,6 +218,32 @@ def _shell(example: Example, language: str) -> None:
         )
         state.cwd = Path((after / "cwd").read_text().strip())
     state.executed.append(f"{language}:{example.line}")
+
+
+def _run_block(script: str, env: dict[str, str], where: str) -> subprocess.CompletedProcess[str]:
+    """Run a shell block in a process group of its own; past BLOCK_TIMEOUT the whole group is killed (a
+    server started by a block not marked ``background`` never outlives the page)."""
+    process = subprocess.Popen(
+        ["bash", "-euo", "pipefail", "-c", script],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=BLOCK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        raise AssertionError(
+            f"{where}: the block did not finish within {BLOCK_TIMEOUT:g} s (a server? mark it "
+            f'<!-- docs: background until="..." -->)\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}'
+        ) from None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything the block left running in the background
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def _start_server(source: str, state: PageState, until: str, where: str) -> None:
