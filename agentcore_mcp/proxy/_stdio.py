@@ -69,7 +69,14 @@ def claim_stdio() -> Claimed:
         os.dup2(null, 0)
     finally:
         os.close(null)
-    os.dup2(2, 1)
+    try:
+        os.dup2(2, 1)
+    except OSError:  # no stderr (a launcher closed it): stray output goes nowhere rather than on the wire
+        sink = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(sink, 1)
+        finally:
+            os.close(sink)
     return Claimed(wire_in, wire_out, saved)
 
 

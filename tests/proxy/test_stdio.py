@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +175,53 @@ def test_a_client_that_vanishes_mid_call_leaves_no_session_behind(emulated: Emul
     stderr = process.stderr.read()
     assert b"Traceback" not in stderr
     assert emulated.emulator.session(session_id) is None
+
+
+def test_stray_output_of_a_token_command_never_reaches_stdout(emulated: Emulated, tmp_path: Path) -> None:
+    # the command prints its token on its own stdout (captured) and chatter on stderr; a library print()
+    # inside the proxy would go to fd 1, which the proxy points at stderr while it serves
+    script = tmp_path / "token.sh"
+    script.write_text(f"#!/bin/sh\necho 'fetching a token...' >&2\necho {emulated.token()}\n")
+    script.chmod(0o755)
+    proxy = RawProxy(
+        emulated.command(emulated.url(emulated.jwt), "--token-command", str(script)), emulated.env
+    )
+    try:
+        proxy.handshake()  # every stdout line parsed as JSON by RawProxy
+        proxy.send(call(1, "add_numbers", {"a": 1, "b": 1}))
+        assert proxy.answer(1)["result"]["structuredContent"] == {"result": 2}
+        proxy.close_stdin()
+        assert proxy.rest() == []
+        assert proxy.wait() == 0
+    finally:
+        proxy.kill()
+    assert "fetching a token..." in proxy.stderr
+
+
+def test_a_print_inside_the_proxy_goes_to_stderr_not_onto_the_wire(
+    emulated: Emulated, tmp_path: Path
+) -> None:
+    launcher = tmp_path / "launcher.py"
+    launcher.write_text(
+        "import asyncio, sys\n"
+        "from agentcore_mcp.client import AgentCoreTransport\n"
+        "from agentcore_mcp.proxy import StdioProxy\n"
+        "class Loud(AgentCoreTransport):\n"
+        "    async def __aenter__(self):\n"
+        "        print('a stray print', flush=True)  # while the proxy serves stdio\n"
+        "        return await super().__aenter__()\n"
+        "sys.exit(asyncio.run(StdioProxy(Loud(sys.argv[1], bearer_token=sys.argv[2])).run()))\n"
+    )
+    proxy = RawProxy(
+        [sys.executable, str(launcher), emulated.url(emulated.jwt), emulated.token()], emulated.env
+    )
+    try:
+        proxy.handshake()  # RawProxy parses every stdout line as JSON
+        proxy.send(call(1, "add_numbers", {"a": 2, "b": 2}))
+        assert proxy.answer(1)["result"]["structuredContent"] == {"result": 4}
+        proxy.close_stdin()
+        assert proxy.rest() == []
+        assert proxy.wait() == 0
+    finally:
+        proxy.kill()
+    assert "a stray print" in proxy.stderr
