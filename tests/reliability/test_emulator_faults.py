@@ -24,6 +24,8 @@ from agentcore_mcp.emulator import Emulator, Runtime
 from agentcore_mcp.server._local import free_port
 from benchmarks.emulator_soak import descendants, fd_kinds
 
+from .conftest import write_tally
+
 APPS = Path(__file__).parent / "emulator_apps"
 SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
 HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
@@ -260,6 +262,10 @@ def test_the_emulator_restarted_under_load_answers_every_caller_and_leaks_nothin
     serving.__exit__(None, None, None)
     wait_for(lambda: children() == before_children, 30, "the second emulator's processes to be gone")
     assert_no_growth(before_fds, descriptors())
-    seen = {outcome for o in outcomes for outcome in o}
+    counts: dict[str, int] = {}
+    for outcome in (outcome for o in outcomes for outcome in o):
+        counts[outcome] = counts.get(outcome, 0) + 1
+    write_tally("emulator_restart", sum(counts.values()), counts)
+    seen = set(counts)
     assert not [s for s in seen if s.startswith("unexpected")], seen
     assert "200" in seen
