@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from agentcore_mcp import AgentCoreMCP, Context, tool
 from agentcore_mcp.cli import main
 from agentcore_mcp.cli._deploy import _seconds
 from agentcore_mcp.deploy import resolve_region
@@ -150,32 +151,51 @@ def test_the_banners_cli_line_works_as_printed_without_aws_credentials(tmp_path:
         assert "greet_user(name: string)" in done.stdout
 
 
-def test_call_shows_progress_on_a_terminal_and_nothing_with_json(demo: str) -> None:
-    from tests.cli.test_commands import REPO as _  # noqa: F401  (the same repository)
+@tool
+async def two_halves(ctx: Context) -> str:
+    """Report progress twice, then answer."""
+    await ctx.report_progress(1, 2, "first half")
+    await ctx.report_progress(2, 2, "second half")
+    return "done"
 
-    def stderr_of(*extra: str) -> str:
-        controller, terminal = pty.openpty()
-        with os.fdopen(controller, "rb", buffering=0) as reader:
-            done = subprocess.run(
-                [str(CLI), "call", "add_numbers", "a=2", "b=3", "--target", demo, *extra],
-                stdout=subprocess.PIPE,
-                stderr=terminal,
-                timeout=60,
-                check=False,
-            )
-            os.close(terminal)
-            chunks = []
+
+@pytest.fixture(scope="module")
+def progress_url() -> Iterator[str]:
+    with serve_in_thread(AgentCoreMCP("progress", tools=[two_halves])) as base:
+        yield f"{base}/mcp"
+
+
+def _stderr_on_a_terminal(*argv: str) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal; its exit status, stdout, and what the terminal showed."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([str(CLI), *argv], stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    shown = b""
+    with os.fdopen(controller, "rb", buffering=0) as reader:
+        while True:
             try:
-                while chunk := reader.read(4096):
-                    chunks.append(chunk)
-            except OSError:
-                pass
-        assert done.returncode == 0
-        return b"".join(chunks).decode()
+                chunk = reader.read(4096)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+    stdout, _ = process.communicate(timeout=60)
+    return process.returncode, stdout, shown.decode().replace("\r\n", "\n")
 
-    assert stderr_of("--json") == ""
-    shown = stderr_of()
-    assert "progress" in shown or shown == ""  # the demo's add_numbers reports no progress: nothing to show
+
+def test_call_shows_progress_on_a_terminal_and_nothing_with_json(progress_url: str) -> None:
+    code, out, shown = _stderr_on_a_terminal("call", "two_halves", "--target", progress_url)
+    assert (code, out.strip()) == (0, "done")
+    assert shown == "  progress 1/2: first half\n  progress 2/2: second half\n"
+    code, out, shown = _stderr_on_a_terminal("call", "two_halves", "--target", progress_url, "--json")
+    assert code == 0
+    assert '"text": "done"' in out
+    assert shown == ""
+    piped = subprocess.run(
+        [str(CLI), "call", "two_halves", "--target", progress_url], capture_output=True, text=True, timeout=60
+    )
+    assert (piped.returncode, piped.stderr) == (0, "")  # not a terminal: quiet
 
 
 def test_progress_notifications_and_retries_are_printed_by_the_call_display(
