@@ -266,3 +266,19 @@ def test_deploy_with_only_aws_region_set_says_it_read_it(
 
 def test_waits_say_one_second_not_one_seconds() -> None:
     assert [_seconds(v) for v in (0.2, 1.0, 1.4, 41.0)] == ["0 seconds", "1 second", "1 second", "41 seconds"]
+
+
+def test_call_shows_the_clients_retries_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentcore_mcp.emulator import Emulator
+
+    emulator = Emulator()
+    runtime = emulator.add_runtime(demo_app, auth="sigv4")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with emulator.serve() as url:
+        emulator.faults.throttle(1)  # the next invocation is throttled: the transport retries it
+        code, out, shown = _stderr_on_a_terminal(
+            "call", "add_numbers", "a=2", "b=3", "--target", runtime.arn, "--endpoint-url", url
+        )
+    assert (code, out.strip()) == (0, "5"), shown
+    assert "retry 1/" in shown, shown
