@@ -210,6 +210,9 @@ class TaskStore(ABC):
 
     #: How many times :meth:`update` re-reads and retries after a lost conditional write.
     retries = 16
+    #: Whether other processes read and write the same records (then a running task's process watches its
+    #: record for answers and cancels given elsewhere, and renews a lease on it).
+    shared = True
 
     @abstractmethod
     async def create(self, record: TaskRecord) -> None:
@@ -270,6 +273,8 @@ class MemoryTaskStore(TaskStore):
         max_tasks: the most records kept at once.
         max_bytes: the most bytes kept at once (records measured as their JSON form).
     """
+
+    shared = False
 
     def __init__(self, *, max_tasks: int = 1000, max_bytes: int = 64 * 1024 * 1024) -> None:
         if max_tasks < 1 or max_bytes < 1:

@@ -184,7 +184,7 @@ class Tasks(Extension):
         self.poll_interval_ms = max(1, int(poll_interval * 1000))
         self.watch_interval = watch_interval
         self.ask_first = frozenset(ask_first)
-        self.shared = not isinstance(self.store, MemoryTaskStore)
+        self.shared = self.store.shared
         self.worker = secrets.token_hex(8)  # names this process in the records it runs
         self._runs: dict[str, _Run] = {}
         self._server: AgentCoreMCP | None = None
