@@ -1,21 +1,21 @@
-"""OAuth bearer tokens that renew themselves: an ``httpx.Auth`` over a token source.
+"""OAuth token providers for :class:`~agentcore_mcp.client.BearerAuth` (and ``bearer_token=``).
 
-:class:`TokenAuth` puts ``Authorization: Bearer <token>`` on each request, renews the token shortly before it
-expires (``refresh_margin`` seconds ahead: AgentCore refuses tokens that expire within a minute), and after a
-401 renews it once and resends. Sources:
+Each source is a zero-argument async callable returning an access token, the ``TokenProvider`` shape
+``BearerAuth`` takes; ``BearerAuth`` decides when to call it (first use, shortly before a JWT's ``exp``, once
+after a 401) and shares one call between concurrent requests. The sources only know how to get a token:
 
-* :class:`StaticToken`: a fixed token (``--bearer-token``); a 401 is final.
-* :class:`CommandToken`: the output of a command (``--token-command``), run again when the token expires
-  (read from the JWT's ``exp`` when it is one) or after a 401.
+* :class:`CommandToken`: the output of a command (``--token-command``).
 * :class:`ClientCredentials`: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4) at the token endpoint
   named by an OpenID discovery document (or given directly).
 * :class:`AuthorizationCode`: a person at a desktop. The authorization-code grant with PKCE (RFC 7636, S256)
   through a loopback redirect (RFC 8252 §7.3: ``http://127.0.0.1:PORT/callback``, served by uvicorn for the one
   request), the browser opened with :mod:`webbrowser` (which honours ``$BROWSER``); the refresh token kept in
-  a :class:`TokenCache` so later runs skip the browser.
+  a :class:`TokenCache` so later calls, and later runs, use it instead of the browser.
 
 :class:`TokenCache` stores refresh tokens in the OS keyring when the ``keyring`` package is installed and
 has a usable backend, else in a JSON file only the user can read and write (mode 0600).
+
+Usage: ``AgentCoreTransport(url, bearer_token=ClientCredentials(client_id, secret, discovery_url=...))``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ import shlex
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,140 +41,37 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import anyio
 import httpx
 
-__all__ = [
-    "AuthorizationCode",
-    "ClientCredentials",
-    "CommandToken",
-    "OAuthError",
-    "StaticToken",
-    "Token",
-    "TokenAuth",
-    "TokenCache",
-    "TokenSource",
-]
+__all__ = ["AuthorizationCode", "ClientCredentials", "CommandToken", "OAuthError", "TokenCache"]
 
 logger = logging.getLogger("agentcore_mcp.client.oauth")
 
-DEFAULT_REFRESH_MARGIN = 90.0  # the platform's one minute, plus time for the request to arrive
-
 
 class OAuthError(Exception):
-    """A token could not be obtained: the issuer refused, or the login did not complete."""
+    """A token could not be obtained: the issuer refused, the command failed, or the login did not complete."""
 
 
 @dataclass(frozen=True)
-class Token:
-    """An access token and when it expires (wall-clock seconds; None: unknown)."""
+class _Grant:
+    """A token endpoint's answer: the access token, and the refresh token when one came."""
 
     access_token: str
-    expires_at: float | None = None
     refresh_token: str | None = None
 
-    def expires_within(self, seconds: float) -> bool:
-        return self.expires_at is not None and self.expires_at - time.time() <= seconds
 
-
-class TokenSource:
-    """Where tokens come from: :meth:`fetch` a new one (``stale`` is the one the server refused, if any)."""
-
-    async def fetch(self, stale: Token | None) -> Token:
-        raise NotImplementedError
-
-    async def aclose(self) -> None:
-        """Release what the source holds (an HTTP client)."""
-
-
-class TokenAuth(httpx.Auth):
-    """Bearer auth over a :class:`TokenSource`: renewed before expiry and once after a 401.
-
-    Only the async flow is supported (the sources do network I/O).
-    """
-
-    def __init__(self, source: TokenSource, *, refresh_margin: float = DEFAULT_REFRESH_MARGIN) -> None:
-        self.source = source
-        self.refresh_margin = refresh_margin
-        self._token: Token | None = None
-        self._lock: anyio.Lock | None = None
-        self.fetches = 0  # how many tokens were obtained (first one included)
-
-    async def token(self, refused: Token | None = None) -> Token:
-        """The current token, renewed when missing, about to expire, or the one the server refused."""
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:
-            current = self._token
-            if (
-                current is not None
-                and current is not refused
-                and not current.expires_within(self.refresh_margin)
-            ):
-                return current
-            self._token = await self.source.fetch(refused if refused is not None else current)
-            self.fetches += 1
-            return self._token
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        raise RuntimeError("TokenAuth needs an httpx.AsyncClient (its token sources do network I/O)")
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = await self.token()
-        request.headers["Authorization"] = f"Bearer {token.access_token}"
-        response = yield request
-        if response.status_code == 401:
-            try:
-                fresh = await self.token(refused=token)
-            except OAuthError as exc:
-                logger.warning("the server refused the token (HTTP 401) and no new one came: %s", exc)
-                return
-            if fresh.access_token != token.access_token:
-                logger.info("HTTP 401: renewed the token and resending")
-                request.headers["Authorization"] = f"Bearer {fresh.access_token}"
-                yield request
-
-
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT (not verified: only to know when to renew), or None."""
-    try:
-        import jwt
-
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except Exception:  # not a JWT (an opaque token), or PyJWT not installed
-        return None
-    exp = claims.get("exp")
-    return float(exp) if isinstance(exp, (int, float)) else None
-
-
-class StaticToken(TokenSource):
-    """A fixed token; renewing it gives the same token (so a 401 stands)."""
-
-    def __init__(self, token: str) -> None:
-        token = token.strip()
-        if token[:7].lower() == "bearer ":
-            token = token[7:].strip()
-        if not token:
-            raise ValueError("the bearer token is empty")
-        self._token = Token(token, jwt_expiry(token))
-
-    async def fetch(self, stale: Token | None) -> Token:
-        if stale is not None and stale.expires_within(0):
-            logger.warning("the bearer token has expired; pass a new one (or use --token-command)")
-        return self._token
-
-
-class CommandToken(TokenSource):
+class CommandToken:
     """The stripped standard output of ``command`` (run by the shell, as git's credential helpers are).
 
     Its standard input is the null device and its standard error is passed through (for prompts and
-    errors). A command that fails, times out or prints nothing raises :class:`OAuthError`.
+    errors). A command that fails, times out or prints other than one line raises :class:`OAuthError`.
     """
 
     def __init__(self, command: str | Sequence[str], *, timeout: float = 120.0) -> None:
         self.command = command
         self.timeout = timeout
 
-    async def fetch(self, stale: Token | None) -> Token:
+    async def __call__(self) -> str:
         shell = isinstance(self.command, str)
-        shown = self.command if shell else shlex.join(self.command)
+        shown = self.command if isinstance(self.command, str) else shlex.join(self.command)
         try:
             done = await anyio.to_thread.run_sync(
                 lambda: subprocess.run(
@@ -191,14 +87,15 @@ class CommandToken(TokenSource):
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OAuthError(f"the token command {shown!r} failed: {exc}") from exc
         token = done.stdout.decode(errors="replace").strip()
-        if token[:7].lower() == "bearer ":
-            token = token[7:].strip()
         if done.returncode != 0 or not token or "\n" in token:
             raise OAuthError(
                 f"the token command {shown!r} exited with {done.returncode} and printed "
                 f"{'nothing' if not token else 'more than one line'}; it must print one token"
             )
-        return Token(token, jwt_expiry(token))
+        return token
+
+    async def aclose(self) -> None:
+        """Nothing to release (the same interface as the other sources)."""
 
 
 class _Endpoints:
@@ -246,7 +143,7 @@ class _Endpoints:
 
 async def _token_request(
     http: httpx.AsyncClient, url: str, form: Mapping[str, str], auth: tuple[str, str] | None = None
-) -> Token:
+) -> _Grant:
     try:
         response = await http.post(url, data=dict(form), auth=auth or httpx.USE_CLIENT_DEFAULT)
     except httpx.HTTPError as exc:
@@ -258,16 +155,13 @@ async def _token_request(
     if response.status_code != 200 or not isinstance(answer, dict) or not answer.get("access_token"):
         detail = answer if isinstance(answer, dict) else response.text[:300]
         raise OAuthError(f"the token endpoint {url} answered HTTP {response.status_code}: {detail}")
-    access = str(answer["access_token"])
-    expires_in = answer.get("expires_in")
-    expires_at = (
-        time.time() + float(expires_in) if isinstance(expires_in, (int, float)) else jwt_expiry(access)
-    )
+    # expires_in is not kept: BearerAuth renews by the JWT's own exp (Cognito's and most issuers' access
+    # tokens are JWTs); an opaque token is renewed after the 401 it earns.
     refresh = answer.get("refresh_token")
-    return Token(access, expires_at, refresh if isinstance(refresh, str) else None)
+    return _Grant(str(answer["access_token"]), refresh if isinstance(refresh, str) else None)
 
 
-class ClientCredentials(TokenSource):
+class ClientCredentials:
     """The client-credentials grant: ``client_id``/``client_secret`` for a token (HTTP Basic, RFC 6749 §2.3.1)."""
 
     def __init__(
@@ -289,14 +183,14 @@ class ClientCredentials(TokenSource):
         self._owns_http = http_client is None
         self._endpoints = _Endpoints(discovery_url, token_url, self._http)
 
-    async def fetch(self, stale: Token | None) -> Token:
+    async def __call__(self) -> str:
         form = {"grant_type": "client_credentials"}
         if self.scopes:
             form["scope"] = " ".join(self.scopes)
         if self.audience:
             form["audience"] = self.audience
         url = await self._endpoints.token_url()
-        return await _token_request(self._http, url, form, (self.client_id, self._secret))
+        return (await _token_request(self._http, url, form, (self.client_id, self._secret))).access_token
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -384,7 +278,7 @@ def _usable_keyring() -> Any:
     return keyring
 
 
-class AuthorizationCode(TokenSource):
+class AuthorizationCode:
     """The authorization-code grant with PKCE through a loopback redirect, for a person at a desktop.
 
     A cached refresh token is tried first; when there is none, or the issuer refuses it, the browser is
@@ -428,7 +322,8 @@ class AuthorizationCode(TokenSource):
     def _auth(self) -> tuple[str, str] | None:
         return (self.client_id, self._secret) if self._secret else None
 
-    async def fetch(self, stale: Token | None) -> Token:
+    async def __call__(self) -> str:
+        """A fresh access token: from the refresh token when there is one, else from a browser login."""
         refresh_token = self._refresh_token or self.cache.get(self._cache_key)
         if refresh_token:
             form = {
@@ -444,18 +339,18 @@ class AuthorizationCode(TokenSource):
                 logger.info("the refresh token was refused (%s); logging in again", exc)
             else:
                 self._keep(token.refresh_token or refresh_token)
-                return token
+                return token.access_token
         token = await self.login()
         self._keep(token.refresh_token)
-        return token
+        return token.access_token
 
     def _keep(self, refresh_token: str | None) -> None:
         if refresh_token != self._refresh_token:
             self._refresh_token = refresh_token
             self.cache.put(self._cache_key, refresh_token)
 
-    async def login(self) -> Token:
-        """Run the browser login once; the token it yields."""
+    async def login(self) -> _Grant:
+        """Run the browser login once; the tokens it yields."""
         authorization_url = await self._endpoints.authorization_url()
         token_url = await self._endpoints.token_url()
         verifier = secrets.token_urlsafe(64)  # 86 characters of the unreserved set (RFC 7636 §4.1)

@@ -23,6 +23,7 @@ from agentcore_mcp.proxy._proxy import DEFAULT_MAX_LINE, ProxyOptions, StdioProx
 
 __all__ = ["add_arguments", "build", "main", "run"]
 
+REFRESH_MARGIN = 90.0  # seconds before a JWT's exp that the proxy asks for a new token
 _INVOCATIONS = re.compile(r"/runtimes/[^/]+/invocations/?$")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -155,8 +156,6 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
         AuthorizationCode,
         ClientCredentials,
         CommandToken,
-        StaticToken,
-        TokenAuth,
         TokenCache,
     )
 
@@ -179,9 +178,10 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
     ]
     if len(chosen) > 1:
         raise ValueError(f"choose one way to authenticate, not {' and '.join(chosen)}")
-    source: Any = None
+    source: Any = None  # a token provider with aclose(), for BearerAuth (which decides when to call it)
     if bearer:
-        source = StaticToken(bearer)
+        if not bearer.strip():
+            raise ValueError("the bearer token is empty")
     elif args.token_command:
         source = CommandToken(args.token_command)
     elif args.oauth:
@@ -216,8 +216,13 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
             )
     kwargs: dict[str, Any] = {}
     agentcore = _is_agentcore(args.target)
-    if source is not None:
-        kwargs["auth"] = TokenAuth(source)
+    provider = source if source is not None else bearer
+    if provider:
+        from agentcore_mcp.client import BearerAuth
+
+        # AgentCore refuses a token expiring within 60 s: renewing only 60 s ahead races that refusal for a
+        # request in flight at the boundary, so renew half a minute earlier than BearerAuth's default.
+        kwargs["auth"] = BearerAuth(provider, refresh_margin=REFRESH_MARGIN)
         if args.backend == "boto3":
             raise ValueError("bearer tokens go over HTTPS: --backend boto3 cannot carry them")
     elif args.no_auth:
@@ -270,8 +275,8 @@ def run(args: argparse.Namespace) -> int:
     _configure_logging(args)
     try:
         proxy, source = build(args)
-    except (ValueError, ImportError) as exc:
-        print(f"agentcore-mcp proxy: {exc}", file=sys.stderr)
+    except Exception as exc:  # a usage error (ValueError), a missing extra, an unknown AWS profile
+        print(f"agentcore-mcp proxy: {' '.join(str(exc).split()) or type(exc).__name__}", file=sys.stderr)
         return 2
     logging.getLogger("agentcore_mcp.proxy").info(
         "proxying stdio to %s (runtime session %s)", args.target, proxy.transport.session.runtime_session_id
