@@ -62,6 +62,7 @@ GZIP_HEADERS = [(b"content-encoding", b"gzip"), (b"vary", b"accept-encoding")]
 _HEALTHY = b'{"status":"Healthy"}'
 _NOT_FOUND = b'{"error":"Not Found"}'
 
+_JSON = rpc.JSON.encode()
 _SESSION_ID = rpc.MCP_SESSION_ID.encode()
 _PROTOCOL_VERSION = rpc.MCP_PROTOCOL_VERSION.encode()
 _METHOD = rpc.MCP_METHOD.encode()
@@ -101,11 +102,8 @@ class RequestHeaders:
         self.method: str | None = None
         self.name: str | None = None
         self.dup: str | None = None  # the first routing header that appeared twice
-        self.accept: bytes | None = None  # repeated Accept headers joined
-        self.content_type: bytes | None = None
-        self.length: bytes | None = None
-        self.origin: bytes | None = None
         size = 0  # bytes of names and values
+        accept = content_type = length = origin = None
         for key, value in raw:
             size += len(key) + len(value)
             if key.startswith(b"mcp-"):
@@ -125,18 +123,22 @@ class RequestHeaders:
                 elif key == _SESSION_ID:
                     self.session_id = text
             elif key == b"accept":
-                self.accept = value if self.accept is None else self.accept + b"," + value
+                accept = value if accept is None else accept + b"," + value
             elif key == b"content-type":
-                self.content_type = value
+                content_type = value
             elif key == b"content-length":
-                self.length = value
+                length = value
             elif key == b"origin":
-                self.origin = value
+                origin = value
             elif key == b"accept-encoding":
                 self.gzip = self.gzip or accepts_gzip(value)
             elif key in _IDENTITY:
                 self.identity = True
         self.size = size
+        self.accept: bytes | None = accept  # repeated Accept headers joined
+        self.content_type: bytes | None = content_type
+        self.length: bytes | None = length
+        self.origin: bytes | None = origin
 
     def params(self) -> dict[str, str]:
         """``Mcp-Param-*`` headers by lower-cased token; a repeated one maps to ``"\\0dup"``."""
@@ -215,46 +217,17 @@ class Edge:
 
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw: list[tuple[bytes, bytes]] = scope["headers"]
-        if len(raw) > MAX_HEADER_COUNT:
-            await _refuse(send, 431, f"Request Header Fields Too Large: more than {MAX_HEADER_COUNT} headers")
-            return
-        headers = RequestHeaders(raw)
-        if headers.size > MAX_HEADER_BYTES:
-            await _refuse(send, 431, f"Request Header Fields Too Large: more than {MAX_HEADER_BYTES} bytes")
-            return
-        if headers.origin is not None and not origin_allowed(
-            headers.origin, self.origins, self.allow_localhost
-        ):
-            await _refuse(send, 403, "Forbidden: Origin not allowed")
-            return
+        headers = RequestHeaders(raw) if len(raw) <= MAX_HEADER_COUNT else None
         method = scope["method"]
-        if method == "POST":
-            await self._post(headers, receive, send)
-        elif self.sessions is not None and method == "GET":
-            await self._get_stream(self.sessions, headers, receive, send)
-        elif self.sessions is not None and method == "DELETE":
-            await self._delete_session(self.sessions, headers, send)
-        else:
-            allow = b"GET, POST, DELETE" if self.sessions is not None else b"POST"
-            await send_bytes(send, 405, b"", [(b"allow", allow)])
-
-    async def _post(self, headers: RequestHeaders, receive: Receive, send: Send) -> None:
-        if not accepts_both(headers.accept):
-            await _refuse(
-                send, 406, "Not Acceptable: Accept must list application/json and text/event-stream"
-            )
+        refused = self._refusal(headers, method)
+        if refused is not None:
+            await _refuse(send, *refused)
             return
-        content_type = headers.content_type
-        if content_type is None or not content_type.lower().startswith(rpc.JSON.encode()):
-            await _refuse(send, 415, "Unsupported Media Type: Content-Type must be application/json")
+        assert headers is not None
+        if method != "POST":
+            await self._not_post(method, headers, receive, send)
             return
-        declared: int | None = None
-        if headers.length is not None:
-            try:
-                declared = int(headers.length)
-            except ValueError:
-                await _refuse(send, 400, "Bad Request: invalid Content-Length")
-                return
+        declared = int(headers.length) if headers.length is not None else None
         try:
             body = await read_body(receive, self.max_body_size, declared)
         except BodyTooLarge:
@@ -282,6 +255,37 @@ class Edge:
         finally:
             responder.close()
         await responder.finish(reply, headers.gzip)
+
+    def _refusal(self, headers: RequestHeaders | None, method: str) -> tuple[int, str] | None:
+        """The HTTP status and message that refuse this request before its body is read, or None."""
+        if headers is None:
+            return 431, f"Request Header Fields Too Large: more than {MAX_HEADER_COUNT} headers"
+        if headers.size > MAX_HEADER_BYTES:
+            return 431, f"Request Header Fields Too Large: more than {MAX_HEADER_BYTES} bytes"
+        if headers.origin is not None and not origin_allowed(
+            headers.origin, self.origins, self.allow_localhost
+        ):
+            return 403, "Forbidden: Origin not allowed"
+        if method != "POST":
+            return None  # GET, DELETE and the 405 have rules of their own
+        if not accepts_both(headers.accept):
+            return 406, "Not Acceptable: Accept must list application/json and text/event-stream"
+        content_type = headers.content_type
+        if content_type is None or not content_type.lower().startswith(_JSON):
+            return 415, "Unsupported Media Type: Content-Type must be application/json"
+        if headers.length is not None and not headers.length.strip().isdigit():
+            return 400, "Bad Request: invalid Content-Length"
+        return None
+
+    async def _not_post(self, method: str, headers: RequestHeaders, receive: Receive, send: Send) -> None:
+        """GET and DELETE in session mode; 405 for any other method."""
+        if self.sessions is not None and method == "GET":
+            await self._get_stream(self.sessions, headers, receive, send)
+        elif self.sessions is not None and method == "DELETE":
+            await self._delete_session(self.sessions, headers, send)
+        else:
+            allow = b"GET, POST, DELETE" if self.sessions is not None else b"POST"
+            await send_bytes(send, 405, b"", [(b"allow", allow)])
 
     # -- session mode: GET and DELETE ----------------------------------------------------------------------
 

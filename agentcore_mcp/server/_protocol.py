@@ -58,6 +58,7 @@ class Reply:
 
 ACCEPTED = Reply(202, None)
 _OBJECT = (dict, type(None))  # what params may be without a closer look
+_Admitted = tuple[str, "str | int", Mapping[str, Any], Era, "Session | None"]
 
 
 class _Missing:
@@ -111,8 +112,60 @@ class Protocol:
         """Answer one parsed JSON-RPC message.
 
         Never raises for anything the client sent; handler failures become -32603 without detail. Messages
-        a handler sends before its result go to ``out``.
+        a handler sends before its result go to ``out``. Steps: admit the message (:meth:`_admit`), check
+        the era's envelope, run the method's handler, encode its result.
         """
+        admitted = self._admit(message, headers, out)
+        if isinstance(admitted, Reply):
+            return admitted
+        method, request_id, params, era, session = admitted
+        try:
+            meta: Any
+            if era == "modern":
+                version, meta = check_modern(method, params, headers)
+            else:
+                # A header that is not a handshake version made the request modern: any header here is one.
+                version = headers.version or rpc.LATEST_LEGACY
+                meta = params.get("_meta")
+            handler = self._tables[era].get(method)
+            if handler is None:
+                raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
+            if session is not None and version >= "2025-11-25" and self.settings.sse_retry_ms is not None:
+                out.record(session.new_stream, self.settings.sse_retry_ms)
+            streams = out if self.settings.streaming else None
+            meta = meta if isinstance(meta, dict) else None
+            call = Call(
+                self.stores, request_id, method, era, version, params, meta, headers, streams, session
+            )
+            bind_log_context(headers.session_id, request_id, method)
+            if headers.identity:
+                bind_platform_context(headers.raw, headers.session_id)
+            if era == "modern" and method in MRTR_METHODS and "requestState" in params:
+                call.input_round()  # verify the seal before doing anything else
+            if telemetry.enabled():
+                result = await self._traced(handler, params, call)
+            else:
+                try:
+                    result = await handler(params, call)
+                except InputRequired as needed:
+                    result = self._input_required(call, needed)
+        except ProtocolError as exc:
+            return _refuse(era, request_id, exc.code, exc.message, exc.data)
+        except Exception:
+            logger.exception("internal error while answering %s", method)
+            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        if isinstance(result, CachedPage):  # a list page serialized once: the edge frames it with the id
+            return Reply(200, None, result, to_json(request_id))
+        try:
+            # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
+            body = to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
+        except Exception:  # text that is not valid Unicode, objects pydantic cannot serialize
+            logger.exception("could not encode the result of %s", method)
+            return self._unencodable(method, request_id, params, era)
+        return Reply(200, body)
+
+    def _admit(self, message: Any, headers: Routing, out: Stream) -> Reply | _Admitted:
+        """The JSON-RPC envelope, the era, the session: what to dispatch, or the answer without dispatching."""
         if not isinstance(message, dict):
             return self._not_an_object(message, headers)
         params = message.get("params")
@@ -138,7 +191,7 @@ class Protocol:
         if isinstance(params, list):  # valid JSON-RPC (by-position params), but MCP's methods take named ones
             text = f"{method}: params must be an object (MCP methods take named parameters)"
             return _refuse(era, request_id, rpc.INVALID_PARAMS, text)
-        return await self._dispatch(method, request_id, params or {}, era, headers, out, session)
+        return method, request_id, params or {}, era, session
 
     def _not_an_object(self, message: Any, headers: Routing) -> Reply:
         era: Era = "modern" if rpc.is_modern_version(headers.version) else "legacy"
@@ -191,62 +244,6 @@ class Protocol:
             "No request of this server is waiting for that answer (unknown or expired id, or another session)"
         )
         return Reply(404, rpc.error_body(None, rpc.INVALID_PARAMS, text))
-
-    async def _dispatch(
-        self,
-        method: str,
-        request_id: str | int,
-        params: Mapping[str, Any],
-        era: Era,
-        headers: Routing,
-        out: Stream,
-        session: Session | None,
-    ) -> Reply:
-        """Check the era's envelope, run the method's handler, encode its result."""
-        try:
-            meta: Any
-            if era == "modern":
-                version, meta = check_modern(method, params, headers)
-            else:
-                # A header that is not a handshake version made the request modern: any header here is one.
-                version = headers.version or rpc.LATEST_LEGACY
-                meta = params.get("_meta")
-            handler = self._tables[era].get(method)
-            if handler is None:
-                raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
-            if session is not None and version >= "2025-11-25" and self.settings.sse_retry_ms is not None:
-                out.record(session.new_stream, self.settings.sse_retry_ms)
-            streams = out if self.settings.streaming else None
-            meta = meta if isinstance(meta, dict) else None
-            call = Call(
-                self.stores, request_id, method, era, version, params, meta, headers, streams, session
-            )
-            bind_log_context(headers.session_id, request_id, method)
-            if headers.identity:
-                bind_platform_context(headers.raw, headers.session_id)
-            if era == "modern" and method in MRTR_METHODS and "requestState" in params:
-                call.input_round()  # verify the seal before doing anything else
-            if telemetry.enabled():
-                result = await self._traced(handler, params, call)
-            else:
-                try:
-                    result = await handler(params, call)
-                except InputRequired as needed:
-                    result = self._input_required(call, needed)
-        except ProtocolError as exc:
-            return _refuse(era, request_id, exc.code, exc.message, exc.data)
-        except Exception:
-            logger.exception("internal error while answering %s", method)
-            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
-        if isinstance(result, CachedPage):  # a list page serialized once: the edge frames it with the id
-            return Reply(200, None, result, to_json(request_id))
-        try:
-            # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
-            body = to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
-        except Exception:  # text that is not valid Unicode, objects pydantic cannot serialize
-            logger.exception("could not encode the result of %s", method)
-            return self._unencodable(method, request_id, params, era)
-        return Reply(200, body)
 
     def _unencodable(self, method: str, request_id: str | int, params: Mapping[str, Any], era: Era) -> Reply:
         """The answer when a result cannot be serialized: a tool error result for tools/call, else -32603."""
