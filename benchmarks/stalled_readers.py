@@ -260,12 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http", choices=["h11", "httptools"], default=None)
     parser.add_argument("--run-option", action="append", default=[])
     parser.add_argument("--wait", type=float, default=0.0)
+    parser.add_argument(
+        "--send-timeout",
+        help="AGENTCORE_MCP_SEND_TIMEOUT for the server (seconds a write may wait for a reader; 0: never)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.serve:
         serve_main(args.serve, json.loads(args.options))
         return 0
     options = _options(args.run_option)
+    if args.send_timeout is not None:
+        os.environ["AGENTCORE_MCP_SEND_TIMEOUT"] = args.send_timeout  # the server process inherits it
     if args.http:
         options["http"] = args.http
     try:
