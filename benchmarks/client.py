@@ -219,6 +219,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--no-write", action="store_true", help="print only; keep the results files")
+    parser.add_argument(
+        "--clients",
+        default=None,
+        help="comma-separated client names to run (default: all; ratios need pairs)",
+    )
     args = parser.parse_args(argv)
     calls = args.calls or (200 if args.quick else 1000)
     repeat = args.repeat or (1 if args.quick else 3)
@@ -227,6 +232,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cpu: dict[tuple[str, int], list[float]] = {}
     with servers() as (demo_url, emulator_url, token):
         table = clients(demo_url, emulator_url, token)
+        if args.clients:
+            table = {name: table[name] for name in args.clients.split(",")}
         for _ in range(repeat):
             for concurrency in args.concurrency:
                 for name, (_, factory) in table.items():
@@ -256,6 +263,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sigv4_emulator_vs_sdk_emulator": ("ours-sigv4-emulator", "sdk-emulator"),
         "boto3_emulator_vs_sdk_emulator": ("ours-boto3-emulator", "sdk-emulator"),
     }
+    pairs = {key: (a, b) for key, (a, b) in pairs.items() if a in table and b in table}
     ratios = {
         f"c{c}": {key: round(medians[(a, c)] / medians[(b, c)], 2) for key, (a, b) in pairs.items()}
         for c in args.concurrency

@@ -82,7 +82,7 @@ async def test_a_burst_over_the_rate_limit_completes_at_the_limits_pace(limited:
     assert pacer.throttled > 0
     print(f"\n{path}: {CALLS} calls at {RATE:g}/s in {elapsed:.1f} s, {pacer.throttled} throttled sends")
     assert elapsed >= (CALLS - BURST - RATE) / RATE  # no faster than the limit allows
-    assert pacer.throttled < CALLS  # paced, not resent blindly: fewer throttles than calls
+    assert pacer.throttled < 2 * CALLS  # paced, not resent blindly (unpaced, up to 4 resends a call)
 
 
 async def test_a_call_whose_deadline_comes_before_its_send_slot_fails_with_the_throttle(
