@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import hashlib
 import http.client
 import json
@@ -55,6 +56,7 @@ class ServerSpec:
     label: str
     app: str
     answers: tuple[str, ...] = ("json",)  # the workloads' answer kinds it takes part in
+    root: Path | None = None  # the checkout it is served from (default: this one)
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,25 @@ class Era:
         return not wanted or concurrency in wanted
 
 
+# Another checkout of this repository (e.g. `git worktree add /tmp/old <commit>`) to serve side by side with
+# this one: its server joins the run as "baseline", interleaved with the others under the same flags.
+BASELINE = os.environ.get("AGENTCORE_MCP_BENCH_BASELINE")
+
 SERVERS = (
     ServerSpec("ours", "agentcore-mcp", "benchmarks.servers.ours_server:app", ("json", "sse")),
+    *(
+        (
+            ServerSpec(
+                "baseline",
+                "agentcore-mcp (baseline)",
+                "benchmarks.servers.ours_server:app",
+                ("json", "sse"),
+                Path(BASELINE),
+            ),
+        )
+        if BASELINE
+        else ()
+    ),
     ServerSpec("sdk", "MCPServer", "benchmarks.servers.sdk_server:app", ("json",)),
     ServerSpec("sdk-sse", "MCPServer (SSE)", "benchmarks.servers.sdk_server:sse_app", ("sse",)),
     ServerSpec("bare", "bare ASGI", "benchmarks.servers.bare_asgi:app", ("json", "sse")),
@@ -351,7 +370,7 @@ class RunningServer:
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             uvicorn_command(spec.app, self.port, config, pin),
-            cwd=ROOT,
+            cwd=spec.root or ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -749,6 +768,7 @@ def summary_rows(plan: Plan, cells: dict[CellKey, Cell]) -> list[dict[str, Any]]
             for n in plan.concurrency:
                 sdk = cells.get(("sdk-sse" if era.answer == "sse" else "sdk", era.key, config.key, n))
                 bare = cells.get(("bare", era.key, config.key, n))
+                baseline = cells.get(("baseline", era.key, config.key, n))
                 for spec in plan.servers:
                     cell = cells.get((spec.key, era.key, config.key, n))
                     if cell is None:
@@ -770,6 +790,7 @@ def summary_rows(plan: Plan, cells: dict[CellKey, Cell]) -> list[dict[str, Any]]
                             "slices": len(cell.samples),
                             "vs_sdk": cell.ratio_to(sdk),
                             "vs_bare": cell.ratio_to(bare),
+                            "vs_baseline": cell.ratio_to(baseline) if baseline is not None else None,
                             "unavailable": cell.unavailable,
                             "samples": [asdict(s) for s in cell.samples],
                         }
@@ -818,15 +839,16 @@ def markdown(
         "is clean",
         "",
         "| server | era | tool | answer | config | conc. | req/s | p50 ms | p99 ms | spread | clean "
-        "| vs MCPServer | vs bare |",
-        "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| vs MCPServer | vs bare | vs baseline |",
+        "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in rows:
         out.append(
             f"| {r['server']} | {r['era']} | {r['tool']} | {r['answer'].upper()} | {r['config']} | "
             f"{r['concurrency']} | {_num(r['rps'])} | "
             f"{_num(r['p50_ms'], 2)} | {_num(r['p99_ms'], 2)} | {_percent(r['spread'])} | "
-            f"{r['clean_slices']}/{r['slices']} | {_times(r['vs_sdk'])} | {_times(r['vs_bare'])} |"
+            f"{r['clean_slices']}/{r['slices']} | {_times(r['vs_sdk'])} | {_times(r['vs_bare'])} | "
+            f"{_times(r['vs_baseline'])} |"
         )
     missing = sorted(
         {(r["server"], r["era"], r["tool"], r["config"], r["unavailable"]) for r in rows if r["unavailable"]}
@@ -888,6 +910,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action=argparse.BooleanOptionalAction,
         help="run the growth benchmark (benchmarks/growth.py) too (default: yes; --quick: no)",
     )
+    parser.add_argument(
+        "--every-concurrency",
+        action="store_true",
+        help="measure every workload (the thread and progress ones too) at every concurrency",
+    )
     parser.add_argument("--servers", help="comma-separated subset of: " + ",".join(s.key for s in SERVERS))
     parser.add_argument("--configs", help="comma-separated subset of: " + ",".join(c.key for c in CONFIGS))
     parser.add_argument("--eras", help="comma-separated subset of: " + ",".join(e.key for e in ERAS))
@@ -925,6 +952,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
         configs=_pick(CONFIGS, args.configs),
         eras=_pick(ERAS, args.eras),
     )
+    if args.every_concurrency:
+        plan.eras = tuple(dataclasses.replace(e, concurrency=()) for e in plan.eras)
     if min(plan.reps, plan.slices, plan.extra_slices, *plan.concurrency) < 1 or plan.warmup < 0:
         raise SystemExit("--reps, --concurrency and the slices must be at least 1, --warmup at least 0")
     return plan

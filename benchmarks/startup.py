@@ -37,6 +37,7 @@ from typing import Any
 
 from benchmarks.run import (
     _COMMON_HEADERS,
+    BASELINE,
     LEGACY_VERSION,
     RESULTS,
     ROOT,
@@ -59,6 +60,11 @@ STACK = StackConfig("httptools", "httptools", "uvloop")  # what AgentCore deploy
 OURS = ServerSpec("ours", "agentcore-mcp", "examples.demo_server:app")
 SERVERS = (
     OURS,
+    *(
+        (ServerSpec("baseline", "agentcore-mcp (baseline)", OURS.app, root=Path(BASELINE)),)
+        if BASELINE
+        else ()
+    ),
     ServerSpec("sdk", "MCPServer", "benchmarks.servers.sdk_server:app"),
     ServerSpec("bare", "bare ASGI", "benchmarks.servers.bare_asgi:app"),
 )
@@ -121,6 +127,7 @@ def cold_once(
     check: Checker = check_answer,
     timeout: float = 60.0,
     stderr_path: Path | None = None,
+    cwd: Path = ROOT,
 ) -> ColdRun | str:
     """Exec ``command`` (a server on ``port``); time the first accepted connection and the first answer.
 
@@ -134,7 +141,7 @@ def cold_once(
             start = time.perf_counter()
             proc = subprocess.Popen(
                 list(command),
-                cwd=ROOT,
+                cwd=cwd,
                 stdout=log_file,
                 stderr=err if err is not None else subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -199,7 +206,8 @@ def measure_cold(
     for round_no in range(runs):
         for spec in specs:
             port = free_port()
-            run = cold_once(uvicorn_command(spec.app, port, config, pin), port, LEGACY_CALL, work)
+            command = uvicorn_command(spec.app, port, config, pin)
+            run = cold_once(command, port, LEGACY_CALL, work, cwd=spec.root or ROOT)
             one = series[spec.key]
             if isinstance(run, str):
                 one.failures.append(run)
