@@ -128,7 +128,13 @@ class SigV4Verifier:
         target = f"http://{host}{raw_path.decode('latin-1')}"
         if query:
             target += "?" + query.decode("latin-1")
-        expected = _signature(creds, signed, method, target, body, lookup, stamp)
+        try:
+            expected = _signature(creds, signed, method, target, body, lookup, stamp)
+        except ValueError:
+            # botocore parses the URL (a Host such as "[" is not an authority): refused, never a 500.
+            raise SignatureRejected(
+                "IncompleteSignatureException", "The Host header is not a valid host name"
+            ) from None
         if not hmac.compare_digest(expected, signed.signature):
             raise SignatureRejected(
                 "InvalidSignatureException",
