@@ -44,6 +44,7 @@ logger = logging.getLogger("agentcore_mcp.proxy")
 DEFAULT_MAX_LINE = 32 * 1024 * 1024
 _INTERNAL_PREFIX = "agentcore-mcp-proxy/"
 _MAX_LIST_PAGES = 100
+_END_OF_INPUT = "end of input"  # the one ending that waits for the answers in flight
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,11 @@ class StdioProxy:
         self._writer: LineWriter | None = None
         self._write: Any = None  # the transport's write stream
         self._pending: dict[Any, _Pending] = {}
-        self._abandoned: set[Any] = (
-            set()
-        )  # ids the proxy answered itself; the runtime's late answer is dropped
+        # ids the proxy answered itself (timeout, shutdown): the runtime's late answer is dropped
+        self._abandoned: set[Any] = set()
         self._internal: dict[str, asyncio.Future[Any]] = {}
         self._counter = itertools.count(1)
         self._tools: dict[str, bool] = {}  # name -> annotated read-only, from tools/list results
-        self._tools_known = False
         self._params = ParamHeaders()
         self._done: asyncio.Event | None = None
         self._reason = ""
@@ -145,7 +144,7 @@ class StdioProxy:
                 up = loop.create_task(self._upward(reader))
                 await self._done.wait()
                 logger.info("shutting down: %s", self._reason)
-                if self._reason == "end of input":
+                if self._reason == _END_OF_INPUT:
                     await self._drain()
                 up.cancel()
                 await self._abandon_pending()
@@ -225,7 +224,7 @@ class StdioProxy:
             raise
         except Exception:  # a bug must not leave the client hanging: shut down cleanly, logged
             logger.exception("reading stdin failed")
-        self._finish("end of input")
+        self._finish(_END_OF_INPUT)
 
     async def _from_client(self, line: bytes) -> None:
         assert self._sdk is not None
