@@ -67,6 +67,7 @@ DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULT
 MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1")
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
+PORT_RETRIES = 30  # a fixed port held by another test: tried again every 2 s for a minute
 BLOCK_TIMEOUT = 600.0  # the quickstart installs a project with its dev extras: minutes
 
 
@@ -249,10 +250,10 @@ def _run_block(script: str, env: dict[str, str], where: str) -> subprocess.Compl
 def _start_server(source: str, state: PageState, until: str, where: str) -> None:
     # The docs use the fixed ports a reader would (8000, 9000); on a shared machine another test may hold
     # one for a moment, so a server that finds its port taken is started again, a few times.
-    for attempt in range(5):
-        if _try_server(source, state, until, where, last=attempt == 4):
+    for attempt in range(PORT_RETRIES):
+        if _try_server(source, state, until, where, last=attempt == PORT_RETRIES - 1):
             return
-        time.sleep(1.0)
+        time.sleep(2.0)
 
 
 def _try_server(source: str, state: PageState, until: str, where: str, *, last: bool) -> bool:
