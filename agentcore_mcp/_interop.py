@@ -180,9 +180,7 @@ def _plan_tool(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) 
     return register
 
 
-def _plan_resource(
-    server: Any, fn: Callable[..., Any], options: Mapping[str, Any]
-) -> Callable[[], None]:
+def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
     what = f"resource {options['uri']!r}"
     _refuse_context(fn, what)
     _refuse_result_types(fn, what, _RESOURCE_RESULT_TYPES)
