@@ -235,6 +235,8 @@ class Driver:
             self.model.ended.append(session_id)
         else:
             _check_refusal(answer, 404)
+            if session_id not in self.model.ended:
+                self.model.ended.append(session_id)  # the server tombstones an unknown id it was asked to end
 
     async def ping(self, session_id: str) -> None:
         answer = await harness.call(
