@@ -65,8 +65,11 @@ class Extension:
         """
         return None
 
-    def listen(self, requested: Mapping[str, Any]) -> Mapping[str, Any]:
+    def listen(self, requested: Mapping[str, Any], call: Call | None = None) -> Mapping[str, Any]:
         """The part of a ``subscriptions/listen`` ``notifications`` filter this extension agrees to deliver.
+
+        ``call`` is the listen request (its per-request client capabilities, its headers through
+        ``call.context()``); it may raise ProtocolError (e.g. -32021) to refuse the listen.
 
         What it returns is merged into the acknowledgement and kept on the stream's
         :class:`~agentcore_mcp.server._subscriptions.Listener` as ``listener.agreed``; deliver with

@@ -308,7 +308,7 @@ class Methods:
             raise ProtocolError(rpc.INVALID_PARAMS, "subscriptions/listen: notifications must be an object")
         agreed, kinds, uris = SubscriptionHub.agreed(requested, self.registry.offered())
         for extension in self.registry.extensions:
-            agreed.update(extension.listen(requested))
+            agreed.update(extension.listen(requested, call))
         listener = Listener(call.id, kinds, uris, agreed)
         hub = self.stores.subscriptions
         hub.open(listener)
