@@ -8,6 +8,7 @@
     │   ├── ConnectionFailed  the connection could not be made, or broke before the answer was complete
     │   ├── TransportTimeout  the server did not answer in time
     │   └── SSEError          the answer's event stream cannot be decoded (also a ValueError)
+    ├── OAuthError            a bearer token could not be obtained (issuer refused, command failed, login incomplete)
     ├── DeployError           a control-plane call, or the wait for a runtime, failed
     │   ├── InvalidRuntimeSpec  a runtime spec the service would refuse; no API call made (also a ValueError)
     │   ├── RuntimeNotFound   no runtime has the given name, id or ARN
@@ -33,6 +34,7 @@ __all__ = [
     "DeployError",
     "InvalidRuntimeSpec",
     "MissingExtraError",
+    "OAuthError",
     "ProtocolError",
     "RegistrationError",
     "RuntimeFailed",
@@ -106,6 +108,13 @@ class TransportTimeout(TransportError):
 
 class SSEError(TransportError, ValueError):
     """The event stream cannot be decoded (an event over the size limit, or bytes that are not UTF-8)."""
+
+
+class OAuthError(AgentCoreMCPError):
+    """A token could not be obtained: the issuer refused, the command failed, or the login did not complete.
+
+    Raised by the OAuth token providers of :mod:`agentcore_mcp.client` when ``BearerAuth`` asks them for a token.
+    """
 
 
 # --- deploying and scaffolding -------------------------------------------------------------------------

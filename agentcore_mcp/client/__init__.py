@@ -6,26 +6,35 @@ botocore: the SDK is imported when a transport is opened, botocore when a reques
 backend makes its first call. The errors it raises live in :mod:`agentcore_mcp.errors`.
 """
 
+from agentcore_mcp._extras import require as _require
+
+_require("agentcore_mcp.client", "client", "httpx", "anyio", "mcp")
+
 from agentcore_mcp.client._arn import RuntimeArn, invocations_url, stop_session_url
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth, TokenProvider
 from agentcore_mcp.client._backend import Backend, Exchange, Reply
 from agentcore_mcp.client._boto3 import Boto3Backend
 from agentcore_mcp.client._httpx import HttpxBackend
+from agentcore_mcp.client._oauth import AuthorizationCode, ClientCredentials, CommandToken, TokenCache
 from agentcore_mcp.client._retry import RetryPolicy
 from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
 from agentcore_mcp.client._transport import AgentCoreTransport
 
 __all__ = [
     "AgentCoreTransport",
+    "AuthorizationCode",
     "Backend",
     "BearerAuth",
     "Boto3Backend",
+    "ClientCredentials",
+    "CommandToken",
     "Exchange",
     "HttpxBackend",
     "Reply",
     "RetryPolicy",
     "RuntimeArn",
     "SigV4Auth",
+    "TokenCache",
     "TokenProvider",
     "call_tool_sync",
     "invocations_url",

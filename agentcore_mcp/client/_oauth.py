@@ -43,11 +43,9 @@ import httpx
 
 __all__ = ["AuthorizationCode", "ClientCredentials", "CommandToken", "OAuthError", "TokenCache"]
 
+from agentcore_mcp.errors import OAuthError
+
 logger = logging.getLogger("agentcore_mcp.client.oauth")
-
-
-class OAuthError(Exception):
-    """A token could not be obtained: the issuer refused, the command failed, or the login did not complete."""
 
 
 @dataclass(frozen=True)

@@ -1028,7 +1028,13 @@ def _make_backend(
 
 
 def _on_asyncio() -> bool:
-    """True when the running event loop is asyncio's (False under trio, where the anyio paths are taken)."""
-    from sniffio import current_async_library
+    """True when the running event loop is asyncio's (False under trio, where the anyio paths are taken).
 
-    return current_async_library() == "asyncio"
+    Asked of asyncio itself rather than sniffio, which only the ``[client]`` extra installs: a user who has
+    mcp, httpx and boto3 from elsewhere (``pip install agentcore-mcp strands-agents``) must not need it.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -45,6 +45,10 @@ are invocable at once; :meth:`Emulator.map_image` says which local target serves
 The CLI is ``agentcore-mcp emulator`` and ``agentcore-mcp dev``; see docs/emulator.md.
 """
 
+from agentcore_mcp._extras import require as _require
+
+_require("agentcore_mcp.emulator", "emulator", "httpx", "botocore", "boto3", "jwt", "cryptography", "moto")
+
 from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._issuer import LocalIssuer

@@ -151,8 +151,8 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
     Raises:
         ValueError: options that contradict each other or miss a part; the message says which.
     """
-    from agentcore_mcp.client import AgentCoreTransport
-    from agentcore_mcp.client._oauth import (
+    from agentcore_mcp.client import (
+        AgentCoreTransport,
         AuthorizationCode,
         ClientCredentials,
         CommandToken,

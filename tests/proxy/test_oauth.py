@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import pytest
 
-from agentcore_mcp.client._oauth import TokenCache
+from agentcore_mcp.client import TokenCache
 
 from .conftest import CLIENT, Emulated
 from .raw import RawProxy, call
