@@ -325,13 +325,6 @@ def main(argv: list[str] | None = None) -> int:
         report(found, args.json)
         return 1 if found.get("failures") else 0
     STATE["child_report"] = args.child_report
-    from anyio.from_thread import start_blocking_portal
-
-    from tests.reliability.conftest import Runner
-
-    portal_cm = start_blocking_portal()
-    portal = portal_cm.__enter__()
-    STATE["run"] = Runner(portal)
     if engine == "atheris":
         import atheris
 
@@ -339,6 +332,14 @@ def main(argv: list[str] | None = None) -> int:
         with atheris.instrument_imports(include=["agentcore_mcp"]):
             import agentcore_mcp.emulator
             import agentcore_mcp.server._app  # noqa: F401
+    # After the instrumented imports: the test helpers import the package, which must be instrumented first.
+    from anyio.from_thread import start_blocking_portal
+
+    from tests.reliability.conftest import Runner
+
+    portal_cm = start_blocking_portal()
+    portal = portal_cm.__enter__()
+    STATE["run"] = Runner(portal)
     if args.surface == "emulator":
         STATE["setup"] = emulator_setup()
     test = functools.partial(one_input, args.surface)
