@@ -37,6 +37,8 @@ demo: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict agentcore_mcp

@@ -351,7 +351,7 @@ class Deployment:
 
     def invocations_url(self, qualifier: str | None = "DEFAULT") -> str:
         """The MCP endpoint of the runtime: bearer-token (or SigV4) HTTPS clients POST here."""
-        from agentcore_mcp.client._arn import invocations_url
+        from agentcore_mcp.client import invocations_url
 
         return invocations_url(self.arn, qualifier=qualifier, endpoint_url=self.data_plane_url)
 

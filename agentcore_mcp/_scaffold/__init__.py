@@ -11,6 +11,7 @@ The templates live in ``templates/`` beside this module (package data, shipped i
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -136,12 +137,8 @@ def _wheel_into(location: Path, wheels: Path) -> Path:
         return Path(shutil.copy2(location, wheels))
     before = set(wheels.glob("*.whl"))
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels)]
-    try:
-        import hatchling  # noqa: F401  (present: build offline, with this environment's hatchling)
-
+    if importlib.util.find_spec("hatchling") is not None:  # present: build offline, with this environment's
         command.append("--no-build-isolation")
-    except ImportError:
-        pass
     done = subprocess.run([*command, str(location)], capture_output=True, text=True, check=False)
     built = set(wheels.glob("*.whl")) - before
     if done.returncode != 0 or len(built) != 1:

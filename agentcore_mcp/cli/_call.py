@@ -190,7 +190,7 @@ class _StderrLines(logging.Handler):
 
 
 def _looks_like_target(value: str) -> bool:
-    from agentcore_mcp.client._arn import is_runtime_arn
+    from agentcore_mcp.client import is_runtime_arn
 
     return is_runtime_arn(value.strip()) or value.startswith(("http://", "https://"))
 

@@ -315,8 +315,8 @@ def run_dev(args: argparse.Namespace) -> int:
 
         return _serve_emulator(emulator, "127.0.0.1", args.emulator_port, ready_process)
 
-    from agentcore_mcp.emulator._loader import load_app
-    from agentcore_mcp.server._local import serve_in_thread
+    from agentcore_mcp.emulator import load_app
+    from agentcore_mcp.server import serve_in_thread
 
     ensure_free("127.0.0.1", args.port, "--port")
     app = load_app(args.app)

@@ -37,8 +37,8 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agentcore_mcp.emulator._loader import load_app
-    from agentcore_mcp.server._serve import serve, settings_from_env
+    from agentcore_mcp.emulator import load_app
+    from agentcore_mcp.server import serve, settings_from_env
 
     app = load_app(args.app)
     host, port, level = settings_from_env(args.host, args.port, args.log_level)

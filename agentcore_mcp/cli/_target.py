@@ -107,7 +107,7 @@ def _token_provider(command: str, timeout: float) -> Any:
 
 def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     """The target and the ``AgentCoreTransport`` options the client options ask for (ValueError: usage)."""
-    from agentcore_mcp.client._arn import RuntimeArn, is_runtime_arn
+    from agentcore_mcp.client import RuntimeArn, is_runtime_arn
 
     target = args.target.strip()
     options: dict[str, Any] = {"qualifier": args.qualifier}
@@ -141,7 +141,7 @@ def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         token = _token_provider(args.token_command, min(args.timeout, 60.0))
     if token is not None:
         options["bearer_token"] = token
-    from agentcore_mcp.client._transport import AgentCoreTransport
+    from agentcore_mcp.client import AgentCoreTransport
 
     AgentCoreTransport(target, **options)  # checks the options (ValueError: usage) and opens nothing
     return target, options

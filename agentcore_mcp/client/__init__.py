@@ -10,7 +10,7 @@ from agentcore_mcp._extras import require as _require
 
 _require("agentcore_mcp.client", "client", "httpx", "anyio", "mcp")
 
-from agentcore_mcp.client._arn import RuntimeArn, invocations_url, stop_session_url
+from agentcore_mcp.client._arn import RuntimeArn, invocations_url, is_runtime_arn, stop_session_url
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth, TokenProvider
 from agentcore_mcp.client._backend import Backend, Exchange, Reply
 from agentcore_mcp.client._boto3 import Boto3Backend
@@ -38,6 +38,7 @@ __all__ = [
     "TokenProvider",
     "call_tool_sync",
     "invocations_url",
+    "is_runtime_arn",
     "list_tools_sync",
     "stop_session_url",
 ]

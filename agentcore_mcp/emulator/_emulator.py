@@ -48,7 +48,7 @@ from agentcore_mcp.emulator._runtimes import (
     runtime_arn,
 )
 from agentcore_mcp.emulator._sigv4 import Credentials, SignatureRejected, SigV4Verifier, signing_scope
-from agentcore_mcp.server._http import BodyTooLarge, accepts_both, read_body
+from agentcore_mcp.server import BodyTooLarge, accepts_both, read_body
 
 __all__ = ["Emulator"]
 
@@ -382,7 +382,7 @@ class Emulator:
         self, host: str = "127.0.0.1", port: int | None = None, **uvicorn_options: Any
     ) -> Iterator[str]:
         """Serve on loopback with uvicorn in a background thread; yields the base URL (the endpoint_url)."""
-        from agentcore_mcp.server._local import free_port, serve_in_thread
+        from agentcore_mcp.server import free_port, serve_in_thread
 
         port = port or free_port(host)
         self.bind(f"http://{host}:{port}")
