@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,105 @@ if TYPE_CHECKING:
 __all__ = ["Edge", "RequestHeaders", "Responder"]
 
 logger = logging.getLogger("agentcore_mcp.server")
+
+# A body larger than this goes out in pieces of this size: uvicorn's flow control acts between ASGI sends
+# (a send waits while the transport is above its high-water mark), so pieces are what let a slow reader
+# hold the answer back instead of the whole answer being copied into the transport's buffer at once.
+SEND_PIECE = 64 * 1024
+DEFAULT_SEND_TIMEOUT = 30.0
+"""Seconds one write of an answer may wait for the client to read (``AGENTCORE_MCP_SEND_TIMEOUT``)."""
+
+
+def send_timeout_from_env() -> float | None:
+    """``AGENTCORE_MCP_SEND_TIMEOUT`` in seconds (``0`` or ``none``: never cut), else the default.
+
+    Raises:
+        ValueError: the variable holds something else.
+    """
+    raw = os.environ.get("AGENTCORE_MCP_SEND_TIMEOUT")
+    if raw is None or not raw.strip():
+        return DEFAULT_SEND_TIMEOUT
+    if raw.strip().lower() in ("0", "none"):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must not be negative, got {raw!r}")
+    return value
+
+
+_timeout = getattr(asyncio, "timeout", None)  # Python 3.11+
+
+
+class ReaderStalled(Exception):
+    """The client stopped reading: one write waited longer than the send timeout (the answer is cut)."""
+
+
+class PacedSend:
+    """The ``send`` of one request: bodies in pieces that wait for the client, and a deadline on each wait.
+
+    A body over :data:`SEND_PIECE` bytes is sent piece by piece, so a client that reads slowly holds the
+    rest of the answer in the handler rather than in the connection's buffer. Once the answer streams
+    (after the first piece or ``more_body`` message) every write waits at most ``timeout`` seconds; a
+    write that waits longer cuts the answer: the write raises :class:`ReaderStalled` in the request's own
+    task (which unwinds its handler) and, from any other task (a keep-alive ticker), cancels the request's
+    task. Later writes are dropped. ``timeout`` None: never cut.
+    """
+
+    __slots__ = ("_owner", "_send", "_timeout", "cut", "streaming")
+
+    def __init__(self, send: Send, timeout: float | None) -> None:
+        self._send = send
+        self._timeout = timeout
+        self._owner = asyncio.current_task()
+        self.cut = False
+        self.streaming = False
+
+    async def __call__(self, message: MutableMapping[str, Any]) -> None:
+        if self.cut:
+            self._refuse()
+            return
+        if message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        body: bytes = message.get("body", b"")
+        more: bool = message.get("more_body", False)
+        if len(body) <= SEND_PIECE:
+            if self.streaming:
+                await self._write(message)
+            else:
+                self.streaming = more
+                await self._send(message)
+            return
+        self.streaming = True
+        view = memoryview(body)
+        for start in range(0, len(body), SEND_PIECE):
+            last = start + SEND_PIECE >= len(body)
+            piece = bytes(view[start : start + SEND_PIECE])
+            await self._write({"type": "http.response.body", "body": piece, "more_body": more or not last})
+
+    async def _write(self, message: MutableMapping[str, Any]) -> None:
+        if self._timeout is None:
+            await self._send(message)
+            return
+        try:
+            if _timeout is not None:
+                async with _timeout(self._timeout):
+                    await self._send(message)
+            else:  # Python 3.10: a task per write, only once an answer streams
+                await asyncio.wait_for(self._send(message), self._timeout)
+        except (TimeoutError, asyncio.TimeoutError):
+            self.cut = True
+            self._refuse()
+
+    def _refuse(self) -> None:
+        if asyncio.current_task() is self._owner:
+            raise ReaderStalled(f"the client read nothing for {self._timeout:g} s")
+        if self._owner is not None:
+            self._owner.cancel()
+
 
 # httptools reads any header block whole; refuse what no MCP client sends (AgentCore caps a custom header
 # value at 4 KB and allow-lists at most 20).
@@ -169,6 +269,8 @@ class Edge:
         sessions: session mode's store (GET and DELETE are served), or None.
         sse_retry_ms: the ``retry`` hint of a GET stream's priming event.
         on_shutdown: called at ASGI lifespan shutdown, before it completes.
+        send_timeout: seconds one write of an answer may wait for the client to read before the answer is
+            cut (``AGENTCORE_MCP_SEND_TIMEOUT``, default 30; None: never).
     """
 
     protocol: Protocol
@@ -180,6 +282,7 @@ class Edge:
     sessions: SessionStore | None
     sse_retry_ms: int
     on_shutdown: Callable[[], None]
+    send_timeout: float | None = field(default_factory=send_timeout_from_env)
     paths: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -193,7 +296,20 @@ class Edge:
             if root and path.startswith(root):
                 path = path[len(root) :]
             if path in self.paths:
-                await self._endpoint(scope, receive, send)
+                paced = PacedSend(send, self.send_timeout)
+                try:
+                    await self._endpoint(scope, receive, paced)
+                except (ReaderStalled, asyncio.CancelledError):
+                    if not paced.cut:
+                        raise
+                    uncancel = getattr(asyncio.current_task(), "uncancel", None)
+                    if uncancel is not None:
+                        uncancel()
+                    # The answer is incomplete: the ASGI server closes the connection.
+                    logger.warning(
+                        "a client read nothing of its answer for %g s: answer cut, its request cancelled",
+                        self.send_timeout,
+                    )
             elif path == "/ping" and scope["method"] in ("GET", "HEAD"):
                 await send_bytes(send, 200, _HEALTHY)
             else:

@@ -12,6 +12,7 @@ import pytest
 from mcp.client import Client
 
 from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp.server._asgi import SEND_PIECE
 from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import ACCEPT, legacy_request, modern_meta, modern_request
@@ -199,14 +200,16 @@ async def test_a_large_event_is_sent_between_its_framing_without_being_copied() 
     call = legacy_request("tools/call", {"name": "large", "arguments": {}, "_meta": {"progressToken": 7}})
     await _serve_one(app, call, recorder)
     bodies = [m["body"] for m in recorder.sent if m["type"] == "http.response.body"]
-    # The progress event in one piece; the answer as head, the serialized message itself, tail.
+    # The progress event in one piece; the answer as head, the serialized message (in pieces of at most
+    # SEND_PIECE bytes, so that a slow reader holds it back: write backpressure), tail.
     assert bodies[0].startswith(b"event: message\ndata: {")
     assert bodies[0].endswith(b"\n\n")
-    assert bodies[1:3] == [b"event: message\ndata: ", bodies[2]]
-    assert bodies[3] == b"\n\n"
-    assert len(bodies) == 4
+    assert bodies[1] == b"event: message\ndata: "
+    assert bodies[-1] == b"\n\n"
+    assert all(len(piece) <= SEND_PIECE for piece in bodies[2:-1])
+    assert len(bodies) == 3 + -(-len(b"".join(bodies[2:-1])) // SEND_PIECE)
     assert recorder.sent[-1].get("more_body", False) is False
-    answer = json.loads(bodies[2])
+    answer = json.loads(b"".join(bodies[2:-1]))
     assert answer["result"]["content"][0]["text"] == big
 
 
