@@ -15,6 +15,7 @@ from agentcore_mcp.server._completion import Completion, CompletionRef
 from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
+from agentcore_mcp.server._identity import RequestContextFilter
 from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sample
 from agentcore_mcp.server._prompts import PromptMessage, prompt
 from agentcore_mcp.server._resources import resource
@@ -71,6 +72,7 @@ __all__ = [
     "PromptMessage",
     "ProtocolError",
     "RegistrationError",
+    "RequestContextFilter",
     "ResourceLink",
     "RetryPolicy",
     "RuntimeArn",

@@ -113,10 +113,27 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--isolation",
-        choices=("shared", "process"),
+        choices=("shared", "process", "snapshot"),
         help="process: one server process per runtime session (--app only; the default for --app in "
-        "`emulator`); shared: every session reaches one server",
+        "`emulator`); snapshot: each session's process forked from one that imported --app once, as "
+        "Runtime V2 restores a snapshot; shared: every session reaches one server",
     )
+    group.add_argument(
+        "--stateful",
+        action="store_true",
+        help="the server keeps MCP sessions (stateless_http=False / sessions=True): pass its own "
+        "Mcp-Session-Id back and route by it",
+    )
+    group.add_argument(
+        "--request-limit", type=float, default=900.0, help="seconds until a synchronous answer is due (900)"
+    )
+    group.add_argument(
+        "--stream-limit", type=float, default=3600.0, help="seconds an event stream may stay open (3600)"
+    )
+    group.add_argument(
+        "--probe-interval", type=float, default=30.0, help="seconds between health probes of a session (30)"
+    )
+    group.add_argument("--no-probes", action="store_true", help="do not health-probe the sessions' servers")
     group.add_argument("--access-key", help="an extra SigV4 access key id to accept (with --secret-key)")
     group.add_argument("--secret-key", help="the secret key of --access-key")
     group.add_argument(
@@ -151,7 +168,7 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, control_plane: bool) -> Any:
-    from agentcore_mcp.emulator import Emulator
+    from agentcore_mcp.emulator import Emulator, HealthProbe, RequestLimits
     from agentcore_mcp.emulator._emulator import _default_credentials
 
     credentials: dict[str, Any] = dict(_default_credentials())
@@ -160,7 +177,12 @@ def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, contr
     if args.access_key:
         credentials[args.access_key] = args.secret_key
     emulator = Emulator(
-        region=args.region, account_id=args.account_id, credentials=credentials, control_plane=control_plane
+        region=args.region,
+        account_id=args.account_id,
+        credentials=credentials,
+        control_plane=control_plane,
+        limits=RequestLimits(sync=args.request_limit, stream=args.stream_limit),
+        health_probe=None if args.no_probes else HealthProbe(interval=args.probe_interval),
     )
     runtime = None
     if target is not None:
@@ -170,6 +192,7 @@ def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, contr
             name=args.name,
             auth=args.auth,
             isolation=isolation,
+            stateful=args.stateful,
             discovery_url=args.discovery_url,
             allowed_audience=args.audience,
             allowed_clients=args.client_id,
@@ -283,8 +306,8 @@ def run_emulator(args: argparse.Namespace) -> int:
     configure_logging(args.log_level)
     target = args.target or args.app
     isolation = args.isolation
-    if args.target and isolation == "process":
-        raise ValueError("--isolation process needs --app (a URL target is one shared server)")
+    if args.target and isolation in ("process", "snapshot"):
+        raise ValueError(f"--isolation {isolation} needs --app (a URL target is one shared server)")
     if args.app and isolation is None:
         isolation = "process"
     ensure_free(args.host, args.port, "--port")

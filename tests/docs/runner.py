@@ -18,6 +18,8 @@ A comment directly before a block changes how it runs:
   container engine. It is parsed (``bash -n``), and each ``agentcore-mcp`` command in it is checked
   against the real parser: the command exists, ``--help`` works, and every ``--option`` it uses is one of
   the command's options.
+- ``<!-- docs: alternatives -->``: a block listing alternative long-running commands (several servers on
+  one port, one per line, of which a reader runs one): checked as ``needs aws`` blocks are, not run.
 - ``<!-- docs: needs checkout -->``: developer commands run in this repository's checkout (``make test``,
   which the docs run is itself part of; ``make bench``, ``.venv/bin/pytest tests/reliability``, ``python -m
   benchmarks.soak``: minutes each, and run by their own targets). Each command is checked, not run: a
@@ -64,7 +66,7 @@ RUNTIME_ARNS = (
     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
 )
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
-MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1")
+MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1", "alternatives")
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
 PORT_RETRIES = 30  # a fixed port held by another test: tried again every 2 s for a minute
@@ -192,7 +194,7 @@ def _shell(example: Example, language: str) -> None:
         check_checkout_commands(source, where, state.root)
         state.parsed.append(f"{language}:{example.line}")
         return
-    if mode in ("needs aws", "needs docker"):
+    if mode in ("needs aws", "needs docker", "alternatives"):
         check_without_running(source, state, where)
         state.parsed.append(f"{language}:{example.line}")
         return
