@@ -19,7 +19,7 @@ __all__ = ["require", "untyped_module"]
 
 def require(part: str, extra: str, *packages: str) -> None:
     """Raise :class:`MissingExtraError` unless every top-level package in ``packages`` is importable."""
-    missing = [name for name in packages if importlib.util.find_spec(name) is None]
+    missing = [name for name in packages if not _importable(name)]
     if missing:
         raise MissingExtraError(
             f"{part} needs {', '.join(missing)}, which the {extra!r} extra installs: "
@@ -30,3 +30,10 @@ def require(part: str, extra: str, *packages: str) -> None:
 def untyped_module(name: str) -> Any:
     """Import a module that ships no type information (boto3, botocore) by name, typed as ``Any``."""
     return importlib.import_module(name)
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a finder that refuses the name, or a half-imported module
+        return False

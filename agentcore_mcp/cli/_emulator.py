@@ -338,7 +338,7 @@ def run_dev(args: argparse.Namespace) -> int:
 
         return _serve_emulator(emulator, "127.0.0.1", args.emulator_port, ready_process)
 
-    from agentcore_mcp.emulator import load_app
+    from agentcore_mcp._loader import load_app
     from agentcore_mcp.server import serve_in_thread
 
     ensure_free("127.0.0.1", args.port, "--port")

@@ -37,7 +37,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agentcore_mcp.emulator import load_app
+    from agentcore_mcp._loader import load_app
     from agentcore_mcp.server import serve, settings_from_env
 
     app = load_app(args.app)

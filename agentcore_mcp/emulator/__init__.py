@@ -49,11 +49,11 @@ from agentcore_mcp._extras import require as _require
 
 _require("agentcore_mcp.emulator", "emulator", "httpx", "botocore", "boto3", "jwt", "cryptography", "moto")
 
+from agentcore_mcp._loader import load_app
 from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._issuer import LocalIssuer
 from agentcore_mcp.emulator._limits import RequestLimits
-from agentcore_mcp.emulator._loader import load_app
 from agentcore_mcp.emulator._microvms import Session
 from agentcore_mcp.emulator._probes import HealthProbe
 from agentcore_mcp.emulator._runtimes import (

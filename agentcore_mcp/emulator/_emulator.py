@@ -330,7 +330,7 @@ class Emulator:
             stateful=stateful,
         )
         if isolation == "shared" and isinstance(target, str) and not is_url:
-            from agentcore_mcp.emulator._loader import load_app
+            from agentcore_mcp._loader import load_app
 
             self._shared[runtime.arn] = AsgiUpstream(load_app(target), mcp_path)
         return self.registry.add(runtime)

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn  # noqa: F401 (imported once here, so each fork starts with it loaded)
 
-    from agentcore_mcp.emulator._loader import AppLoadError, load_app
+    from agentcore_mcp._loader import AppLoadError, load_app
 
     try:
         app = load_app(args.app)

@@ -1,7 +1,7 @@
 """The process behind one session in ``isolation="process"`` mode: one MCP server, like one microVM.
 
 ``python -m agentcore_mcp.emulator._worker APP [--log-level LEVEL]`` loads ``APP`` (see
-:func:`~agentcore_mcp.emulator._loader.load_app`), serves it with uvicorn on a free loopback port, and once
+:func:`~agentcore_mcp._loader.load_app`), serves it with uvicorn on a free loopback port, and once
 it is listening prints ``AGENTCORE_MCP_WORKER_READY <port>`` on stdout; the emulator waits for that line
 (bounded by the runtime's start timeout) instead of polling.
 """
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from agentcore_mcp.emulator._loader import AppLoadError, load_app
+    from agentcore_mcp._loader import AppLoadError, load_app
     from agentcore_mcp.emulator._microvms import READY
 
     try:

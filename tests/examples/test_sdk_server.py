@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from agentcore_mcp._loader import load_app
 from agentcore_mcp.cli import main
 from agentcore_mcp.emulator import Emulator
-from agentcore_mcp.emulator._loader import load_app
 from agentcore_mcp.server._local import serve_in_thread
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sdk_server.py"
