@@ -14,17 +14,19 @@ from agentcore_mcp.server._app import AgentCoreMCP
 from agentcore_mcp.server._completion import Completion, CompletionRef
 from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server._context import Context
-from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
 from agentcore_mcp.server._identity import RequestContextFilter
 from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sample
 from agentcore_mcp.server._prompts import PromptMessage, prompt
 from agentcore_mcp.server._resources import resource
-from agentcore_mcp.server._task_store import MemoryTaskStore, TaskStore
-from agentcore_mcp.server._tasks import Tasks
 from agentcore_mcp.server._tools import ToolAnnotations, tool
 
-# The client side loads on first use: importing the package (the serving path) must not import mcp or httpx.
-_CLIENT = {
+# Loaded on first use: importing the package (the serving path, paid by every cold start) must not import
+# mcp or httpx, nor the Tasks extension's modules (~6 ms) that an app without long-running tools never needs.
+_LAZY = {
+    "DynamoDBTaskStore": "agentcore_mcp.server._dynamodb_store",
+    "MemoryTaskStore": "agentcore_mcp.server._task_store",
+    "TaskStore": "agentcore_mcp.server._task_store",
+    "Tasks": "agentcore_mcp.server._tasks",
     "AgentCoreTransport": "agentcore_mcp.client._transport",
     "BearerAuth": "agentcore_mcp.client._auth",
     "SigV4Auth": "agentcore_mcp.client._auth",
@@ -41,10 +43,13 @@ if TYPE_CHECKING:
     from agentcore_mcp.client._retry import RetryPolicy
     from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
     from agentcore_mcp.client._transport import AgentCoreTransport
+    from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
+    from agentcore_mcp.server._task_store import MemoryTaskStore, TaskStore
+    from agentcore_mcp.server._tasks import Tasks
 
 
 def __getattr__(name: str) -> Any:
-    module = _CLIENT.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'agentcore_mcp' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

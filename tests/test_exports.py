@@ -1,7 +1,7 @@
 """The public surface is exactly what ``__all__`` lists (nothing leaks, nothing vanishes silently).
 
 The expectation is derived from the module itself: every public name the package binds that is one of
-ours (a class or function defined in agentcore_mcp), plus the client names it loads on first use.
+ours (a class or function defined in agentcore_mcp), plus the names it loads on first use.
 """
 
 import inspect
@@ -15,7 +15,7 @@ def _ours(value: object) -> bool:
 
 
 def test_all_is_exactly_the_public_names_the_package_binds() -> None:
-    lazy = set(agentcore_mcp._CLIENT)  # bound into the module by __getattr__ once a test has used one
+    lazy = set(agentcore_mcp._LAZY)  # bound into the module by __getattr__ once a test has used one
     bound = {
         name
         for name, value in vars(agentcore_mcp).items()
