@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -39,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load import cores, free_port  # noqa: E402  (the path above makes the package importable)
+from benchmarks.load import cores, free_port, listening  # noqa: E402  (the path above makes the package importable)
 
 APP = "examples/demo_server.py"
 
@@ -59,29 +58,8 @@ def demo_server(core: int | None) -> Iterator[tuple[subprocess.Popen[bytes], int
         str(port),
     ]
     command = [*cli, "--log-level", "warning"]
-    if core is not None:
-        command = ["taskset", "-c", str(core), *command]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"the demo server did not start: {err[-2000:]}") from None
-            time.sleep(0.05)
-    try:
+    with listening(command, port, core=core, what="the demo server", start=30, stop=15) as proc:
         yield proc, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def process_state(pid: int) -> dict[str, int]:

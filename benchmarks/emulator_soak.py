@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.load import free_port, listening  # noqa: E402  (the path above makes the package importable)
 
 APP = str(ROOT / "examples" / "demo_server.py")
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/soak-0123456789"
@@ -68,12 +69,6 @@ def serve_main(port: int, isolation: str, idle: float, reap: float) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def emulator_process(
     isolation: str, idle: float, reap: float
@@ -89,27 +84,8 @@ def emulator_process(
         isolation,
     ]
     command += ["--idle", str(idle), "--reap", str(reap)]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"the emulator did not start: {err[-2000:]}") from None
-            time.sleep(0.05)
-    try:
+    with listening(command, port, what="the emulator", start=60, stop=30) as proc:
         yield proc, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 # -- what a process holds ------------------------------------------------------------------------

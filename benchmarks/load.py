@@ -115,31 +115,49 @@ class Server:
 
 
 @contextmanager
-def server_process(module: str = "benchmarks.load", core: int | None = None) -> Iterator[Server]:
-    port = free_port()
-    command = [sys.executable, "-m", module, "--serve", str(port)]
+def listening(
+    command: list[str],
+    port: int,
+    *,
+    core: int | None = None,
+    what: str = "the server",
+    start: float = 30,
+    stop: float = 15,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (pinned to ``core``) until it accepts on ``port``; terminate it (then kill) on exit.
+
+    Raises RuntimeError with the end of its stderr if it exits or does not listen within ``start`` seconds.
+    """
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + start
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
                 err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"the server did not start: {err[-2000:]}") from None
+                raise RuntimeError(f"{what} did not start: {err[-2000:]}") from None
             time.sleep(0.05)
     try:
-        yield Server(proc, port)
+        yield proc
     finally:
         proc.terminate()
         try:
-            proc.wait(15)
+            proc.wait(stop)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+@contextmanager
+def server_process(module: str = "benchmarks.load", core: int | None = None) -> Iterator[Server]:
+    port = free_port()
+    with listening([sys.executable, "-m", module, "--serve", str(port)], port, core=core) as proc:
+        yield Server(proc, port)
 
 
 # -- a lean, checking HTTP/1.1 client --------------------------------------------------------------------

@@ -50,6 +50,7 @@ from benchmarks.load import (  # noqa: E402  (the path above makes the package i
     cores,
     drive,
     free_port,
+    listening,
     request_bytes,
 )
 
@@ -71,29 +72,8 @@ def server(options: dict[str, Any], core: int | None) -> Iterator[tuple[subproce
     port = free_port()
     command = [sys.executable, "-m", "benchmarks.stalled_readers", "--serve", str(port)]
     command += ["--options", json.dumps(options)]
-    if core is not None:
-        command = ["taskset", "-c", str(core), *command]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"the server did not start: {err[-2000:]}") from None
-            time.sleep(0.05)
-    try:
+    with listening(command, port, core=core, what="the server", start=30, stop=15) as proc:
         yield proc, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def open_stalled(port: int, size: int) -> socket.socket:
