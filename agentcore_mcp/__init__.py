@@ -3,9 +3,9 @@
 The public API is what this module lists in ``__all__``; every other import path is private.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from agentcore_mcp._extras import lazy_attributes as _lazy_attributes
 from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with_sdk
 from agentcore_mcp._session import RuntimeSession, new_session_id, validate_session_id
 from agentcore_mcp._version import __version__
@@ -48,13 +48,7 @@ if TYPE_CHECKING:
     from agentcore_mcp.server._tasks import Tasks
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentcore_mcp' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_attributes(globals(), _LAZY)
 
 
 __all__ = [

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentcore_mcp.errors import MissingExtraError
 
-__all__ = ["require", "untyped_module"]
+__all__ = ["lazy_attributes", "require", "untyped_module"]
 
 
 def require(part: str, extra: str, *packages: str) -> None:
@@ -37,3 +38,20 @@ def _importable(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # a finder that refuses the name, or a half-imported module
         return False
+
+
+def lazy_attributes(namespace: dict[str, Any], table: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that imports ``table[name]`` (a module path) on first use of ``name``.
+
+    The value is bound into ``namespace`` (the module's ``globals()``), so later lookups are plain ones.
+    """
+
+    def __getattr__(name: str) -> Any:
+        module = table.get(name)
+        if module is None:
+            raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__

@@ -5,8 +5,9 @@ serving helpers and the one request-body reader that any ASGI front end of ours 
 load on first use, so importing the server (the serving path) imports no uvicorn until it serves.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agentcore_mcp._extras import lazy_attributes as _lazy_attributes
 
 if TYPE_CHECKING:
     from agentcore_mcp.server._http import BodyTooLarge, accepts_both, read_body
@@ -24,13 +25,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'agentcore_mcp.server' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_attributes(globals(), _LAZY)
 
 
 __all__ = [
