@@ -62,8 +62,14 @@ def wait_for(condition: Callable[[], bool], limit: float = 30.0, what: str = "th
         time.sleep(0.02)
 
 
+# Processes below this one that earlier tests in the same pytest run left (a zombie not yet reaped by its
+# Popen, say): set once before this module's first emulator, and not this module's to judge.
+INHERITED: set[int] = set()
+
+
 def children() -> list[int]:
-    return descendants(ME)
+    """Processes below this one that this module's emulators started (``INHERITED`` left out)."""
+    return [pid for pid in descendants(ME) if pid not in INHERITED]
 
 
 def descriptors() -> dict[str, int]:
@@ -87,6 +93,7 @@ def assert_no_growth(before: dict[str, int], after: dict[str, int]) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def warmed_up() -> None:
     """Serve once before any baseline: the first ``serve()`` of a process opens a pipe pair it keeps."""
+    INHERITED.update(descendants(ME))
     emulator = Emulator(control_plane=False, workload_token=False)
     runtime = emulator.add_runtime(str(APPS / "slow_tools.py"), name="warm", isolation="process")
     with emulator.serve():
