@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -68,14 +69,25 @@ async def progress(n: int, ctx: Context, pause: float = 0.0) -> str:
 
 @tool
 def blob(size: int) -> str:
-    """Return ``size`` characters."""
+    """Return ``size`` characters, made anew for each call."""
     return "x" * size
+
+
+@functools.lru_cache(maxsize=4)
+def _kept(size: int) -> str:
+    return "y" * size
+
+
+@tool
+def kept_blob(size: int) -> str:
+    """Return ``size`` characters the server keeps (the same string each call: a file, a cached report)."""
+    return _kept(size)
 
 
 def build_app() -> AgentCoreMCP:
     """The server the load scripts run: trivial tools, one of which streams."""
     return AgentCoreMCP(
-        "load", tools=[add, echo, progress, blob], state_keys=["load-benchmark-key-0123456789"]
+        "load", tools=[add, echo, progress, blob, kept_blob], state_keys=["load-benchmark-key-0123456789"]
     )
 
 

@@ -15,8 +15,8 @@ on a free loopback port, pinned to one core; the clients here, pinned to the oth
 
 Usage::
 
-    python -m benchmarks.stalled_readers [--stalled 32] [--size 5000000] [--seconds 5] [--http h11|httptools]
-        [--run-option NAME=JSON ...] [--wait S] [--json PATH]
+    python -m benchmarks.stalled_readers [--stalled 32] [--size 5000000] [--tool blob|kept_blob] [--seconds 5]
+        [--http h11|httptools] [--run-option NAME=JSON ...] [--wait S] [--json PATH]
 
 ``--run-option`` passes a keyword to ``AgentCoreMCP.run()`` (uvicorn options, or the server's own once it
 has a stall deadline). Prints the figures; exits 1 if a normal client saw an error.
@@ -38,6 +38,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import h11
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,9 +78,10 @@ def server(options: dict[str, Any], core: int | None) -> Iterator[tuple[subproce
         yield proc, port
 
 
-def open_stalled(port: int, size: int) -> socket.socket:
-    """A connection that asks for a ``size``-character answer and does not read it (4 KB receive buffer)."""
-    message, headers = call_message("blob", {"size": size}, "legacy", 0)
+def open_stalled(port: int, size: int, tool: str = "blob") -> socket.socket:
+    """A connection that asks ``tool`` for a ``size``-character answer and does not read it (4 KB receive
+    buffer)."""
+    message, headers = call_message(tool, {"size": size}, "legacy", 0)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: it sets the window
     sock.connect(("127.0.0.1", port))
@@ -86,26 +89,36 @@ def open_stalled(port: int, size: int) -> socket.socket:
     return sock
 
 
-def drain(sock: socket.socket, timeout: float) -> tuple[int, int | None]:
-    """Read until EOF: (body bytes received, the declared Content-Length or None)."""
+def drain(sock: socket.socket, timeout: float) -> tuple[int, bool]:
+    """Read until EOF: (body bytes received, whether the answer arrived whole).
+
+    The response is parsed with h11, so an answer with a ``content-length`` and a chunked one (a huge
+    answer the server encodes as it writes) are judged alike: whole means h11 reached its end.
+    """
+    parser = h11.Connection(h11.CLIENT)
+    parser.send(h11.Request(method="POST", target="/mcp", headers=[("host", "x"), ("content-length", "0")]))
+    parser.send(h11.EndOfMessage())  # only to put h11 in the state of a client waiting for its answer
     sock.settimeout(timeout)
-    data = bytearray()
+    received, whole = 0, False
     try:
-        while chunk := sock.recv(1 << 20):
-            data += chunk
-    except (ConnectionResetError, TimeoutError, OSError):
-        pass
+        while not whole:
+            event = parser.next_event()
+            if event is h11.NEED_DATA:
+                chunk = sock.recv(1 << 20)
+                parser.receive_data(chunk)  # b"": EOF
+                if not chunk and parser.their_state is not h11.DONE:
+                    break
+            elif isinstance(event, h11.Data):
+                received += len(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                whole = True
+            elif isinstance(event, h11.ConnectionClosed):
+                break
+    except (ConnectionResetError, TimeoutError, OSError, h11.RemoteProtocolError):
+        pass  # cut: reset, or closed in the middle of the body
     finally:
         sock.close()
-    head, sep, body = bytes(data).partition(b"\r\n\r\n")
-    if not sep:
-        return 0, None
-    length = None
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return len(body), length
+    return received, whole
 
 
 @dataclass
@@ -145,6 +158,7 @@ def measure(
     options: dict[str, Any] | None = None,
     wait: float = 0.0,
     pin: bool = True,
+    tool: str = "blob",
 ) -> dict[str, Any]:
     """Run the scenario once and return its figures (RSS in KiB, rates in requests/s)."""
     server_core, load_core = cores() if pin else (None, None)
@@ -168,7 +182,7 @@ def measure(
             )
         )
         with Sampler(proc.pid) as sampler:
-            socks = [open_stalled(port, size) for _ in range(stalled)]
+            socks = [open_stalled(port, size, tool) for _ in range(stalled)]
             time.sleep(1.0)  # let the server produce the answers and fill the buffers
             settled = rss_kib(proc.pid)
             loaded = asyncio.run(
@@ -188,11 +202,12 @@ def measure(
         end = rss_kib(proc.pid)
         alive = proc.poll() is None
     expected = size + 100  # the JSON-RPC envelope around the text
-    whole = sum(1 for got, length in drained if length is not None and got == length and got >= size)
+    whole = sum(1 for got, complete in drained if complete and got >= size)
     cut = len(drained) - whole
     return {
         "stalled": stalled,
         "size": size,
+        "tool": tool,
         "clients": clients,
         "seconds": seconds,
         "options": options or {},
@@ -244,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
         "--send-timeout",
         help="AGENTCORE_MCP_SEND_TIMEOUT for the server (seconds a write may wait for a reader; 0: never)",
     )
+    parser.add_argument(
+        "--tool",
+        choices=["blob", "kept_blob"],
+        default="blob",
+        help="blob: each answer's text made anew per call; kept_blob: one string the server keeps",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.serve:
@@ -267,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         options=options,
         wait=args.wait,
+        tool=args.tool,
     )
     mb = 1024
     print(f"server options: {figures['options']}")

@@ -33,6 +33,7 @@ from agentcore_mcp.server._http import (
     origin_allowed,
     read_body,
 )
+from agentcore_mcp.server._pieces import Pieces
 from agentcore_mcp.server._session_store import valid_session_id
 from agentcore_mcp.server._streams import KEEPALIVE, priming, resume_point, session_events
 
@@ -466,10 +467,17 @@ class Edge:
 
 
 async def send_bytes(
-    send: Send, status: int, body: Body, headers: list[tuple[bytes, bytes]] | None = None
+    send: Send, status: int, body: Body | Pieces, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    """Send a complete answer with a ``content-length`` (a body in pieces goes out piece by piece)."""
+    """Send a complete answer with a ``content-length`` (a body in pieces goes out piece by piece; one
+    encoded as it is written goes out without a length, so chunked)."""
     out = list(JSON_HEADERS if headers is None else headers)
+    if isinstance(body, Pieces):
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        for piece in body:
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
     if isinstance(body, bytes):
         out.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": out})
@@ -592,7 +600,7 @@ class Responder:
                 await self._send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
             await asyncio.sleep(interval)
 
-    async def _emit(self, data: Body, more: bool) -> None:
+    async def _emit(self, data: Body | Pieces, more: bool) -> None:
         """Record (session mode) and send one ``message`` event carrying ``data``."""
         event_id = None
         if self._log is not None:
@@ -659,7 +667,7 @@ class Responder:
 
         Call :meth:`close` first (the ticker and watcher must not write after the answer).
         """
-        body: Body | None = reply.body
+        body: Body | Pieces | None = reply.body
         compressed = False
         if reply.page is not None:
             body, compressed = _framed_page(reply, gzip and not self.streaming)

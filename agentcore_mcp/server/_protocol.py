@@ -24,6 +24,7 @@ from agentcore_mcp.server._envelope import check_modern, classify, http_status
 from agentcore_mcp.server._identity import bind_log_context, bind_platform_context
 from agentcore_mcp.server._input import InputRequired
 from agentcore_mcp.server._methods import MRTR_METHODS, CachedPage, Handler, Methods, Settings
+from agentcore_mcp.server._pieces import Pieces, pieces_of
 from agentcore_mcp.server._session_store import valid_session_id
 
 if TYPE_CHECKING:
@@ -40,15 +41,15 @@ logger = logging.getLogger("agentcore_mcp.server")
 class Reply:
     """What the protocol answers one message with: an HTTP status and a JSON body.
 
-    ``body`` is the serialized JSON-RPC message, or None for 202 Accepted (a notification or a client's
-    answer). A list result is ``page`` instead (serialized once, shared by every request) with the
+    ``body`` is the serialized JSON-RPC message (:class:`~._pieces.Pieces` when a huge result is encoded
+    as it is written), or None for 202 Accepted (a notification or a client's answer). A list result is ``page`` instead (serialized once, shared by every request) with the
     request's id in ``page_id``; the edge frames it, compressed when the client accepts gzip.
     """
 
     __slots__ = ("body", "page", "page_id", "status")
 
     def __init__(
-        self, status: int, body: bytes | None, page: CachedPage | None = None, page_id: bytes = b""
+        self, status: int, body: bytes | Pieces | None, page: CachedPage | None = None, page_id: bytes = b""
     ) -> None:
         self.status = status
         self.body = body
@@ -156,9 +157,11 @@ class Protocol:
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
         if isinstance(result, CachedPage):  # a list page serialized once: the edge frames it with the id
             return Reply(200, None, result, to_json(request_id))
+        message = {"jsonrpc": "2.0", "id": request_id, "result": result}
         try:
-            # JSON has no NaN or Infinity: they go out as null rather than as invalid JSON.
-            body = to_json({"jsonrpc": "2.0", "id": request_id, "result": result}, inf_nan_mode="null")
+            # A result with huge text is encoded as it is written (see ._pieces); JSON has no NaN or
+            # Infinity: they go out as null rather than as invalid JSON.
+            body = pieces_of(message, result) or to_json(message, inf_nan_mode="null")
         except Exception:  # text that is not valid Unicode, objects pydantic cannot serialize
             logger.exception("could not encode the result of %s", method)
             return self._unencodable(method, request_id, params, era)

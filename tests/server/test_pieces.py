@@ -1,0 +1,148 @@
+"""Huge answers encoded as they are written: the same JSON as a whole encoding, in bounded pieces, over the
+wire in both eras, as JSON and as the last event of an SSE stream, and read whole by the official client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pydantic_core import to_json
+
+from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp.server._local import serve_in_thread
+from agentcore_mcp.server._pieces import HUGE, SLICE, pieces_of
+
+from .helpers import ACCEPT, legacy_request, modern_request
+
+BIG = HUGE + 3 * SLICE + 7  # more than HUGE, and not a whole number of slices
+TEXT = "x" * BIG
+# every kind of character JSON escapes or carries as UTF-8, spread over slice boundaries
+MIXED = ('a"\\\n\t\x00\x1f é€😀\u2028' * (BIG // 12 + 1))[:BIG]
+
+
+def _message(result: Any, request_id: Any = 7) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"content": [{"type": "text", "text": TEXT}], "isError": False},
+        {"content": [{"type": "text", "text": MIXED}]},
+        {"content": [{"type": "text", "text": "small"}, {"type": "text", "text": TEXT, "_meta": {"k": 1}}]},
+        {"content": [{"type": "image", "data": TEXT, "mimeType": "image/png"}]},
+        {"content": [{"type": "resource", "resource": {"uri": "file:///a", "text": MIXED}}]},
+        {"contents": [{"uri": "file:///a", "blob": TEXT}, {"uri": "file:///b", "text": TEXT + "y"}]},
+        {"content": [{"type": "text", "text": TEXT}], "structuredContent": {"n": float("nan"), "s": "ok"}},
+    ],
+    ids=["text", "escapes", "second-block", "image", "embedded-resource", "resource-read", "nan"],
+)
+def test_pieces_are_the_whole_encoding_cut_into_bounded_parts(result: dict[str, Any]) -> None:
+    original = json.loads(json.dumps(result, allow_nan=True))
+    pieces = pieces_of(_message(result), result)
+    assert pieces is not None
+    parts = list(pieces)
+    assert b"".join(parts) == to_json(_message(result), inf_nan_mode="null")
+    assert pieces.join() == b"".join(parts)  # encoded anew each time, nothing cached
+    assert max(map(len, parts)) <= 6 * SLICE + 64  # a slice escaped at worst, plus a quote or two
+    assert len(parts) > BIG // SLICE  # the text really went out in slices
+    assert json.dumps(result, allow_nan=True) == json.dumps(original, allow_nan=True)  # not changed
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"content": [{"type": "text", "text": "x" * HUGE}]},  # at the bound: encoded whole
+        {"content": [{"type": "text", "text": "hi"}], "structuredContent": {"big": TEXT}},  # not bulk data
+        {"content": "not a list"},
+        ["a", "list"],
+        None,
+    ],
+)
+def test_answers_without_huge_bulk_text_are_encoded_whole(result: Any) -> None:
+    assert pieces_of(_message(result), result) is None
+
+
+def test_a_tool_placing_the_marker_text_in_its_own_result_cannot_confuse_the_split() -> None:
+    from agentcore_mcp.server import _pieces
+
+    lookalike = to_json(f"{_pieces._MARK}0\x00").decode()  # what a placeholder looks like, encoded
+    result = {"content": [{"type": "text", "text": TEXT}, {"type": "text", "text": lookalike}]}
+    pieces = pieces_of(_message(result), result)
+    assert pieces is not None
+    assert pieces.join() == to_json(_message(result))
+
+
+def test_a_huge_text_that_is_not_valid_unicode_is_refused_before_a_byte_is_written() -> None:
+    result = {"content": [{"type": "text", "text": TEXT + "\udcff"}]}
+    with pytest.raises(UnicodeEncodeError):
+        pieces_of(_message(result), result)
+
+
+@tool
+def blob(size: int, bad: bool = False) -> str:
+    """Return ``size`` characters of mixed text (a lone surrogate at the end when ``bad``)."""
+    return (MIXED * (size // len(MIXED) + 1))[:size] + ("\udcff" if bad else "")
+
+
+@tool
+async def reported(size: int, ctx: Context) -> str:
+    """Report progress (so the answer is an SSE stream), then return ``size`` characters."""
+    await ctx.report_progress(1, 1)
+    return "z" * size
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with serve_in_thread(AgentCoreMCP("pieces", tools=[blob, reported])) as base:
+        yield f"{base}/mcp"
+
+
+def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+    sent = {"Accept": ACCEPT, "Content-Type": "application/json", **(headers or {})}
+    return httpx.post(url, json=body, headers=sent, timeout=30)
+
+
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_a_huge_json_answer_arrives_whole_and_chunked(url: str, era: str) -> None:
+    params = {"name": "blob", "arguments": {"size": 3 * BIG}}
+    headers: dict[str, str] = {}
+    if era == "legacy":
+        body = legacy_request("tools/call", params)
+    else:
+        body, headers = modern_request("tools/call", params)
+    answer = _post(url, body, headers)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    assert "content-length" not in answer.headers  # encoded as written: chunked
+    assert answer.headers["transfer-encoding"] == "chunked"
+    assert answer.json()["result"]["content"][0]["text"] == blob(3 * BIG)
+    small = _post(url, legacy_request("tools/call", {"name": "blob", "arguments": {"size": 10}}))
+    assert small.headers["content-length"] == str(len(small.content))  # small answers keep their length
+
+
+def test_a_huge_answer_after_progress_is_the_last_event_of_the_stream(url: str) -> None:
+    params = {"name": "reported", "arguments": {"size": 2 * BIG}, "_meta": {"progressToken": "p"}}
+    answer = _post(url, legacy_request("tools/call", params, id=9))
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    events = [json.loads(line[6:]) for line in answer.text.splitlines() if line.startswith("data: ")]
+    assert events[0]["method"] == "notifications/progress"
+    assert events[-1]["id"] == 9
+    assert events[-1]["result"]["content"][0]["text"] == "z" * (2 * BIG)
+
+
+def test_a_huge_result_that_cannot_be_encoded_is_a_tool_error_and_the_server_keeps_serving(url: str) -> None:
+    answer = _post(
+        url, legacy_request("tools/call", {"name": "blob", "arguments": {"size": BIG, "bad": True}})
+    )
+    assert answer.status_code == 200
+    result = answer.json()["result"]
+    assert result["isError"] is True
+    assert "could not be serialized" in result["content"][0]["text"]
+    assert _post(url, legacy_request("tools/call", {"name": "blob", "arguments": {"size": 3}})).json()[
+        "result"
+    ]["content"][0]["text"] == blob(3)
