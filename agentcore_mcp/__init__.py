@@ -16,6 +16,7 @@ from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, Resour
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._identity import RequestContextFilter
 from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sample
+from agentcore_mcp.server._options import CachingHints, Limits, SessionMode, StateSealing
 from agentcore_mcp.server._prompts import PromptMessage, prompt
 from agentcore_mcp.server._resources import resource
 from agentcore_mcp.server._tools import ToolAnnotations, tool
@@ -57,6 +58,7 @@ __all__ = [
     "AgentCoreTransport",
     "Audio",
     "BearerAuth",
+    "CachingHints",
     "Completion",
     "CompletionRef",
     "Context",
@@ -66,6 +68,7 @@ __all__ = [
     "EmbeddedResource",
     "HostOriginCheck",
     "Image",
+    "Limits",
     "ListRoots",
     "MemoryTaskStore",
     "PromptMessage",
@@ -77,7 +80,9 @@ __all__ = [
     "RuntimeArn",
     "RuntimeSession",
     "Sample",
+    "SessionMode",
     "SigV4Auth",
+    "StateSealing",
     "TaskStore",
     "Tasks",
     "Text",

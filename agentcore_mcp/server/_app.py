@@ -90,10 +90,13 @@ class AgentCoreMCP:
             2026-07-28 era stays stateless.
         session_idle_timeout: seconds after which an unused session is forgotten (AgentCore's default).
         sse_retry_ms: the ``retry`` hint of priming events in session mode.
-        caching: the caching hints as one group (instead of ``list_ttl_ms`` ... ``cache_scope``).
-        limits: body size, page size and input timeout as one group (instead of ``max_body_size``,
-            ``page_size``, ``input_timeout``).
-        sealing: how ``requestState`` is sealed, as one group (instead of ``state_keys``, ``state_ttl``).
+        caching: the caching hints as one group (:class:`CachingHints`, instead of ``list_ttl_ms`` ...
+            ``cache_scope``).
+        limits: body size, page size, input timeout and send timeout as one group (:class:`Limits`,
+            instead of ``max_body_size``, ``page_size``, ``input_timeout``; ``send_timeout``, how long a
+            client may leave its answer unread, is set only here or by ``AGENTCORE_MCP_SEND_TIMEOUT``).
+        sealing: how ``requestState`` is sealed, as one group (:class:`StateSealing`, instead of
+            ``state_keys``, ``state_ttl``).
         sessions: also a :class:`SessionMode` (instead of ``True`` with ``session_idle_timeout`` and
             ``sse_retry_ms``).
         extensions: components that add methods, a capability and a ``tools/call`` take-over (see
@@ -162,6 +165,7 @@ class AgentCoreMCP:
             origins=frozenset(o.lower().rstrip("/").encode() for o in origins),
             allow_localhost=allow_localhost_origins,
             max_body_size=self.limits.max_body_size,
+            send_timeout=self.limits.send_timeout,
             keepalive=keepalive,
             sessions=self._stores.sessions,
             sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else 0,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from agentcore_mcp.server._http import (
     origin_allowed,
     read_body,
 )
+from agentcore_mcp.server._options import send_timeout_from_env
 from agentcore_mcp.server._pieces import Pieces
 from agentcore_mcp.server._session_store import valid_session_id
 from agentcore_mcp.server._streams import KEEPALIVE, priming, resume_point, session_events
@@ -49,28 +49,6 @@ logger = logging.getLogger("agentcore_mcp.server")
 # (a send waits while the transport is above its high-water mark), so pieces are what let a slow reader
 # hold the answer back instead of the whole answer being copied into the transport's buffer at once.
 SEND_PIECE = 64 * 1024
-DEFAULT_SEND_TIMEOUT = 30.0
-"""Seconds one write of an answer may wait for the client to read (``AGENTCORE_MCP_SEND_TIMEOUT``)."""
-
-
-def send_timeout_from_env() -> float | None:
-    """``AGENTCORE_MCP_SEND_TIMEOUT`` in seconds (``0`` or ``none``: never cut), else the default.
-
-    Raises:
-        ValueError: the variable holds something else.
-    """
-    raw = os.environ.get("AGENTCORE_MCP_SEND_TIMEOUT")
-    if raw is None or not raw.strip():
-        return DEFAULT_SEND_TIMEOUT
-    if raw.strip().lower() in ("0", "none"):
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must not be negative, got {raw!r}")
-    return value
 
 
 _timeout = getattr(asyncio, "timeout", None)  # Python 3.11+
@@ -271,7 +249,7 @@ class Edge:
         sse_retry_ms: the ``retry`` hint of a GET stream's priming event.
         on_shutdown: called at ASGI lifespan shutdown, before it completes.
         send_timeout: seconds one write of an answer may wait for the client to read before the answer is
-            cut (``AGENTCORE_MCP_SEND_TIMEOUT``, default 30; None: never).
+            cut (None: never; :class:`~._options.Limits` has the default).
     """
 
     protocol: Protocol
@@ -283,7 +261,7 @@ class Edge:
     sessions: SessionStore | None
     sse_retry_ms: int
     on_shutdown: Callable[[], None]
-    send_timeout: float | None = field(default_factory=send_timeout_from_env)
+    send_timeout: float | None = field(default_factory=send_timeout_from_env)  # tests build edges alone
     paths: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "check_no_unknown",
     "env_list",
     "merge_flat",
+    "send_timeout_from_env",
 ]
 
 DEFAULT_MAX_BODY = 100_000_000  # AgentCore's InvokeAgentRuntime payload cap
@@ -65,19 +66,53 @@ class StateSealing:
             object.__setattr__(self, "keys", tuple(self.keys))  # any iterable of strings is accepted
 
 
+DEFAULT_SEND_TIMEOUT = 30.0
+"""Seconds one write of an answer may wait for the client to read (``AGENTCORE_MCP_SEND_TIMEOUT``)."""
+
+
+def send_timeout_from_env() -> float | None:
+    """``AGENTCORE_MCP_SEND_TIMEOUT`` in seconds (``0`` or ``none``: never cut), else the default.
+
+    Raises:
+        ValueError: the variable holds something else.
+    """
+    raw = os.environ.get("AGENTCORE_MCP_SEND_TIMEOUT")
+    if raw is None or not raw.strip():
+        return DEFAULT_SEND_TIMEOUT
+    if raw.strip().lower() in ("0", "none"):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must not be negative, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what one request may cost: body size, list page size, and how long input is awaited."""
+    """Bounds on what one request may cost: body size, list page size, how long input is awaited, and how
+    long a client may leave its answer unread.
+
+    ``send_timeout``: seconds one write of an answer may wait for the client to read before the answer is
+    cut and its request cancelled (None: never); by default ``AGENTCORE_MCP_SEND_TIMEOUT``, else 30.
+    """
 
     max_body_size: int = DEFAULT_MAX_BODY
     page_size: int | None = None  # items per list page (None: one page)
     input_timeout: float = 300.0  # seconds a handshake-era ctx.elicit/sample/list_roots waits for the answer
+    send_timeout: float | None = field(default_factory=send_timeout_from_env)
 
     def __post_init__(self) -> None:
         if self.page_size is not None and self.page_size < 1:
             raise ValueError(f"page_size must be a positive integer, got {self.page_size!r}")
         if self.max_body_size < 0:
             raise ValueError(f"max_body_size must not be negative, got {self.max_body_size!r}")
+        if self.send_timeout is not None and not self.send_timeout > 0:
+            raise ValueError(
+                f"send_timeout must be a positive number of seconds or None, got {self.send_timeout!r}"
+            )
 
 
 # The old flat keyword arguments, by group: flat name -> field name.

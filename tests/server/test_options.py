@@ -54,6 +54,7 @@ def test_an_unknown_keyword_is_refused() -> None:
         (lambda: CachingHints(list_ttl_ms=-1), "list_ttl_ms"),
         (lambda: Limits(page_size=0), "page_size"),
         (lambda: Limits(max_body_size=-1), "max_body_size"),
+        (lambda: Limits(send_timeout=0), "send_timeout"),
     ],
 )
 def test_bad_values_fail_when_the_group_is_made(make: object, field: str) -> None:
@@ -63,3 +64,19 @@ def test_bad_values_fail_when_the_group_is_made(make: object, field: str) -> Non
 
 def test_sessions_off_ignores_session_settings_as_before() -> None:
     assert AgentCoreMCP("x", session_idle_timeout=5.0).sessions is None
+
+
+def test_the_send_timeout_comes_from_limits_else_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AGENTCORE_MCP_SEND_TIMEOUT", raising=False)
+    assert AgentCoreMCP("t")._edge.send_timeout == 30.0
+    monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", "7.5")
+    assert AgentCoreMCP("t")._edge.send_timeout == 7.5
+    assert AgentCoreMCP("t", limits=Limits(send_timeout=2))._edge.send_timeout == 2  # the argument wins
+    assert AgentCoreMCP("t", limits=Limits(send_timeout=None))._edge.send_timeout is None  # never cut
+    monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", "none")
+    assert AgentCoreMCP("t")._edge.send_timeout is None
+    monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="AGENTCORE_MCP_SEND_TIMEOUT"):
+        AgentCoreMCP("t")
