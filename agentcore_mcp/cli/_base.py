@@ -1,8 +1,9 @@
 """What every command module shares: the registration helper, the help formatter, errors and output.
 
-A command module defines ``register(commands)``, which calls :func:`add_command` once per command it
-owns; :func:`add_command` names the command (the only place its name is written), attaches the handler
-and the examples, and formats the help at one width.
+A command module declares each command it owns as a :class:`Command` (its name, summary, description and
+examples: the only place its name is written) and defines ``register(commands)``, which calls
+:func:`add_command` once per command; :func:`add_command` attaches the handler and the examples and
+formats the help at one width.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "Command",
     "Failed",
     "Handler",
     "HelpFormatter",
+    "add_app_argument",
     "add_command",
+    "add_list_option",
     "configure_logging",
     "error",
     "pairs",
@@ -71,29 +76,59 @@ class HelpFormatter(argparse.HelpFormatter):
         return "\n\n".join(out)
 
 
-def add_command(
-    commands: Any,
-    name: str,
-    *,
-    summary: str,
-    description: str,
-    examples: Sequence[str],
-    handler: Handler,
-    server: bool = False,
-) -> argparse.ArgumentParser:
-    """Add the command ``name``: its one-line ``summary``, its help, and the ``handler`` that runs it.
+@dataclass(frozen=True)
+class Command:
+    """What ``--help`` says about one command.
 
-    ``examples`` are command lines shown under ``examples:`` at the end of ``--help`` (at least one).
+    ``summary`` is its line in ``agentcore-mcp --help``; ``description`` opens its own ``--help``;
+    ``examples`` is the text under ``examples:`` at the end of it, one command line a line (an indented
+    line continues the one before), printed as written and indented by two spaces; there is at least one.
+    """
+
+    name: str
+    summary: str
+    description: str
+    examples: str
+
+    def __post_init__(self) -> None:
+        if not self.examples.strip():
+            raise ValueError(f"the command {self.name!r} needs at least one example")
+
+    @property
+    def epilog(self) -> str:
+        lines = self.examples.strip("\n").splitlines()
+        return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def add_command(
+    commands: Any, command: Command, handler: Handler, *, server: bool = False
+) -> argparse.ArgumentParser:
+    """Add ``command`` to the ``commands`` subparsers, run by ``handler``; returns its parser.
+
     ``server`` marks a command that serves until stopped (Ctrl-C or SIGTERM ends it with status 0).
     """
-    if not examples:
-        raise ValueError(f"the command {name!r} needs at least one example")
-    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
     parser: argparse.ArgumentParser = commands.add_parser(
-        name, help=summary, description=description, epilog=epilog, formatter_class=HelpFormatter
+        command.name,
+        help=command.summary,
+        description=command.description,
+        epilog=command.epilog,
+        formatter_class=HelpFormatter,
     )
     parser.set_defaults(handler=handler, server=server)
     return parser
+
+
+def add_app_argument(parser: argparse.ArgumentParser, verb: str) -> None:
+    """Add the positional ``APP``, an app spec (see ``agentcore-mcp --help``): "the app to VERB"."""
+    parser.add_argument("app", metavar="APP", help=f"the app to {verb} (file.py[:attr] or module[:attr])")
+
+
+def add_list_option(group: Any, flag: str, metavar: str | None, help: str) -> None:
+    """Add ``flag`` to ``group`` (a parser or an argument group) as an option that may be repeated.
+
+    Its values, in the order given, are a list; an empty one when the option is absent.
+    """
+    group.add_argument(flag, action="append", default=[], metavar=metavar, help=help)
 
 
 def configure_logging(level: str) -> None:

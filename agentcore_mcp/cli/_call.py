@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from agentcore_mcp.cli._base import Failed, add_command, print_json
+from agentcore_mcp.cli._base import Command, Failed, add_command, pairs, print_json
 from agentcore_mcp.cli._session_client import dump, list_tools, run_session
 from agentcore_mcp.cli._target import TARGET_HELP, add_client_options, describe_failure, transport_options
 
@@ -39,27 +39,24 @@ call failed, 2 for a usage error.
 
 {TARGET_HELP}"""
 
+EXAMPLES = """\
+agentcore-mcp call add_numbers a=2 b=3
+agentcore-mcp call greet_user name=Ada --target "$ARN"
+agentcore-mcp call search --args '{"query": "mcp", "filters": {"year": 2026}}' --json
+"""
+
+COMMAND = Command("call", "call a tool: agentcore-mcp call TOOL key=value ...", DESCRIPTION, EXAMPLES)
+
 
 def register(commands: Any) -> None:
-    call = add_command(
-        commands,
-        "call",
-        summary="call a tool: agentcore-mcp call TOOL key=value ...",
-        description=DESCRIPTION,
-        examples=[
-            "agentcore-mcp call add_numbers a=2 b=3",
-            'agentcore-mcp call greet_user name=Ada --target "$ARN"',
-            'agentcore-mcp call search --args \'{"query": "mcp", "filters": {"year": 2026}}\' --json',
-        ],
-        handler=run,
-    )
+    call = add_command(commands, COMMAND, run)
     call.add_argument("tool", metavar="TOOL", help="the tool's name")
     call.add_argument("arguments", metavar="KEY=VALUE", nargs="*", help="the tool's arguments")
     call.add_argument("--args", metavar="JSON", help="the arguments as a JSON object")
     add_client_options(call)
 
 
-def parse_arguments(pairs: Sequence[str], raw: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+def parse_arguments(texts: Sequence[str], raw: str | None) -> tuple[dict[str, Any], dict[str, str]]:
     """``--args`` as a dict, and the ``KEY=VALUE`` pairs as text (ValueError: a usage error)."""
     base: dict[str, Any] = {}
     if raw is not None:
@@ -70,13 +67,7 @@ def parse_arguments(pairs: Sequence[str], raw: str | None) -> tuple[dict[str, An
         if not isinstance(loaded, dict):
             raise ValueError(f"--args must be a JSON object, got {type(loaded).__name__}")
         base.update(loaded)
-    texts: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"a tool argument must look like KEY=VALUE, got {pair!r}")
-        texts[key] = text
-    return base, texts
+    return base, pairs(texts, "a tool argument")
 
 
 def _types(schema: Any) -> set[str]:

@@ -1,7 +1,8 @@
 """The command modules, in the order ``agentcore-mcp --help`` lists them.
 
-Each entry names a module of this package that defines ``register(commands)``: it adds its commands with
-:func:`agentcore_mcp.cli._base.add_command`, which attaches each one's handler. Adding a command is adding a
+Each entry names a module of this package that declares its commands as
+:class:`agentcore_mcp.cli._base.Command` constants and defines ``register(commands)``: it adds each one
+with :func:`agentcore_mcp.cli._base.add_command`, which attaches its handler. Adding a command is adding a
 module and its name here; nothing else in the package changes.
 """
 

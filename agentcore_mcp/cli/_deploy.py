@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from agentcore_mcp.cli._base import add_command, pairs, print_json
+from agentcore_mcp.cli._base import Command, add_command, add_list_option, pairs, print_json
 
 __all__ = ["register"]
 
@@ -37,25 +37,36 @@ Delete a runtime (and its endpoints) by name, runtime id or ARN, and wait until 
 when no runtime matches, unless --missing-ok. The same AWS options as `deploy` apply.
 """
 
+DEPLOY_EXAMPLES = """\
+agentcore-mcp deploy demo_mcp \\
+    --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\
+    --role arn:aws:iam::123456789012:role/AgentCoreRuntime
+agentcore-mcp deploy demo_mcp \\
+    --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\
+    --role arn:aws:iam::123456789012:role/AgentCoreRuntime \\
+    --discovery-url https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC/.well-known/openid-configuration \\
+    --allowed-client 4f1example2client3id --env LOG_LEVEL=info --idle-timeout 900
+"""
+
+DEPLOY = Command(
+    "deploy",
+    "create or update an MCP runtime on AgentCore and wait until READY",
+    DEPLOY_DESCRIPTION,
+    DEPLOY_EXAMPLES,
+)
+
+DESTROY_EXAMPLES = """\
+agentcore-mcp destroy demo_mcp
+agentcore-mcp destroy demo_mcp --missing-ok --json
+"""
+
+DESTROY = Command(
+    "destroy", "delete an MCP runtime (by name, id or ARN)", DESTROY_DESCRIPTION, DESTROY_EXAMPLES
+)
+
 
 def register(commands: Any) -> None:
-    deploy = add_command(
-        commands,
-        "deploy",
-        summary="create or update an MCP runtime on AgentCore and wait until READY",
-        description=DEPLOY_DESCRIPTION,
-        examples=[
-            "agentcore-mcp deploy demo_mcp \\\n"
-            "      --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\\n"
-            "      --role arn:aws:iam::123456789012:role/AgentCoreRuntime",
-            "agentcore-mcp deploy demo_mcp \\\n"
-            "      --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\\n"
-            "      --role arn:aws:iam::123456789012:role/AgentCoreRuntime \\\n"
-            "      --discovery-url https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC/.well-known/openid-configuration \\\n"
-            "      --allowed-client 4f1example2client3id --env LOG_LEVEL=info --idle-timeout 900",
-        ],
-        handler=run_deploy,
-    )
+    deploy = add_command(commands, DEPLOY, run_deploy)
     deploy.add_argument("name", metavar="NAME", help="the runtime name: [a-zA-Z][a-zA-Z0-9_]{0,47}")
     deploy.add_argument("--image", required=True, metavar="URI", help="the container image URI (ECR)")
     deploy.add_argument(
@@ -66,43 +77,22 @@ def register(commands: Any) -> None:
     network.add_argument(
         "--network-mode", choices=("PUBLIC", "VPC"), default="PUBLIC", help="PUBLIC (default) or VPC"
     )
-    network.add_argument(
-        "--subnet", action="append", default=[], metavar="ID", help="a VPC subnet; repeatable"
-    )
-    network.add_argument(
-        "--security-group", action="append", default=[], metavar="ID", help="a VPC security group; repeatable"
-    )
+    add_list_option(network, "--subnet", "ID", "a VPC subnet; repeatable")
+    add_list_option(network, "--security-group", "ID", "a VPC security group; repeatable")
     auth = deploy.add_argument_group("inbound auth (default SigV4; a discovery URL makes it JWT)")
     auth.add_argument(
         "--discovery-url", metavar="URL", help="the OAuth issuer's .../.well-known/openid-configuration URL"
     )
-    auth.add_argument(
-        "--allowed-client",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="an accepted client id; repeatable",
-    )
-    auth.add_argument(
-        "--allowed-audience",
-        action="append",
-        default=[],
-        metavar="AUD",
-        help="an accepted audience; repeatable",
-    )
-    auth.add_argument(
-        "--allowed-scope", action="append", default=[], metavar="SCOPE", help="a required scope; repeatable"
-    )
+    add_list_option(auth, "--allowed-client", "ID", "an accepted client id; repeatable")
+    add_list_option(auth, "--allowed-audience", "AUD", "an accepted audience; repeatable")
+    add_list_option(auth, "--allowed-scope", "SCOPE", "a required scope; repeatable")
     container = deploy.add_argument_group("the container")
-    container.add_argument(
-        "--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable; repeatable"
-    )
-    container.add_argument(
+    add_list_option(container, "--env", "KEY=VALUE", "an environment variable; repeatable")
+    add_list_option(
+        container,
         "--allow-header",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a request header passed to the container (e.g. Authorization on a JWT runtime); repeatable",
+        "NAME",
+        "a request header passed to the container (e.g. Authorization on a JWT runtime); repeatable",
     )
     container.add_argument(
         "--idle-timeout",
@@ -113,9 +103,7 @@ def register(commands: Any) -> None:
     container.add_argument(
         "--max-lifetime", type=int, metavar="SECONDS", help="seconds a session may live (service: 28800)"
     )
-    container.add_argument(
-        "--tag", action="append", default=[], metavar="KEY=VALUE", help="a tag on a new runtime; repeatable"
-    )
+    add_list_option(container, "--tag", "KEY=VALUE", "a tag on a new runtime; repeatable")
     waiting = deploy.add_argument_group("waiting")
     waiting.add_argument("--no-wait", action="store_true", help="return after the create/update call")
     waiting.add_argument(
@@ -126,14 +114,7 @@ def register(commands: Any) -> None:
     )
     _aws_options(deploy)
 
-    destroy = add_command(
-        commands,
-        "destroy",
-        summary="delete an MCP runtime (by name, id or ARN)",
-        description=DESTROY_DESCRIPTION,
-        examples=["agentcore-mcp destroy demo_mcp", "agentcore-mcp destroy demo_mcp --missing-ok --json"],
-        handler=run_destroy,
-    )
+    destroy = add_command(commands, DESTROY, run_destroy)
     destroy.add_argument("runtime", metavar="NAME|ID|ARN", help="the runtime to delete")
     destroy.add_argument("--missing-ok", action="store_true", help="succeed when no runtime matches")
     destroy.add_argument("--no-wait", action="store_true", help="return after the delete call")

@@ -6,7 +6,14 @@ import argparse
 import shlex
 from typing import Any
 
-from agentcore_mcp.cli._base import add_command, configure_logging, pairs
+from agentcore_mcp.cli._base import (
+    Command,
+    add_app_argument,
+    add_command,
+    add_list_option,
+    configure_logging,
+    pairs,
+)
 from agentcore_mcp.cli._ports import ensure_free
 
 __all__ = ["banner", "register"]
@@ -41,21 +48,31 @@ jwt: a bearer token for the first --client-id, --audience and --scope, with a CL
 it). Ctrl-C stops both; a port already in use is exit status 1.
 """
 
+EMULATOR_EXAMPLES = """\
+agentcore-mcp emulator --app examples/demo_server.py
+agentcore-mcp emulator --target http://127.0.0.1:8000/mcp --auth sigv4 --port 9000
+agentcore-mcp emulator --app examples/demo_server.py --auth jwt --client-id me --print-token
+"""
+
+EMULATOR = Command(
+    "emulator",
+    "run the local AgentCore Runtime (InvokeAgentRuntime) emulator",
+    EMULATOR_DESCRIPTION,
+    EMULATOR_EXAMPLES,
+)
+
+DEV_EXAMPLES = """\
+agentcore-mcp dev examples/demo_server.py
+agentcore-mcp dev examples/demo_server.py --auth jwt --client-id my-client
+"""
+
+DEV = Command(
+    "dev", "run APP and the emulator together, and print how to call it", DEV_DESCRIPTION, DEV_EXAMPLES
+)
+
 
 def register(commands: Any) -> None:
-    emulator = add_command(
-        commands,
-        "emulator",
-        summary="run the local AgentCore Runtime (InvokeAgentRuntime) emulator",
-        description=EMULATOR_DESCRIPTION,
-        examples=[
-            "agentcore-mcp emulator --app examples/demo_server.py",
-            "agentcore-mcp emulator --target http://127.0.0.1:8000/mcp --auth sigv4 --port 9000",
-            "agentcore-mcp emulator --app examples/demo_server.py --auth jwt --client-id me --print-token",
-        ],
-        handler=run_emulator,
-        server=True,
-    )
+    emulator = add_command(commands, EMULATOR, run_emulator, server=True)
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     emulator.add_argument("--port", type=int, default=9000, help="port to bind (default 9000)")
     target = emulator.add_mutually_exclusive_group()
@@ -64,12 +81,11 @@ def register(commands: Any) -> None:
     )
     target.add_argument("--app", metavar="APP", help="an app spec to run for the runtime (see --isolation)")
     _runtime_options(emulator)
-    emulator.add_argument(
+    add_list_option(
+        emulator,
         "--image",
-        action="append",
-        default=[],
-        metavar="URI=TARGET",
-        help="serve control-plane runtimes whose containerUri is URI with TARGET (a URL, or an app spec run "
+        "URI=TARGET",
+        "serve control-plane runtimes whose containerUri is URI with TARGET (a URL, or an app spec run "
         "per session); repeatable",
     )
     emulator.add_argument("--no-control-plane", action="store_true", help="do not serve moto's control plane")
@@ -77,19 +93,8 @@ def register(commands: Any) -> None:
         "--print-token", action="store_true", help="print a bearer token from the local issuer"
     )
 
-    dev = add_command(
-        commands,
-        "dev",
-        summary="run APP and the emulator together, and print how to call it",
-        description=DEV_DESCRIPTION,
-        examples=[
-            "agentcore-mcp dev examples/demo_server.py",
-            "agentcore-mcp dev examples/demo_server.py --auth jwt --client-id my-client",
-        ],
-        handler=run_dev,
-        server=True,
-    )
-    dev.add_argument("app", metavar="APP", help="the app to run (file.py[:attr] or module[:attr])")
+    dev = add_command(commands, DEV, run_dev, server=True)
+    add_app_argument(dev, "run")
     dev.add_argument("--port", type=int, default=8000, help="APP's port on 127.0.0.1 (default 8000)")
     dev.add_argument("--emulator-port", type=int, default=9000, help="the emulator's port (default 9000)")
     _runtime_options(dev)
@@ -124,47 +129,32 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
         help="the server keeps MCP sessions (stateless_http=False / sessions=True): pass its own "
         "Mcp-Session-Id back and route by it",
     )
-    group.add_argument(
-        "--request-limit", type=float, default=900.0, help="seconds until a synchronous answer is due (900)"
-    )
-    group.add_argument(
-        "--stream-limit", type=float, default=3600.0, help="seconds an event stream may stay open (3600)"
-    )
-    group.add_argument(
-        "--probe-interval", type=float, default=30.0, help="seconds between health probes of a session (30)"
-    )
+    _seconds_option(group, "--request-limit", 900.0, "until a synchronous answer is due")
+    _seconds_option(group, "--stream-limit", 3600.0, "an event stream may stay open")
+    _seconds_option(group, "--probe-interval", 30.0, "between health probes of a session")
     group.add_argument("--no-probes", action="store_true", help="do not health-probe the sessions' servers")
     group.add_argument("--access-key", help="an extra SigV4 access key id to accept (with --secret-key)")
     group.add_argument("--secret-key", help="the secret key of --access-key")
     group.add_argument(
         "--discovery-url", help="JWT issuer's OpenID discovery URL (default: the local issuer)"
     )
-    group.add_argument("--audience", action="append", default=[], help="allowed JWT audience; repeatable")
-    group.add_argument("--client-id", action="append", default=[], help="allowed JWT client id; repeatable")
-    group.add_argument("--scope", action="append", default=[], help="allowed JWT scope; repeatable")
-    group.add_argument(
-        "--allow-header",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="forward this request header; repeatable",
-    )
-    group.add_argument(
-        "--idle-timeout", type=float, default=900.0, help="seconds before an idle session ends (900)"
-    )
-    group.add_argument(
-        "--max-lifetime", type=float, default=28800.0, help="seconds a session may live (28800)"
-    )
-    group.add_argument(
-        "--start-timeout", type=float, default=30.0, help="seconds a microVM may take to start (30)"
-    )
+    add_list_option(group, "--audience", None, "allowed JWT audience; repeatable")
+    add_list_option(group, "--client-id", None, "allowed JWT client id; repeatable")
+    add_list_option(group, "--scope", None, "allowed JWT scope; repeatable")
+    add_list_option(group, "--allow-header", "NAME", "forward this request header; repeatable")
+    _seconds_option(group, "--idle-timeout", 900.0, "before an idle session ends")
+    _seconds_option(group, "--max-lifetime", 28800.0, "a session may live")
+    _seconds_option(group, "--start-timeout", 30.0, "a microVM may take to start")
     group.add_argument(
         "--rate-limit", type=float, help="invocations per second before throttling (default: none)"
     )
-    group.add_argument(
-        "--env", action="append", default=[], metavar="KEY=VALUE", help="environment for processes"
-    )
+    add_list_option(group, "--env", "KEY=VALUE", "environment for processes")
     group.add_argument("--log-level", default="info", help="debug, info, warning or error (default info)")
+
+
+def _seconds_option(group: Any, flag: str, default: float, what: str) -> None:
+    """Add ``flag``, a number of seconds: its help is ``seconds WHAT (DEFAULT)``."""
+    group.add_argument(flag, type=float, default=default, help=f"seconds {what} ({default:g})")
 
 
 def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, control_plane: bool) -> Any:

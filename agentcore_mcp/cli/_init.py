@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from agentcore_mcp.cli._base import Failed, add_command
+from agentcore_mcp.cli._base import Command, Failed, add_command
 
 __all__ = ["register"]
 
@@ -26,21 +26,20 @@ direct reference in pyproject.toml). `--source installed` takes the source this 
 from (a checkout, a wheel or a VCS URL).
 """
 
+EXAMPLES = """\
+agentcore-mcp init weather-tools
+agentcore-mcp init my_tools --source ./agentcore-mcp   # a checkout of this library
+agentcore-mcp init my_tools --source installed        # where this agentcore-mcp came from
+agentcore-mcp init my_tools --source git+https://github.com/agentcore-mcp/agentcore-mcp.git
+"""
+
+COMMAND = Command(
+    "init", "scaffold a new MCP server project (server, tests, Dockerfile, README)", DESCRIPTION, EXAMPLES
+)
+
 
 def register(commands: Any) -> None:
-    init = add_command(
-        commands,
-        "init",
-        summary="scaffold a new MCP server project (server, tests, Dockerfile, README)",
-        description=DESCRIPTION,
-        examples=[
-            "agentcore-mcp init weather-tools",
-            "agentcore-mcp init my_tools --source ./agentcore-mcp   # a checkout of this library",
-            "agentcore-mcp init my_tools --source installed        # where this agentcore-mcp came from",
-            "agentcore-mcp init my_tools --source git+https://github.com/agentcore-mcp/agentcore-mcp.git",
-        ],
-        handler=run,
-    )
+    init = add_command(commands, COMMAND, run)
     init.add_argument("project", metavar="NAME", help="the project name, e.g. weather-tools")
     init.add_argument("--directory", "-d", metavar="DIR", help="where to create it (default ./NAME)")
     init.add_argument(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agentcore_mcp.cli._base import add_command
+from agentcore_mcp.cli._base import Command, add_command
 
 DESCRIPTION = """\
 A local stdio MCP server for desktop and IDE clients (Claude Desktop, Claude Code, VS Code, Cursor, the MCP
@@ -29,23 +29,21 @@ A JWT (OAuth) runtime takes --bearer-token, --token-command, --oauth client-cred
 the OS keyring or a file only you can read). Tokens are renewed before they expire and after a 401.
 """
 
+EXAMPLES = """\
+agentcore-mcp proxy "$ARN" --profile dev
+agentcore-mcp proxy "$INVOCATIONS_URL" --oauth login --client-id ID --discovery-url URL
+agentcore-mcp proxy http://127.0.0.1:8000/mcp --read-only --tool-timeout 60
+"""
+
+COMMAND = Command(
+    "proxy", "a local stdio MCP server forwarding to a runtime (for desktop clients)", DESCRIPTION, EXAMPLES
+)
+
 
 def register(commands: Any) -> None:
     from agentcore_mcp.proxy._config import add_arguments
 
-    proxy = add_command(
-        commands,
-        "proxy",
-        summary="a local stdio MCP server forwarding to a runtime (for desktop clients)",
-        description=DESCRIPTION,
-        examples=[
-            'agentcore-mcp proxy "$ARN" --profile dev',
-            'agentcore-mcp proxy "$INVOCATIONS_URL" --oauth login --client-id ID --discovery-url URL',
-            "agentcore-mcp proxy http://127.0.0.1:8000/mcp --read-only --tool-timeout 60",
-        ],
-        handler=run,
-        server=True,
-    )
+    proxy = add_command(commands, COMMAND, run, server=True)
     add_arguments(proxy)
 
 

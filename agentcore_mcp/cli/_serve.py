@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agentcore_mcp.cli._base import add_command
+from agentcore_mcp.cli._base import Command, add_app_argument, add_command
 from agentcore_mcp.cli._ports import ensure_free
 
 __all__ = ["register"]
@@ -16,21 +16,17 @@ AGENTCORE_MCP_HOST, AGENTCORE_MCP_PORT and AGENTCORE_MCP_LOG_LEVEL. Ctrl-C or SI
 status 0); a port already in use is exit status 1.
 """
 
+EXAMPLES = """\
+agentcore-mcp serve examples/demo_server.py
+agentcore-mcp serve my_tools.server:app --port 8080
+"""
+
+COMMAND = Command("serve", "serve APP as AgentCore runs it (0.0.0.0:8000/mcp)", DESCRIPTION, EXAMPLES)
+
 
 def register(commands: Any) -> None:
-    serve = add_command(
-        commands,
-        "serve",
-        summary="serve APP as AgentCore runs it (0.0.0.0:8000/mcp)",
-        description=DESCRIPTION,
-        examples=[
-            "agentcore-mcp serve examples/demo_server.py",
-            "agentcore-mcp serve my_tools.server:app --port 8080",
-        ],
-        handler=run,
-        server=True,
-    )
-    serve.add_argument("app", metavar="APP", help="the app to serve (file.py[:attr] or module[:attr])")
+    serve = add_command(commands, COMMAND, run, server=True)
+    add_app_argument(serve, "serve")
     serve.add_argument("--host", help="address to bind (default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
     serve.add_argument("--log-level", help="debug, info, warning, error or critical (default info)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agentcore_mcp.cli._base import Failed, HelpFormatter, add_command, print_json
+from agentcore_mcp.cli._base import Command, Failed, HelpFormatter, add_command, print_json
 from agentcore_mcp.cli._target import TARGET_HELP, add_client_options, describe_failure, transport_options
 
 __all__ = ["register"]
@@ -24,19 +24,16 @@ session that has already ended succeeds.
 
 {TARGET_HELP}"""
 
+EXAMPLES = """\
+SESSION=$(agentcore-mcp session new)
+agentcore-mcp session stop "$SESSION" --target "$ARN"
+"""
+
+COMMAND = Command("session", "runtime sessions: new, stop", DESCRIPTION, EXAMPLES)
+
 
 def register(commands: Any) -> None:
-    session = add_command(
-        commands,
-        "session",
-        summary="runtime sessions: new, stop",
-        description=DESCRIPTION,
-        examples=[
-            "SESSION=$(agentcore-mcp session new)",
-            'agentcore-mcp session stop "$SESSION" --target "$ARN"',
-        ],
-        handler=run,
-    )
+    session = add_command(commands, COMMAND, run)
     actions = session.add_subparsers(dest="session_command", metavar="ACTION")
     actions.required = True
     actions.add_parser(

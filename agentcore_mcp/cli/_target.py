@@ -11,7 +11,7 @@ import argparse
 import os
 from typing import Any
 
-from agentcore_mcp.cli._base import Failed, pairs
+from agentcore_mcp.cli._base import Failed, add_list_option, pairs
 
 __all__ = ["TARGET_HELP", "add_client_options", "describe_failure", "transport_options"]
 
@@ -64,12 +64,11 @@ def add_client_options(parser: argparse.ArgumentParser, *, session_id: bool = Tr
             help="the runtime session id to use (33-100 letters, digits, '-' or '_'); new when omitted",
         )
     group.add_argument("--user-id", help="sent as X-Amzn-Bedrock-AgentCore-Runtime-User-Id")
-    group.add_argument(
+    add_list_option(
+        group,
         "--header",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="an extra request header, e.g. an allow-listed custom header; repeatable",
+        "NAME=VALUE",
+        "an extra request header, e.g. an allow-listed custom header; repeatable",
     )
     group.add_argument(
         "--timeout", type=float, default=120.0, help="seconds the whole command may take (default 120)"

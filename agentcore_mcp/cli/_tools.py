@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agentcore_mcp.cli._base import Failed, add_command, print_json
+from agentcore_mcp.cli._base import Command, Failed, add_command, print_json
 from agentcore_mcp.cli._session_client import list_tools, run_session
 from agentcore_mcp.cli._target import TARGET_HELP, add_client_options, describe_failure, transport_options
 
@@ -17,20 +17,17 @@ definitions as a JSON array with --json.
 
 {TARGET_HELP}"""
 
+EXAMPLES = """\
+agentcore-mcp tools
+agentcore-mcp tools --target arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo-AbC12
+agentcore-mcp tools --target "$ARN" --token-command "./get-token.sh" --json
+"""
+
+COMMAND = Command("tools", "list the tools of an MCP server (a URL or a runtime ARN)", DESCRIPTION, EXAMPLES)
+
 
 def register(commands: Any) -> None:
-    tools = add_command(
-        commands,
-        "tools",
-        summary="list the tools of an MCP server (a URL or a runtime ARN)",
-        description=DESCRIPTION,
-        examples=[
-            "agentcore-mcp tools",
-            "agentcore-mcp tools --target arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo-AbC12",
-            'agentcore-mcp tools --target "$ARN" --token-command "./get-token.sh" --json',
-        ],
-        handler=run,
-    )
+    tools = add_command(commands, COMMAND, run)
     add_client_options(tools)
 
 

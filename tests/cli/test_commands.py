@@ -325,7 +325,7 @@ def test_each_command_is_named_once_in_the_package() -> None:
     package = REPO / "agentcore_mcp" / "cli"
     text = "\n".join(p.read_text() for p in package.glob("*.py"))
     for command in ("init", "serve", "emulator", "dev", "tools", "call", "session", "deploy", "destroy"):
-        assert len(re.findall(rf'^\s+"{command}",$', text, re.M)) == 1, command
+        assert len(re.findall(rf'\bCommand\(\s*"{command}",', text)) == 1, command
 
 
 def test_the_installed_script_runs_as_a_subprocess() -> None:
