@@ -582,7 +582,9 @@ class Responder:
         """Record (session mode) and send one ``message`` event carrying ``data``."""
         event_id = None
         if self._log is not None:
-            event_id = self._log.append(data if isinstance(data, bytes) else b"".join(data))
+            if not isinstance(data, bytes):
+                data = b"".join(data)  # the log keeps it whole for resumption: send that copy, encoded once
+            event_id = self._log.append(data)
         if self.detached:
             return
         if isinstance(data, bytes):

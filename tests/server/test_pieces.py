@@ -146,3 +146,28 @@ def test_a_huge_result_that_cannot_be_encoded_is_a_tool_error_and_the_server_kee
     assert _post(url, legacy_request("tools/call", {"name": "blob", "arguments": {"size": 3}})).json()[
         "result"
     ]["content"][0]["text"] == blob(3)
+
+
+def test_in_session_mode_a_huge_streamed_answer_is_sent_and_kept_for_resumption() -> None:
+    with serve_in_thread(AgentCoreMCP("pieces", tools=[reported], sessions=True)) as base:
+        init = {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "0"},
+        }
+        opened = _post(f"{base}/mcp", legacy_request("initialize", init, id=1))
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"], "MCP-Protocol-Version": "2025-11-25"}
+        params = {"name": "reported", "arguments": {"size": BIG}, "_meta": {"progressToken": "p"}}
+        answer = _post(f"{base}/mcp", legacy_request("tools/call", params, id=2), session)
+        events = [line for line in answer.text.splitlines() if line.startswith(("id: ", "data: "))]
+        last_id = [line for line in events if line.startswith("id: ")][-2]  # the event before the answer
+        assert json.loads(events[-1][6:])["result"]["content"][0]["text"] == "z" * BIG
+        with httpx.stream(
+            "GET",
+            f"{base}/mcp",
+            headers={**session, "Accept": "text/event-stream", "Last-Event-ID": last_id[4:]},
+        ) as resumed:
+            data = b"".join(resumed.iter_bytes()).decode()
+        replayed = [json.loads(line[6:]) for line in data.splitlines() if line.startswith("data: ")]
+        assert replayed[-1]["id"] == 2
+        assert replayed[-1]["result"]["content"][0]["text"] == "z" * BIG
