@@ -22,20 +22,16 @@ import importlib
 import threading
 from collections.abc import AsyncIterator, Mapping
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic_core import to_json
 
 from agentcore_mcp.client._arn import RuntimeArn
-from agentcore_mcp.client._backend import (
-    BufferedReply,
-    ConnectionFailed,
-    Exchange,
-    Reply,
-    TransportError,
-    TransportTimeout,
-)
+from agentcore_mcp.client._backend import BufferedReply, ConnectionFailed, TransportError, TransportTimeout
+
+if TYPE_CHECKING:
+    from agentcore_mcp.client._backend import Exchange, Reply
 
 __all__ = ["Boto3Backend"]
 

@@ -10,7 +10,7 @@ import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from importlib.metadata import version
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -20,14 +20,10 @@ from pydantic_core import to_json
 from agentcore_mcp._session import new_session_id
 from agentcore_mcp._wire import ACCEPT, JSON, RUNTIME_SESSION_ID
 from agentcore_mcp.client._auth import SigV4Auth
-from agentcore_mcp.client._backend import (
-    BufferedReply,
-    ConnectionFailed,
-    Exchange,
-    Reply,
-    TransportError,
-    TransportTimeout,
-)
+from agentcore_mcp.client._backend import BufferedReply, ConnectionFailed, TransportError, TransportTimeout
+
+if TYPE_CHECKING:
+    from agentcore_mcp.client._backend import Exchange, Reply
 
 __all__ = ["HttpxBackend", "describe_url"]
 
@@ -50,12 +46,8 @@ class _HttpxReply:
         try:
             async for chunk in self._response.aiter_bytes():
                 yield chunk
-        except httpx.TimeoutException as exc:
-            raise TransportTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
-            raise ConnectionFailed(
-                f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True
-            ) from exc
+            raise _broken_answer(exc) from exc
 
     async def aread(self) -> bytes:
         chunks = [chunk async for chunk in self.aiter_bytes()]
@@ -144,12 +136,8 @@ class HttpxBackend:
             # The common case: read the small JSON body here, so the caller's parse does no more I/O.
             try:
                 body = await response.aread()
-            except httpx.TimeoutException as exc:
-                raise TransportTimeout(f"the server went silent mid-answer ({type(exc).__name__})") from exc
             except httpx.HTTPError as exc:
-                raise ConnectionFailed(
-                    f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True
-                ) from exc
+                raise _broken_answer(exc) from exc
             return BufferedReply(response.status_code, response.headers, body)
         return _HttpxReply(response)
 
@@ -236,6 +224,13 @@ def describe_url(url: str) -> str:
     if match is None:
         return base
     return f"runtime {unquote(match.group(2))} (HTTPS at {match.group(1)})"
+
+
+def _broken_answer(exc: httpx.HTTPError) -> TransportError:
+    """The error for an answer whose body failed after its headers arrived: the request may have run."""
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportTimeout(f"the server went silent mid-answer ({type(exc).__name__})")
+    return ConnectionFailed(f"the connection broke mid-answer: {_describe(exc)}", may_have_run=True)
 
 
 def _describe(exc: BaseException) -> str:
