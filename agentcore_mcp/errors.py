@@ -163,3 +163,15 @@ class MissingExtraError(AgentCoreMCPError, ImportError):
     The message names the missing packages and the command that installs them, e.g.
     ``pip install "agentcore-mcp[client]"``. Raised at import time of that part, never per request.
     """
+
+
+def sole_error(exc: Exception) -> Exception:
+    """The one real error inside task-group wrappers (``ExceptionGroup``s of one), so callers can catch it
+    by type; ``exc`` itself when it is no such wrapper. Not part of the public API (not in ``__all__``).
+    """
+    while isinstance(getattr(exc, "exceptions", None), tuple) and len(exc.exceptions) == 1:  # type: ignore[attr-defined]
+        inner = exc.exceptions[0]  # type: ignore[attr-defined]
+        if not isinstance(inner, Exception):
+            break
+        exc = inner
+    return exc

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from agentcore_mcp.errors import sole_error
+
 __all__ = ["dump", "list_tools", "run_session"]
 
 T = TypeVar("T")
@@ -51,15 +53,6 @@ def run_session(
                     await session.initialize()
                     return await steps(session)
         except Exception as exc:
-            raise _unwrap(exc) from None
+            raise sole_error(exc) from None
 
     return anyio.run(main)
-
-
-def _unwrap(exc: Exception) -> Exception:
-    while isinstance(getattr(exc, "exceptions", None), tuple) and len(exc.exceptions) == 1:  # type: ignore[attr-defined]
-        inner = exc.exceptions[0]  # type: ignore[attr-defined]
-        if not isinstance(inner, Exception):
-            break
-        exc = inner
-    return exc

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import anyio
 
 from agentcore_mcp.client._transport import AgentCoreTransport
+from agentcore_mcp.errors import sole_error
 
 __all__ = ["call_tool_sync", "list_tools_sync"]
 
@@ -93,19 +94,9 @@ def _run(
                     await session.initialize()
                     return await action(session)
         except Exception as exc:
-            raise _unwrap(exc) from None
+            raise sole_error(exc) from None
 
     return _run_sync(main)
-
-
-def _unwrap(exc: Exception) -> Exception:
-    """The one real error inside task-group wrappers (``ExceptionGroup``), so callers can catch it by type."""
-    while isinstance(getattr(exc, "exceptions", None), tuple) and len(exc.exceptions) == 1:  # type: ignore[attr-defined]
-        inner = exc.exceptions[0]  # type: ignore[attr-defined]
-        if not isinstance(inner, Exception):
-            break
-        exc = inner
-    return exc
 
 
 def _run_sync(main: Callable[[], Awaitable[T]]) -> T:
