@@ -10,7 +10,7 @@ from typing import Any
 
 from agentcore_mcp.errors import AppLoadError
 
-__all__ = ["AppLoadError", "load_app"]
+__all__ = ["AppLoadError", "load_app", "load_or_report"]
 
 
 def load_app(spec: str) -> Any:
@@ -57,6 +57,18 @@ def load_app(spec: str) -> Any:
     if not callable(obj):
         raise AppLoadError(f"{spec} is not an ASGI app (got {type(obj).__name__})")
     return obj
+
+
+def load_or_report(spec: str, process: str) -> Any | None:
+    """:func:`load_app` for a process's entry point: None after printing why on stderr.
+
+    The line is ``agentcore-mcp PROCESS: <why>``; the caller then exits with status 2.
+    """
+    try:
+        return load_app(spec)
+    except AppLoadError as exc:
+        print(f"agentcore-mcp {process}: {exc}", file=sys.stderr, flush=True)
+        return None
 
 
 def _import_file(path: Path) -> Any:

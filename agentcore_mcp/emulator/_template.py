@@ -95,12 +95,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn  # noqa: F401 (imported once here, so each fork starts with it loaded)
 
-    from agentcore_mcp._loader import AppLoadError, load_app
+    from agentcore_mcp._loader import load_or_report
 
-    try:
-        app = load_app(args.app)
-    except AppLoadError as exc:
-        print(f"agentcore-mcp template: {exc}", file=sys.stderr, flush=True)
+    app = load_or_report(args.app, "template")
+    if app is None:
         return 2
     import gc
 

@@ -21,13 +21,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from agentcore_mcp._loader import AppLoadError, load_app
+    from agentcore_mcp._loader import load_or_report
     from agentcore_mcp.emulator._microvms import READY
 
-    try:
-        app = load_app(args.app)
-    except AppLoadError as exc:
-        print(f"agentcore-mcp worker: {exc}", file=sys.stderr, flush=True)
+    app = load_or_report(args.app, "worker")
+    if app is None:
         return 2
 
     class _Server(uvicorn.Server):
