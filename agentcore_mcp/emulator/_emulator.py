@@ -417,12 +417,10 @@ class Emulator:
         if not self._started:
             return
         self._started = False
-        if self._reaper is not None:
-            self._reaper.cancel()
-            self._reaper = None
-        if self._prober is not None:
-            self._prober.cancel()
-            self._prober = None
+        for task in (self._reaper, self._prober):
+            if task is not None:
+                task.cancel()
+        self._reaper = self._prober = None
         await self.sessions.close()
         if self._client is not None:
             await self._client.aclose()
