@@ -157,22 +157,13 @@ def _plan_tool(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) 
     _require(server, "add_tool")
 
     def register() -> None:
-        import mcp.types
-
-        annotations = (
-            mcp.types.ToolAnnotations.model_validate(dict(options.get("annotations") or {}))
-            if options.get("annotations")
-            else None
-        )
+        annotations = _annotations("ToolAnnotations", options)
         _sdk_call(
             what,
             lambda: server.add_tool(
                 fn,
-                name=options.get("name"),
-                title=options.get("title"),
-                description=options.get("description"),
+                **_described(options),
                 annotations=annotations,
-                icons=_icons(options.get("icons")),
                 meta=dict(options.get("meta") or {}) or None,
             ),
         )
@@ -187,22 +178,13 @@ def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, An
     _require(server, "resource")
 
     def register() -> None:
-        import mcp.types
-
-        annotations = (
-            mcp.types.Annotations.model_validate(dict(options.get("annotations") or {}))
-            if options.get("annotations")
-            else None
-        )
+        annotations = _annotations("Annotations", options)
         _sdk_call(
             what,
             lambda: server.resource(
                 options["uri"],
-                name=options.get("name"),
-                title=options.get("title"),
-                description=options.get("description"),
+                **_described(options),
                 mime_type=options.get("mime_type"),
-                icons=_icons(options.get("icons")),
                 annotations=annotations,
                 meta=dict(options.get("meta") or {}) or None,
             )(fn),
@@ -220,15 +202,28 @@ def _plan_prompt(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]
     def register() -> None:
         _sdk_call(
             what,
-            lambda: server.prompt(
-                name=options.get("name"),
-                title=options.get("title"),
-                description=options.get("description"),
-                icons=_icons(options.get("icons")),
-            )(fn),
+            lambda: server.prompt(**_described(options))(fn),
         )
 
     return register
+
+
+def _described(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The SDK keywords every kind takes alike: ``name``, ``title``, ``description`` and ``icons``."""
+    return {
+        "name": options.get("name"),
+        "title": options.get("title"),
+        "description": options.get("description"),
+        "icons": _icons(options.get("icons")),
+    }
+
+
+def _annotations(model: str, options: Mapping[str, Any]) -> Any:
+    """The recorded ``annotations`` as the SDK's ``mcp.types`` ``model``; None when none were given."""
+    import mcp.types
+
+    given = options.get("annotations")
+    return getattr(mcp.types, model).model_validate(dict(given)) if given else None
 
 
 def _name(fn: Callable[..., Any]) -> str:
