@@ -145,65 +145,68 @@ def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
         register()
 
 
+#: Tool options that only our server applies; the SDK would silently ignore them, so they are refused.
+_OURS_ONLY = ("timeout", "input_schema", "output_schema")
+
+
 def _plan_tool(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    def call() -> Any:
+        annotations = _annotations("ToolAnnotations", options)
+        return server.add_tool(fn, **_described(options), annotations=annotations, meta=_meta(options))
+
     what = f"tool {options.get('name') or _name(fn)!r}"
+    return _plan(server, fn, options, what, _TOOL_RESULT_TYPES, "add_tool", call, ours_only=_OURS_ONLY)
+
+
+def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    def call() -> Any:
+        return server.resource(
+            options["uri"],
+            **_described(options),
+            mime_type=options.get("mime_type"),
+            annotations=_annotations("Annotations", options),
+            meta=_meta(options),
+        )(fn)
+
+    what = f"resource {options['uri']!r}"
+    return _plan(server, fn, options, what, _RESOURCE_RESULT_TYPES, "resource", call)
+
+
+def _plan_prompt(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    def call() -> Any:
+        return server.prompt(**_described(options))(fn)
+
+    what = f"prompt {options.get('name') or _name(fn)!r}"
+    return _plan(server, fn, options, what, _PROMPT_RESULT_TYPES, "prompt", call)
+
+
+def _plan(
+    server: Any,
+    fn: Callable[..., Any],
+    options: Mapping[str, Any],
+    what: str,
+    result_types: tuple[type, ...],
+    method: str,
+    call: Callable[[], Any],
+    *,
+    ours_only: tuple[str, ...] = (),
+) -> Callable[[], None]:
+    """Refuse ``fn`` now if the SDK cannot serve it as recorded; the step returned makes ``call``.
+
+    ``what`` names it in the errors; ``method`` is the SDK server's registration method, which must exist;
+    ``ours_only`` are options the SDK would ignore: set, they are refused.
+    """
     _refuse_context(fn, what)
-    _refuse_result_types(fn, what, _TOOL_RESULT_TYPES)
-    for option in ("timeout", "input_schema", "output_schema"):
+    _refuse_result_types(fn, what, result_types)
+    for option in ours_only:
         if options.get(option) is not None:
             raise RegistrationError(
                 f"{what} sets {option}=, which only agentcore_mcp's server applies; the SDK would ignore it"
             )
-    _require(server, "add_tool")
+    _require(server, method)
 
     def register() -> None:
-        annotations = _annotations("ToolAnnotations", options)
-        _sdk_call(
-            what,
-            lambda: server.add_tool(
-                fn,
-                **_described(options),
-                annotations=annotations,
-                meta=dict(options.get("meta") or {}) or None,
-            ),
-        )
-
-    return register
-
-
-def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
-    what = f"resource {options['uri']!r}"
-    _refuse_context(fn, what)
-    _refuse_result_types(fn, what, _RESOURCE_RESULT_TYPES)
-    _require(server, "resource")
-
-    def register() -> None:
-        annotations = _annotations("Annotations", options)
-        _sdk_call(
-            what,
-            lambda: server.resource(
-                options["uri"],
-                **_described(options),
-                mime_type=options.get("mime_type"),
-                annotations=annotations,
-                meta=dict(options.get("meta") or {}) or None,
-            )(fn),
-        )
-
-    return register
-
-
-def _plan_prompt(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
-    what = f"prompt {options.get('name') or _name(fn)!r}"
-    _refuse_context(fn, what)
-    _refuse_result_types(fn, what, _PROMPT_RESULT_TYPES)
-    _require(server, "prompt")
-
-    def register() -> None:
-        _sdk_call(
-            what,
-            lambda: server.prompt(**_described(options))(fn),
-        )
+        _sdk_call(what, call)
 
     return register
 
@@ -224,6 +227,10 @@ def _annotations(model: str, options: Mapping[str, Any]) -> Any:
 
     given = options.get("annotations")
     return getattr(mcp.types, model).model_validate(dict(given)) if given else None
+
+
+def _meta(options: Mapping[str, Any]) -> dict[str, Any] | None:
+    return dict(options.get("meta") or {}) or None
 
 
 def _name(fn: Callable[..., Any]) -> str:
