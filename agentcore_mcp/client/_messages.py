@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
-__all__ = ["Outgoing", "Sdk", "sdk"]
+__all__ = ["Outgoing", "Sdk", "Unencodable", "sdk"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,21 @@ class Outgoing:
     @property
     def is_notification(self) -> bool:
         return self.method is not None and self.id is None
+
+
+class Unencodable(ValueError):
+    """A message the client wrote has no JSON (UTF-8) form, so no body can be sent for it.
+
+    ``id``, ``method`` and ``headers`` are the message's, as in :class:`Outgoing`; ``reason`` says what
+    cannot be encoded and, for text (a lone surrogate, undecodable bytes), where in the message it is.
+    """
+
+    def __init__(self, id: Any, method: str | None, headers: Mapping[str, str] | None, reason: str) -> None:
+        super().__init__(reason)
+        self.id = id
+        self.method = method
+        self.headers = headers
+        self.reason = reason
 
 
 class Sdk:
@@ -63,15 +78,24 @@ class Sdk:
             self._rooted = True
 
     def outgoing(self, item: Any) -> Outgoing:
-        """Describe a ``SessionMessage`` the client wrote, with its JSON body ready to send."""
+        """Describe a ``SessionMessage`` the client wrote, with its JSON body ready to send.
+
+        Raises:
+            Unencodable: the message has no JSON (UTF-8) form.
+        """
         message = item.message
         envelope = message.root if self._rooted else message
-        body = message.model_dump_json(**self._dump_kwargs).encode()
         headers = getattr(item.metadata, "headers", None)
+        request_id = getattr(envelope, "id", None)
+        method = getattr(envelope, "method", None)
+        try:
+            body = message.model_dump_json(**self._dump_kwargs).encode()
+        except ValueError as exc:  # pydantic's PydanticSerializationError and UnicodeError both are
+            raise Unencodable(request_id, method, headers, _why_unencodable(exc, envelope)) from exc
         return Outgoing(
             body=body,
-            id=getattr(envelope, "id", None),
-            method=getattr(envelope, "method", None),
+            id=request_id,
+            method=method,
             params=getattr(envelope, "params", None),
             headers=headers,
         )
@@ -91,6 +115,56 @@ class Sdk:
         if data is not None:
             error["data"] = data
         return self.parse(to_json({"jsonrpc": "2.0", "id": request_id, "error": error}))
+
+
+def _why_unencodable(exc: ValueError, envelope: Any) -> str:
+    """What in ``envelope`` has no JSON form, from the serialiser's error, and where when it is text."""
+    detail = str(exc).removeprefix("Error serializing to JSON: ").splitlines()[0] if str(exc) else ""
+    detail = detail or type(exc).__name__
+    for field in ("params", "result", "error"):
+        found = _find_unencodable_text(getattr(envelope, field, None), field)
+        if found is not None:
+            where, is_key = found
+            what = f"a key in {where}" if is_key else f"the value at {where}"
+            reason = f"{what} cannot be encoded as JSON: {detail}"
+            if "surrogates not allowed" in detail:
+                # The usual source, named so the caller can find it: bytes decoded with surrogateescape
+                # (command-line arguments, file names) that were not UTF-8.
+                reason += " (a lone surrogate: text decoded from bytes that are not UTF-8)"
+            return reason
+    return f"the message cannot be encoded as JSON: {detail}"
+
+
+def _find_unencodable_text(value: Any, path: str) -> tuple[str, bool] | None:
+    """The path of the first str (value or key) or bytes in ``value`` with no UTF-8 form; True: a key."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:  # a stack, not recursion: arguments nested deeper than the recursion limit are valid
+        node, where = stack.pop()
+        if isinstance(node, str | bytes):
+            if not _encodes(node):
+                return where, False
+        elif isinstance(node, Mapping):
+            children: list[tuple[Any, str]] = []
+            for key, child in node.items():
+                if isinstance(key, str) and not _encodes(key):
+                    return where, True
+                name = f".{key}" if isinstance(key, str) and key.isidentifier() else f"[{key!r}]"
+                children.append((child, where + name))
+            stack.extend(reversed(children))  # depth first, in the message's order
+        elif isinstance(node, list | tuple):
+            stack.extend((child, f"{where}[{i}]") for i, child in reversed(list(enumerate(node))))
+    return None
+
+
+def _encodes(text: str | bytes) -> bool:
+    try:
+        if isinstance(text, str):
+            text.encode("utf-8")
+        else:
+            text.decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=1)

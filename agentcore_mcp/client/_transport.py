@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 from agentcore_mcp._session import RuntimeSession
 from agentcore_mcp._wire import AC_THROTTLED
@@ -44,6 +44,7 @@ from agentcore_mcp.client._backend import (
     TransportError,
     TransportTimeout,
 )
+from agentcore_mcp.client._messages import Outgoing, Unencodable
 from agentcore_mcp.client._pacing import PacingTimeout
 from agentcore_mcp.client._retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
 from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     import httpx
 
     from agentcore_mcp.client._auth import TokenProvider
-    from agentcore_mcp.client._messages import Outgoing, Sdk
+    from agentcore_mcp.client._messages import Sdk
     from agentcore_mcp.client._pacing import AdaptivePacer
 
 __all__ = ["AgentCoreTransport"]
@@ -63,6 +64,7 @@ logger = logging.getLogger("agentcore_mcp.client")
 CONNECTION_CLOSED = -32000
 REQUEST_TIMEOUT = -32001
 INVALID_REQUEST = -32600
+INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 PARSE_ERROR = -32700
 # AgentCore's JSON-RPC codes for HTTP-level refusals of MCP runtimes.
@@ -329,6 +331,9 @@ class AgentCoreTransport:
             async for context, item in write_receive:
                 try:
                     out = self._sdk.outgoing(item)
+                except Unencodable as exc:
+                    await self._not_sent(exc, context)
+                    continue
                 except Exception:
                     logger.exception("could not serialise a message from the MCP client; dropped")
                     continue
@@ -356,6 +361,43 @@ class AgentCoreTransport:
                 # In line, like the SDK's own HTTP transport: what the client writes after a notification
                 # (requests after `initialized`) reaches the server after it.
                 await self._run_notification(out, self._version_for(out), context)
+
+    async def _not_sent(self, exc: Unencodable, context: contextvars.Context) -> None:
+        """Answer for a message that has no JSON form, so that nothing waits for it.
+
+        A request gets its JSON-RPC error (-32602) at once; a response to a server request reaches the
+        server as an error response instead; a notification, which nobody waits for, is logged.
+        """
+        assert self._task_group is not None
+        target = self._backend.description
+        if exc.method is not None and exc.id is not None:
+            failure = _Failure(INVALID_PARAMS, f"{exc.method} was not sent to {target}: {exc.reason}")
+            # From a task, as request errors are: the client may be writing its next message before it
+            # reads this answer, and the read stream holds none.
+            self._task_group.start_soon(self._deliver_error_safely, exc.id, failure)
+        elif exc.id is not None:
+            logger.warning(
+                "the response to server request %r was not sent to %s: %s", exc.id, target, exc.reason
+            )
+            error = {
+                "code": INTERNAL_ERROR,
+                "message": f"the client's response could not be encoded as JSON: {exc.reason}",
+            }
+            try:
+                body = to_json({"jsonrpc": "2.0", "id": exc.id, "error": error})
+            except ValueError:
+                logger.warning("the id %r cannot be encoded either; server request left unanswered", exc.id)
+                return
+            out = Outgoing(body=body, id=exc.id, method=None, params=None, headers=exc.headers)
+            await self._run_notification(out, self._version_for(out), context)
+        else:
+            logger.warning("%s was not sent to %s: %s", exc.method or "a message", target, exc.reason)
+
+    async def _deliver_error_safely(self, request_id: Any, failure: _Failure) -> None:
+        try:
+            await self._deliver_error(request_id, failure)
+        except Exception:  # e.g. an id that itself has no JSON form: nothing can carry the error
+            logger.exception("could not answer request %r: %s", request_id, failure.message)
 
     def _request_done(self, task: asyncio.Task[None]) -> None:
         if self._requests is not None:
