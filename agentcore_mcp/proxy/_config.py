@@ -50,6 +50,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "target", metavar="TARGET", nargs="?", help="a runtime ARN, an invocations URL or any MCP URL"
     )
+    _where_options(parser)
+    _auth_options(parser)
+    _behaviour_options(parser)
+    logs = parser.add_argument_group("logs (never on stdout)")
+    logs.add_argument("--log-file", help="append logs to this file instead of stderr")
+    logs.add_argument("--log-level", choices=_LEVELS, default="WARNING", type=str.upper, help="(WARNING)")
+
+
+def _where_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("where")
     where.add_argument(
         "--target",
@@ -74,6 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="direct HTTPS (default; httpx: always httpx), or boto3's invoke_agent_runtime (SigV4 only; "
         "a call in flight cannot be aborted, so exit waits for it)",
     )
+
+
+def _auth_options(parser: argparse.ArgumentParser) -> None:
     auth = parser.add_argument_group(
         "auth (default: SigV4 for an ARN or invocations URL, none for other URLs)"
     )
@@ -100,6 +112,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--token-cache", help="the refresh-token file (default: the keyring, or ~/.cache/agentcore-mcp)"
     )
     auth.add_argument("--no-auth", action="store_true", help="send no credentials")
+
+
+def _behaviour_options(parser: argparse.ArgumentParser) -> None:
     behaviour = parser.add_argument_group("behaviour")
     behaviour.add_argument(
         "--read-only", action="store_true", help="list and allow only tools annotated readOnlyHint"
@@ -130,9 +145,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--keep-session", action="store_true", help="do not stop the runtime session at exit"
     )
     behaviour.add_argument("--max-message-bytes", type=int, default=DEFAULT_MAX_LINE, help=argparse.SUPPRESS)
-    logs = parser.add_argument_group("logs (never on stdout)")
-    logs.add_argument("--log-file", help="append logs to this file instead of stderr")
-    logs.add_argument("--log-level", choices=_LEVELS, default="WARNING", type=str.upper, help="(WARNING)")
 
 
 def _is_agentcore(target: str) -> bool:
@@ -151,21 +163,47 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
     Raises:
         ValueError: options that contradict each other or miss a part; the message says which.
     """
-    from agentcore_mcp.client import (
-        AgentCoreTransport,
-        AuthorizationCode,
-        ClientCredentials,
-        CommandToken,
-        TokenCache,
-    )
+    from agentcore_mcp.client import AgentCoreTransport
 
-    target = args.target or args.target_option
+    args.target = _target(args)
+    bearer = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN")
+    source = _token_source(args, bearer)
+    transport = AgentCoreTransport(
+        args.target,
+        qualifier=args.qualifier,
+        backend=args.backend,
+        runtime_session_id=args.session_id,
+        user_id=args.user_id,
+        headers=dict(args.header) or None,
+        timeout=args.timeout,
+        **_auth_keywords(args, source if source is not None else bearer),
+    )
+    options = ProxyOptions(
+        read_only=args.read_only,
+        tool_timeout=args.tool_timeout,
+        meta=dict(args.meta),
+        keep_session=args.keep_session,
+        max_line=args.max_message_bytes,
+    )
+    return StdioProxy(transport, options), source
+
+
+def _target(args: argparse.Namespace) -> str:
+    """TARGET or --target (one of them, or both the same)."""
+    target: str | None = args.target or args.target_option
     if not target:
         raise ValueError("name the TARGET: a runtime ARN, an invocations URL or an MCP URL")
     if args.target and args.target_option and args.target != args.target_option:
         raise ValueError(f"two targets: {args.target!r} and --target {args.target_option!r}")
-    args.target = target
-    bearer = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN")
+    return target
+
+
+def _token_source(args: argparse.Namespace, bearer: str | None) -> Any:
+    """The token provider the auth options ask for (with aclose(), for BearerAuth, which decides when to
+    call it); None for a fixed bearer token, SigV4 or no auth. At most one way to authenticate is chosen.
+    """
+    from agentcore_mcp.client import AuthorizationCode, ClientCredentials, CommandToken, TokenCache
+
     chosen = [
         name
         for name, on in (
@@ -178,45 +216,48 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
     ]
     if len(chosen) > 1:
         raise ValueError(f"choose one way to authenticate, not {' and '.join(chosen)}")
-    source: Any = None  # a token provider with aclose(), for BearerAuth (which decides when to call it)
     if bearer:
         if not bearer.strip():
             raise ValueError("the bearer token is empty")
-    elif args.token_command:
-        source = CommandToken(args.token_command)
-    elif args.oauth:
-        if not args.client_id:
-            raise ValueError("--oauth needs --client-id")
-        if args.oauth == "client-credentials":
-            secret = args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET")
-            if not secret:
-                raise ValueError(
-                    "--oauth client-credentials needs --client-secret (or AGENTCORE_MCP_CLIENT_SECRET)"
-                )
-            if not (args.discovery_url or args.token_url):
-                raise ValueError("--oauth client-credentials needs --discovery-url or --token-url")
-            source = ClientCredentials(
-                args.client_id,
-                secret,
-                discovery_url=args.discovery_url,
-                token_url=args.token_url,
-                scopes=args.scope,
-                audience=args.audience,
+        return None
+    if args.token_command:
+        return CommandToken(args.token_command)
+    if not args.oauth:
+        return None
+    if not args.client_id:
+        raise ValueError("--oauth needs --client-id")
+    if args.oauth == "client-credentials":
+        secret = args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET")
+        if not secret:
+            raise ValueError(
+                "--oauth client-credentials needs --client-secret (or AGENTCORE_MCP_CLIENT_SECRET)"
             )
-        else:
-            if not args.discovery_url:
-                raise ValueError("--oauth login needs --discovery-url")
-            source = AuthorizationCode(
-                args.client_id,
-                discovery_url=args.discovery_url,
-                scopes=args.scope,
-                client_secret=args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET"),
-                redirect_port=args.redirect_port,
-                cache=TokenCache(args.token_cache, use_keyring=args.token_cache is None),
-            )
+        if not (args.discovery_url or args.token_url):
+            raise ValueError("--oauth client-credentials needs --discovery-url or --token-url")
+        return ClientCredentials(
+            args.client_id,
+            secret,
+            discovery_url=args.discovery_url,
+            token_url=args.token_url,
+            scopes=args.scope,
+            audience=args.audience,
+        )
+    if not args.discovery_url:
+        raise ValueError("--oauth login needs --discovery-url")
+    return AuthorizationCode(
+        args.client_id,
+        discovery_url=args.discovery_url,
+        scopes=args.scope,
+        client_secret=args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET"),
+        redirect_port=args.redirect_port,
+        cache=TokenCache(args.token_cache, use_keyring=args.token_cache is None),
+    )
+
+
+def _auth_keywords(args: argparse.Namespace, provider: Any) -> dict[str, Any]:
+    """The transport's auth, endpoint and region keywords: ``provider`` (a token or a token source) as
+    bearer auth, else none, else SigV4 for an AgentCore target."""
     kwargs: dict[str, Any] = {}
-    agentcore = _is_agentcore(args.target)
-    provider = source if source is not None else bearer
     if provider:
         from agentcore_mcp.client import BearerAuth
 
@@ -227,7 +268,7 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
             raise ValueError("bearer tokens go over HTTPS: --backend boto3 cannot carry them")
     elif args.no_auth:
         kwargs["auth"] = "none"
-    elif agentcore:
+    elif _is_agentcore(args.target):
         boto3: Any = importlib.import_module("boto3")  # untyped; imported only for SigV4
 
         kwargs["boto3_session"] = boto3.Session(profile_name=args.profile, region_name=args.region)
@@ -239,24 +280,7 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
         kwargs["endpoint_url"] = args.endpoint_url
     if args.region:
         kwargs["region"] = args.region
-    transport = AgentCoreTransport(
-        args.target,
-        qualifier=args.qualifier,
-        backend=args.backend,
-        runtime_session_id=args.session_id,
-        user_id=args.user_id,
-        headers=dict(args.header) or None,
-        timeout=args.timeout,
-        **kwargs,
-    )
-    options = ProxyOptions(
-        read_only=args.read_only,
-        tool_timeout=args.tool_timeout,
-        meta=dict(args.meta),
-        keep_session=args.keep_session,
-        max_line=args.max_message_bytes,
-    )
-    return StdioProxy(transport, options), source
+    return kwargs
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
