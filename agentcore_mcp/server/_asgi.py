@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Generator, MutableMapping
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json, to_json
@@ -67,23 +68,33 @@ class PacedSend:
     write that waits longer cuts the answer: the write raises :class:`ReaderStalled` in the request's own
     task (which unwinds its handler) and, from any other task (a keep-alive ticker), cancels the request's
     task. Later writes are dropped. ``timeout`` None: never cut.
+
+    ``raw`` is the server's own ``send``: a small whole answer that does not stream needs none of this and
+    is written to it directly.
     """
 
-    __slots__ = ("_owner", "_send", "_timeout", "cut", "streaming")
+    __slots__ = ("_timeout", "cut", "owner", "raw", "streaming")
 
     def __init__(self, send: Send, timeout: float | None) -> None:
-        self._send = send
+        self.raw = send
         self._timeout = timeout
-        self._owner = asyncio.current_task()
+        # The request's task, taken when the answer starts streaming (always in that task): most answers
+        # never stream, and asking asyncio for the current task costs more than the rest of this object.
+        self.owner: asyncio.Task[Any] | None = None
         self.cut = False
         self.streaming = False
+
+    def _stream(self) -> None:
+        self.streaming = True
+        if self.owner is None:
+            self.owner = asyncio.current_task()
 
     async def __call__(self, message: MutableMapping[str, Any]) -> None:
         if self.cut:
             self._refuse()
             return
         if message["type"] != "http.response.body":
-            await self._send(message)
+            await self.raw(message)
             return
         body: bytes = message.get("body", b"")
         more: bool = message.get("more_body", False)
@@ -91,10 +102,11 @@ class PacedSend:
             if self.streaming:
                 await self._write(message)
             else:
-                self.streaming = more
-                await self._send(message)
+                if more:
+                    self._stream()
+                await self.raw(message)
             return
-        self.streaming = True
+        self._stream()
         view = memoryview(body)
         for start in range(0, len(body), SEND_PIECE):
             last = start + SEND_PIECE >= len(body)
@@ -103,23 +115,60 @@ class PacedSend:
 
     async def _write(self, message: MutableMapping[str, Any]) -> None:
         if self._timeout is None:
-            await self._send(message)
+            await self.raw(message)
+            return
+        # The server's send is stepped once by hand: a write the transport takes at once (nearly all of
+        # them) finishes in that step, and only one that has to wait for the client pays for a deadline
+        # (a timer scheduled and cancelled per write cost more than the rest of a short SSE answer).
+        steps = self.raw(message).__await__()
+        try:
+            waiting = steps.send(None)
+        except StopIteration:
             return
         try:
             if _timeout is not None:
                 async with _timeout(self._timeout):
-                    await self._send(message)
-            else:  # Python 3.10: a task per write, only once an answer streams
-                await asyncio.wait_for(self._send(message), self._timeout)
+                    await _Resumed(steps, waiting)
+            else:  # Python 3.10: a task per write, only once a write waits
+                await asyncio.wait_for(_Resumed(steps, waiting), self._timeout)
         except (TimeoutError, asyncio.TimeoutError):
             self.cut = True
             self._refuse()
 
     def _refuse(self) -> None:
-        if asyncio.current_task() is self._owner:
+        if asyncio.current_task() is self.owner:
             raise ReaderStalled(f"the client read nothing for {self._timeout:g} s")
-        if self._owner is not None:
-            self._owner.cancel()
+        if self.owner is not None:
+            self.owner.cancel()
+
+
+class _Resumed:
+    """The rest of an awaitable already stepped once (``first`` is what that step yielded to the task)."""
+
+    __slots__ = ("_first", "_steps")
+
+    def __init__(self, steps: Generator[Any, Any, Any], first: Any) -> None:
+        self._steps = steps
+        self._first = first
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        steps, request = self._steps, self._first
+        while True:
+            try:
+                sent = yield request
+            except GeneratorExit:
+                steps.close()
+                raise
+            except BaseException as exc:  # a cancellation (the deadline's included) goes to the send
+                try:
+                    request = steps.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    request = steps.send(sent)
+                except StopIteration as done:
+                    return done.value
 
 
 # httptools reads any header block whole; refuse what no MCP client sends (AgentCore caps a custom header
@@ -131,7 +180,8 @@ BIG_EVENT = 64 * 1024
 # Seconds a streamed answer runs before it gets keep-alive comments and a watcher for a vanished client.
 WATCH_AFTER = 0.25
 
-JSON_HEADERS = [(b"content-type", rpc.JSON.encode())]
+_CONTENT_JSON = (b"content-type", rpc.JSON.encode())
+JSON_HEADERS = [_CONTENT_JSON]
 SSE_HEADERS = [
     (b"content-type", rpc.EVENT_STREAM.encode()),
     (b"cache-control", b"no-cache, no-transform"),
@@ -139,9 +189,13 @@ SSE_HEADERS = [
 ]
 GZIP_HEADERS = [(b"content-encoding", b"gzip"), (b"vary", b"accept-encoding")]
 _HEALTHY = b'{"status":"Healthy"}'
+# Accept values seen, and whether they admit both answer types (bounded: the values are client input).
+_ACCEPTED: dict[bytes | None, bool] = {}
+_ACCEPTED_MAX = 256
 _NOT_FOUND = b'{"error":"Not Found"}'
 
 _JSON = rpc.JSON.encode()
+_EVENT_HEAD, _EVENT_TAIL = rpc.SSE_EVENT_HEAD, rpc.SSE_EVENT_TAIL
 _SESSION_ID = rpc.MCP_SESSION_ID.encode()
 _PROTOCOL_VERSION = rpc.MCP_PROTOCOL_VERSION.encode()
 _METHOD = rpc.MCP_METHOD.encode()
@@ -263,37 +317,90 @@ class Edge:
     on_shutdown: Callable[[], None]
     send_timeout: float | None = field(default_factory=send_timeout_from_env)  # tests build edges alone
     paths: tuple[str, ...] = field(init=False)
+    _watch: StreamWatch = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.paths = (self.path, self.path + "/") if self.path != "/" else ("/",)
+        self._watch = StreamWatch(min(WATCH_AFTER, self.keepalive) if self.keepalive else WATCH_AFTER)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            path: str = scope["path"]
-            root = scope.get("root_path")
-            if root and path.startswith(root):
-                path = path[len(root) :]
-            if path in self.paths:
-                paced = PacedSend(send, self.send_timeout)
-                try:
-                    await self._endpoint(scope, receive, paced)
-                except (ReaderStalled, asyncio.CancelledError):
-                    if not paced.cut:
-                        raise
-                    uncancel = getattr(asyncio.current_task(), "uncancel", None)
-                    if uncancel is not None:
-                        uncancel()
-                    # The answer is incomplete: the ASGI server closes the connection.
-                    logger.warning(
-                        "a client read nothing of its answer for %g s: answer cut, its request cancelled",
-                        self.send_timeout,
-                    )
-            elif path == "/ping" and scope["method"] in ("GET", "HEAD"):
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
+            return
+        path: str = scope["path"]
+        root = scope.get("root_path")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if path not in self.paths:
+            if path == "/ping" and scope["method"] in ("GET", "HEAD"):
                 await send_bytes(send, 200, _HEALTHY)
             else:
                 await send_bytes(send, 404, _NOT_FOUND)
-        elif kind == "lifespan":
+            return
+        # The MCP endpoint. Its steps are inline rather than a coroutine of their own: every request comes
+        # this way, and a coroutine frame is one of the larger costs of a request that does little.
+        paced = PacedSend(send, self.send_timeout)
+        try:
+            raw: list[tuple[bytes, bytes]] = scope["headers"]
+            headers = RequestHeaders(raw) if len(raw) <= MAX_HEADER_COUNT else None
+            method = scope["method"]
+            refused = self._refusal(headers, method)
+            if refused is not None:
+                await _refuse(paced, *refused)
+                return
+            assert headers is not None
+            if method != "POST":
+                await self._not_post(method, headers, receive, paced)
+                return
+            limit = self.max_body_size
+            try:
+                if headers.length is not None and int(headers.length) > limit:
+                    raise BodyTooLarge
+                first = await receive()
+                body = first.get("body", b"")
+                # A small request's whole body is in its first message: read_body's frame only for more.
+                if first["type"] != "http.request" or first.get("more_body", False) or len(body) > limit:
+                    body = await read_body(receive, limit, None, first)
+            except BodyTooLarge:
+                await _refuse(paced, 413, f"Payload Too Large: the limit is {self.max_body_size} bytes")
+                return
+            except ConnectionError:
+                return  # the client is gone; nobody to answer
+            try:
+                message = from_json(body)
+            except ValueError as exc:
+                await send_bytes(paced, 400, rpc.error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
+                return
+            responder = Responder(paced, self.keepalive, receive, self._watch)
+            try:
+                reply = await self.protocol.handle(message, headers, responder)
+            except asyncio.CancelledError:
+                if not responder.disconnected:
+                    raise
+                # The client left mid-stream and the watcher cancelled the handler: nobody to answer.
+                uncancel = getattr(asyncio.current_task(), "uncancel", None)
+                if uncancel is not None:
+                    uncancel()
+                logger.info("client disconnected mid-stream; its request was cancelled")
+                return
+            finally:
+                if responder.streaming:  # only a stream has a ticker, a watcher or a timer to stop
+                    responder.close()
+            await responder.finish(reply, headers.gzip)
+        except (ReaderStalled, asyncio.CancelledError):
+            if not paced.cut:
+                raise
+            uncancel = getattr(asyncio.current_task(), "uncancel", None)
+            if uncancel is not None:
+                uncancel()
+            # The answer is incomplete: the ASGI server closes the connection.
+            logger.warning(
+                "a client read nothing of its answer for %g s: answer cut, its request cancelled",
+                self.send_timeout,
+            )
+
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         else:  # websocket: not part of MCP
             await send({"type": "websocket.close", "code": 1003})
@@ -310,47 +417,6 @@ class Edge:
 
     # -- the MCP endpoint ----------------------------------------------------------------------------------
 
-    async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw: list[tuple[bytes, bytes]] = scope["headers"]
-        headers = RequestHeaders(raw) if len(raw) <= MAX_HEADER_COUNT else None
-        method = scope["method"]
-        refused = self._refusal(headers, method)
-        if refused is not None:
-            await _refuse(send, *refused)
-            return
-        assert headers is not None
-        if method != "POST":
-            await self._not_post(method, headers, receive, send)
-            return
-        declared = int(headers.length) if headers.length is not None else None
-        try:
-            body = await read_body(receive, self.max_body_size, declared)
-        except BodyTooLarge:
-            await _refuse(send, 413, f"Payload Too Large: the limit is {self.max_body_size} bytes")
-            return
-        except ConnectionError:
-            return  # the client is gone; nobody to answer
-        try:
-            message = from_json(body)
-        except ValueError as exc:
-            await send_bytes(send, 400, rpc.error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
-            return
-        responder = Responder(send, self.keepalive, receive)
-        try:
-            reply = await self.protocol.handle(message, headers, responder)
-        except asyncio.CancelledError:
-            if not responder.disconnected:
-                raise
-            # The client left mid-stream and the watcher cancelled the handler: nobody to answer.
-            uncancel = getattr(asyncio.current_task(), "uncancel", None)
-            if uncancel is not None:
-                uncancel()
-            logger.info("client disconnected mid-stream; its request was cancelled")
-            return
-        finally:
-            responder.close()
-        await responder.finish(reply, headers.gzip)
-
     def _refusal(self, headers: RequestHeaders | None, method: str) -> tuple[int, str] | None:
         """The HTTP status and message that refuse this request before its body is read, or None."""
         if headers is None:
@@ -363,12 +429,20 @@ class Edge:
             return 403, "Forbidden: Origin not allowed"
         if method != "POST":
             return None  # GET, DELETE and the 405 have rules of their own
-        if not accepts_both(headers.accept):
+        # A client sends the same Accept value on every request: its verdict is remembered (boundedly).
+        accept = headers.accept
+        accepted = _ACCEPTED.get(accept)
+        if accepted is None:
+            accepted = accepts_both(accept)
+            if len(_ACCEPTED) < _ACCEPTED_MAX:
+                _ACCEPTED[accept] = accepted
+        if not accepted:
             return 406, "Not Acceptable: Accept must list application/json and text/event-stream"
         content_type = headers.content_type
-        if content_type is None or not content_type.lower().startswith(_JSON):
+        if content_type is None or (content_type != _JSON and not content_type.lower().startswith(_JSON)):
             return 415, "Unsupported Media Type: Content-Type must be application/json"
-        if headers.length is not None and not headers.length.strip().isdigit():
+        length = headers.length
+        if length is not None and not length.isdigit() and not length.strip().isdigit():
             return 400, "Bad Request: invalid Content-Length"
         return None
 
@@ -485,6 +559,49 @@ def _framed_page(reply: Reply, gzip: bool) -> tuple[Body, bool]:
     return head + page.body + b"}", False
 
 
+class StreamWatch:
+    """Streamed answers that have not lasted their delay yet; one timer arms them as each one's time comes.
+
+    A stream's keep-alive ticker and disconnect watcher start once it has lasted ``delay`` seconds (see
+    :meth:`Responder._start_stream`). A timer per stream (a handle made, pushed on the loop's heap and
+    cancelled again, for a stream that nearly always ends within milliseconds) cost as much as the rest of
+    a short SSE answer; here a stream costs one dict entry, and one timer, set for the oldest stream's
+    time, serves all of them.
+    """
+
+    __slots__ = ("_delay", "_handle", "_loop", "pending")
+
+    def __init__(self, delay: float) -> None:
+        self._delay = delay
+        self.pending: dict[Responder, float] = {}  # by start time (monotonic), oldest first
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, responder: Responder) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # first use, or another loop (tests run many): nothing carries over
+            self._loop = loop
+            self.pending.clear()
+            self._handle = None
+        self.pending[responder] = monotonic()
+        if self._handle is None:
+            self._handle = loop.call_later(self._delay, self._sweep)
+
+    def _sweep(self) -> None:
+        self._handle = None
+        now = monotonic()
+        pending = self.pending
+        while pending:
+            responder, started = next(iter(pending.items()))
+            waited = now - started
+            if waited < self._delay - 0.001:  # (timers may fire a little early: within 1 ms is on time)
+                assert self._loop is not None
+                self._handle = self._loop.call_later(self._delay - waited, self._sweep)
+                return
+            del pending[responder]
+            responder._arm(waited)
+
+
 class Responder:
     """Answers one POST: as one JSON body, or as an SSE stream once the handler sends a message first.
 
@@ -508,6 +625,7 @@ class Responder:
         "_send",
         "_task",
         "_ticker",
+        "_watch",
         "_watcher",
         "detached",
         "disconnected",
@@ -515,14 +633,21 @@ class Responder:
         "streaming",
     )
 
-    def __init__(self, send: Send, keepalive: float | None = 15.0, receive: Receive | None = None) -> None:
+    def __init__(
+        self,
+        send: PacedSend,
+        keepalive: float | None = 15.0,
+        receive: Receive | None = None,
+        watch: StreamWatch | None = None,
+    ) -> None:
         self._send = send
         self._receive = receive
         self._keepalive = keepalive
+        self._watch = watch
         self._ticker: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._task: asyncio.Task[Any] | None = None
-        self._arming: asyncio.TimerHandle | None = None
+        self._arming = False  # waiting in the watch for its ticker and watcher
         self.disconnected = False
         self._log: StreamLog | None = None
         self._new_log: Callable[[], StreamLog] | None = None
@@ -546,30 +671,35 @@ class Responder:
         self.streaming = True
         if self._new_log is not None:
             self._log = self._new_log()
-        await self._send(
-            {"type": "http.response.start", "status": 200, "headers": self._headers(SSE_HEADERS)}
-        )
+        if self._keepalive or self._receive is not None:
+            # Most streams end within milliseconds (a progress event, then the answer): the keep-alive
+            # ticker and the disconnect watcher, two tasks that cost more than the rest of such an answer,
+            # start only once the stream has lasted WATCH_AFTER seconds (the watch arms them).
+            task = self._task = asyncio.current_task()
+            if self._send.owner is None:
+                self._send.owner = task
+            if self._watch is None:
+                self._watch = StreamWatch(
+                    min(WATCH_AFTER, self._keepalive) if self._keepalive else WATCH_AFTER
+                )
+            self._watch.add(self)
+            self._arming = True
+        headers = SSE_HEADERS if self.session_id is None else self._headers(SSE_HEADERS)
+        await self._send({"type": "http.response.start", "status": 200, "headers": headers})
         if self._log is not None and self._retry_ms is not None:
             # The priming event: an id to resume from, and how long to wait before reconnecting.
             event = priming(self._log.append(b""), self._retry_ms)
             await self._send({"type": "http.response.body", "body": event, "more_body": True})
-        if self._keepalive or self._receive is not None:
-            # Most streams end within milliseconds (a progress event, then the answer): the keep-alive
-            # ticker and the disconnect watcher, two tasks that cost more than the rest of such an answer,
-            # start only once the stream has lasted WATCH_AFTER seconds.
-            self._task = asyncio.current_task()
-            delay = min(WATCH_AFTER, self._keepalive) if self._keepalive else WATCH_AFTER
-            self._arming = asyncio.get_running_loop().call_later(delay, self._arm, delay)
 
     def _arm(self, waited: float) -> None:
-        self._arming = None
+        self._arming = False
         loop = asyncio.get_running_loop()
         if self._keepalive:
             self._ticker = loop.create_task(self._tick(self._keepalive - waited, self._keepalive))
         if self._receive is not None:
             # Once streaming, the handler may run for long: a client that goes away cancels it. (A JSON
             # answer costs no watcher; its handler is bounded by the tool's timeout.)
-            self._watcher = loop.create_task(self._watch())
+            self._watcher = loop.create_task(self._watch_client())
 
     async def _tick(self, first: float, interval: float) -> None:
         await asyncio.sleep(first)
@@ -603,7 +733,13 @@ class Responder:
     async def send_message(self, message: dict[str, Any]) -> None:
         if not self.streaming:
             await self._start_stream()
-        await self._emit(to_json(message, inf_nan_mode="null"), True)
+        data = to_json(message, inf_nan_mode="null")
+        if self._log is None and not self.detached and len(data) < BIG_EVENT:
+            # The usual event (no log to keep, small): framed here, without _emit's frame.
+            event = _EVENT_HEAD + data + _EVENT_TAIL
+            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+            return
+        await self._emit(data, True)
 
     async def detach(self) -> bool:
         """End the HTTP response now; later events only reach the log (False outside session mode)."""
@@ -616,7 +752,7 @@ class Responder:
         await self._send({"type": "http.response.body", "body": b""})
         return True
 
-    async def _watch(self) -> None:
+    async def _watch_client(self) -> None:
         await self.wait_disconnect()
         self.disconnected = True
         if self._task is not None and not self.detached:
@@ -632,9 +768,10 @@ class Responder:
 
     def close(self) -> None:
         """Stop the keep-alive ticker and the disconnect watcher (idempotent)."""
-        if self._arming is not None:
-            self._arming.cancel()
-            self._arming = None
+        if self._arming:
+            self._arming = False
+            assert self._watch is not None
+            self._watch.pending.pop(self, None)
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -648,6 +785,24 @@ class Responder:
         Call :meth:`close` first (the ticker and watcher must not write after the answer).
         """
         body: Body | Pieces | None = reply.body
+        if type(body) is bytes and self._log is None and len(body) < BIG_EVENT:
+            # The usual answers, written without send_bytes' and _emit's frames: one small JSON body
+            # straight to the server's send (it needs no pacing), or the last event of a short stream.
+            if not self.streaming:
+                length = (b"content-length", b"%d" % len(body))
+                headers = (
+                    [_CONTENT_JSON, length]
+                    if self.session_id is None
+                    else [*self._headers(JSON_HEADERS), length]
+                )
+                raw = self._send.raw
+                await raw({"type": "http.response.start", "status": reply.status, "headers": headers})
+                await raw({"type": "http.response.body", "body": body})
+                return
+            if not self.detached:
+                event = _EVENT_HEAD + body + _EVENT_TAIL
+                await self._send({"type": "http.response.body", "body": event, "more_body": False})
+                return
         compressed = False
         if reply.page is not None:
             body, compressed = _framed_page(reply, gzip and not self.streaming)

@@ -31,8 +31,12 @@ class BodyTooLarge(Exception):
     """The request body is over the configured limit."""
 
 
-async def read_body(receive: Receive, limit: int, content_length: int | None) -> bytes:
+async def read_body(
+    receive: Receive, limit: int, content_length: int | None, first: Message | None = None
+) -> bytes:
     """Read the whole request body, refusing (without buffering past it) a body over ``limit`` bytes.
+
+    ``first``: the request's first message when the caller has received it already.
 
     Raises:
         BodyTooLarge: the declared or the actual length is over the limit.
@@ -40,7 +44,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None) ->
     """
     if content_length is not None and content_length > limit:
         raise BodyTooLarge
-    message = await receive()
+    message = await receive() if first is None else first
     if message["type"] == "http.disconnect":
         raise ConnectionError("client disconnected")
     body: bytes = message.get("body", b"")
