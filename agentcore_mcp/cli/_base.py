@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "PROFILE_HELP",
     "Command",
     "Failed",
     "Handler",
@@ -33,6 +34,9 @@ __all__ = [
 ]
 
 Handler = Callable[[argparse.Namespace], int]
+
+#: ``--profile``'s help wherever a command takes one.
+PROFILE_HELP = "the AWS profile (default: AWS_PROFILE or the default chain)"
 
 #: Help is wrapped at this width, or the terminal's when it is narrower: descriptions and options alike.
 WIDTH = 100

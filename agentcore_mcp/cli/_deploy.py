@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from agentcore_mcp.cli._base import Command, add_command, add_list_option, pairs, print_json
+from agentcore_mcp.cli._base import PROFILE_HELP, Command, add_command, add_list_option, pairs, print_json
 
 __all__ = ["register"]
 
@@ -125,7 +125,7 @@ def register(commands: Any) -> None:
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS")
-    group.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE or the default chain)")
+    group.add_argument("--profile", help=PROFILE_HELP)
     group.add_argument(
         "--region", help="the AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's)"
     )

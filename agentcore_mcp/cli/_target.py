@@ -11,7 +11,7 @@ import argparse
 import os
 from typing import Any
 
-from agentcore_mcp.cli._base import Failed, add_list_option, pairs
+from agentcore_mcp.cli._base import PROFILE_HELP, Failed, add_list_option, pairs
 
 __all__ = ["TARGET_HELP", "add_client_options", "describe_failure", "transport_options"]
 
@@ -49,7 +49,7 @@ def add_client_options(parser: argparse.ArgumentParser, *, session_id: bool = Tr
         help="a shell command that prints an access token; run again if the token is refused (401)",
     )
     group.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint (default DEFAULT)")
-    group.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE or the default chain)")
+    group.add_argument("--profile", help=PROFILE_HELP)
     group.add_argument("--region", help="the AWS region (default: the ARN's)")
     group.add_argument(
         "--endpoint-url",
