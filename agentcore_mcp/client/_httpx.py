@@ -2,6 +2,9 @@
 
 Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client._auth.SigV4Auth` for IAM runtimes,
 :class:`~agentcore_mcp.client._auth.BearerAuth` for OAuth (custom JWT) runtimes, or none for a plain server.
+
+A backend that creates its own client does so on first use, with the process's one TLS context (see
+:mod:`~agentcore_mcp.client._tls`); for a plain ``http://`` endpoint, with one that loads no trust store.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from agentcore_mcp._session import new_session_id
 from agentcore_mcp._wire import ACCEPT, JSON, RUNTIME_SESSION_ID
 from agentcore_mcp.client._auth import SigV4Auth
 from agentcore_mcp.client._backend import BufferedReply, ConnectionFailed, TransportError, TransportTimeout
+from agentcore_mcp.client._tls import no_tls_context, verifying_context
 
 if TYPE_CHECKING:
     from agentcore_mcp.client._backend import Exchange, Reply
@@ -99,16 +103,26 @@ class HttpxBackend:
             http_client is None and (auth is None or self._signer is not None) and not proxied(url)
         )
         self._direct: httpx.AsyncBaseTransport | None = None
-        self._client = http_client or self._new_client()
+        # Ours is built on first use: a transport constructed only to check its options (as the CLI does
+        # before the one it sends with) then costs no client and no TLS context.
+        self._client = http_client
         self._headers = {"accept": ACCEPT, "content-type": JSON, "user-agent": USER_AGENT}
         self._headers.update({k.lower(): v for k, v in (headers or {}).items()})
 
     def _new_client(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20)
-        if not self._direct_ok:  # httpx mounts the environment's proxies itself (only without transport=)
-            return httpx.AsyncClient(timeout=self._timeout, limits=limits, follow_redirects=False)
-        # httpx's own transport (httpcore's pool; certifi's trust store, or SSL_CERT_FILE / SSL_CERT_DIR)
-        transport = httpx.AsyncHTTPTransport(limits=limits)
+        if not self._direct_ok:
+            # httpx mounts the environment's proxies itself (only without transport=); an HTTPS proxy or an
+            # auth flow may need TLS whatever the endpoint's scheme, so this client always verifies.
+            return httpx.AsyncClient(
+                timeout=self._timeout, limits=limits, follow_redirects=False, verify=verifying_context()
+            )
+        # httpx's own transport (httpcore's pool). It carries only requests to url and stop_url, so when both
+        # are plain HTTP it never needs a trust store.
+        plain = all(urlsplit(u).scheme == "http" for u in (self.url, self.stop_url) if u is not None)
+        transport = httpx.AsyncHTTPTransport(
+            limits=limits, verify=no_tls_context() if plain else verifying_context()
+        )
         self._direct = transport
         return httpx.AsyncClient(
             timeout=self._timeout, limits=limits, follow_redirects=False, transport=transport
@@ -116,8 +130,9 @@ class HttpxBackend:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The ``httpx.AsyncClient`` in use (one this backend owns is re-created after :meth:`aclose`)."""
-        if self._owns_client and self._client.is_closed:
+        """The ``httpx.AsyncClient`` in use (one this backend owns is created on first use, again after
+        :meth:`aclose`)."""
+        if self._client is None or (self._owns_client and self._client.is_closed):
             self._client = self._new_client()
         return self._client
 
@@ -205,7 +220,7 @@ class HttpxBackend:
             )
 
     async def aclose(self) -> None:
-        if self._owns_client and not self._client.is_closed:
+        if self._owns_client and self._client is not None and not self._client.is_closed:
             await self._client.aclose()
 
 

@@ -43,6 +43,7 @@ import httpx
 
 __all__ = ["AuthorizationCode", "ClientCredentials", "CommandToken", "OAuthError", "TokenCache"]
 
+from agentcore_mcp.client._tls import verifying_context
 from agentcore_mcp.errors import OAuthError
 
 logger = logging.getLogger("agentcore_mcp.client.oauth")
@@ -177,7 +178,7 @@ class ClientCredentials:
         self._secret = client_secret
         self.scopes = tuple(scopes)
         self.audience = audience
-        self._http = http_client or httpx.AsyncClient(timeout=30)
+        self._http = http_client or httpx.AsyncClient(timeout=30, verify=verifying_context())
         self._owns_http = http_client is None
         self._endpoints = _Endpoints(discovery_url, token_url, self._http)
 
@@ -307,7 +308,7 @@ class AuthorizationCode:
         self.cache = cache if cache is not None else TokenCache()
         self._open_browser = open_browser
         self.login_timeout = login_timeout
-        self._http = http_client or httpx.AsyncClient(timeout=30)
+        self._http = http_client or httpx.AsyncClient(timeout=30, verify=verifying_context())
         self._owns_http = http_client is None
         self._endpoints = _Endpoints(discovery_url, None, self._http)
         self._refresh_token: str | None = None

@@ -113,9 +113,14 @@ async def post(backend: HttpxBackend, body: bytes = b"{}") -> int:
 
 async def test_a_backend_that_owns_its_client_sends_through_httpxs_own_transport() -> None:
     backend = HttpxBackend("http://127.0.0.1:1/mcp")
+    assert backend.client is not None  # built on first use
     assert type(backend._direct) is httpx.AsyncHTTPTransport
-    assert HttpxBackend("http://127.0.0.1:1/mcp", auth=httpx.BasicAuth("a", "b"))._direct is None
-    assert HttpxBackend("http://127.0.0.1:1/mcp", http_client=httpx.AsyncClient())._direct is None
+    for other in (
+        HttpxBackend("http://127.0.0.1:1/mcp", auth=httpx.BasicAuth("a", "b")),
+        HttpxBackend("http://127.0.0.1:1/mcp", http_client=httpx.AsyncClient()),
+    ):
+        assert other.client is not None
+        assert other._direct is None
 
 
 async def test_connections_are_kept_alive_and_reused() -> None:

@@ -96,3 +96,58 @@ async def test_https_with_an_untrusted_certificate_is_refused(
     assert failure is not None
     assert "CERTIFICATE_VERIFY_FAILED" in failure.error.message  # type: ignore[attr-defined]
     assert failure.error.message.startswith("TLS with")  # type: ignore[attr-defined]  # not retried
+
+
+@pytest.fixture
+def trust_store_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every trust store loaded from now on (``ssl.create_default_context``, what httpx's defaults call),
+    with the process-wide context forgotten so that its first build counts too."""
+    import ssl
+
+    from agentcore_mcp.client import _tls
+
+    loads: list[object] = []
+    real = ssl.create_default_context
+
+    def counting(*args: object, **kwargs: object) -> ssl.SSLContext:
+        loads.append(kwargs.get("cafile") or kwargs.get("capath"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    monkeypatch.setattr(_tls, "_verifying", {})
+    return loads
+
+
+def test_a_transport_that_only_checks_its_options_loads_no_trust_store(
+    trust_store_loads: list[object],
+) -> None:
+    # what the CLI does before it opens the transport it sends with
+    AgentCoreTransport("https://example.com/mcp")
+    AgentCoreTransport("http://127.0.0.1:1/mcp")
+    assert trust_store_loads == []
+
+
+async def test_transports_share_one_trust_store_and_plain_http_needs_none(
+    tls: tuple[str, Path], trust_store_loads: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, cert_file = tls
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    for _ in range(3):
+        async with AgentCoreTransport(url) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+    assert trust_store_loads == [str(cert_file)]  # loaded once, for all three
+
+    plain = AgentCoreTransport("http://127.0.0.1:1/mcp").backend
+    assert plain.client is not None  # type: ignore[attr-defined]  # built now
+    assert trust_store_loads == [str(cert_file)]
+
+
+def test_the_plain_http_context_fails_closed() -> None:
+    import ssl
+
+    from agentcore_mcp.client._tls import no_tls_context
+
+    context = no_tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.get_ca_certs() == []  # trusts nothing: a TLS connection with it cannot be verified
