@@ -205,6 +205,23 @@ _LAST_EVENT_ID = rpc.LAST_EVENT_ID.encode()
 _IDENTITY = frozenset(
     h.encode() for h in (rpc.IDENTITY_WAT, rpc.WORKLOAD_ACCESS_TOKEN, rpc.OAUTH2_CALLBACK_URL)
 )
+# What the header scan keeps, by header name.
+_K_ACCEPT, _K_CONTENT_TYPE, _K_LENGTH, _K_VERSION, _K_METHOD, _K_NAME, _K_SESSION, _K_ORIGIN = range(8)
+_K_ENCODING, _K_IDENTITY = 8, 9
+_SCANNED: dict[bytes, int] = {
+    b"accept": _K_ACCEPT,
+    b"content-type": _K_CONTENT_TYPE,
+    b"content-length": _K_LENGTH,
+    _PROTOCOL_VERSION: _K_VERSION,
+    _METHOD: _K_METHOD,
+    _NAME: _K_NAME,
+    _SESSION_ID: _K_SESSION,
+    b"origin": _K_ORIGIN,
+    b"accept-encoding": _K_ENCODING,
+    **dict.fromkeys(_IDENTITY, _K_IDENTITY),
+}
+# Accept-Encoding values seen, and whether they admit gzip (bounded like _ACCEPTED).
+_GZIP: dict[bytes, bool] = {}
 
 
 class RequestHeaders:
@@ -237,35 +254,43 @@ class RequestHeaders:
         self.dup: str | None = None  # the first routing header that appeared twice
         size = 0  # bytes of names and values
         accept = content_type = length = origin = None
+        kinds = _SCANNED.get  # one look-up per header names what it is (most headers: nothing to keep)
         for key, value in raw:
             size += len(key) + len(value)
-            if key.startswith(b"mcp-"):
-                text = value.decode("latin-1").strip()
-                if key == _PROTOCOL_VERSION:
-                    if self.version is not None:
-                        self.dup = "MCP-Protocol-Version"
-                    self.version = text
-                elif key == _METHOD:
-                    if self.method is not None:
-                        self.dup = "Mcp-Method"
-                    self.method = text
-                elif key == _NAME:
-                    if self.name is not None:
-                        self.dup = "Mcp-Name"
-                    self.name = text
-                elif key == _SESSION_ID:
-                    self.session_id = text
-            elif key == b"accept":
+            kind = kinds(key)
+            if kind is None:
+                continue
+            if kind == _K_ACCEPT:
                 accept = value if accept is None else accept + b"," + value
-            elif key == b"content-type":
+            elif kind == _K_CONTENT_TYPE:
                 content_type = value
-            elif key == b"content-length":
+            elif kind == _K_LENGTH:
                 length = value
-            elif key == b"origin":
+            elif kind == _K_VERSION:
+                if self.version is not None:
+                    self.dup = "MCP-Protocol-Version"
+                self.version = value.decode("latin-1").strip()
+            elif kind == _K_METHOD:
+                if self.method is not None:
+                    self.dup = "Mcp-Method"
+                self.method = value.decode("latin-1").strip()
+            elif kind == _K_NAME:
+                if self.name is not None:
+                    self.dup = "Mcp-Name"
+                self.name = value.decode("latin-1").strip()
+            elif kind == _K_SESSION:
+                self.session_id = value.decode("latin-1").strip()
+            elif kind == _K_ORIGIN:
                 origin = value
-            elif key == b"accept-encoding":
-                self.gzip = self.gzip or accepts_gzip(value)
-            elif key in _IDENTITY:
+            elif kind == _K_ENCODING:
+                if not self.gzip:
+                    gzip = _GZIP.get(value)
+                    if gzip is None:
+                        gzip = accepts_gzip(value)
+                        if len(_GZIP) < _ACCEPTED_MAX:
+                            _GZIP[value] = gzip
+                    self.gzip = gzip
+            else:
                 self.identity = True
         self.size = size
         self.accept: bytes | None = accept  # repeated Accept headers joined

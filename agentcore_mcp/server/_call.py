@@ -131,9 +131,8 @@ class Call:
                 caps, info, level = session.client_capabilities, session.client_info, session.log_level
             else:
                 caps, info, level = None, None, None
-            send = self.out.send_message if self.out is not None else None
             if ask is None:
-                ask = legacy_asker(send, self.stores.pending, self.headers.session_id)
+                ask = self._ask_on_stream
         out = None if detached else self.out
         return Context(
             request_id=self.id,
@@ -150,3 +149,9 @@ class Call:
             detach=out.detach if out is not None else None,
             logs_enabled=notify_logs,
         )
+
+    async def _ask_on_stream(self, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The handshake era's way to ask (questions on this request's stream), made when a function first
+        asks: most never do, and a context is made for every call of a function that takes one."""
+        send = self.out.send_message if self.out is not None else None
+        return await legacy_asker(send, self.stores.pending, self.headers.session_id)(requests)

@@ -40,6 +40,7 @@ _LEGACY_STATUS = {rpc.PARSE_ERROR: 400, rpc.INVALID_REQUEST: 400, rpc.UNSUPPORTE
 _NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 _BASE64_VALUE = re.compile(r"^=\?base64\?(.*)\?=$", re.DOTALL)
 _ENVELOPE_KEYS = (rpc.META_PROTOCOL_VERSION, rpc.META_CLIENT_CAPABILITIES)
+_LEGACY_VERSIONS = frozenset(rpc.LEGACY_VERSIONS)
 
 
 def http_status(code: int, era: Era) -> int:
@@ -53,7 +54,9 @@ def classify(params: Any, headers: Routing) -> Era:
         meta = params.get("_meta")
         if isinstance(meta, dict) and rpc.META_PROTOCOL_VERSION in meta:
             return "modern"
-    return "modern" if rpc.is_modern_version(headers.version) else "legacy"
+    # rpc.is_modern_version, without its frame (every request is classified)
+    version = headers.version
+    return "legacy" if version is None or version in _LEGACY_VERSIONS else "modern"
 
 
 def decode_header_value(value: str) -> str | None:
@@ -115,7 +118,11 @@ def check_modern(
     if name_param is not None and params is not None and isinstance(params.get(name_param), str):
         if headers.name is None:
             raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header is required")
-        if decode_header_value(headers.name) != params[name_param]:
+        name = headers.name
+        # A value not marked =?base64?...?= is the target itself: compared without decode_header_value.
+        if (name.startswith("=?") or name != params[name_param]) and decode_header_value(name) != params[
+            name_param
+        ]:
             raise ProtocolError(rpc.HEADER_MISMATCH, f"Mcp-Name header does not match params.{name_param}")
     if version not in rpc.MODERN_VERSIONS:
         raise ProtocolError(

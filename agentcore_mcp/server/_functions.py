@@ -158,6 +158,8 @@ class Function:
         "name",
         "return_type",
         "summary",
+        "validate",
+        "wants_context",
     )
 
     def __init__(
@@ -192,18 +194,18 @@ class Function:
         self.return_type: Any = inspect.signature(target).return_annotation
         if isinstance(self.return_type, str):  # postponed annotations
             self.return_type = typing.get_type_hints(target).get("return", Any)
+        self.wants_context = bool(self.context_params)
+        # validate(arguments): the keyword arguments for a call (raises pydantic.ValidationError). Bound
+        # once to the validator's quickest form: every call of a tool goes through it.
+        self.validate: Callable[[Mapping[str, Any]], dict[str, Any]] = (
+            self._arguments.validator
+            if isinstance(self._arguments, ArgumentsModel)
+            else self._arguments.validate
+        )
 
     @property
     def schema(self) -> dict[str, Any]:
         return self._arguments.schema
-
-    @property
-    def wants_context(self) -> bool:
-        return bool(self.context_params)
-
-    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """The keyword arguments for a call (raises :class:`pydantic.ValidationError`)."""
-        return self._arguments.validate(arguments)
 
     async def call(self, kwargs: dict[str, Any], ctx: Context | None, timeout: float | None = None) -> Any:
         """Call with validated ``kwargs`` (plus the context); sync functions run in the worker pool, or on

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
-__all__ = ["RequestContextFilter", "bind_log_context", "bind_platform_context"]
+__all__ = ["RequestContextFilter", "bind_log_context", "bind_platform_context", "set_log_ids"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
@@ -32,6 +32,11 @@ _missing_sdk_logged = False
 def bind_log_context(session_id: str | None, request_id: object, method: str) -> None:
     """Record the request's ids for :class:`RequestContextFilter` (the request's own task context)."""
     _ids.set((session_id, request_id, method))
+
+
+set_log_ids = _ids.set
+"""``bind_log_context`` taking the tuple ``(session id, request id, method)``: the context variable's own
+``set``, so the serving path binds a request's ids without a Python frame."""
 
 
 class RequestContextFilter(logging.Filter):

@@ -127,15 +127,16 @@ class Methods:
         live = self.stores.sessions is not None if era == "legacy" else self.settings.streaming
         return self.registry.capabilities(era, live)
 
-    async def pausable(self, work: Awaitable[T], call: Call, asks: bool) -> T:
-        """Run a function's call; one that may ask for input in the modern era can pause it (MRTR).
+    def pausable(self, work: Awaitable[T], call: Call, asks: bool) -> Awaitable[T]:
+        """A function's call to await; one that may ask for input in the modern era can pause it (MRTR).
 
         Only a client that declared a capability to answer with can be asked anything (the asker refuses
-        -32021 otherwise), so without one the call runs as it is.
+        -32021 otherwise), so without one the call runs as it is. (A plain function handing back what to
+        await, rather than a coroutine awaiting it: one frame less per call.)
         """
         if asks and call.era == "modern" and not ASKING_CAPABILITIES.isdisjoint(call.client_capabilities):
-            return await until_answered(work, call.input_round())
-        return await work
+            return until_answered(work, call.input_round())
+        return work
 
     # -- handshake ---------------------------------------------------------------------------------------
 

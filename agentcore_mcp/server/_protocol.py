@@ -21,7 +21,7 @@ from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server._call import Call, Era, Routing, Stream
 from agentcore_mcp.server._content import text_result
 from agentcore_mcp.server._envelope import check_modern, classify, http_status
-from agentcore_mcp.server._identity import bind_log_context, bind_platform_context
+from agentcore_mcp.server._identity import bind_platform_context, set_log_ids
 from agentcore_mcp.server._input import InputRequired
 from agentcore_mcp.server._methods import MRTR_METHODS, CachedPage, Handler, Methods, Settings
 from agentcore_mcp.server._pieces import Pieces, pieces_of
@@ -138,7 +138,7 @@ class Protocol:
             call = Call(
                 self.stores, request_id, method, era, version, params, meta, headers, streams, session
             )
-            bind_log_context(headers.session_id, request_id, method)
+            set_log_ids((headers.session_id, request_id, method))
             if headers.identity:
                 bind_platform_context(headers.raw, headers.session_id)
             if era == "modern" and method in MRTR_METHODS and "requestState" in params:
@@ -189,7 +189,7 @@ class Protocol:
         if request_id is _MISSING:
             # A notification: nothing to answer. Version and envelope problems cannot be reported either.
             return ACCEPTED
-        if not _is_id(request_id):
+        if type(request_id) is not int and type(request_id) is not str and not _is_id(request_id):
             return _refuse(era, None, rpc.INVALID_REQUEST, "id must be a string or an integer")
         if isinstance(params, list):  # valid JSON-RPC (by-position params), but MCP's methods take named ones
             text = f"{method}: params must be an object (MCP methods take named parameters)"

@@ -82,7 +82,7 @@ class ArgumentsModel:
     :class:`pydantic.ValidationError`.
     """
 
-    __slots__ = ("_aliases", "_model", "_validate", "schema")
+    __slots__ = ("_aliases", "_model", "_validate", "schema", "validator")
 
     def __init__(
         self,
@@ -96,6 +96,11 @@ class ArgumentsModel:
         self._validate = validator.validate_python
         self._aliases = aliases  # internal field name -> parameter name, only where they differ
         self.schema = schema
+        # The quickest callable with validate's contract: for a typed-dict validator without aliases (every
+        # simple signature) that is pydantic-core's own method, so a call costs no Python frame of ours.
+        self.validator: Callable[[Mapping[str, Any]], dict[str, Any]] = (
+            self._validate if not self._model and not aliases else self.validate
+        )
 
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         validated = self._validate(arguments)
@@ -271,14 +276,15 @@ class OutputSpec:
     says nothing structured (missing, ``Any``, ``str``, ``None``, content blocks).
     """
 
-    __slots__ = ("_dump", "_exact", "schema", "wrap")
+    __slots__ = ("_dump", "exact", "schema", "wrap")
 
     def __init__(self, return_type: Any, *, name: str, content_types: tuple[type, ...]) -> None:
         self.schema: dict[str, Any] | None = None
         self.wrap = False
         self._dump: Callable[[Any], Any] | None = None
         # int and bool results (the commonest wrapped ones) of exactly that type need no adapter.
-        self._exact: type | None = return_type if return_type in (int, bool) else None
+        # ``exact``: int or bool when results of exactly that type are wrapped as they are, else None.
+        self.exact: type | None = return_type if return_type in (int, bool) else None
         if return_type in (inspect.Signature.empty, Any, str, None, type(None)) or _mentions(
             return_type, content_types
         ):
@@ -316,7 +322,7 @@ class OutputSpec:
         """Return the JSON-able structured form of ``value`` (raises if it does not fit the annotation)."""
         if self._dump is None:
             return value
-        if type(value) is self._exact:
+        if type(value) is self.exact:
             return {"result": value}
         dumped = self._dump(value)
         return {"result": dumped} if self.wrap else dumped

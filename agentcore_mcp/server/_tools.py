@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import pydantic
+from pydantic_core import to_json
 
 from agentcore_mcp import telemetry
 from agentcore_mcp.errors import ProtocolError, RegistrationError, ToolError
@@ -89,6 +90,8 @@ class Tool:
     """
 
     __slots__ = (
+        "_direct",
+        "_exact",
         "_function",
         "_output",
         "definition",
@@ -99,6 +102,7 @@ class Tool:
         "param_headers",
         "task",
         "timeout",
+        "wants_context",
     )
 
     def __init__(self, fn: Callable[..., Any], options: ToolOptions | None = None) -> None:
@@ -136,15 +140,26 @@ class Tool:
         self.definition = describe_tail(definition, options)
         # Arguments mirrored in Mcp-Param-{Name} headers (modern era): (lower-cased name, property).
         self.param_headers = _param_headers(self.name, function.schema)
+        self.wants_context = function.wants_context
+        # Decided here rather than per call (every request of the tool pays for what is decided per call):
+        # a function that runs on the loop with no timeout is called by _run itself, without
+        # Function.call's frame; an int or bool result wrapped as it is gets its wire form without
+        # to_result (see OutputSpec.exact).
+        self._direct = not function.in_thread and self.timeout is None
+        output = self._output
+        wrapped_as_is = output.schema is not None and output.dumps and output.wrap
+        self._exact = output.exact if wrapped_as_is else None
 
-    @property
-    def wants_context(self) -> bool:
-        return self._function.wants_context
+    def run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> Awaitable[dict[str, Any]]:
+        """Validate ``arguments``, call the function, and return the wire ``tools/call`` result (awaitable).
 
-    async def run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
-        """Validate ``arguments``, call the function, and return the wire ``tools/call`` result."""
+        A plain function returning the coroutine (not a coroutine of its own): one frame less per call.
+        """
         if not telemetry.enabled():
-            return await self._run(arguments, ctx)
+            return self._run(arguments, ctx)
+        return self._traced(arguments, ctx)
+
+    async def _traced(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
         # Entered before the call so a sync tool's worker thread inherits the span in its context copy.
         with telemetry.tool_span(self.name) as span:
             result = await self._run(arguments, ctx)
@@ -153,12 +168,20 @@ class Tool:
             return result
 
     async def _run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
+        function = self._function
         try:
-            kwargs = self._function.validate(arguments or {})
+            kwargs = function.validate(arguments or {})
         except pydantic.ValidationError as exc:
             return text_result(describe_validation_error("tool", self.name, exc), is_error=True)
         try:
-            value = await self._function.call(kwargs, ctx, self.timeout)
+            if self._direct:  # as Function.call does it for a function on the loop without a timeout
+                for param in function.context_params:
+                    kwargs[param] = ctx
+                value = function.fn(**kwargs)
+                if function.is_async:
+                    value = await value
+            else:
+                value = await function.call(kwargs, ctx, self.timeout)
         except ToolError as exc:
             return text_result(str(exc), is_error=True)
         except ProtocolError:
@@ -182,6 +205,13 @@ class Tool:
         except BaseException:  # SystemExit and the like from user code must not take the request down
             logger.exception("tool %r raised a BaseException", self.name)
             return text_result(f"Tool {self.name!r} failed", is_error=True)
+        if type(value) is self._exact:  # (None unless the result type is int or bool)
+            text = to_json(value).decode()
+            return {
+                "content": [{"type": "text", "text": text}],
+                "structuredContent": {"result": value},
+                "isError": False,
+            }
         try:
             output = self._output
             if output.schema is not None and output.dumps:
