@@ -8,6 +8,7 @@
     │   ├── ConnectionFailed  the connection could not be made, or broke before the answer was complete
     │   ├── TransportTimeout  the server did not answer in time
     │   └── SSEError          the answer's event stream cannot be decoded (also a ValueError)
+    ├── TaskFailed            a task (MCP Tasks extension) ended failed or cancelled, or asks for input
     ├── OAuthError            a bearer token could not be obtained (issuer refused, command failed, login incomplete)
     ├── DeployError           a control-plane call, or the wait for a runtime, failed
     │   ├── InvalidRuntimeSpec  a runtime spec the service would refuse; no API call made (also a ValueError)
@@ -25,6 +26,7 @@ opts in (``AgentCoreMCP(..., expose_errors=True)``); they are logged with their 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "RuntimeNotFound",
     "SSEError",
     "ScaffoldError",
+    "TaskFailed",
     "ToolError",
     "TransportError",
     "TransportTimeout",
@@ -108,6 +111,33 @@ class TransportTimeout(TransportError):
 
 class SSEError(TransportError, ValueError):
     """The event stream cannot be decoded (an event over the size limit, or bytes that are not UTF-8)."""
+
+
+class TaskFailed(AgentCoreMCPError):
+    """A task did not complete: it ``failed``, was ``cancelled`` by the server or another client, or is
+    ``input_required`` and the client answers no task questions (``status`` says which).
+
+    Attributes:
+        task: the task as last read (its wire JSON).
+        task_id, status: its ``taskId`` and ``status``.
+        error: the JSON-RPC error of a ``failed`` task (``code``, ``message``, ``data``), else None.
+    """
+
+    def __init__(self, task: Mapping[str, Any], message: str | None = None) -> None:
+        self.task = dict(task)
+        self.task_id = str(task.get("taskId", ""))
+        self.status = str(task.get("status", ""))
+        error = task.get("error")
+        self.error: dict[str, Any] | None = dict(error) if isinstance(error, Mapping) else None
+        super().__init__(message or self._describe())
+
+    def _describe(self) -> str:
+        detail = self.task.get("statusMessage")
+        if self.error is not None:
+            detail = self.error.get("message") or detail
+            if isinstance(self.error.get("code"), int):
+                detail = f"{detail} (JSON-RPC error {self.error['code']})"
+        return f"task {self.task_id} {self.status}" + (f": {detail}" if detail else "")
 
 
 class OAuthError(AgentCoreMCPError):

@@ -9,10 +9,11 @@
     agentcore-mcp destroy NAME           delete a runtime
     agentcore-mcp session stop ID        end a runtime session (StopRuntimeSession)
 
-``main(argv)`` returns the exit code: 0 on success (and on a clean stop of a server, Ctrl-C included),
-2 on a usage error (bad arguments, found before anything is sent), 1 when the work itself failed (an
-unreachable server, a busy port, a refused call, a tool error, a failed deploy). Errors are one line on
-stderr.
+``main(argv)`` returns the exit code, and never raises SystemExit: 0 on success (``--help`` included, and
+a clean stop of a server, Ctrl-C included), 2 on a usage error (bad arguments, found before anything is
+sent), 1 when the work itself failed (an unreachable server, a busy port, a refused call, a tool error, a
+failed task, a failed deploy), 130 when Ctrl-C stopped a client command (``call`` cancels its task first).
+Errors are one line on stderr.
 
 Each command lives in its own module (``_serve.py``, ``_call.py``, ...), listed in ``_commands.py``; see
 ``_base.add_command`` for how a module registers one.
@@ -64,15 +65,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code (0 ok, 1 failure, 2 usage error)."""
+    """Run the CLI; returns the process exit code (0 ok, 1 failure, 2 usage error, 130 after Ctrl-C).
+
+    It never raises SystemExit: ``--help`` and ``--version`` print and return 0, an argument argparse
+    refuses prints the usage and the reason and returns 2.
+    """
     root = parser()
-    args, extra = root.parse_known_args(argv)
-    if extra:
-        # `call TOOL a=1 --target URL b=2`: argparse stops collecting KEY=VALUE pairs at the first option.
-        if args.command == "call" and not any(item.startswith("-") for item in extra):
-            args.arguments.extend(extra)
-        else:
-            root.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        args, extra = root.parse_known_args(argv)
+        if extra:
+            # `call TOOL a=1 --target URL b=2`: argparse stops collecting KEY=VALUE pairs at the first option.
+            if args.command == "call" and not any(item.startswith("-") for item in extra):
+                args.arguments.extend(extra)
+            else:
+                root.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # argparse exits for --help (0) and for usage errors (2)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     from agentcore_mcp.errors import AgentCoreMCPError, AppLoadError
 
     if args.server and threading.current_thread() is threading.main_thread() and os.name == "posix":

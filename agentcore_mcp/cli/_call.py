@@ -6,6 +6,13 @@ or a parameter the server does not have is an error naming what it does have, an
 
 While the call runs, :class:`CallDisplay` shows the server's progress notifications and the transport's
 retries on stderr (when stderr is a terminal, and never with ``--json``).
+
+With mcp 2.x the call negotiates the 2026-07-28 protocol when the server has it and declares the Tasks
+extension (``agentcore_mcp.client.tasks_extension``): a tool the server runs as a task is polled to its end,
+each change of its status shown like progress, and its result printed as a plain call's. Ctrl-C while it
+runs cancels the task on the server (``tasks/cancel``), waits briefly for it to say so, and exits 130. With
+mcp 1.x the call is a handshake-era one: task-optional tools run as plain calls, task-only ones are refused
+with one error naming the fix.
 """
 
 from __future__ import annotations
@@ -14,16 +21,28 @@ import argparse
 import difflib
 import json
 import logging
+import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from agentcore_mcp.cli._base import Command, Failed, add_command, pairs, print_json
-from agentcore_mcp.cli._session_client import dump, list_tools, run_session
+from agentcore_mcp.cli._base import Command, Failed, add_command, error, pairs, print_json
+from agentcore_mcp.cli._session_client import (
+    dump,
+    has_modern_sdk,
+    list_tools,
+    plain_result,
+    run_modern_session,
+    run_session,
+)
 from agentcore_mcp.cli._target import TARGET_HELP, add_client_options, describe_failure, transport_options
+from agentcore_mcp.errors import sole_error
 
 __all__ = ["CallDisplay", "coerce_arguments", "parse_arguments", "register"]
+
+T = TypeVar("T")
 
 DESCRIPTION = f"""\
 Call one tool and print its result: the text of its content blocks, or the whole result as JSON with
@@ -34,8 +53,13 @@ it. A tool or parameter the server does not have is an error that lists the ones
 
 Progress notifications and retries are shown on stderr when it is a terminal (never with --json).
 
-Exit status: 0 when the tool succeeded, 1 when it returned an error result (its text goes to stderr) or the
-call failed, 2 for a usage error.
+A tool the server runs as a task (the MCP Tasks extension, with mcp 2.x installed) is followed to its
+end: tasks/get is polled at the server's suggested interval (within 0.1-10 s), each change of the task's status
+or status message is one line on stderr (as progress is), and its result is printed as any call's. Ctrl-C
+cancels the task on the server and exits 130; so does --timeout, which covers the whole task (exit 1).
+
+Exit status: 0 when the tool succeeded, 1 when it returned an error result (its text goes to stderr), its
+task failed, or the call failed, 2 for a usage error, 130 after Ctrl-C.
 
 {TARGET_HELP}"""
 
@@ -138,13 +162,16 @@ def _unknown_tool(name: str, tools: list[dict[str, Any]], target: str) -> Failed
 
 
 class CallDisplay:
-    """What a call shows on stderr while it runs: progress notifications and the transport's retries.
+    """What a call shows on stderr while it runs: progress, task status changes and the transport's retries.
 
-    ``enabled`` is false with ``--json`` or when stderr is not a terminal; then nothing is printed.
+    ``enabled`` is false with ``--json`` or when stderr is not a terminal; then nothing is printed (the task
+    is still recorded in ``last_task``, for the command's final line).
     """
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
+        self.last_task: dict[str, Any] | None = None  # the task this call became, as last seen
+        self.task_named = False
 
     async def progress(self, progress: float, total: float | None, message: str | None) -> None:
         """The MCP SDK's progress callback: one line per notification."""
@@ -152,6 +179,17 @@ class CallDisplay:
             return
         amount = f"{progress:g}/{total:g}" if total else f"{progress:g}"
         print(f"  progress {amount}" + (f": {message}" if message else ""), file=sys.stderr, flush=True)
+
+    def task(self, task: Mapping[str, Any]) -> None:
+        """A task's status changed (``tasks_extension``'s ``on_update``): one line, the first naming it."""
+        self.last_task = dict(task)
+        if not self.enabled:
+            return
+        status, message = task.get("status", "?"), task.get("statusMessage")
+        if not self.task_named:
+            self.task_named = True
+            status = f"{task.get('taskId', '?')}: {status}"
+        print(f"  task {status}" + (f": {message}" if message else ""), file=sys.stderr, flush=True)
 
     @contextmanager
     def transport_events(self) -> Iterator[None]:
@@ -186,6 +224,83 @@ def _looks_like_target(value: str) -> bool:
     return is_runtime_arn(value.strip()) or value.startswith(("http://", "https://"))
 
 
+class _Interrupted(Exception):
+    """Ctrl-C ended the call (after the task it became, if any, was cancelled)."""
+
+
+async def _until_interrupted(work: Callable[[], Awaitable[T]]) -> T:
+    """``work()``, cancelled by the first SIGINT, which then raises :class:`_Interrupted`.
+
+    A cancellation rather than KeyboardInterrupt, so that ``tasks_extension`` cleans up as for any cancel:
+    ``tasks/cancel``, shielded and bounded, while the connection is still open. Off the main thread (no
+    signal handlers there) ``work()`` just runs.
+    """
+    import anyio
+
+    if threading.current_thread() is not threading.main_thread():
+        return await work()
+    done: list[T] = []
+    interrupted = False
+    async with anyio.create_task_group() as group:
+        with anyio.open_signal_receiver(signal.SIGINT) as signals:
+
+            async def watch() -> None:
+                nonlocal interrupted
+                async for _ in signals:
+                    interrupted = True
+                    group.cancel_scope.cancel()
+                    return
+
+            group.start_soon(watch)
+            try:
+                done.append(await work())
+            finally:
+                group.cancel_scope.cancel()  # stop watching
+    if interrupted or not done:
+        raise _Interrupted
+    return done[0]
+
+
+def _needs_tasks(exc: BaseException) -> bool:
+    """Whether ``exc`` is the -32021 of a tool that runs only as a task (the Tasks extension undeclared)."""
+    from agentcore_mcp import _wire as rpc
+
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    return code == rpc.MISSING_CLIENT_CAPABILITY and rpc.TASKS_EXTENSION in str(getattr(error, "data", ""))
+
+
+def _task_only(tool: str, session: Any) -> Failed:
+    import importlib.metadata
+
+    if not has_modern_sdk():
+        version = importlib.metadata.version("mcp")
+        return Failed(
+            f"{tool} runs only as a task (the MCP Tasks extension, protocol 2026-07-28), which needs mcp 2.x; "
+            f"this environment has mcp {version}: pip install 'mcp>=2.3'"
+        )
+    version = getattr(session, "protocol_version", None) or "a handshake-era version"
+    return Failed(
+        f"{tool} runs only as a task (the MCP Tasks extension), which needs the 2026-07-28 protocol; "
+        f"the server negotiated {version}"
+    )
+
+
+def _cancelled_line(display: CallDisplay) -> str | None:
+    """The final line after Ctrl-C: what became of the task the call had become, if any."""
+    task = display.last_task
+    if task is None:
+        return None
+    task_id, status = task.get("taskId", "?"), task.get("status")
+    if status == "cancelled":
+        return f"task {task_id} cancelled (Ctrl-C)"
+    from agentcore_mcp._wire import TASK_TERMINAL
+
+    if status in TASK_TERMINAL:
+        return f"task {task_id} had already ended {status} when Ctrl-C cancelled the call"
+    return f"task {task_id}: tasks/cancel sent (Ctrl-C), but the server still reports it {status}"
+
+
 def run(args: argparse.Namespace) -> int:
     if _looks_like_target(args.tool):
         what = "an MCP URL" if args.tool.startswith("http") else "a runtime ARN"
@@ -197,23 +312,50 @@ def run(args: argparse.Namespace) -> int:
     base, texts = parse_arguments(args.arguments, args.args)
     target, options = transport_options(args)
     display = CallDisplay(enabled=not args.json and sys.stderr.isatty())
+    modern = has_modern_sdk()
 
-    async def steps(session: Any) -> dict[str, Any]:
+    async def steps(connection: Any) -> dict[str, Any]:
+        # mcp 2.x: a Client, whose call_tool resolves task answers; mcp 1.x: a ClientSession.
+        session = connection.session if modern else connection
         tools = await list_tools(session)
         tool = next((t for t in tools if t["name"] == args.tool), None)
         if tool is None:
             raise _unknown_tool(args.tool, tools, target)
         arguments = coerce_arguments(tool, base, texts)
-        result = await session.call_tool(args.tool, arguments, progress_callback=display.progress)
-        return dict(dump(result))
+
+        async def call() -> Any:
+            return await connection.call_tool(args.tool, arguments, progress_callback=display.progress)
+
+        try:
+            result = await _until_interrupted(call)
+        except Exception as wrapped:
+            exc = sole_error(wrapped)  # the watcher's task group wraps what the call raised
+            if _needs_tasks(exc):
+                raise _task_only(args.tool, session) from exc
+            raise exc from None
+        return plain_result(dict(dump(result)))
 
     try:
         with display.transport_events():
-            result = run_session(target, options, args.timeout, steps)
+            if modern:
+                from agentcore_mcp.client import tasks_extension
+
+                extension = tasks_extension(display.task)
+                result = run_modern_session(target, options, args.timeout, steps, extensions=[extension])
+            else:
+                result = run_session(target, options, args.timeout, steps)
+    except _Interrupted:
+        line = _cancelled_line(display)
+        if line:
+            error(args.command, Exception(line))
+        return 130
     except Failed:
         raise
     except (Exception, TimeoutError) as exc:
-        raise Failed(describe_failure(exc, args.timeout)) from exc
+        message = describe_failure(exc, args.timeout)
+        if isinstance(exc, TimeoutError) and display.last_task is not None:
+            message += f"; task {display.last_task.get('taskId', '?')} {display.last_task.get('status')}"
+        raise Failed(message) from exc
     failed = bool(result.get("isError"))
     if args.json:
         print_json(result)

@@ -1,13 +1,18 @@
-"""One MCP client session for a command: open the transport, initialize, run the command's steps, close."""
+"""One MCP client session for a command: open the transport, negotiate, run the command's steps, close.
+
+:func:`run_session` speaks the handshake-era protocol (``initialize``) with mcp 1.x or 2.x.
+:func:`run_modern_session` needs mcp 2.x: it negotiates as mcp's ``Client(mode="auto")`` does (the 2026-07-28
+protocol when the server has it, else the handshake) and passes client extensions (the Tasks extension).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from agentcore_mcp.errors import sole_error
 
-__all__ = ["dump", "list_tools", "run_session"]
+__all__ = ["dump", "has_modern_sdk", "list_tools", "plain_result", "run_modern_session", "run_session"]
 
 T = TypeVar("T")
 
@@ -15,6 +20,34 @@ T = TypeVar("T")
 def dump(model: Any) -> Any:
     """An MCP SDK model (mcp 1.x or 2.x) as its JSON wire shape."""
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def plain_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A ``CallToolResult``'s JSON without the 2026-07-28 envelope (``resultType``, the ``serverInfo`` stamp).
+
+    So a result prints the same whichever protocol the call used; a tool's own ``_meta`` keys stay.
+    """
+    from agentcore_mcp._wire import META_SERVER_INFO
+
+    out = {key: value for key, value in result.items() if key != "resultType"}
+    meta = out.get("_meta")
+    if isinstance(meta, dict) and META_SERVER_INFO in meta:
+        rest = {key: value for key, value in meta.items() if key != META_SERVER_INFO}
+        if rest:
+            out["_meta"] = rest
+        else:
+            del out["_meta"]
+    return out
+
+
+def has_modern_sdk() -> bool:
+    """Whether the installed mcp SDK is 2.x (its client extension seam and the 2026-07-28 protocol)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("mcp.client.extension") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 async def list_tools(session: Any) -> list[dict[str, Any]]:
@@ -52,6 +85,43 @@ def run_session(
                 async with transport as (read, write), ClientSession(read, write) as session:
                     await session.initialize()
                     return await steps(session)
+        except Exception as exc:
+            raise sole_error(exc) from None
+
+    return anyio.run(main)
+
+
+def run_modern_session(
+    target: str,
+    options: dict[str, Any],
+    timeout: float,
+    steps: Callable[[Any], Awaitable[T]],
+    *,
+    extensions: Sequence[Any] = (),
+    grace: float = 6.0,
+) -> T:
+    """As :func:`run_session`, with mcp 2.x's ``Client`` (``mode="auto"``, ``extensions``) given to ``steps``.
+
+    ``steps(client)`` may use ``client.session`` (a ``ClientSession``) as :func:`run_session`'s steps do, and
+    ``client.call_tool``, which resolves the results ``extensions`` claim. ``timeout`` bounds the connection
+    and the steps (``TimeoutError``); closing may take ``grace`` seconds more, for the steps' clean-up.
+    """
+    import anyio
+    from mcp.client import Client
+
+    from agentcore_mcp import AgentCoreTransport
+
+    transport = AgentCoreTransport(target, **options)
+
+    async def main() -> T:
+        deadline = anyio.current_time() + timeout
+        try:
+            # The connection outlives the steps' deadline by ``grace``: a step cancelled by the deadline can
+            # still clean up over it (tasks_extension's tasks/cancel), as it can after Ctrl-C.
+            with anyio.fail_after(timeout + grace):
+                async with Client(transport, mode="auto", extensions=list(extensions)) as client:
+                    with anyio.fail_after(max(deadline - anyio.current_time(), 0)):
+                        return await steps(client)
         except Exception as exc:
             raise sole_error(exc) from None
 

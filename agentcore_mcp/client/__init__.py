@@ -18,6 +18,7 @@ from agentcore_mcp.client._httpx import HttpxBackend
 from agentcore_mcp.client._oauth import AuthorizationCode, ClientCredentials, CommandToken, TokenCache
 from agentcore_mcp.client._retry import RetryPolicy
 from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
+from agentcore_mcp.client._tasks import tasks_extension
 from agentcore_mcp.client._transport import AgentCoreTransport
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "is_runtime_arn",
     "list_tools_sync",
     "stop_session_url",
+    "tasks_extension",
 ]

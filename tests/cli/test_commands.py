@@ -97,17 +97,14 @@ def cli(*args: str) -> Iterator[Running]:
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["--help"])
-    assert exited.value.code == 0
+    assert main(["--help"]) == 0
     out = capsys.readouterr().out
     for command in ("serve", "emulator", "dev"):
         assert command in out
 
 
 def test_emulator_help_explains_auth_isolation_and_endpoints(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["emulator", "--help"])
+    assert main(["emulator", "--help"]) == 0
     out = capsys.readouterr().out
     for phrase in ("--isolation", "sigv4", "jwt", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "--image", "microVM"):
         assert phrase in out
@@ -118,9 +115,7 @@ def test_usage_errors_exit_2_with_a_reason(capsys: pytest.CaptureFixture[str]) -
     assert "no such file" in capsys.readouterr().err
     assert main(["emulator", "--target", "http://127.0.0.1:1/mcp", "--isolation", "process"]) == 2
     assert "--app" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as exited:
-        main(["emulator", "--auth", "basic"])
-    assert exited.value.code == 2
+    assert main(["emulator", "--auth", "basic"]) == 2
 
 
 def test_serve_runs_an_app_file_on_the_given_port() -> None:
@@ -277,9 +272,7 @@ def test_every_new_command_has_help_that_reads_like_the_docs(capsys: pytest.Capt
         "init": ("Dockerfile", "non-root", "--force"),
     }
     for command, expected in phrases.items():
-        with pytest.raises(SystemExit) as exited:
-            main([command, "--help"])
-        assert exited.value.code == 0
+        assert main([command, "--help"]) == 0
         out = " ".join(capsys.readouterr().out.split())
         for phrase in expected:
             assert " ".join(phrase.split()) in out, (command, phrase)
@@ -309,9 +302,7 @@ def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
     commands = every_command()
     assert len(commands) == 12  # ten commands, and session's two actions
     for command in [[], *commands]:
-        with pytest.raises(SystemExit) as exited:
-            main([*command, "--help"])
-        assert exited.value.code == 0
+        assert main([*command, "--help"]) == 0
         out = capsys.readouterr().out
         tail = out[out.rindex("\nexample") :]
         assert "agentcore-mcp " + " ".join(command) in tail, (command, tail)
@@ -639,9 +630,7 @@ def test_deploy_as_a_subprocess_through_the_standard_endpoint_variable(
 def test_deploy_usage_shows_the_role_as_required_and_refuses_a_deploy_without_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["deploy", "good_name", "--image", IMAGE])
-    assert exited.value.code == 2
+    assert main(["deploy", "good_name", "--image", IMAGE]) == 2
     err = capsys.readouterr().err
     usage = " ".join(err[: err.index("agentcore-mcp deploy: error")].split())
     assert " --role ARN " in usage

@@ -1,0 +1,211 @@
+"""Tasks (``io.modelcontextprotocol/tasks``, SEP-2663, revision 2026-07-28) for the official mcp 2.x ``Client``.
+
+mcp 2.x ships no Tasks client, but its ``ClientExtension``/``ResultClaim`` seam lets an extension claim the
+``resultType: "task"`` answer of a ``tools/call`` and resolve it. :func:`tasks_extension` is that extension:
+``Client(transport, mode="auto", extensions=[tasks_extension()])`` declares the Tasks extension on every
+2026-07-28 request (the SDK stamps it into ``_meta["io.modelcontextprotocol/clientCapabilities"]``), and
+``client.call_tool`` then returns a task's final ``CallToolResult`` as if the call had been synchronous.
+
+The wire, as the server side (``agentcore_mcp/server/_tasks.py``) and docs/long-running.md describe it: the
+``tools/call`` answers a flat ``CreateTaskResult`` (``taskId``, ``status``, ``pollIntervalMs``, ...); the
+client polls ``tasks/get {taskId}`` (``Mcp-Name: <taskId>``), whose answer is the task with ``result`` once
+``completed`` or ``error`` once ``failed``; ``tasks/cancel {taskId}`` asks the server to stop it.
+
+Importing this module imports no SDK; :func:`tasks_extension` imports mcp 2.x when it is called.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from agentcore_mcp import _wire as rpc
+from agentcore_mcp.errors import TaskFailed
+
+if TYPE_CHECKING:
+    from mcp.client.extension import ClaimContext, ClientExtension
+    from mcp_types import CallToolResult
+
+__all__ = ["TASKS_EXTENSION", "TERMINAL", "describe_input_requests", "poll_interval", "tasks_extension"]
+
+logger = logging.getLogger("agentcore_mcp.client")
+
+#: The extension's identifier, as declared in client capabilities and advertised by servers.
+TASKS_EXTENSION = rpc.TASKS_EXTENSION
+
+#: The statuses a task never leaves.
+TERMINAL = rpc.TASK_TERMINAL
+
+#: Polls are never closer than this, whatever the server suggests (a server asking for 1 ms is a busy loop).
+MIN_POLL_INTERVAL = 0.1
+#: The interval when the server suggests none (SEP-2663 makes ``pollIntervalMs`` optional on ``tasks/get``).
+DEFAULT_POLL_INTERVAL = 1.0
+
+TaskWatcher = Callable[[Mapping[str, Any]], None]
+"""Called with the task (its wire JSON: ``taskId``, ``status``, ``statusMessage``, ...) on every change."""
+
+
+def poll_interval(task: Mapping[str, Any], maximum: float) -> float:
+    """Seconds until the next ``tasks/get``: the task's ``pollIntervalMs``, within [0.1 s, ``maximum``]."""
+    suggested = task.get("pollIntervalMs")
+    seconds = suggested / 1000 if isinstance(suggested, (int, float)) and suggested > 0 else None
+    return min(max(seconds or DEFAULT_POLL_INTERVAL, MIN_POLL_INTERVAL), maximum)
+
+
+def describe_input_requests(task: Mapping[str, Any]) -> str:
+    """What an ``input_required`` task asks, in one line: each question's kind and message."""
+    requests = task.get("inputRequests")
+    if not isinstance(requests, Mapping) or not requests:
+        return "input"
+    parts = []
+    for key, request in requests.items():
+        method = request.get("method") if isinstance(request, Mapping) else None
+        params = request.get("params") if isinstance(request, Mapping) else None
+        message = params.get("message") if isinstance(params, Mapping) else None
+        what = f"{method or 'a question'} {key!r}"
+        parts.append(f"{what}: {message}" if isinstance(message, str) and message else what)
+    return "; ".join(parts)
+
+
+def tasks_extension(
+    on_update: TaskWatcher | None = None, *, max_poll_interval: float = 10.0, cancel_timeout: float = 5.0
+) -> ClientExtension:
+    """A ``ClientExtension`` for mcp 2.x's ``Client`` that runs task answers to their end.
+
+    Contract, for each ``tools/call`` the server answers with a task handle:
+
+    * ``tasks/get`` is polled every ``pollIntervalMs`` the server suggests (the latest one it sent), kept
+      within 0.1 s and ``max_poll_interval`` seconds (1 s when it suggests none).
+    * ``on_update(task)`` is called with the handle, then with each polled task whose ``status`` or
+      ``statusMessage`` differs from the last one passed: one call per change, not one per poll.
+    * ``completed``: ``call_tool`` returns the task's ``result`` (a ``CallToolResult``, ``isError`` ones too).
+    * ``failed``, or ``cancelled`` by someone else: :class:`~agentcore_mcp.errors.TaskFailed`, carrying the
+      task and its JSON-RPC ``error``.
+    * ``input_required``: this extension answers no task questions; the task is cancelled (as below) and
+      ``TaskFailed`` raised with ``status == "input_required"``, its message naming the questions.
+    * The wait ends any other way (the caller's cancel scope or timeout, Ctrl-C turned into a cancellation,
+      a failed poll): ``tasks/cancel`` is sent, shielded, and ``tasks/get`` polled until the task is
+      terminal, all within ``cancel_timeout`` seconds; then the original exception propagates. A failure of
+      that clean-up is logged, never raised over the original.
+
+    Raises:
+        ImportError: mcp 2.x is not installed (mcp 1.x has no extension seam, nor the 2026-07-28 protocol).
+    """
+    if max_poll_interval < MIN_POLL_INTERVAL or cancel_timeout <= 0:
+        raise ValueError(
+            f"max_poll_interval must be at least {MIN_POLL_INTERVAL} s and cancel_timeout positive, "
+            f"not {max_poll_interval!r} and {cancel_timeout!r}"
+        )
+    extension: ClientExtension = _extension_class()(on_update, max_poll_interval, cancel_timeout)
+    return extension
+
+
+@functools.cache
+def _extension_class() -> Any:
+    """The extension class on mcp 2.x, built once (with its claim model and the two requests it sends)."""
+    import anyio
+    from mcp.client.extension import ClientExtension, ResultClaim
+    from mcp_types import CallToolResult, Request, RequestParams, Result
+    from pydantic import ConfigDict
+
+    class CreatedTask(Result):
+        """The ``resultType: "task"`` answer of a ``tools/call``; every Task field kept (``extra``)."""
+
+        model_config = ConfigDict(extra="allow")
+        result_type: Literal["task"] = "task"
+        task_id: str
+        status: str
+
+    class TaskIdParams(RequestParams):
+        task_id: str
+
+    class GetTask(Request[TaskIdParams, Literal["tasks/get"]]):
+        method: Literal["tasks/get"] = "tasks/get"
+        name_param = "taskId"  # the SDK mirrors it into Mcp-Name, which the server checks (-32020)
+
+    class CancelTask(Request[TaskIdParams, Literal["tasks/cancel"]]):
+        method: Literal["tasks/cancel"] = "tasks/cancel"
+        name_param = "taskId"
+
+    class Answer(Result):
+        """A tasks/get or tasks/cancel answer, every field kept as sent."""
+
+        model_config = ConfigDict(extra="allow")
+
+    def wire(model: Result) -> dict[str, Any]:
+        dumped: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dumped
+
+    class Extension(ClientExtension):
+        identifier = TASKS_EXTENSION
+
+        def __init__(self, on_update: TaskWatcher | None, max_poll: float, cancel_timeout: float) -> None:
+            self.on_update = on_update
+            self.max_poll = max_poll
+            self.cancel_timeout = cancel_timeout
+
+        def claims(self) -> list[ResultClaim[Any]]:
+            return [ResultClaim(result_type="task", model=CreatedTask, resolve=self.resolve)]
+
+        async def resolve(self, created: CreatedTask, ctx: ClaimContext) -> CallToolResult:
+            follow = _Follow(self, ctx, wire(created))
+            return await follow.run()
+
+    class _Follow:
+        """One task followed to its end (see tasks_extension's contract)."""
+
+        def __init__(self, owner: Extension, ctx: ClaimContext, task: dict[str, Any]) -> None:
+            self.owner = owner
+            self.session = ctx.session
+            self.timeout = ctx.read_timeout_seconds
+            self.task = task
+            self.params = TaskIdParams(task_id=task["taskId"])
+            self.last: tuple[Any, Any] | None = None
+
+        def seen(self, task: dict[str, Any]) -> None:
+            self.task = task
+            change = (task.get("status"), task.get("statusMessage"))
+            if change != self.last:
+                self.last = change
+                if self.owner.on_update is not None:
+                    self.owner.on_update(task)
+
+        async def get(self) -> None:
+            task = wire(await self.session.send_request(GetTask(params=self.params), Answer, self.timeout))
+            task.setdefault("taskId", self.params.task_id)
+            self.seen(task)
+
+        async def run(self) -> CallToolResult:
+            self.seen(self.task)
+            try:
+                while self.task.get("status") not in TERMINAL:
+                    if self.task.get("status") == "input_required":
+                        raise TaskFailed(
+                            self.task,
+                            f"task {self.params.task_id} asks for {describe_input_requests(self.task)}, "
+                            "which this client does not answer; the task is cancelled",
+                        )
+                    await anyio.sleep(poll_interval(self.task, self.owner.max_poll))
+                    await self.get()
+            except BaseException:
+                await self.cancel()
+                raise
+            if self.task["status"] == "completed":
+                return CallToolResult.model_validate(self.task.get("result") or {"content": []})
+            raise TaskFailed(self.task)
+
+        async def cancel(self) -> None:
+            """Ask the server to stop the task and wait (bounded) until it says it has, whatever cancels us."""
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self.owner.cancel_timeout):
+                try:
+                    await self.session.send_request(CancelTask(params=self.params), Answer, self.timeout)
+                    await self.get()
+                    while self.task.get("status") not in TERMINAL:
+                        await anyio.sleep(min(poll_interval(self.task, self.owner.max_poll), 0.25))
+                        await self.get()
+                except Exception as exc:  # the connection may be what failed: keep the original error
+                    logger.warning("could not cancel task %s: %s", self.params.task_id, exc)
+
+    return Extension
