@@ -118,12 +118,21 @@ def servers() -> Iterator[tuple[str, str, str]]:
 Factory = Callable[[], AbstractAsyncContextManager[Any]]
 
 
+def default_transport() -> str:
+    """What the HTTPS backend's own client sends through here (``auto``: aiohttp when installed)."""
+    from agentcore_mcp.client._aiohttp import choice, installed
+
+    picked = choice(None)
+    return "aiohttp" if picked == "aiohttp" or (picked == "auto" and installed()) else "httpx"
+
+
 def clients(demo_url: str, emulator_url: str, token: str) -> dict[str, tuple[str, Factory]]:
     """name -> (what it measures, a factory for a fresh transport)."""
     import boto3
     from mcp.client.streamable_http import streamable_http_client
 
-    from agentcore_mcp.client import AgentCoreTransport, invocations_url
+    from agentcore_mcp.client import AgentCoreTransport, HttpxBackend, invocations_url
+    from agentcore_mcp.client._aiohttp import installed as aiohttp_installed
 
     boto3_client = boto3.client(
         "bedrock-agentcore", endpoint_url=emulator_url, region_name="us-east-1", **KEYS
@@ -143,8 +152,24 @@ def clients(demo_url: str, emulator_url: str, token: str) -> dict[str, tuple[str
             lambda: streamable_http_client(demo_url),
         ),
         "ours-direct": (
-            "AgentCoreTransport (default: httpx) -> demo server",
+            f"AgentCoreTransport (default: {default_transport()}) -> demo server",
             lambda: AgentCoreTransport(demo_url),
+        ),
+        "ours-httpx-direct": (
+            "AgentCoreTransport (httpx's own transport) -> demo server",
+            lambda: AgentCoreTransport(demo_url, backend=HttpxBackend(demo_url, http_transport="httpx")),
+        ),
+        **(
+            {
+                "ours-aiohttp-direct": (
+                    "AgentCoreTransport (httpx-aiohttp, the fast extra) -> demo server",
+                    lambda: AgentCoreTransport(
+                        demo_url, backend=HttpxBackend(demo_url, http_transport="aiohttp")
+                    ),
+                )
+            }
+            if aiohttp_installed()
+            else {}
         ),
         "sdk-emulator": (
             "mcp SDK streamable_http_client, bearer -> emulator (OAuth runtime) -> demo",
@@ -258,6 +283,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rows.append(row)
     pairs = {
         "direct_vs_sdk_direct": ("ours-direct", "sdk-direct"),
+        "httpx_direct_vs_sdk_direct": ("ours-httpx-direct", "sdk-direct"),
+        "aiohttp_direct_vs_sdk_direct": ("ours-aiohttp-direct", "sdk-direct"),
         "bearer_emulator_vs_sdk_emulator": ("ours-bearer-emulator", "sdk-emulator"),
         "arn_emulator_vs_sdk_emulator": ("ours-arn-emulator", "sdk-emulator"),
         "sigv4_emulator_vs_sdk_emulator": ("ours-sigv4-emulator", "sdk-emulator"),

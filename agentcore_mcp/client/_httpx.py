@@ -5,6 +5,8 @@ Authentication is any :class:`httpx.Auth`: :class:`~agentcore_mcp.client._auth.S
 
 A backend that creates its own client does so on first use, with the process's one TLS context (see
 :mod:`~agentcore_mcp.client._tls`); for a plain ``http://`` endpoint, with one that loads no trust store.
+That client sends through aiohttp (httpx-aiohttp, the ``fast`` extra; see :mod:`~agentcore_mcp.client._aiohttp`)
+when it is installed and can carry the requests, else through httpx's own transport.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from importlib.metadata import version
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -22,6 +24,7 @@ from pydantic_core import to_json
 
 from agentcore_mcp._session import new_session_id
 from agentcore_mcp._wire import ACCEPT, JSON, RUNTIME_SESSION_ID
+from agentcore_mcp.client import _aiohttp
 from agentcore_mcp.client._auth import SigV4Auth
 from agentcore_mcp.client._backend import BufferedReply, ConnectionFailed, TransportError, TransportTimeout
 from agentcore_mcp.client._tls import no_tls_context, verifying_context
@@ -72,6 +75,15 @@ class HttpxBackend:
         timeout: httpx timeouts for clients this backend creates.
         stop_url: where StopRuntimeSession is POSTed (None: this endpoint cannot stop sessions).
         max_connections: connections of a client this backend creates.
+        http_transport: what a client this backend creates sends through: ``"aiohttp"``
+            (httpx-aiohttp, the ``fast`` extra), ``"httpx"`` (httpx's own), or ``"auto"``: aiohttp when
+            installed. None: ``$AGENTCORE_MCP_HTTP_TRANSPORT``, else ``"auto"``. Either way httpx's
+            transport carries what aiohttp cannot: a URL the environment proxies, and a client built
+            outside asyncio (trio). Ignored with ``http_client=``.
+
+    Raises:
+        ValueError: an ``http_transport`` (or environment value) not listed, or ``"aiohttp"`` without
+            httpx-aiohttp installed.
     """
 
     def __init__(
@@ -84,7 +96,10 @@ class HttpxBackend:
         timeout: httpx.Timeout | None = None,
         stop_url: str | None = None,
         max_connections: int = 100,
+        http_transport: Literal["auto", "httpx", "aiohttp"] | None = None,
     ) -> None:
+        self._choice = _aiohttp.choice(http_transport)
+        self._sends_with: str | None = None
         self.url = url
         self._url = httpx.URL(url)
         self.description = describe_url(url)
@@ -95,9 +110,8 @@ class HttpxBackend:
         self._timeout = timeout or httpx.Timeout(300.0, connect=10.0)
         self._extensions = {"timeout": self._timeout.as_dict()}
         self._max_connections = max_connections
-        # Our own client, no proxy for the URL, no auth or SigV4 (which needs no answer to act on): requests
-        # go straight to the client's transport (httpx's own connection pool), signed here if need be,
-        # skipping the client's auth, redirect and cookie layers.
+        # Our own client, no proxy for the URL, no auth or SigV4: requests go straight to the client's
+        # transport (see _new_client).
         self._signer = auth if isinstance(auth, SigV4Auth) else None
         self._direct_ok = (
             http_client is None and (auth is None or self._signer is not None) and not proxied(url)
@@ -111,22 +125,52 @@ class HttpxBackend:
 
     def _new_client(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=self._max_connections, max_keepalive_connections=20)
-        if not self._direct_ok:
-            # httpx mounts the environment's proxies itself (only without transport=); an HTTPS proxy or an
-            # auth flow may need TLS whatever the endpoint's scheme, so this client always verifies.
+        if self._direct_ok:
+            # No auth, or SigV4 (which needs no answer to act on): requests go straight to the transport,
+            # signed here if need be, skipping the client's auth, redirect and cookie layers. It carries only
+            # requests to url and stop_url, so when both are plain HTTP it never needs a trust store.
+            plain = all(urlsplit(u).scheme == "http" for u in self._urls())
+            self._direct = self._new_transport(limits, no_tls_context() if plain else verifying_context())
             return httpx.AsyncClient(
-                timeout=self._timeout, limits=limits, follow_redirects=False, verify=verifying_context()
+                timeout=self._timeout, limits=limits, follow_redirects=False, transport=self._direct
             )
-        # httpx's own transport (httpcore's pool). It carries only requests to url and stop_url, so when both
-        # are plain HTTP it never needs a trust store.
-        plain = all(urlsplit(u).scheme == "http" for u in (self.url, self.stop_url) if u is not None)
-        transport = httpx.AsyncHTTPTransport(
-            limits=limits, verify=no_tls_context() if plain else verifying_context()
-        )
-        self._direct = transport
+        if not proxied(self.url) and self._aiohttp_fits():
+            # An auth flow (a bearer token, your httpx.Auth) over aiohttp. The flow's requests may go
+            # elsewhere, over TLS, so this client always verifies.
+            transport = self._new_transport(limits, verifying_context())
+            return httpx.AsyncClient(
+                timeout=self._timeout, limits=limits, follow_redirects=False, transport=transport
+            )
+        # httpx mounts the environment's proxies itself (only without transport=); an HTTPS proxy or an
+        # auth flow may need TLS whatever the endpoint's scheme, so this client always verifies.
+        self._sends_with = "httpx"
         return httpx.AsyncClient(
-            timeout=self._timeout, limits=limits, follow_redirects=False, transport=transport
+            timeout=self._timeout, limits=limits, follow_redirects=False, verify=verifying_context()
         )
+
+    def _urls(self) -> list[str]:
+        return [u for u in (self.url, self.stop_url) if u is not None]
+
+    def _aiohttp_fits(self) -> bool:
+        """True when aiohttp is to send: chosen (or ``auto`` and it is installed), and on asyncio."""
+        return (
+            self._choice != "httpx"
+            and (self._choice == "aiohttp" or _aiohttp.installed())
+            and _aiohttp.on_asyncio()
+        )
+
+    def _new_transport(self, limits: httpx.Limits, verify: ssl.SSLContext) -> httpx.AsyncBaseTransport:
+        if self._aiohttp_fits():
+            self._sends_with = "aiohttp"
+            return _aiohttp.AiohttpTransport(limits=limits, verify=verify, urls=self._urls())
+        self._sends_with = "httpx"
+        return httpx.AsyncHTTPTransport(limits=limits, verify=verify)
+
+    @property
+    def sends_with(self) -> str | None:
+        """What this backend's requests go through: ``"aiohttp"``, ``"httpx"`` (httpx's own transport),
+        ``"http_client"`` (yours), or None before a client of its own is built (on first use)."""
+        return "http_client" if not self._owns_client else self._sends_with
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -170,7 +214,7 @@ class HttpxBackend:
         try:
             return await sending
         except httpx.ConnectError as exc:
-            if isinstance(exc.__context__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            if _tls_failed(exc) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 # a certificate problem does not go away by retrying
                 raise TransportError(f"TLS with {self.description} failed: {_describe(exc)}") from exc
             raise ConnectionFailed(
@@ -239,6 +283,18 @@ def describe_url(url: str) -> str:
     if match is None:
         return base
     return f"runtime {unquote(match.group(2))} (HTTPS at {match.group(1)})"
+
+
+def _tls_failed(exc: BaseException) -> bool:
+    """True when an ``ssl.SSLError`` caused ``exc`` (at any depth of its chain: aiohttp's is two deep)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+    return False
 
 
 def _broken_answer(exc: httpx.HTTPError) -> TransportError:

@@ -190,9 +190,7 @@ class AgentCoreTransport:
         max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
         max_connections: int = 100,
     ) -> None:
-        for name, value in (headers or {}).items():
-            if not isinstance(value, str) or any(c in f"{name}{value}" for c in "\r\n\0") or ":" in name:
-                raise ValueError(f"the header {name!r}: {value!r} cannot be sent over HTTP")
+        _check_headers({**(headers or {}), **({RUNTIME_USER_HEADER: user_id} if user_id is not None else {})})
         if session is not None and runtime_session_id is not None:
             raise ValueError("pass either session= or runtime_session_id=, not both")
         self.session = session or RuntimeSession(runtime_session_id, user_id=user_id)
@@ -933,6 +931,20 @@ async def _read_limited(reply: Reply, limit: int = 1 << 20) -> bytes:
     return b"".join(chunks)[:limit]
 
 
+def _check_headers(headers: Mapping[str, Any]) -> None:
+    """Refuse, naming it, a header that cannot go out on every request: not a string, CR/LF/NUL (it would
+    split the request), a colon in the name, or a character outside ASCII (HTTP clients encode headers as
+    ASCII; such a header would fail every request rather than this call)."""
+    for name, value in headers.items():
+        if not isinstance(value, str) or any(c in f"{name}{value}" for c in "\r\n\0") or ":" in name:
+            raise ValueError(f"the header {name!r}: {value!r} cannot be sent over HTTP")
+        if not name.isascii() or not value.isascii():
+            raise ValueError(
+                f"the header {name!r}: {value!r} has characters outside ASCII, which HTTP headers cannot "
+                "carry; percent-encode or base64-encode the value"
+            )
+
+
 def _snippet(body: bytes, limit: int = 500) -> str:
     text = body[:limit].decode(errors="replace").strip()
     return text + ("…" if len(body) > limit else "")
@@ -960,6 +972,59 @@ def _make_backend(
         raise ValueError(f"target must be a runtime ARN or an MCP URL, got {target!r}")
     if not isinstance(backend, str):
         return backend, is_runtime_arn(target) or _INVOCATIONS_PATH.search(urlsplit(target).path) is not None
+    _check_choice(backend, bearer_token=bearer_token, client=client, auth=auth)
+    if is_runtime_arn(target):
+        arn = RuntimeArn.parse(target)
+        # The default for an ARN is HTTPS signed with botocore's SigV4 signer: the same InvokeAgentRuntime
+        # call boto3 makes, without botocore's per-call pipeline and a worker thread per call (see
+        # docs/performance.md, client section). A boto3 client passed as client= selects boto3.
+        if backend == "boto3" or (backend == "auto" and client is not None):
+            if bearer_token is not None or http_client is not None or auth is not None:
+                raise ValueError("bearer_token=, auth= and http_client= need backend='http', not 'boto3'")
+            from agentcore_mcp.client._boto3 import Boto3Backend
+
+            boto3_backend = Boto3Backend(
+                arn,
+                qualifier=qualifier,
+                client=client,
+                session=boto3_session,
+                region=region,
+                endpoint_url=endpoint_url,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                max_pool_connections=max_connections,
+                headers=headers,
+            )
+            return boto3_backend, True
+        if client is not None:
+            raise ValueError("client= is a boto3 client; it needs backend='boto3'")
+        route = _arn_route(
+            arn, qualifier=qualifier, endpoint_url=endpoint_url, region=region, boto3_session=boto3_session
+        )
+    else:
+        if client is not None or backend == "boto3":
+            raise ValueError("the boto3 backend needs a runtime ARN as the target, not a URL")
+        route = _url_route(target, endpoint_url=endpoint_url, region=region)
+
+    import httpx
+
+    from agentcore_mcp.client._httpx import HttpxBackend
+
+    resolved = _resolve_auth(target, route, bearer_token=bearer_token, auth=auth, boto3_session=boto3_session)
+    http_backend = HttpxBackend(
+        route.url,
+        auth=resolved,
+        http_client=http_client,
+        headers=headers,
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+        stop_url=route.stop_url,
+        max_connections=max_connections,
+    )
+    return http_backend, route.agentcore
+
+
+def _check_choice(backend: str, *, bearer_token: TokenProvider | None, client: Any, auth: Any) -> None:
+    """Refuse a ``backend=`` name not listed, and options that exclude each other whatever the target."""
     if backend not in ("auto", "boto3", "http", "httpx"):
         raise ValueError(
             f"backend must be 'auto', 'boto3', 'http', 'httpx' or a Backend object, got {backend!r}"
@@ -971,102 +1036,80 @@ def _make_backend(
     if bearer_token is not None and auth is not None:
         raise ValueError("pass either bearer_token= or auth=, not both")
 
-    if is_runtime_arn(target):
-        arn = RuntimeArn.parse(target)
-        # The default for an ARN is HTTPS signed with botocore's SigV4 signer: the same InvokeAgentRuntime
-        # call boto3 makes, without botocore's per-call pipeline and a worker thread per call (see
-        # docs/performance.md, client section). A boto3 client passed as client= selects boto3.
-        choice = backend if backend != "auto" else ("boto3" if client is not None else "http")
-        if choice == "boto3":
-            if bearer_token is not None or http_client is not None or auth is not None:
-                raise ValueError("bearer_token=, auth= and http_client= need backend='http', not 'boto3'")
-            from agentcore_mcp.client._boto3 import Boto3Backend
 
-            return (
-                Boto3Backend(
-                    arn,
-                    qualifier=qualifier,
-                    client=client,
-                    session=boto3_session,
-                    region=region,
-                    endpoint_url=endpoint_url,
-                    connect_timeout=connect_timeout,
-                    read_timeout=read_timeout,
-                    max_pool_connections=max_connections,
-                    headers=headers,
-                ),
-                True,
-            )
-        if client is not None:
-            raise ValueError("client= is a boto3 client; it needs backend='boto3'")
-        signing_region: str | None = region or arn.region
-        if (
-            endpoint_url is None
-        ):  # where boto3 would send it (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, config file)
-            endpoint_url = configured_endpoint(region or arn.region, boto3_session)
-        url = invocations_url(arn, qualifier=qualifier, endpoint_url=endpoint_url)
-        stop_url: str | None = stop_session_url(arn, qualifier=qualifier, endpoint_url=endpoint_url)
-        agentcore = True
-    else:
-        if client is not None or backend == "boto3":
-            raise ValueError("the boto3 backend needs a runtime ARN as the target, not a URL")
-        if endpoint_url is not None:
-            raise ValueError(
-                "endpoint_url= applies to an ARN target; for a URL target, put the host in the URL"
-            )
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"not a runtime ARN or an http(s) URL: {target!r}")
-        url = target
-        match = _INVOCATIONS_PATH.search(parts.path)
-        agentcore = match is not None
-        stop_url = None
-        signing_region = region
-        if match is not None:
-            stop_url = (
-                target[: target.index(match.group(0))] + f"/runtimes/{match.group(1)}/stopruntimesession"
-            )
-            if parts.query:
-                stop_url += f"?{parts.query}"
-            if signing_region is None:
-                try:
-                    signing_region = RuntimeArn.parse(unquote(match.group(1))).region
-                except ValueError:
-                    signing_region = None
+@dataclass(frozen=True)
+class _Route:
+    """Where the HTTPS backend sends: the MCP URL, the StopRuntimeSession URL (None: not a runtime),
+    the region SigV4 would sign for (None: unknown), and whether the target is an AgentCore runtime."""
 
+    url: str
+    stop_url: str | None
+    signing_region: str | None
+    agentcore: bool
+
+
+def _arn_route(
+    arn: RuntimeArn,
+    *,
+    qualifier: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+    boto3_session: Any,
+) -> _Route:
+    """The invocations URL of ``arn``, at ``endpoint_url`` or wherever boto3 would send it."""
+    if endpoint_url is None:  # where boto3 would send it (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, config file)
+        endpoint_url = configured_endpoint(region or arn.region, boto3_session)
+    return _Route(
+        url=invocations_url(arn, qualifier=qualifier, endpoint_url=endpoint_url),
+        stop_url=stop_session_url(arn, qualifier=qualifier, endpoint_url=endpoint_url),
+        signing_region=region or arn.region,
+        agentcore=True,
+    )
+
+
+def _url_route(target: str, *, endpoint_url: str | None, region: str | None) -> _Route:
+    """``target`` itself; for an invocations URL, also its StopRuntimeSession URL and the ARN's region."""
+    if endpoint_url is not None:
+        raise ValueError("endpoint_url= applies to an ARN target; for a URL target, put the host in the URL")
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not a runtime ARN or an http(s) URL: {target!r}")
+    match = _INVOCATIONS_PATH.search(parts.path)
+    if match is None:
+        return _Route(url=target, stop_url=None, signing_region=region, agentcore=False)
+    stop_url = target[: target.index(match.group(0))] + f"/runtimes/{match.group(1)}/stopruntimesession"
+    if parts.query:
+        stop_url += f"?{parts.query}"
+    signing_region = region
+    if signing_region is None:
+        try:
+            signing_region = RuntimeArn.parse(unquote(match.group(1))).region
+        except ValueError:
+            signing_region = None
+    return _Route(url=target, stop_url=stop_url, signing_region=signing_region, agentcore=True)
+
+
+def _resolve_auth(
+    target: str, route: _Route, *, bearer_token: TokenProvider | None, auth: Any, boto3_session: Any
+) -> httpx.Auth | None:
+    """The ``httpx.Auth`` the HTTPS backend runs: bearer, yours, SigV4 (the default for an ARN) or none."""
     import httpx
 
     from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
-    from agentcore_mcp.client._httpx import HttpxBackend
 
-    resolved: httpx.Auth | None
     if bearer_token is not None:
-        resolved = BearerAuth(bearer_token)
-    elif isinstance(auth, httpx.Auth):
-        resolved = auth
-    elif auth == "none":
-        resolved = None
-    elif auth == "sigv4" or (auth is None and is_runtime_arn(target)):
-        if signing_region is None:
+        return BearerAuth(bearer_token)
+    if isinstance(auth, httpx.Auth):
+        return auth
+    if auth == "none":
+        return None
+    if auth == "sigv4" or (auth is None and is_runtime_arn(target)):
+        if route.signing_region is None:
             raise ValueError("SigV4 signing needs a region: pass region=")
-        resolved = SigV4Auth(signing_region, session=boto3_session)
-    elif auth is None:
-        resolved = None
-    else:
-        raise ValueError(f"auth must be an httpx.Auth, 'sigv4' or 'none', got {auth!r}")
-    timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-    return (
-        HttpxBackend(
-            url,
-            auth=resolved,
-            http_client=http_client,
-            headers=headers,
-            timeout=timeout,
-            stop_url=stop_url,
-            max_connections=max_connections,
-        ),
-        agentcore,
-    )
+        return SigV4Auth(route.signing_region, session=boto3_session)
+    if auth is None:
+        return None
+    raise ValueError(f"auth must be an httpx.Auth, 'sigv4' or 'none', got {auth!r}")
 
 
 def _on_asyncio() -> bool:

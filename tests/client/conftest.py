@@ -84,3 +84,15 @@ def emulated() -> Iterator[Emulated]:
         yield Emulated(
             emulator, endpoint_url, front, sigv4.arn, jwt.arn, opened.arn, stateful.arn, crashing.arn
         )
+
+
+# -- the HTTPS backend's two transports ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["httpx", "aiohttp"])
+def http_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs the test once per transport of the HTTPS backend (chosen through the documented variable)."""
+    if request.param == "aiohttp" and importlib.util.find_spec("httpx_aiohttp") is None:
+        pytest.skip("httpx-aiohttp (the fast extra) is not installed")
+    monkeypatch.setenv("AGENTCORE_MCP_HTTP_TRANSPORT", request.param)
+    return str(request.param)

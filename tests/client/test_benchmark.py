@@ -11,6 +11,8 @@ def test_the_client_benchmark_measures_every_client() -> None:
     assert set(rows) == {
         "sdk-direct",
         "ours-direct",
+        "ours-httpx-direct",
+        "ours-aiohttp-direct",
         "sdk-emulator",
         "ours-bearer-emulator",
         "ours-arn-emulator",

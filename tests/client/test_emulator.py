@@ -85,6 +85,7 @@ async def test_boto3_backend_builds_its_own_client_from_endpoint_url_and_a_sessi
     )
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 @pytest.mark.parametrize("backend", ["http", "httpx"])
 async def test_https_backends_with_sigv4(emulated: Emulated, backend: str) -> None:
     transport = AgentCoreTransport(
@@ -97,6 +98,7 @@ async def test_https_backends_with_sigv4(emulated: Emulated, backend: str) -> No
     await exercise(transport)
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 @pytest.mark.parametrize("backend", ["http", "httpx"])
 async def test_https_backends_with_bad_keys_are_refused_with_403(emulated: Emulated, backend: str) -> None:
     import boto3
@@ -115,12 +117,14 @@ async def test_https_backends_with_bad_keys_are_refused_with_403(emulated: Emula
     assert "HTTP 403" in caught.value.error.message  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 async def test_bearer_token_on_the_invocations_url(emulated: Emulated) -> None:
     await exercise(
         AgentCoreTransport(emulated.url(emulated.jwt), bearer_token=emulated.token(), retries=FAST)
     )
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 async def test_bearer_token_with_an_arn_and_endpoint_url(emulated: Emulated) -> None:
     await exercise(
         AgentCoreTransport(
@@ -129,6 +133,7 @@ async def test_bearer_token_with_an_arn_and_endpoint_url(emulated: Emulated) -> 
     )
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 async def test_a_token_provider_is_called_again_after_a_401(emulated: Emulated) -> None:
     tokens = [emulated.token(expires_in=-60), emulated.token()]  # the first one has expired
     calls: list[int] = []
@@ -150,6 +155,7 @@ async def test_an_expired_fixed_token_is_a_clear_401(emulated: Emulated) -> None
     assert "expired" in error.message
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 async def test_mcp_headers_reach_the_server_through_the_platform(emulated: Emulated) -> None:
     before = len(emulated.front.seen)
     from opentelemetry import context, trace
@@ -179,6 +185,7 @@ async def test_mcp_headers_reach_the_server_through_the_platform(emulated: Emula
     assert call.headers["traceparent"] == f"00-{0xABC:032x}-{0xDEF:016x}-01"
 
 
+@pytest.mark.usefixtures("http_transport")  # both transports of the HTTPS backend
 async def test_stop_ends_the_runtime_session_and_the_next_call_starts_another(emulated: Emulated) -> None:
     for transport in (
         AgentCoreTransport(emulated.sigv4, client=emulated.boto3_client(), retries=FAST),

@@ -30,6 +30,9 @@ from .conftest import MCP_MAJOR
 from .fakes import Action, Front
 from .test_tls import self_signed
 
+# Every test runs on both transports of the HTTPS backend (the http_transport fixture).
+pytestmark = pytest.mark.usefixtures("http_transport")
+
 MCPError: type[Exception] = getattr(exceptions, "MCPError", None) or exceptions.McpError  # 2.x / 1.x
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
 CLIENT = "errors-tests"

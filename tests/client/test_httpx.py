@@ -1,4 +1,5 @@
-"""The httpx backend on httpx's own transport: what docs/client.md promises of the HTTP underneath.
+"""The httpx backend on each of its transports (httpx's own, aiohttp): what docs/client.md promises of the
+HTTP underneath. Every test runs on both (the ``http_transport`` fixture).
 
 A tiny asyncio HTTP/1.1 server answers every POST with the size of the body it received, and can close the
 connection after each answer (while advertising keep-alive), hold answers back, or stream server-sent
@@ -18,11 +19,12 @@ import anyio
 import httpx
 import pytest
 
+from agentcore_mcp.client._aiohttp import AiohttpTransport
 from agentcore_mcp.client._backend import Exchange
 from agentcore_mcp.client._httpx import HttpxBackend
 from agentcore_mcp.errors import ConnectionFailed, TransportError, TransportTimeout
 
-pytestmark = pytest.mark.mcp1
+pytestmark = [pytest.mark.mcp1, pytest.mark.usefixtures("http_transport")]
 
 
 @dataclass
@@ -37,6 +39,8 @@ class RawServer:
     sizes: list[int] = field(default_factory=list)
     heads: list[bytes] = field(default_factory=list)
     gone: asyncio.Event = field(default_factory=asyncio.Event)  # set when a client left mid-answer
+    hang_up: bool = False  # read the request, then close without answering
+    cut_at: int = 0  # answer with a content-length of this many bytes more than are sent, then close
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -51,6 +55,17 @@ class RawServer:
                         length = int(value)
                 body = await reader.readexactly(length)
                 self.sizes.append(len(body))
+                if self.hang_up:
+                    break
+                if self.cut_at:
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                        + f"content-length: {self.cut_at + 10}\r\n\r\n".encode()
+                        + b"x" * 10
+                    )
+                    await writer.drain()
+                    await asyncio.sleep(0.1)
+                    break
                 if self.events:
                     await self.stream_events(writer)
                     continue
@@ -111,16 +126,20 @@ async def post(backend: HttpxBackend, body: bytes = b"{}") -> int:
     return size
 
 
-async def test_a_backend_that_owns_its_client_sends_through_httpxs_own_transport() -> None:
+async def test_a_backend_that_owns_its_client_sends_through_the_chosen_transport(http_transport: str) -> None:
     backend = HttpxBackend("http://127.0.0.1:1/mcp")
+    assert backend.sends_with is None
     assert backend.client is not None  # built on first use
-    assert type(backend._direct) is httpx.AsyncHTTPTransport
+    assert backend.sends_with == http_transport
+    expected = AiohttpTransport if http_transport == "aiohttp" else httpx.AsyncHTTPTransport
+    assert type(backend._direct) is expected
     for other in (
         HttpxBackend("http://127.0.0.1:1/mcp", auth=httpx.BasicAuth("a", "b")),
         HttpxBackend("http://127.0.0.1:1/mcp", http_client=httpx.AsyncClient()),
     ):
         assert other.client is not None
         assert other._direct is None
+    await backend.aclose()
 
 
 async def test_connections_are_kept_alive_and_reused() -> None:
@@ -280,3 +299,44 @@ async def test_a_users_client_is_used_with_its_event_hooks_and_never_closed() ->
         await backend.aclose()
         assert not http.is_closed
     assert seen == ["application/json"]
+
+
+async def test_a_server_that_hangs_up_after_the_request_may_have_run_it() -> None:
+    server = RawServer(hang_up=True)
+    async with raw_server(server) as url:
+        backend = HttpxBackend(url)
+        try:
+            with pytest.raises(ConnectionFailed, match=r"the request to .* failed") as caught:
+                await post(backend)
+        finally:
+            await backend.aclose()
+    assert caught.value.may_have_run is True
+
+
+async def test_an_answer_cut_short_is_a_broken_connection_not_a_timeout() -> None:
+    server = RawServer(cut_at=100, content_type=b"application/octet-stream")
+    async with raw_server(server) as url:
+        backend = HttpxBackend(url)
+        try:
+            with pytest.raises(ConnectionFailed, match="broke mid-answer") as caught:
+                await post(backend)
+        finally:
+            await backend.aclose()
+    assert caught.value.may_have_run is True
+
+
+async def test_a_percent_encoded_url_goes_out_as_written() -> None:
+    # an invocations URL: the runtime ARN, percent-encoded, is in the path a SigV4 signature covers
+    target = (
+        "/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo-a1B2c3D4e5"
+        "/invocations?qualifier=DEFAULT&x=a%2Cb"
+    )
+    server = RawServer()
+    async with raw_server(server) as url:
+        backend = HttpxBackend(url.removesuffix("/mcp") + target)
+        try:
+            assert await post(backend) == 2
+            assert await post(backend) == 2
+        finally:
+            await backend.aclose()
+    assert [head.split(b"\r\n", 1)[0] for head in server.heads] == [f"POST {target} HTTP/1.1".encode()] * 2

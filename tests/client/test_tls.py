@@ -16,7 +16,8 @@ from agentcore_mcp.client import AgentCoreTransport
 from agentcore_mcp.server._local import serve_in_thread
 from examples.demo_server import app as demo_app
 
-pytestmark = pytest.mark.mcp1
+# Every test runs on both transports of the HTTPS backend (the http_transport fixture).
+pytestmark = [pytest.mark.mcp1, pytest.mark.usefixtures("http_transport")]
 
 MCPError: type[Exception] = getattr(exceptions, "MCPError", None) or exceptions.McpError
 
@@ -67,7 +68,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
 
 @pytest.mark.parametrize("backend", ["http", "httpx"])
 async def test_https_with_a_trusted_certificate(
-    tls: tuple[str, Path], backend: str, monkeypatch: pytest.MonkeyPatch
+    tls: tuple[str, Path], backend: str, http_transport: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, cert_file = tls
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
@@ -77,6 +78,7 @@ async def test_https_with_a_trusted_certificate(
             await session.initialize()
             result = await session.call_tool("add_numbers", {"a": 20, "b": 22})
     assert result.content[0].text == "42"
+    assert transport.backend.sends_with == http_transport  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("backend", ["http", "httpx"])

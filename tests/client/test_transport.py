@@ -24,7 +24,8 @@ from examples.demo_server import app as demo_app
 
 from .fakes import Action, Front, serve, sse
 
-pytestmark = pytest.mark.mcp1
+# Every test runs on both transports of the HTTPS backend (the http_transport fixture).
+pytestmark = [pytest.mark.mcp1, pytest.mark.usefixtures("http_transport")]
 
 MCPError: type[Exception] = getattr(exceptions, "MCPError", None) or exceptions.McpError  # 2.x / 1.x
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
@@ -580,6 +581,21 @@ async def test_a_compressed_answer_is_decoded(url: str, front: Front) -> None:
 def test_header_values_that_would_split_the_request_are_refused() -> None:
     with pytest.raises(ValueError, match="x-team"):
         AgentCoreTransport("http://127.0.0.1:9/mcp", headers={"x-team": "blue\r\nx-injected: 1"})
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"headers": {"x-team": "bleu-café"}}, "x-team"),
+        ({"headers": {"x-équipe": "blue"}}, "x-équipe"),
+        ({"user_id": "zoë"}, "x-amzn-bedrock-agentcore-runtime-user-id"),
+    ],
+)
+def test_headers_outside_ascii_are_refused_at_construction_naming_the_header(
+    options: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ValueError, match=f"the header '{named}'.*outside ASCII"):
+        AgentCoreTransport("http://127.0.0.1:9/mcp", **options)
 
 
 async def test_concurrency_is_capped_at_max_connections(url: str, front: Front) -> None:
