@@ -233,6 +233,13 @@ async def drive(base: str, sessions: int, concurrency: int, calls: int, figures:
         async def worker() -> None:
             for index in queue:
                 await one_session(http, base, index, calls, figures)
+                if sessions >= 200 and figures.sessions % 100 == 0:  # progress on a long run, to stderr
+                    print(
+                        f"{figures.sessions}/{sessions} sessions, {figures.errors} errors, "
+                        f"{time.perf_counter() - began:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - began
