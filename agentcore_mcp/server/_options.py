@@ -85,8 +85,10 @@ def send_timeout_from_env() -> float | None:
         value = float(raw)
     except ValueError:
         raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"AGENTCORE_MCP_SEND_TIMEOUT must not be negative, got {raw!r}")
+    if not value >= 0 or value == float("inf"):  # NaN fails every comparison
+        raise ValueError(
+            f"AGENTCORE_MCP_SEND_TIMEOUT must be a finite, non-negative number of seconds, got {raw!r}"
+        )
     return value
 
 
@@ -109,7 +111,7 @@ class Limits:
             raise ValueError(f"page_size must be a positive integer, got {self.page_size!r}")
         if self.max_body_size < 0:
             raise ValueError(f"max_body_size must not be negative, got {self.max_body_size!r}")
-        if self.send_timeout is not None and not self.send_timeout > 0:
+        if self.send_timeout is not None and not 0 < self.send_timeout < float("inf"):
             raise ValueError(
                 f"send_timeout must be a positive number of seconds or None, got {self.send_timeout!r}"
             )

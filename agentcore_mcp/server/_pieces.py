@@ -9,7 +9,9 @@ piece beyond what the tool returned.
 
 Only the places where MCP puts bulk data are looked at (cheap enough for every answer): the blocks of a
 result's ``content`` (tool results) or ``contents`` (resource reads), and an embedded resource's
-``text``/``blob``. A huge value anywhere else is encoded whole, as before.
+``text``/``blob``. When one of those is huge, the huge strings of ``structuredContent`` (a typed tool's
+output, which MCP repeats beside its text) are placed too. A huge value anywhere else, or a huge structure
+of small values, is encoded whole, as before.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ _MARK = "\x00agentcore-mcp-piece-" + os.urandom(8).hex() + "-"
 class Pieces:
     """A JSON message in pieces: encoded parts of the message between huge strings encoded lazily.
 
-    Iterating yields ``bytes`` in order (each at most about ``6 * SLICE`` bytes); the message is encoded
+    Iterating yields ``bytes`` in order: each huge string in slices of at most about ``6 * SLICE`` bytes, and
+    the rest of the message (encoded once, when made) as it lies between them; the huge strings are encoded
     anew by each iteration, with nothing cached. ``len()`` is not known before the end: the edge sends it
     without a ``content-length``.
     """
@@ -94,11 +97,16 @@ def pieces_of(message: dict[str, Any], result: Any) -> Pieces | None:
     if not _has_huge(blocks):
         return None
     huge: list[str] = []
-    copied = [_placed(block, huge) for block in blocks]
-    skeleton = to_json({**message, "result": {**result, key: copied}}, inf_nan_mode="null")
+    walk = _Walk(huge)
+    placed = {**result, key: [walk.placed(block, 0) for block in blocks]}
+    structured = result.get("structuredContent")
+    if structured is not None:  # a typed tool's output is there too, as data: its huge strings as well
+        placed["structuredContent"] = walk.placed(structured, 0)
+    skeleton = to_json({**message, "result": placed}, inf_nan_mode="null")
     for text in huge:
         _check_unicode(text)
-    return Pieces(_split(skeleton, huge))
+    parts = _split(skeleton, huge)
+    return None if parts is None else Pieces(parts)
 
 
 def _has_huge(blocks: list[Any]) -> bool:
@@ -110,32 +118,52 @@ def _has_huge(blocks: list[Any]) -> bool:
     return False
 
 
-def _placed(block: Any, huge: list[str]) -> Any:
-    """``block`` with each huge string value (and an embedded resource's) replaced by a placeholder."""
-    if type(block) is not dict:
-        return block
-    out = {}
-    for name, value in block.items():
-        if type(value) is str and len(value) > HUGE:
-            out[name] = f"{_MARK}{len(huge)}\x00"
-            huge.append(value)
-        elif type(value) is dict:
-            out[name] = _placed(value, huge)
-        else:
-            out[name] = value
-    return out
+class _Walk:
+    """Placeholders for the huge strings of arbitrary JSON-like data, within a budget of containers.
+
+    Only copies of dicts and lists are made (the data is not changed); past ``budget`` containers, or
+    ``MAX_DEPTH`` levels, the rest is left to be encoded whole (a huge structure of small values is not what
+    this is for, and walking it would cost more than encoding it).
+    """
+
+    MAX_DEPTH = 16
+
+    def __init__(self, huge: list[str], budget: int = 10_000) -> None:
+        self.huge = huge
+        self.budget = budget
+
+    def placed(self, value: Any, depth: int) -> Any:
+        kind = type(value)
+        if kind is str:
+            if len(value) <= HUGE:
+                return value
+            self.huge.append(value)
+            return f"{_MARK}{len(self.huge) - 1}\x00"
+        if (kind is not dict and kind is not list) or depth >= self.MAX_DEPTH or self.budget <= 0:
+            return value
+        self.budget -= 1
+        if kind is dict:
+            return {name: self.placed(item, depth + 1) for name, item in value.items()}
+        return [self.placed(item, depth + 1) for item in value]
 
 
-def _split(skeleton: bytes, huge: list[str]) -> list[bytes | str]:
-    """The encoded skeleton cut at each placeholder (quotes included), with the huge strings between."""
-    parts: list[bytes | str] = []
-    rest = skeleton
+def _split(skeleton: bytes, huge: list[str]) -> list[bytes | str] | None:
+    """The encoded skeleton cut at each placeholder (quotes included), with the huge strings between; None
+    when a placeholder is not found exactly once (then the answer is encoded whole instead)."""
+    found: list[tuple[int, int, str]] = []
     for index, text in enumerate(huge):
         mark = to_json(f"{_MARK}{index}\x00")
-        before, found, rest = rest.partition(mark)
-        assert found, "a placeholder went missing from the encoded skeleton"
-        parts += [before, text]
-    parts.append(rest)
+        at = skeleton.find(mark)
+        if at < 0 or skeleton.find(mark, at + 1) >= 0:
+            return None
+        found.append((at, len(mark), text))
+    found.sort()  # placeholders go out in the skeleton's order, whatever order the walk met them in
+    parts: list[bytes | str] = []
+    start = 0
+    for at, size, text in found:
+        parts += [skeleton[start:at], text]
+        start = at + size
+    parts.append(skeleton[start:])
     return parts
 
 

@@ -77,6 +77,7 @@ def test_the_send_timeout_comes_from_limits_else_from_the_environment(
     assert AgentCoreMCP("t", limits=Limits(send_timeout=None))._edge.send_timeout is None  # never cut
     monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", "none")
     assert AgentCoreMCP("t")._edge.send_timeout is None
-    monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", "soon")
-    with pytest.raises(ValueError, match="AGENTCORE_MCP_SEND_TIMEOUT"):
-        AgentCoreMCP("t")
+    for bad in ("soon", "nan", "inf", "-1"):
+        monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", bad)
+        with pytest.raises(ValueError, match="AGENTCORE_MCP_SEND_TIMEOUT"):
+            AgentCoreMCP("t")

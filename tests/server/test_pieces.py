@@ -67,11 +67,37 @@ def test_answers_without_huge_bulk_text_are_encoded_whole(result: Any) -> None:
     assert pieces_of(_message(result), result) is None
 
 
-def test_a_tool_placing_the_marker_text_in_its_own_result_cannot_confuse_the_split() -> None:
+def test_a_result_holding_the_placeholder_text_itself_is_encoded_whole_not_split_wrongly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from agentcore_mcp.server import _pieces
 
-    lookalike = to_json(f"{_pieces._MARK}0\x00").decode()  # what a placeholder looks like, encoded
-    result = {"content": [{"type": "text", "text": TEXT}, {"type": "text", "text": lookalike}]}
+    # The marker is random per process, so no tool can know it; pin one to put it in a result on purpose.
+    monkeypatch.setattr(_pieces, "_MARK", "\x00pinned-")
+    result = {"content": [{"type": "text", "text": "\x00pinned-0\x00"}, {"type": "text", "text": TEXT}]}
+    assert pieces_of(_message(result), result) is None  # found twice: the answer goes out whole
+    result = {"content": [{"type": "text", "text": "\x00pinned-1\x00"}, {"type": "text", "text": TEXT}]}
+    pieces = pieces_of(_message(result), result)  # an index no placeholder has is plain text
+    assert pieces is not None
+    assert pieces.join() == to_json(_message(result))
+
+
+def test_the_huge_strings_of_structured_content_go_out_in_slices_too() -> None:
+    # A typed tool's answer: the text block and structuredContent carry the same data, in either key order.
+    for result in (
+        {"content": [{"type": "text", "text": TEXT}], "structuredContent": {"result": MIXED, "n": [1, TEXT]}},
+        {"structuredContent": {"rows": [{"text": MIXED}]}, "content": [{"type": "text", "text": TEXT}]},
+    ):
+        pieces = pieces_of(_message(result), result)
+        assert pieces is not None
+        parts = list(pieces)
+        assert b"".join(parts) == to_json(_message(result))
+        assert max(map(len, parts)) <= 6 * SLICE + 64
+
+
+def test_a_huge_structure_of_small_values_is_left_to_the_whole_encoding() -> None:
+    rows = [{"i": i, "s": "v" * 10} for i in range(20_000)]  # more containers than the walk's budget
+    result = {"content": [{"type": "text", "text": TEXT}], "structuredContent": {"rows": rows, "tail": MIXED}}
     pieces = pieces_of(_message(result), result)
     assert pieces is not None
     assert pieces.join() == to_json(_message(result))
