@@ -3,10 +3,10 @@
 One request, one way through: :meth:`Edge.__call__` routes (``/mcp``, ``/ping``, lifespan); a POST to the
 MCP path has its headers scanned once into :class:`RequestHeaders`, is checked (header count and size,
 ``Origin``, method, ``Accept``, ``Content-Type``, body size), read, parsed as JSON and handed to the protocol
-layer with a :class:`Responder`. The protocol returns a :class:`~._protocol.Reply`; the responder writes it,
-as one JSON body, or as the last event of the SSE stream that a handler's earlier messages started. In
-session mode GET opens a session's stream and DELETE ends the session. Nothing else in the package calls
-``send``.
+layer with a :class:`Responder`. The protocol returns a :class:`~._protocol.Reply` (or a 200 answer's
+bytes); the responder writes it, as one JSON body, or as the last event of the SSE stream that a handler's
+earlier messages started. In session mode GET opens a session's stream and DELETE ends the session. Nothing
+else in the package calls ``send``.
 """
 
 from __future__ import annotations
@@ -710,7 +710,8 @@ class Responder:
             self._watch.add(self)
             self._arming = True
         headers = SSE_HEADERS if self.session_id is None else self._headers(SSE_HEADERS)
-        await self._send({"type": "http.response.start", "status": 200, "headers": headers})
+        # Nothing has streamed yet, so nothing can have been cut: the start needs no pacing.
+        await self._send.raw({"type": "http.response.start", "status": 200, "headers": headers})
         if self._log is not None and self._retry_ms is not None:
             # The priming event: an id to resume from, and how long to wait before reconnecting.
             event = priming(self._log.append(b""), self._retry_ms)
@@ -760,9 +761,21 @@ class Responder:
             await self._start_stream()
         data = to_json(message, inf_nan_mode="null")
         if self._log is None and not self.detached and len(data) < BIG_EVENT:
-            # The usual event (no log to keep, small): framed here, without _emit's frame.
-            event = _EVENT_HEAD + data + _EVENT_TAIL
-            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+            # The usual event (no log to keep, small), framed and paced here without _emit's frame nor
+            # PacedSend.__call__'s: what that does with a small body, inline.
+            message = {
+                "type": "http.response.body",
+                "body": _EVENT_HEAD + data + _EVENT_TAIL,
+                "more_body": True,
+            }
+            paced = self._send
+            if paced.cut:
+                paced._refuse()
+            elif paced.streaming:
+                await paced._write(message)
+            else:
+                paced._stream()
+                await paced.raw(message)
             return
         await self._emit(data, True)
 
@@ -804,12 +817,18 @@ class Responder:
             self._watcher.cancel()
             self._watcher = None
 
-    async def finish(self, reply: Reply, gzip: bool = False) -> None:
-        """Send ``reply``: the stream's last event when streaming, else a whole JSON (or 202) answer.
+    async def finish(self, reply: Reply | bytes, gzip: bool = False) -> None:
+        """Send ``reply`` (``bytes``: a 200 answer with that JSON body): the stream's last event when
+        streaming, else a whole JSON (or 202) answer.
 
         Call :meth:`close` first (the ticker and watcher must not write after the answer).
         """
-        body: Body | Pieces | None = reply.body
+        page = None
+        if isinstance(reply, bytes):
+            body: Body | Pieces | None = reply
+            status = 200
+        else:
+            body, status, page = reply.body, reply.status, reply.page
         if type(body) is bytes and self._log is None and len(body) < BIG_EVENT:
             # The usual answers, written without send_bytes' and _emit's frames: one small JSON body
             # straight to the server's send (it needs no pacing), or the last event of a short stream.
@@ -821,15 +840,21 @@ class Responder:
                     else [*self._headers(JSON_HEADERS), length]
                 )
                 raw = self._send.raw
-                await raw({"type": "http.response.start", "status": reply.status, "headers": headers})
+                await raw({"type": "http.response.start", "status": status, "headers": headers})
                 await raw({"type": "http.response.body", "body": body})
                 return
             if not self.detached:
                 event = _EVENT_HEAD + body + _EVENT_TAIL
-                await self._send({"type": "http.response.body", "body": event, "more_body": False})
+                message = {"type": "http.response.body", "body": event, "more_body": False}
+                paced = self._send
+                if paced.streaming and not paced.cut:  # (as PacedSend.__call__ would: a paced write)
+                    await paced._write(message)
+                else:
+                    await paced(message)
                 return
         compressed = False
-        if reply.page is not None:
+        if page is not None:
+            assert not isinstance(reply, bytes)
             body, compressed = _framed_page(reply, gzip and not self.streaming)
         if self.streaming:
             assert body is not None  # a streamed request has an id, so its reply has a body
@@ -843,4 +868,4 @@ class Responder:
             await send_bytes(self._send, 202, b"", self._headers([]))
             return
         headers = JSON_HEADERS if self.session_id is None else self._headers(JSON_HEADERS)
-        await send_bytes(self._send, reply.status, body, [*headers, *GZIP_HEADERS] if compressed else headers)
+        await send_bytes(self._send, status, body, [*headers, *GZIP_HEADERS] if compressed else headers)

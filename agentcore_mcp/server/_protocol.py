@@ -78,6 +78,7 @@ class Protocol:
         self.settings = settings
         self.stores = stores
         self.methods = Methods(registry, settings, stores)
+        self._streaming = settings.streaming  # (Settings is frozen; read per request)
         self._tables: dict[Era, dict[str, Handler]] = {
             "legacy": self.methods.table("legacy"),
             "modern": self.methods.table("modern"),
@@ -109,8 +110,9 @@ class Protocol:
 
     # -- one message -------------------------------------------------------------------------------------
 
-    async def handle(self, message: Any, headers: Routing, out: Stream) -> Reply:
-        """Answer one parsed JSON-RPC message.
+    async def handle(self, message: Any, headers: Routing, out: Stream) -> Reply | bytes:
+        """Answer one parsed JSON-RPC message: a :class:`Reply`, or, for the commonest answer (200 with a
+        JSON body encoded whole), just the body (no Reply object made per request).
 
         Never raises for anything the client sent; handler failures become -32603 without detail. Messages
         a handler sends before its result go to ``out``. Steps: admit the message (:meth:`_admit`), check
@@ -133,7 +135,7 @@ class Protocol:
                 raise ProtocolError(rpc.METHOD_NOT_FOUND, "Method not found", data=method)
             if session is not None and version >= "2025-11-25" and self.settings.sse_retry_ms is not None:
                 out.record(session.new_stream, self.settings.sse_retry_ms)
-            streams = out if self.settings.streaming else None
+            streams = out if self._streaming else None
             meta = meta if isinstance(meta, dict) else None
             call = Call(
                 self.stores, request_id, method, era, version, params, meta, headers, streams, session
@@ -161,11 +163,13 @@ class Protocol:
         try:
             # A result with huge text is encoded as it is written (see ._pieces); JSON has no NaN or
             # Infinity: they go out as null rather than as invalid JSON.
-            body = pieces_of(message, result) or to_json(message, inf_nan_mode="null")
+            pieces = pieces_of(message, result)
+            if pieces is None:
+                return to_json(message, inf_nan_mode="null")
         except Exception:  # text that is not valid Unicode, objects pydantic cannot serialize
             logger.exception("could not encode the result of %s", method)
             return self._unencodable(method, request_id, params, era)
-        return Reply(200, body)
+        return Reply(200, pieces)
 
     def _admit(self, message: Any, headers: Routing, out: Stream) -> Reply | _Admitted:
         """The JSON-RPC envelope, the era, the session: what to dispatch, or the answer without dispatching."""
