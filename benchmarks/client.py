@@ -176,7 +176,7 @@ def clients(demo_url: str, emulator_url: str, token: str) -> dict[str, tuple[str
             sdk_with_token,
         ),
         "ours-bearer-emulator": (
-            "AgentCoreTransport (httpx, bearer) -> emulator (OAuth runtime) -> demo",
+            "AgentCoreTransport (HTTPS backend, bearer) -> emulator (OAuth runtime) -> demo",
             lambda: AgentCoreTransport(OAUTH_ARN, bearer_token=token, endpoint_url=emulator_url),
         ),
         "ours-arn-emulator": (
@@ -184,7 +184,7 @@ def clients(demo_url: str, emulator_url: str, token: str) -> dict[str, tuple[str
             lambda: AgentCoreTransport(SIGNED_ARN, endpoint_url=emulator_url, boto3_session=session),
         ),
         "ours-sigv4-emulator": (
-            "AgentCoreTransport (httpx, SigV4) -> emulator (IAM runtime) -> demo",
+            "AgentCoreTransport (HTTPS backend, SigV4) -> emulator (IAM runtime) -> demo",
             lambda: AgentCoreTransport(
                 SIGNED_ARN, backend="http", endpoint_url=emulator_url, boto3_session=session
             ),
