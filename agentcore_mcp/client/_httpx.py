@@ -82,8 +82,8 @@ class HttpxBackend:
             outside asyncio (trio). Ignored with ``http_client=``.
 
     Raises:
-        ValueError: an ``http_transport`` (or environment value) not listed, or ``"aiohttp"`` without
-            httpx-aiohttp installed.
+        ValueError: without ``http_client=``, an ``http_transport`` (or environment value) not listed, or
+            ``"aiohttp"`` without httpx-aiohttp installed.
     """
 
     def __init__(
@@ -98,7 +98,8 @@ class HttpxBackend:
         max_connections: int = 100,
         http_transport: Literal["auto", "httpx", "aiohttp"] | None = None,
     ) -> None:
-        self._choice = _aiohttp.choice(http_transport)
+        # A client of yours is used as it is, so the choice (and its check that aiohttp is installed) is moot.
+        self._choice: _aiohttp.Choice = _aiohttp.choice(http_transport) if http_client is None else "httpx"
         self._sends_with: str | None = None
         self.url = url
         self._url = httpx.URL(url)

@@ -79,6 +79,19 @@ def test_aiohttp_asked_for_without_the_extra_names_the_extra(monkeypatch: pytest
         AgentCoreTransport(URL)
 
 
+async def test_your_client_is_used_without_reading_the_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The choice applies only to a client the backend builds: without the extra, asking for aiohttp must not
+    # refuse a client of yours (nor must a value the choice would refuse).
+    monkeypatch.setattr(aiohttp_choice, "installed", lambda: False)
+    async with httpx.AsyncClient() as http:
+        for value in ("aiohttp", "curl"):
+            monkeypatch.setenv("AGENTCORE_MCP_HTTP_TRANSPORT", value)
+            assert AgentCoreTransport(URL, http_client=http).backend.client is http  # type: ignore[attr-defined]
+        backend = HttpxBackend(URL, http_client=http, http_transport="aiohttp")
+        assert backend.client is http
+        assert backend.sends_with == "http_client"
+
+
 @needs_aiohttp
 async def test_your_client_is_never_changed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTCORE_MCP_HTTP_TRANSPORT", "aiohttp")

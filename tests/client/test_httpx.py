@@ -9,6 +9,7 @@ events with pauses and notice a client that goes away.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -39,6 +40,10 @@ class RawServer:
     sizes: list[int] = field(default_factory=list)
     heads: list[bytes] = field(default_factory=list)
     gone: asyncio.Event = field(default_factory=asyncio.Event)  # set when a client left mid-answer
+    closed: asyncio.Event = field(default_factory=asyncio.Event)  # set when the server closed a connection
+    # Set by the reader when it has read an event: the next one is sent only then (instead of 0.2 s later),
+    # so that no two events can reach the client in one read however slow the machine.
+    read_one: asyncio.Event | None = None
     hang_up: bool = False  # read the request, then close without answering
     cut_at: int = 0  # answer with a content-length of this many bytes more than are sent, then close
 
@@ -89,6 +94,9 @@ class RawServer:
             pass
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()  # the FIN has gone out
+            self.closed.set()
 
     async def stream_events(self, writer: asyncio.StreamWriter) -> None:
         writer.write(
@@ -96,10 +104,14 @@ class RawServer:
         )
         try:
             for i in range(self.events):
+                if i and self.read_one is not None:
+                    await self.read_one.wait()
+                    self.read_one.clear()
                 event = f"data: {i}\n\n".encode()
                 writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
                 await writer.drain()
-                await asyncio.sleep(0.2)
+                if self.read_one is None:
+                    await asyncio.sleep(0.2)
             writer.write(b"0\r\n\r\n")
             await writer.drain()
         except ConnectionError:
@@ -160,8 +172,12 @@ async def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
         backend = HttpxBackend(url)
         try:
             for _ in range(3):
+                server.closed.clear()
                 assert await post(backend) == 2
-                await anyio.sleep(0.05)  # the server's FIN arrives while the connection is idle in the pool
+                with anyio.fail_after(10):
+                    await server.closed.wait()  # the server has closed it: its FIN is at the client's socket
+                # a few loop passes for the client to read the FIN while the connection is idle in the pool
+                await anyio.sleep(0.05)
         finally:
             await backend.aclose()
     assert server.connections == 3
@@ -225,20 +241,24 @@ async def test_a_silent_server_hits_the_read_timeout() -> None:
 
 
 async def test_server_sent_events_arrive_one_by_one_before_the_answer_ends() -> None:
-    server = RawServer(events=3)
+    # The server sends each event only after the client has read the one before: a backend that held
+    # chunks back until the answer ended would never read the first, and the wait below would time out.
+    server = RawServer(events=3, read_one=asyncio.Event())
+    read_one = server.read_one
+    assert read_one is not None
     async with raw_server(server) as url:
         backend = HttpxBackend(url)
         try:
-            reply = await backend.send(Exchange(b"{}", {}))
-            arrivals: list[tuple[float, bytes]] = []
-            async for chunk in reply.aiter_bytes():
-                arrivals.append((anyio.current_time(), chunk))
-            await reply.aclose()
+            with anyio.fail_after(20):
+                reply = await backend.send(Exchange(b"{}", {}))
+                arrivals: list[bytes] = []
+                async for chunk in reply.aiter_bytes():
+                    arrivals.append(chunk)
+                    read_one.set()
+                await reply.aclose()
         finally:
             await backend.aclose()
-    assert b"".join(chunk for _, chunk in arrivals) == b"data: 0\n\ndata: 1\n\ndata: 2\n\n"
-    assert len(arrivals) == 3, "each event is its own chunk, read as it arrives"
-    assert arrivals[-1][0] - arrivals[0][0] >= 0.3  # the first was read 0.4 s before the last was sent
+    assert arrivals == [b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n"], "each event read as it arrives"
 
 
 async def test_closing_an_answer_early_drops_the_connection_and_the_server_sees_it() -> None:
