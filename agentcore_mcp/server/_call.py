@@ -123,7 +123,10 @@ class Call:
             # Modern clients get log messages only when they asked for a level.
             notify_logs = isinstance(level, str) and level in rpc.LOG_LEVELS
             if ask is None:
-                ask = modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})
+                if "inputResponses" in self.params or "requestState" in self.params:
+                    ask = modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})
+                else:  # nothing carried to read (or refuse) now: the asker is made if a function asks
+                    ask = self._ask_modern
         else:
             notify_logs = True
             session = self.session
@@ -149,6 +152,12 @@ class Call:
             detach=out.detach if out is not None else None,
             logs_enabled=notify_logs,
         )
+
+    async def _ask_modern(self, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The 2026-07-28 way to ask (answers from this round, else input_required), made when a function
+        first asks, for a request that carries no answers yet."""
+        caps = (self.meta or {}).get(rpc.META_CLIENT_CAPABILITIES)
+        return await modern_asker(self.input_round(), caps if isinstance(caps, dict) else {})(requests)
 
     async def _ask_on_stream(self, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """The handshake era's way to ask (questions on this request's stream), made when a function first
