@@ -115,7 +115,9 @@ class SSEError(TransportError, ValueError):
 
 class TaskFailed(AgentCoreMCPError):
     """A task did not complete: it ``failed``, was ``cancelled`` by the server or another client, or is
-    ``input_required`` and the client answers no task questions (``status`` says which).
+    ``input_required`` and the client answers no task questions (``status`` says which); or it brought no
+    result: ``completed`` without one, gone from the server (``error`` the -32602 of ``tasks/get``,
+    ``status`` the last one seen), or stopped by the client (``tasks_extension``'s ``interrupt()``).
 
     Attributes:
         task: the task as last read (its wire JSON).

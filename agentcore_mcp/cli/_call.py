@@ -10,7 +10,9 @@ retries on stderr (when stderr is a terminal, and never with ``--json``).
 With mcp 2.x the call negotiates the 2026-07-28 protocol when the server has it and declares the Tasks
 extension (``agentcore_mcp.client.tasks_extension``): a tool the server runs as a task is polled to its end,
 each change of its status shown like progress, and its result printed as a plain call's. Ctrl-C while it
-runs cancels the task on the server (``tasks/cancel``), waits briefly for it to say so, and exits 130. With
+runs cancels the task on the server (``tasks/cancel``), waits briefly for it to say so, and exits 130 (a
+``tools/call`` still in flight gets up to 3 s to bring the task's handle, so that the task can be cancelled;
+a second Ctrl-C exits 130 at once); ``--timeout`` stops the call the same way. With
 mcp 1.x the call is a handshake-era one: task-optional tools run as plain calls, task-only ones are refused
 with one error naming the fix.
 """
@@ -21,6 +23,8 @@ import argparse
 import difflib
 import json
 import logging
+import math
+import os
 import signal
 import sys
 import threading
@@ -56,7 +60,8 @@ Progress notifications and retries are shown on stderr when it is a terminal (ne
 A tool the server runs as a task (the MCP Tasks extension, with mcp 2.x installed) is followed to its
 end: tasks/get is polled at the server's suggested interval (within 0.1-10 s), each change of the task's status
 or status message is one line on stderr (as progress is), and its result is printed as any call's. Ctrl-C
-cancels the task on the server and exits 130; so does --timeout, which covers the whole task (exit 1).
+cancels the task on the server and exits 130 (a second Ctrl-C exits at once, without waiting for the
+server to confirm); so does --timeout, which covers connecting and the whole task (exit 1).
 
 Exit status: 0 when the tool succeeded, 1 when it returned an error result (its text goes to stderr), its
 task failed, or the call failed, 2 for a usage error, 130 after Ctrl-C.
@@ -228,37 +233,90 @@ class _Interrupted(Exception):
     """Ctrl-C ended the call (after the task it became, if any, was cancelled)."""
 
 
-async def _until_interrupted(work: Callable[[], Awaitable[T]]) -> T:
-    """``work()``, cancelled by the first SIGINT, which then raises :class:`_Interrupted`.
+#: After Ctrl-C or the deadline, how long an in-flight ``tools/call`` may still bring its task handle (so
+#: that the task can be cancelled) before the call is cut off; cancelling a followed task has its own 5 s.
+SETTLE = 3.0
 
-    A cancellation rather than KeyboardInterrupt, so that ``tasks_extension`` cleans up as for any cancel:
-    ``tasks/cancel``, shielded and bounded, while the connection is still open. Off the main thread (no
-    signal handlers there) ``work()`` just runs.
+
+async def _until_interrupted(
+    work: Callable[[], Awaitable[T]],
+    *,
+    stop: Callable[[], None] | None = None,
+    deadline: float | None = None,
+    settle: float = SETTLE,
+) -> T:
+    """``work()``, stopped by the first SIGINT (then :class:`_Interrupted`) or at ``deadline`` (``TimeoutError``).
+
+    Stopping calls ``stop()`` (``tasks_extension``'s ``interrupt``: the task followed, or the one an in-flight
+    ``tools/call`` brings, is cancelled on the server), then gives ``work`` ``settle`` seconds to end before
+    cancelling it; a task's ``tasks/cancel``, shielded and bounded, is not cut short. A second SIGINT quits
+    at once (exit status 130, nothing more waited for). ``deadline`` is on ``anyio.current_time()``'s clock.
+    SIGINT is watched only on POSIX in the main thread (asyncio has no signal handlers elsewhere, Windows
+    included); there Ctrl-C stays a KeyboardInterrupt.
     """
     import anyio
 
-    if threading.current_thread() is not threading.main_thread():
-        return await work()
+    watch_signals = os.name == "posix" and threading.current_thread() is threading.main_thread()
     done: list[T] = []
-    interrupted = False
-    async with anyio.create_task_group() as group:
-        with anyio.open_signal_receiver(signal.SIGINT) as signals:
+    failed: list[Exception] = []
+    why: list[str] = []
+    work_scope = anyio.CancelScope()
 
-            async def watch() -> None:
-                nonlocal interrupted
-                async for _ in signals:
-                    interrupted = True
-                    group.cancel_scope.cancel()
-                    return
-
-            group.start_soon(watch)
+    async def guarded() -> None:
+        with work_scope:
             try:
                 done.append(await work())
+            except Exception as exc:
+                failed.append(exc)
+
+    async def watch(signals: Any) -> None:
+        reason = "timeout"
+        with anyio.CancelScope(deadline=math.inf if deadline is None else deadline):
+            if signals is None:
+                await anyio.sleep_forever()
+            async for _ in signals:
+                reason = "interrupt"
+                break
+        why.append(reason)
+        if stop is not None:
+            stop()
+        with anyio.move_on_after(settle):
+            if signals is None:
+                await anyio.sleep_forever()
+            async for _ in signals:
+                _force_quit()
+        work_scope.cancel()
+        if signals is not None:  # the task's shielded clean-up may still run: a second Ctrl-C ends it
+            async for _ in signals:
+                _force_quit()
+
+    async with anyio.create_task_group() as group:
+        with anyio.open_signal_receiver(signal.SIGINT) if watch_signals else _no_signals() as signals:
+            group.start_soon(watch, signals)
+            try:
+                await guarded()
             finally:
                 group.cancel_scope.cancel()  # stop watching
-    if interrupted or not done:
-        raise _Interrupted
+    if why == ["interrupt"]:
+        raise _Interrupted(bool(done))
+    if why:
+        raise TimeoutError
+    if failed:
+        raise failed[0]
     return done[0]
+
+
+@contextmanager
+def _no_signals() -> Iterator[None]:
+    yield None
+
+
+def _force_quit() -> None:
+    """A second Ctrl-C: exit 130 now, without waiting for the task's cancellation to be confirmed."""
+    print("agentcore-mcp call: interrupted again; not waiting for the task to be cancelled", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)  # the wait runs in a shielded scope: only leaving the process ends it at once
 
 
 def _needs_tasks(exc: BaseException) -> bool:
@@ -286,11 +344,16 @@ def _task_only(tool: str, session: Any) -> Failed:
     )
 
 
-def _cancelled_line(display: CallDisplay) -> str | None:
+def _cancelled_line(display: CallDisplay, answered: bool) -> str | None:
     """The final line after Ctrl-C: what became of the task the call had become, if any."""
     task = display.last_task
     if task is None:
-        return None
+        if answered:
+            return None
+        return (
+            "interrupted (Ctrl-C) before the server answered tools/call; a task it started for this call, "
+            "if any, was not cancelled"
+        )
     task_id, status = task.get("taskId", "?"), task.get("status")
     if status == "cancelled":
         return f"task {task_id} cancelled (Ctrl-C)"
@@ -313,6 +376,7 @@ def run(args: argparse.Namespace) -> int:
     target, options = transport_options(args)
     display = CallDisplay(enabled=not args.json and sys.stderr.isatty())
     modern = has_modern_sdk()
+    extension: Any = None  # the Tasks extension, with mcp 2.x
 
     async def steps(connection: Any) -> dict[str, Any]:
         # mcp 2.x: a Client, whose call_tool resolves task answers; mcp 1.x: a ClientSession.
@@ -326,8 +390,16 @@ def run(args: argparse.Namespace) -> int:
         async def call() -> Any:
             return await connection.call_tool(args.tool, arguments, progress_callback=display.progress)
 
+        import anyio
+
         try:
-            result = await _until_interrupted(call)
+            if modern:
+                # run_modern_session's own deadline for the steps is SETTLE past --timeout's: at --timeout the
+                # call is stopped as after Ctrl-C (a task handle still in flight can be cancelled).
+                deadline = anyio.current_effective_deadline() - SETTLE
+                result = await _until_interrupted(call, stop=extension.interrupt, deadline=deadline)
+            else:
+                result = await _until_interrupted(call)
         except Exception as wrapped:
             exc = sole_error(wrapped)  # the watcher's task group wraps what the call raised
             if _needs_tasks(exc):
@@ -341,11 +413,13 @@ def run(args: argparse.Namespace) -> int:
                 from agentcore_mcp.client import tasks_extension
 
                 extension = tasks_extension(display.task)
-                result = run_modern_session(target, options, args.timeout, steps, extensions=[extension])
+                result = run_modern_session(
+                    target, options, args.timeout, steps, extensions=[extension], settle=SETTLE
+                )
             else:
                 result = run_session(target, options, args.timeout, steps)
-    except _Interrupted:
-        line = _cancelled_line(display)
+    except _Interrupted as interrupted:
+        line = _cancelled_line(display, answered=interrupted.args[0])
         if line:
             error(args.command, Exception(line))
         return 130

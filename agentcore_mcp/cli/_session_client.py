@@ -98,13 +98,17 @@ def run_modern_session(
     steps: Callable[[Any], Awaitable[T]],
     *,
     extensions: Sequence[Any] = (),
+    settle: float = 0.0,
     grace: float = 6.0,
 ) -> T:
     """As :func:`run_session`, with mcp 2.x's ``Client`` (``mode="auto"``, ``extensions``) given to ``steps``.
 
     ``steps(client)`` may use ``client.session`` (a ``ClientSession``) as :func:`run_session`'s steps do, and
-    ``client.call_tool``, which resolves the results ``extensions`` claim. ``timeout`` bounds the connection
-    and the steps (``TimeoutError``); closing may take ``grace`` seconds more, for the steps' clean-up.
+    ``client.call_tool``, which resolves the results ``extensions`` claim. ``timeout`` bounds connecting
+    (``TimeoutError``); the steps are cancelled ``settle`` seconds after ``timeout`` (``TimeoutError``), so
+    that steps which stop themselves at ``timeout`` (at ``anyio.current_effective_deadline() - settle``)
+    have that long to do it; the connection is closed at most ``grace`` seconds later still, so that what
+    the steps clean up when cancelled (``tasks_extension``'s ``tasks/cancel``) can still be sent over it.
     """
     import anyio
     from mcp.client import Client
@@ -114,14 +118,17 @@ def run_modern_session(
     transport = AgentCoreTransport(target, **options)
 
     async def main() -> T:
-        deadline = anyio.current_time() + timeout
+        start = anyio.current_time()
         try:
-            # The connection outlives the steps' deadline by ``grace``: a step cancelled by the deadline can
-            # still clean up over it (tasks_extension's tasks/cancel), as it can after Ctrl-C.
-            with anyio.fail_after(timeout + grace):
+            # One scope for the connection, its deadline moved once connected: connecting gets ``timeout``,
+            # the connection then lives until the steps' deadline plus ``grace``. (A scope of its own around
+            # entering the Client could not be left while the Client's task groups stay open.)
+            with anyio.CancelScope(deadline=start + timeout) as connection:
                 async with Client(transport, mode="auto", extensions=list(extensions)) as client:
-                    with anyio.fail_after(max(deadline - anyio.current_time(), 0)):
+                    connection.deadline = start + timeout + settle + grace
+                    with anyio.fail_after(max(start + timeout + settle - anyio.current_time(), 0)):
                         return await steps(client)
+            raise TimeoutError  # the connection's scope caught its deadline: not connected in time
         except Exception as exc:
             raise sole_error(exc) from None
 

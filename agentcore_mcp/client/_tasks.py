@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -70,35 +71,51 @@ def describe_input_requests(task: Mapping[str, Any]) -> str:
 
 
 def tasks_extension(
-    on_update: TaskWatcher | None = None, *, max_poll_interval: float = 10.0, cancel_timeout: float = 5.0
+    on_update: TaskWatcher | None = None,
+    *,
+    max_poll_interval: float = 10.0,
+    cancel_timeout: float = 5.0,
+    timeout: float | None = None,
 ) -> ClientExtension:
     """A ``ClientExtension`` for mcp 2.x's ``Client`` that runs task answers to their end.
 
     Contract, for each ``tools/call`` the server answers with a task handle:
 
     * ``tasks/get`` is polled every ``pollIntervalMs`` the server suggests (the latest one it sent), kept
-      within 0.1 s and ``max_poll_interval`` seconds (1 s when it suggests none).
+      within 0.1 s and ``max_poll_interval`` seconds (1 s when it suggests none). A handle that is already
+      terminal is read with one ``tasks/get`` (the handle carries no ``result`` or ``error``).
     * ``on_update(task)`` is called with the handle, then with each polled task whose ``status`` or
       ``statusMessage`` differs from the last one passed: one call per change, not one per poll.
-    * ``completed``: ``call_tool`` returns the task's ``result`` (a ``CallToolResult``, ``isError`` ones too).
-    * ``failed``, or ``cancelled`` by someone else: :class:`~agentcore_mcp.errors.TaskFailed`, carrying the
-      task and its JSON-RPC ``error``.
+    * ``completed``: ``call_tool`` returns the task's ``result`` (a ``CallToolResult``, ``isError`` ones too);
+      a ``completed`` task without a ``result`` raises :class:`~agentcore_mcp.errors.TaskFailed` saying so.
+    * ``failed``, or ``cancelled`` by someone else: ``TaskFailed``, carrying the task and its JSON-RPC
+      ``error``.
+    * The server no longer has the task (``tasks/get`` answers -32602: it expired or was never stored
+      there): ``TaskFailed`` with that error, ``status`` the last one seen.
     * ``input_required``: this extension answers no task questions; the task is cancelled (as below) and
       ``TaskFailed`` raised with ``status == "input_required"``, its message naming the questions.
-    * The wait ends any other way (the caller's cancel scope or timeout, Ctrl-C turned into a cancellation,
-      a failed poll): ``tasks/cancel`` is sent, shielded, and ``tasks/get`` polled until the task is
-      terminal, all within ``cancel_timeout`` seconds; then the original exception propagates. A failure of
-      that clean-up is logged, never raised over the original.
+    * ``timeout`` (seconds from the handle, None: no limit): a task not terminal by then is cancelled (as
+      below) and ``TimeoutError`` raised.
+    * ``extension.interrupt()`` (no arguments; from the same event loop): every task the extension is
+      following, and every handle that arrives after it (a ``tools/call`` already in flight), is cancelled
+      (as below) and ``TaskFailed`` raised, its message saying the client stopped it. Use it rather than
+      cancelling the caller when a ``tools/call`` may be in flight: a cancel that ends the ``tools/call``
+      before its answer arrives leaves no handle to cancel, and the task runs until the server's TTL.
+    * The wait ends any other way (the caller's cancel scope or timeout, a failed poll): ``tasks/cancel`` is
+      sent, shielded, and ``tasks/get`` polled until the task is terminal, all within ``cancel_timeout``
+      seconds; then the original exception propagates. A failure of that clean-up is logged, never raised
+      over the original.
 
     Raises:
         ImportError: mcp 2.x is not installed (mcp 1.x has no extension seam, nor the 2026-07-28 protocol).
+        ValueError: ``max_poll_interval`` below 0.1 s, or ``cancel_timeout`` or ``timeout`` not positive.
     """
-    if max_poll_interval < MIN_POLL_INTERVAL or cancel_timeout <= 0:
+    if max_poll_interval < MIN_POLL_INTERVAL or cancel_timeout <= 0 or (timeout is not None and timeout <= 0):
         raise ValueError(
-            f"max_poll_interval must be at least {MIN_POLL_INTERVAL} s and cancel_timeout positive, "
-            f"not {max_poll_interval!r} and {cancel_timeout!r}"
+            f"max_poll_interval must be at least {MIN_POLL_INTERVAL} s and cancel_timeout and timeout positive, "
+            f"not {max_poll_interval!r}, {cancel_timeout!r} and {timeout!r}"
         )
-    extension: ClientExtension = _extension_class()(on_update, max_poll_interval, cancel_timeout)
+    extension: ClientExtension = _extension_class()(on_update, max_poll_interval, cancel_timeout, timeout)
     return extension
 
 
@@ -107,6 +124,7 @@ def _extension_class() -> Any:
     """The extension class on mcp 2.x, built once (with its claim model and the two requests it sends)."""
     import anyio
     from mcp.client.extension import ClientExtension, ResultClaim
+    from mcp.shared.exceptions import MCPError
     from mcp_types import CallToolResult, Request, RequestParams, Result
     from pydantic import ConfigDict
 
@@ -141,13 +159,24 @@ def _extension_class() -> Any:
     class Extension(ClientExtension):
         identifier = TASKS_EXTENSION
 
-        def __init__(self, on_update: TaskWatcher | None, max_poll: float, cancel_timeout: float) -> None:
+        def __init__(
+            self, on_update: TaskWatcher | None, max_poll: float, cancel_timeout: float, timeout: float | None
+        ) -> None:
             self.on_update = on_update
             self.max_poll = max_poll
             self.cancel_timeout = cancel_timeout
+            self.timeout = timeout
+            self.interrupted = False
+            self.following: set[_Follow] = set()
 
         def claims(self) -> list[ResultClaim[Any]]:
             return [ResultClaim(result_type="task", model=CreatedTask, resolve=self.resolve)]
+
+        def interrupt(self) -> None:
+            """Cancel every task followed now or handed over later (see tasks_extension's contract)."""
+            self.interrupted = True
+            for follow in list(self.following):
+                follow.scope.cancel()
 
         async def resolve(self, created: CreatedTask, ctx: ClaimContext) -> CallToolResult:
             follow = _Follow(self, ctx, wire(created))
@@ -163,6 +192,8 @@ def _extension_class() -> Any:
             self.task = task
             self.params = TaskIdParams(task_id=task["taskId"])
             self.last: tuple[Any, Any] | None = None
+            self.scope = anyio.CancelScope()  # cancelled by Extension.interrupt
+            self.gone = False  # the server answered tasks/get with -32602: nothing left to cancel
 
         def seen(self, task: dict[str, Any]) -> None:
             self.task = task
@@ -173,31 +204,68 @@ def _extension_class() -> Any:
                     self.owner.on_update(task)
 
         async def get(self) -> None:
-            task = wire(await self.session.send_request(GetTask(params=self.params), Answer, self.timeout))
+            try:
+                answer = await self.session.send_request(GetTask(params=self.params), Answer, self.timeout)
+            except MCPError as exc:
+                if exc.code != rpc.INVALID_PARAMS:
+                    raise
+                self.gone = True
+                error = exc.error.model_dump(mode="json", exclude_none=True)
+                raise TaskFailed(
+                    {**self.task, "error": error},
+                    f"task {self.params.task_id} is gone from the server (expired, or not found there): "
+                    f"{exc.message} (JSON-RPC error {exc.code})",
+                ) from None
+            task = wire(answer)
             task.setdefault("taskId", self.params.task_id)
             self.seen(task)
 
         async def run(self) -> CallToolResult:
             self.seen(self.task)
+            self.owner.following.add(self)
+            if self.owner.interrupted:  # interrupted while this task's tools/call was in flight
+                self.scope.cancel()
+            deadline = anyio.move_on_after(self.owner.timeout if self.owner.timeout is not None else math.inf)
             try:
-                while self.task.get("status") not in TERMINAL:
-                    if self.task.get("status") == "input_required":
-                        raise TaskFailed(
-                            self.task,
-                            f"task {self.params.task_id} asks for {describe_input_requests(self.task)}, "
-                            "which this client does not answer; the task is cancelled",
-                        )
-                    await anyio.sleep(poll_interval(self.task, self.owner.max_poll))
-                    await self.get()
+                with self.scope, deadline:
+                    if self.task.get("status") in TERMINAL:
+                        await self.get()  # the handle has neither result nor error
+                    while self.task.get("status") not in TERMINAL:
+                        if self.task.get("status") == "input_required":
+                            raise TaskFailed(
+                                self.task,
+                                f"task {self.params.task_id} asks for {describe_input_requests(self.task)}, "
+                                "which this client does not answer; the task is cancelled",
+                            )
+                        await anyio.sleep(poll_interval(self.task, self.owner.max_poll))
+                        await self.get()
             except BaseException:
                 await self.cancel()
                 raise
+            finally:
+                self.owner.following.discard(self)
+            if self.scope.cancelled_caught or deadline.cancelled_caught:
+                await self.cancel()
+                if deadline.cancelled_caught:
+                    raise TimeoutError(
+                        f"task {self.params.task_id} not done within {self.owner.timeout:g} s "
+                        f"(timeout=); it is {self.task.get('status')} after tasks/cancel"
+                    )
+                raise TaskFailed(
+                    self.task,
+                    f"task {self.params.task_id} stopped by the client (interrupt()); "
+                    f"it is {self.task.get('status')} after tasks/cancel",
+                )
             if self.task["status"] == "completed":
-                return CallToolResult.model_validate(self.task.get("result") or {"content": []})
+                if not isinstance(self.task.get("result"), Mapping):
+                    raise TaskFailed(self.task, f"task {self.params.task_id} completed without a result")
+                return CallToolResult.model_validate(self.task["result"])
             raise TaskFailed(self.task)
 
         async def cancel(self) -> None:
             """Ask the server to stop the task and wait (bounded) until it says it has, whatever cancels us."""
+            if self.gone or self.task.get("status") in TERMINAL:
+                return
             with anyio.CancelScope(shield=True), anyio.move_on_after(self.owner.cancel_timeout):
                 try:
                     await self.session.send_request(CancelTask(params=self.params), Answer, self.timeout)

@@ -7,10 +7,13 @@ the tests read, so what the server's task became is asserted, not inferred from 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +62,27 @@ async def approve(ctx: Context) -> str:
     return "approved" if answer.accepted else "declined"
 
 
-STORE = MemoryTaskStore()
+class WatchedStore(MemoryTaskStore):
+    """The module's store: counts the server's reads of each task, and can hold a tools/call's answer back.
+
+    ``hold`` seconds after a task is stored, its handle goes out (the CLI has not got it yet meanwhile).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = 0.0
+        self.gets: dict[str, int] = {}
+
+    async def create(self, record: Any) -> None:
+        await super().create(record)
+        await asyncio.sleep(self.hold)
+
+    async def get(self, task_id: str) -> Any:
+        self.gets[task_id] = self.gets.get(task_id, 0) + 1
+        return await super().get(task_id)
+
+
+STORE = WatchedStore()
 APP = AgentCoreMCP(
     "cli-tasks",
     tools=[crawl, explode, refuse, approve, add_numbers],
@@ -84,7 +107,7 @@ def records() -> dict[str, Any]:
     ids = list(STORE._records)  # the store lists no ids publicly; get() reads each as the server does
 
     async def read() -> dict[str, Any]:
-        return {task_id: await STORE.get(task_id) for task_id in ids}
+        return {task_id: await MemoryTaskStore.get(STORE, task_id) for task_id in ids}  # not counted
 
     return asyncio.run(read())
 
@@ -162,7 +185,9 @@ def test_ctrl_c_cancels_the_task_on_the_server_and_exits_130(tasks_url: str) -> 
             assert process.poll() is None, process.communicate()
             time.sleep(0.05)
         (task_id,) = new
-        time.sleep(0.3)  # a few polls in: the CLI is waiting on the task
+        while not STORE.gets.get(task_id):  # the server has answered a tasks/get: the CLI is polling
+            assert time.monotonic() < deadline, "the task was never polled"
+            time.sleep(0.02)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
     finally:
@@ -229,3 +254,128 @@ def test_the_timeout_covers_the_whole_task_and_cancels_it(
     assert (code, out) == (1, "")
     assert err == f"agentcore-mcp call: no answer within 1.5 s (--timeout); task {task_id} cancelled\n"
     assert records()[task_id].status == "cancelled"
+
+
+def _call_in_a_process(tasks_url: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "agentcore_mcp.cli", "call", "crawl", "seconds=60", "--target", tasks_url],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _new_task(before: set[str], process: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + 30
+    while not (new := set(records()) - before):
+        assert time.monotonic() < deadline, "the task never started"
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    (task_id,) = new
+    return task_id
+
+
+@pytest.fixture
+def held_answers() -> Iterator[None]:
+    """The tools/call's answer (the task handle) leaves the server 1 s after the task was stored."""
+    STORE.hold = 1.0
+    try:
+        yield
+    finally:
+        STORE.hold = 0.0
+
+
+@pytest.mark.usefixtures("held_answers")
+def test_ctrl_c_before_the_task_handle_arrives_still_cancels_the_task(tasks_url: str) -> None:
+    before = set(records())
+    process = _call_in_a_process(tasks_url)
+    try:
+        task_id = _new_task(before, process)  # stored on the server; its handle is held back for 1 s
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (process.returncode, out) == (130, ""), err
+    assert err == f"agentcore-mcp call: task {task_id} cancelled (Ctrl-C)\n"
+    assert records()[task_id].status == "cancelled"
+
+
+def test_a_second_ctrl_c_quits_at_once(tasks_url: str) -> None:
+    STORE.hold = 20.0  # the first Ctrl-C then waits for a handle that does not come
+    before = set(records())
+    process = _call_in_a_process(tasks_url)
+    try:
+        _new_task(before, process)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)  # two signals sent together may arrive as one; either order ends the same way
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        STORE.hold = 0.0
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (process.returncode, out) == (130, ""), err
+    assert err == "agentcore-mcp call: interrupted again; not waiting for the task to be cancelled\n"
+    assert took < 2.5  # not the 3 s the first Ctrl-C waits for the handle (loaded CI: generous)
+
+
+@pytest.mark.usefixtures("held_answers")
+def test_the_timeout_before_the_task_handle_arrives_still_cancels_the_task(
+    capsys: pytest.CaptureFixture[str], tasks_url: str
+) -> None:
+    before = set(records())
+    STORE.hold = 2.0  # the handle leaves the server a second after the deadline
+    code, out, err = run(capsys, "call", "crawl", "seconds=60", "--target", tasks_url, "--timeout", "1")
+    (task_id,) = set(records()) - before
+    assert (code, out) == (1, "")
+    assert err == f"agentcore-mcp call: no answer within 1 s (--timeout); task {task_id} cancelled\n"
+    assert records()[task_id].status == "cancelled"
+
+
+def test_the_timeout_covers_connecting_to_a_server_that_never_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])  # read nothing, answer nothing
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
+    try:
+        started = time.monotonic()
+        code, out, err = run(capsys, "call", "add_numbers", "a=1", "b=2", "--target", url, "--timeout", "1")
+        took = time.monotonic() - started
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+    assert (code, out) == (1, "")
+    assert err == "agentcore-mcp call: no answer within 1 s (--timeout)\n"
+    assert accepted, "the CLI connected"
+    assert took < 1 + 3  # not --timeout plus the 6 s grace kept for cancelling a task (loaded CI: generous)
+
+
+async def test_off_posix_the_call_runs_without_a_signal_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    import anyio
+
+    from agentcore_mcp.cli import _call
+
+    def no_signal_handlers(*_: Any) -> Any:
+        raise NotImplementedError  # what asyncio's loop.add_signal_handler raises on Windows
+
+    async def work() -> str:
+        return "done"
+
+    monkeypatch.setattr(anyio, "open_signal_receiver", no_signal_handlers)
+    monkeypatch.setattr(_call.os, "name", "nt")
+    assert await _call._until_interrupted(work) == "done"

@@ -7,6 +7,7 @@ Against the real server on loopback, and against a scripted session for what our
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ import anyio
 import pytest
 from mcp.client import Client
 from mcp.client.extension import ClaimContext
+from mcp.shared.exceptions import MCPError
 
 from agentcore_mcp import AgentCoreMCP, MemoryTaskStore, ProtocolError, Tasks, tool
 from agentcore_mcp.client import tasks_extension
@@ -66,10 +68,60 @@ async def test_a_failed_task_raises_task_failed_with_its_error() -> None:
 async def test_a_caller_giving_up_cancels_the_task_and_waits_for_the_cancelled_status() -> None:
     store = MemoryTaskStore()
     seen: list[Mapping[str, Any]] = []
+    polling = anyio.Event()
+
+    def update(task: Mapping[str, Any]) -> None:
+        seen.append(task)
+        polling.set()  # the handle has reached the client: the call is now polling
+
     with serve_in_thread(app(store)) as base, anyio.fail_after(20):
-        async with Client(f"{base}/mcp", mode="auto", extensions=[tasks_extension(seen.append)]) as client:
-            with anyio.move_on_after(0.4):
-                await client.call_tool("crawl", {"seconds": 30})
+        extension = tasks_extension(update)
+        async with (
+            Client(f"{base}/mcp", mode="auto", extensions=[extension]) as client,
+            anyio.create_task_group() as group,
+        ):
+            group.start_soon(client.call_tool, "crawl", {"seconds": 30})
+            await polling.wait()
+            group.cancel_scope.cancel()
+    assert [task["status"] for task in seen] == ["working", "cancelled"]
+    record = await store.get(seen[0]["taskId"])
+    assert record is not None
+    assert record.status == "cancelled"
+
+
+class HoldingStore(MemoryTaskStore):
+    """Stores a task, then holds the tools/call's answer (its handle) back for ``hold`` seconds."""
+
+    def __init__(self, hold: float) -> None:
+        super().__init__()
+        self.hold = hold
+        self.created = threading.Event()
+
+    async def create(self, record: Any) -> None:
+        await super().create(record)
+        self.created.set()
+        await asyncio.sleep(self.hold)
+
+
+async def test_interrupt_while_the_tools_call_is_in_flight_cancels_the_task_its_answer_brings() -> None:
+    store = HoldingStore(hold=1.0)
+    seen: list[Mapping[str, Any]] = []
+    extension: Any = tasks_extension(seen.append)
+    with serve_in_thread(app(store)) as base, anyio.fail_after(20):
+        async with (
+            Client(f"{base}/mcp", mode="auto", extensions=[extension]) as client,
+            anyio.create_task_group() as group,
+        ):
+
+            async def call() -> None:
+                with pytest.raises(TaskFailed) as failed:
+                    await client.call_tool("crawl", {"seconds": 30})
+                assert "stopped by the client (interrupt())" in str(failed.value)
+
+            group.start_soon(call)
+            await anyio.to_thread.run_sync(store.created.wait)  # the task exists; its handle is held back
+            assert seen == []
+            extension.interrupt()
     assert [task["status"] for task in seen] == ["working", "cancelled"]
     record = await store.get(seen[0]["taskId"])
     assert record is not None
@@ -79,12 +131,14 @@ async def test_a_caller_giving_up_cancels_the_task_and_waits_for_the_cancelled_s
 class ScriptedSession:
     """Answers tasks/get with the next scripted task (the last one repeats); records every method sent."""
 
-    def __init__(self, *answers: dict[str, Any]) -> None:
-        self.answers = list(answers)
+    def __init__(self, *answers: Any) -> None:
+        self.answers: list[Any] = list(answers)
         self.sent: list[str] = []
 
     async def send_request(self, request: Any, model: Any, *_: Any) -> Any:
         self.sent.append(request.method)
+        if isinstance(self.answers[0], MCPError):
+            raise self.answers[0]
         if request.method == "tasks/cancel":
             self.answers = [{**self.answers[0], "status": "cancelled"}]
             return model.model_validate({})
@@ -92,8 +146,10 @@ class ScriptedSession:
         return model.model_validate({"resultType": "complete", **answer})
 
 
-async def _resolve(session: ScriptedSession, created: dict[str, Any], seen: list[Mapping[str, Any]]) -> Any:
-    extension: Any = tasks_extension(seen.append)
+async def _resolve(
+    session: ScriptedSession, created: dict[str, Any], seen: list[Mapping[str, Any]], extension: Any = None
+) -> Any:
+    extension = extension or tasks_extension(seen.append)
     (claim,) = extension.claims()
     context = ClaimContext(session=session, tool_name="t", read_timeout_seconds=None)  # type: ignore[arg-type]
     return await claim.resolve(claim.model.model_validate(created), context)
@@ -138,6 +194,74 @@ async def test_a_status_message_change_is_a_change_and_a_repeat_is_not() -> None
         ("working", "page 2 of 3"),
         ("completed", None),
     ]
+
+
+RESULT = {"content": [{"type": "text", "text": "ok"}]}
+
+
+@pytest.mark.parametrize("status", ["completed", "failed"])
+async def test_a_handle_already_terminal_is_read_once(status: str) -> None:
+    created = {"resultType": "task", "taskId": "t3", "status": status}
+    ended = {"taskId": "t3", "status": status}
+    ended.update(
+        {"result": RESULT} if status == "completed" else {"error": {"code": -32603, "message": "no"}}
+    )
+    session = ScriptedSession(ended)
+    seen: list[Mapping[str, Any]] = []
+    with anyio.fail_after(10):
+        if status == "completed":
+            assert (await _resolve(session, created, seen)).content[0].text == "ok"
+        else:
+            with pytest.raises(TaskFailed) as failed:
+                await _resolve(session, created, seen)
+            assert failed.value.error == {"code": -32603, "message": "no"}
+            assert str(failed.value) == "task t3 failed: no (JSON-RPC error -32603)"
+    assert session.sent == ["tasks/get"]
+
+
+async def test_a_completed_task_without_a_result_is_an_error_saying_so() -> None:
+    created = {"resultType": "task", "taskId": "t4", "status": "working", "pollIntervalMs": 1}
+    session = ScriptedSession({"taskId": "t4", "status": "completed"})
+    with anyio.fail_after(10), pytest.raises(TaskFailed, match=r"^task t4 completed without a result$"):
+        await _resolve(session, created, [])
+    assert session.sent == ["tasks/get"]
+
+
+async def test_a_task_the_server_no_longer_has_is_task_failed() -> None:
+    created = {"resultType": "task", "taskId": "t5", "status": "working", "pollIntervalMs": 1}
+    session = ScriptedSession(MCPError(-32602, "Task not found"))
+    with anyio.fail_after(10), pytest.raises(TaskFailed) as failed:
+        await _resolve(session, created, [])
+    assert str(failed.value) == (
+        "task t5 is gone from the server (expired, or not found there): Task not found (JSON-RPC error -32602)"
+    )
+    assert failed.value.error == {"code": -32602, "message": "Task not found"}
+    assert failed.value.status == "working"  # the last status seen
+    assert session.sent == ["tasks/get"]  # nothing left to cancel
+
+
+async def test_the_timeout_bounds_the_polling_and_cancels_the_task() -> None:
+    created = {"resultType": "task", "taskId": "t6", "status": "working", "pollIntervalMs": 1}
+    session = ScriptedSession({"taskId": "t6", "status": "working"})
+    seen: list[Mapping[str, Any]] = []
+    with anyio.fail_after(10), pytest.raises(TimeoutError, match=r"task t6 not done within 0\.3 s"):
+        await _resolve(session, created, seen, tasks_extension(seen.append, timeout=0.3))
+    assert session.sent[-2:] == ["tasks/cancel", "tasks/get"]
+    assert seen[-1]["status"] == "cancelled"
+    with pytest.raises(ValueError, match="timeout positive"):
+        tasks_extension(timeout=0)
+
+
+async def test_a_handle_arriving_after_interrupt_is_cancelled_at_once() -> None:
+    created = {"resultType": "task", "taskId": "t7", "status": "working", "pollIntervalMs": 1}
+    session = ScriptedSession({"taskId": "t7", "status": "working"})
+    seen: list[Mapping[str, Any]] = []
+    extension: Any = tasks_extension(seen.append)
+    extension.interrupt()
+    with anyio.fail_after(10), pytest.raises(TaskFailed, match="stopped by the client"):
+        await _resolve(session, created, seen, extension)
+    assert session.sent == ["tasks/cancel", "tasks/get"]
+    assert [task["status"] for task in seen] == ["working", "cancelled"]
 
 
 def test_the_poll_interval_is_the_servers_within_bounds() -> None:
