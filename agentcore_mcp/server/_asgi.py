@@ -591,26 +591,32 @@ class StreamWatch:
     :meth:`Responder._start_stream`). A timer per stream (a handle made, pushed on the loop's heap and
     cancelled again, for a stream that nearly always ends within milliseconds) cost as much as the rest of
     a short SSE answer; here a stream costs one dict entry, and one timer, set for the oldest stream's
-    time, serves all of them.
+    time, serves all of them. The watch serves one event loop at a time (a new loop takes it over once the
+    old one is closed); a stream on another loop running meanwhile is refused (:meth:`add` returns False)
+    and times itself.
     """
 
-    __slots__ = ("_delay", "_handle", "_loop", "pending")
+    __slots__ = ("_handle", "_loop", "delay", "pending")
 
     def __init__(self, delay: float) -> None:
-        self._delay = delay
+        self.delay = delay
         self.pending: dict[Responder, float] = {}  # by start time (monotonic), oldest first
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def add(self, responder: Responder) -> None:
+    def add(self, responder: Responder) -> bool:
+        """Arm ``responder`` when its time comes (False: it runs on a loop this watch does not serve)."""
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # first use, or another loop (tests run many): nothing carries over
-            self._loop = loop
+        if loop is not self._loop:
+            if self._loop is not None and not self._loop.is_closed():
+                return False  # another loop serves this app meanwhile
+            self._loop = loop  # first use, or the old loop is gone (tests run many): nothing carries over
             self.pending.clear()
             self._handle = None
         self.pending[responder] = monotonic()
         if self._handle is None:
-            self._handle = loop.call_later(self._delay, self._sweep)
+            self._handle = loop.call_later(self.delay, self._sweep)
+        return True
 
     def _sweep(self) -> None:
         self._handle = None
@@ -619,9 +625,9 @@ class StreamWatch:
         while pending:
             responder, started = next(iter(pending.items()))
             waited = now - started
-            if waited < self._delay - 0.001:  # (timers may fire a little early: within 1 ms is on time)
+            if waited < self.delay - 0.001:  # (timers may fire a little early: within 1 ms is on time)
                 assert self._loop is not None
-                self._handle = self._loop.call_later(self._delay - waited, self._sweep)
+                self._handle = self._loop.call_later(self.delay - waited, self._sweep)
                 return
             del pending[responder]
             responder._arm(waited)
@@ -650,6 +656,7 @@ class Responder:
         "_send",
         "_task",
         "_ticker",
+        "_timer",
         "_watch",
         "_watcher",
         "detached",
@@ -673,6 +680,7 @@ class Responder:
         self._watcher: asyncio.Task[None] | None = None
         self._task: asyncio.Task[Any] | None = None
         self._arming = False  # waiting in the watch for its ticker and watcher
+        self._timer: asyncio.TimerHandle | None = None  # or on a timer of its own (see StreamWatch)
         self.disconnected = False
         self._log: StreamLog | None = None
         self._new_log: Callable[[], StreamLog] | None = None
@@ -707,8 +715,11 @@ class Responder:
                 self._watch = StreamWatch(
                     min(WATCH_AFTER, self._keepalive) if self._keepalive else WATCH_AFTER
                 )
-            self._watch.add(self)
-            self._arming = True
+            if self._watch.add(self):
+                self._arming = True
+            else:
+                delay = self._watch.delay
+                self._timer = asyncio.get_running_loop().call_later(delay, self._arm, delay)
         headers = SSE_HEADERS if self.session_id is None else self._headers(SSE_HEADERS)
         # Nothing has streamed yet, so nothing can have been cut: the start needs no pacing.
         await self._send.raw({"type": "http.response.start", "status": 200, "headers": headers})
@@ -719,6 +730,7 @@ class Responder:
 
     def _arm(self, waited: float) -> None:
         self._arming = False
+        self._timer = None
         loop = asyncio.get_running_loop()
         if self._keepalive:
             self._ticker = loop.create_task(self._tick(self._keepalive - waited, self._keepalive))
@@ -810,6 +822,9 @@ class Responder:
             self._arming = False
             assert self._watch is not None
             self._watch.pending.pop(self, None)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
