@@ -28,6 +28,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -138,31 +139,37 @@ def listening(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` (pinned to ``core``) until it accepts on ``port``; terminate it (then kill) on exit.
 
+    Its stderr goes to a temporary file, never to a pipe: a pipe nobody reads fills up (64 KB of warnings on
+    a long run) and the process then blocks in its next write, which once stalled a 2,000-session soak.
+
     Raises RuntimeError with the end of its stderr if it exits or does not listen within ``start`` seconds.
     """
     if core is not None:
         command = ["taskset", "-c", str(core), *command]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + start
-    while True:
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        deadline = time.monotonic() + start
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait(5)
+                    errors.seek(0)
+                    err = errors.read().decode(errors="replace")
+                    raise RuntimeError(f"{what} did not start: {err[-2000:]}") from None
+                time.sleep(0.05)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(stop)
+            except subprocess.TimeoutExpired:
                 proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"{what} did not start: {err[-2000:]}") from None
-            time.sleep(0.05)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(stop)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+                proc.wait(5)
 
 
 @contextmanager
