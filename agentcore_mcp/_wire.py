@@ -71,11 +71,11 @@ META_CLIENT_INFO: Final = "io.modelcontextprotocol/clientInfo"
 META_LOG_LEVEL: Final = "io.modelcontextprotocol/logLevel"
 META_SERVER_INFO: Final = "io.modelcontextprotocol/serverInfo"
 
+LOG_LEVELS: Final = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+
 # The Tasks extension (SEP-2663): its identifier in capabilities, and the statuses a task never leaves.
 TASKS_EXTENSION: Final = "io.modelcontextprotocol/tasks"
 TASK_TERMINAL: Final = frozenset({"completed", "failed", "cancelled"})
-
-LOG_LEVELS: Final = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
 # HTTP header names, lower case (ASGI and httpx compare them so). MCP's:
 MCP_SESSION_ID: Final = "mcp-session-id"

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from agentcore_mcp import AgentCoreMCP, MemoryTaskStore, ProtocolError, Tasks, tool
 from agentcore_mcp.client import tasks_extension
-from agentcore_mcp.client._tasks import poll_interval
+from agentcore_mcp.client._task_follow import poll_interval
 from agentcore_mcp.errors import TaskFailed
 from agentcore_mcp.server._local import serve_in_thread
 
