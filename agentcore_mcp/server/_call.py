@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
-from agentcore_mcp.server._context import Ask, Context, Headers
+from agentcore_mcp.server._context import Ask, Context, Headers, ReportProgress
 from agentcore_mcp.server._input import InputRound, legacy_asker, modern_asker
 
 if TYPE_CHECKING:
@@ -106,7 +106,9 @@ class Call:
             caps = self.session.client_capabilities if self.session is not None else None
         return caps if isinstance(caps, dict) else {}
 
-    def context(self, *, ask: Ask | None = None, detached: bool = False) -> Context:
+    def context(
+        self, *, ask: Ask | None = None, detached: bool = False, on_progress: ReportProgress | None = None
+    ) -> Context:
         """The :class:`Context` a tool, resource or prompt function of this request is given.
 
         Args:
@@ -114,6 +116,7 @@ class Call:
                 request's own way (MRTR ``input_required`` answers, or requests on the handshake-era stream).
             detached: for work that outlives this request: nothing is sent on the request's stream
                 (progress and logs are dropped) and ``ctx.close_sse_stream()`` does nothing.
+            on_progress: where ``ctx.report_progress`` goes instead (a task's status message).
         """
         meta = self.meta or {}
         if self.era == "modern":
@@ -151,6 +154,7 @@ class Call:
             ask=ask,
             detach=out.detach if out is not None else None,
             logs_enabled=notify_logs,
+            on_progress=on_progress,
         )
 
     async def _ask_modern(self, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ SendMessage = Callable[[dict[str, Any]], Awaitable[None]]
 """Sends one JSON-RPC message to the client on the request's SSE stream (starting the stream if needed)."""
 
 Ask = Callable[[dict[str, dict[str, Any]]], Awaitable[dict[str, Any]]]
+# Where a detached function's progress goes instead of the request's stream (a task's status message).
+ReportProgress = Callable[[float, float | None, str | None], Awaitable[None]]
 """Puts keyed server→client requests to the client and returns the answers by key (see ``input.py``)."""
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
@@ -98,6 +100,7 @@ class Context:
         "_detach",
         "_log_threshold",
         "_logs_enabled",
+        "_on_progress",
         "_send",
         "client_capabilities",
         "client_info",
@@ -126,6 +129,7 @@ class Context:
         ask: Ask | None = None,
         detach: Callable[[], Awaitable[bool]] | None = None,
         logs_enabled: bool = True,
+        on_progress: ReportProgress | None = None,
     ) -> None:
         self.request_id = request_id
         self.method = method
@@ -142,6 +146,7 @@ class Context:
         self._detach = detach
         self._log_threshold = _LEVEL_RANK.get(log_level or "", 0)
         self._logs_enabled = logs_enabled
+        self._on_progress = on_progress
 
     @property
     def session_id(self) -> str | None:
@@ -268,7 +273,14 @@ class Context:
     async def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None
     ) -> None:
-        """Send ``notifications/progress`` when the client asked for progress (sent a progress token)."""
+        """Send ``notifications/progress`` when the client asked for progress (sent a progress token).
+
+        Inside a task (work that outlives its request) the progress becomes the task's ``statusMessage``
+        instead, which the client sees when it polls ``tasks/get``.
+        """
+        if self._on_progress is not None:
+            await self._on_progress(progress, total, message)
+            return
         if self._send is None or self.progress_token is None:
             return
         params: dict[str, Any] = {"progressToken": self.progress_token, "progress": progress}

@@ -121,10 +121,11 @@ class _TaskIds(list[str]):
 class _Run:
     """A task running in this process: its asyncio task and the questions it waits on."""
 
-    __slots__ = ("caps", "owner", "runner", "supervisor", "task_id", "used", "waiting")
+    __slots__ = ("caps", "owner", "reported", "runner", "supervisor", "task_id", "used", "waiting")
 
     def __init__(self, task_id: str, call: Call) -> None:
         self.task_id = task_id
+        self.reported = -1e9  # loop time of the last progress written to the record
         self.caps = call.client_capabilities
         self.owner = _owner(call)
         self.runner: asyncio.Task[Any] | None = None
@@ -279,7 +280,44 @@ class Tasks(Extension):
         async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
             return await self._ask(run, requests)
 
-        return call.context(ask=ask, detached=True) if tool.wants_context else None
+        return (
+            call.context(ask=ask, detached=True, on_progress=self._reporter(run))
+            if tool.wants_context
+            else None
+        )
+
+    def _reporter(self, run: _Run) -> Any:
+        async def report(progress: float, total: float | None, message: str | None) -> None:
+            await self._progress(run, progress, total, message)
+
+        return report
+
+    async def _progress(self, run: _Run, progress: float, total: float | None, message: str | None) -> None:
+        """``ctx.report_progress`` inside a task: the task's ``statusMessage`` while it is ``working``.
+
+        Written at most once per suggested poll interval (a client sees no more often than it polls, and a
+        shared store pays for every write); a progress before the task exists, or once it waits for input or
+        has ended, changes nothing.
+        """
+        now = asyncio.get_running_loop().time()
+        if now - run.reported < self.poll_interval_ms / 1000:
+            return
+        run.reported = now
+        text = _progress_text(progress, total, message)
+
+        def note(record: TaskRecord) -> TaskRecord | None:
+            if record.status != "working" or record.status_message == text:
+                return None
+            record.status_message = text
+            return record
+
+        try:
+            record = await self.store.update(run.task_id, note)
+        except Exception:  # progress is advisory: the tool goes on, the next report tries again
+            logger.warning("task %s: progress not recorded", run.task_id, exc_info=True)
+            return
+        if record is not None:
+            self._notify(record)
 
     def _launch(self, run: _Run, tool: Tool, arguments: Mapping[str, Any], call: Call) -> None:
         runner = asyncio.ensure_future(tool.run(arguments, self._context(run, call, tool)))
@@ -302,7 +340,11 @@ class Tasks(Extension):
             created.set_result(await self._create(run, call))
             return answers
 
-        ctx = call.context(ask=ask, detached=True) if tool.wants_context else None
+        ctx = (
+            call.context(ask=ask, detached=True, on_progress=self._reporter(run))
+            if tool.wants_context
+            else None
+        )
         runner = asyncio.ensure_future(tool.run(arguments, ctx))
         run.runner = runner
         try:
@@ -580,6 +622,12 @@ class Tasks(Extension):
             return listener.tagged("notifications/tasks", detailed)
 
         server.subscriptions.publish(pick)
+
+
+def _progress_text(progress: float, total: float | None, message: str | None) -> str:
+    """A progress report as a status message: ``"3/10: copying"``; ``"3"`` with neither total nor message."""
+    done = f"{progress:g}/{total:g}" if total is not None else f"{progress:g}"
+    return f"{done}: {message}" if message else done
 
 
 def _apply(record: TaskRecord, outcome: Mapping[str, Any]) -> TaskRecord | None:

@@ -34,7 +34,7 @@ MCP1_PYTHON = REPO / ".venv-mcp1" / "bin" / "python"
 
 @tool(task="optional")
 async def crawl(seconds: float, ctx: Context) -> str:
-    """Crawl for a while, reporting progress (which a task's detached context does not send)."""
+    """Crawl for a while, reporting progress (inside a task: the task's status message)."""
     await ctx.report_progress(0, 1, "starting")
     await asyncio.sleep(seconds)
     await ctx.report_progress(1, 1, "done")
@@ -117,8 +117,14 @@ def test_a_task_shows_one_line_per_status_change_and_prints_its_result(tasks_url
     code, out, shown = _stderr_on_a_terminal("call", "crawl", "seconds=0.6", "--target", tasks_url)
     assert (code, out) == (0, "crawled for 0.6s\n"), shown
     (task_id,) = set(records()) - before
-    # about a dozen polls at the server's 50 ms; a line only when the status (or its message) changed
-    assert shown == f"  task {task_id}: working\n  task completed\n"
+    # about a dozen polls at the server's 50 ms; a line only when the status (or its message) changed: the
+    # progress reported inside the task is its status message (the last one only if a poll lands on it)
+    lines = shown.splitlines()
+    assert lines[0] == f"  task {task_id}: working", shown
+    assert "  task working: 0/1: starting" in lines[:2], shown
+    assert lines[-1] == "  task completed", shown
+    assert set(lines[1:-1]) <= {"  task working: 0/1: starting", "  task working: 1/1: done"}, shown
+    assert len(lines) == len(set(lines)), shown  # no line twice: one per change
     assert records()[task_id].status == "completed"
 
 

@@ -122,7 +122,20 @@ async def rendezvous(count: int) -> str:
     return "alone"
 
 
+STEP = threading.Event()
+
+
+@tool(task="optional")
+async def stepper(ctx: Context) -> str:
+    """Report progress, wait for the test to let it go on, then finish."""
+    await ctx.report_progress(1, 2, "copying")
+    await asyncio.to_thread(STEP.wait, 10)
+    await ctx.report_progress(2, 2, "checking")
+    return "stepped"
+
+
 TOOLS = [
+    stepper,
     rendezvous,
     slow,
     only_task,
@@ -214,6 +227,22 @@ def test_a_task_supporting_tool_becomes_a_task_and_its_result_is_inlined(serve: 
     done = client.wait(created["taskId"])
     assert done["status"] == "completed"
     assert done["result"] == {"content": [{"type": "text", "text": "slept 0.1 "}], "isError": False}
+
+
+def test_progress_inside_a_task_is_its_status_message_while_it_works(serve: Any) -> None:
+    client = Client(serve())
+    STEP.clear()
+    task_id = client.start("stepper")
+    deadline = time.monotonic() + 10
+    while (task := client.result("tasks/get", {"taskId": task_id})).get("statusMessage") != "1/2: copying":
+        assert task["status"] == "working", task
+        assert time.monotonic() < deadline, task
+        time.sleep(0.02)
+    STEP.set()
+    done = client.wait(task_id)
+    assert done["status"] == "completed"
+    assert "statusMessage" not in done  # the end replaces the progress (a completed task has no message)
+    assert done["result"]["content"][0]["text"] == "stepped"
 
 
 def test_tool_errors_complete_with_is_error_and_protocol_errors_fail_with_the_error(serve: Any) -> None:
