@@ -61,7 +61,9 @@ def transport(limited: Limited, path: str, **options: Any) -> AgentCoreTransport
 @pytest.mark.parametrize("path", ["arn", "bearer"])
 async def test_a_burst_over_the_rate_limit_completes_at_the_limits_pace(limited: Limited, path: str) -> None:
     await anyio.sleep(2)  # the runtime's bucket refills from earlier tests
-    paced = transport(limited, path)
+    # Eight resends rather than the default four: while the pacer settles on the limit, the unluckiest of 200
+    # calls can be throttled five times on a loaded machine (CI once saw it), which the default gives up on.
+    paced = transport(limited, path, retries=RetryPolicy(attempts=8))
     results: list[str] = []
     with anyio.fail_after(120):
         async with paced as (read, write), ClientSession(read, write) as session:
@@ -82,7 +84,7 @@ async def test_a_burst_over_the_rate_limit_completes_at_the_limits_pace(limited:
     assert pacer.throttled > 0
     print(f"\n{path}: {CALLS} calls at {RATE:g}/s in {elapsed:.1f} s, {pacer.throttled} throttled sends")
     assert elapsed >= (CALLS - BURST - RATE) / RATE  # no faster than the limit allows
-    assert pacer.throttled < 2 * CALLS  # paced, not resent blindly (unpaced, up to 4 resends a call)
+    assert pacer.throttled < 2 * CALLS  # paced, not resent blindly (unpaced, up to 8 resends a call)
 
 
 async def test_a_call_whose_deadline_comes_before_its_send_slot_fails_with_the_throttle(
