@@ -177,20 +177,10 @@ def test_a_task_that_asks_for_input_fails_naming_the_capability(
 
 def test_ctrl_c_cancels_the_task_on_the_server_and_exits_130(tasks_url: str) -> None:
     before = set(records())
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agentcore_mcp.cli", "call", "crawl", "seconds=60", "--target", tasks_url],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _call_in_a_process(tasks_url)
     try:
+        task_id = _new_task(before, process)
         deadline = time.monotonic() + 30
-        while not (new := set(records()) - before):
-            assert time.monotonic() < deadline, "the task never started"
-            assert process.poll() is None, process.communicate()
-            time.sleep(0.05)
-        (task_id,) = new
         while not STORE.gets.get(task_id):  # the server has answered a tasks/get: the CLI is polling
             assert time.monotonic() < deadline, "the task was never polled"
             time.sleep(0.02)
