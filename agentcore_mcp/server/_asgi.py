@@ -364,17 +364,19 @@ class Edge:
             return
         # The MCP endpoint. Its steps are inline rather than a coroutine of their own: every request comes
         # this way, and a coroutine frame is one of the larger costs of a request that does little.
-        paced = PacedSend(send, self.send_timeout)
+        raw: list[tuple[bytes, bytes]] = scope["headers"]
+        headers = RequestHeaders(raw) if len(raw) <= MAX_HEADER_COUNT else None
+        method = scope["method"]
+        # Refusals, small answers and the start of a stream need no pacing: the server's own send.
+        refused = self._refusal(headers, method)
+        if refused is not None:
+            await _refuse(send, *refused)
+            return
+        assert headers is not None
+        paced = None
         try:
-            raw: list[tuple[bytes, bytes]] = scope["headers"]
-            headers = RequestHeaders(raw) if len(raw) <= MAX_HEADER_COUNT else None
-            method = scope["method"]
-            refused = self._refusal(headers, method)
-            if refused is not None:
-                await _refuse(paced, *refused)
-                return
-            assert headers is not None
             if method != "POST":
+                paced = PacedSend(send, self.send_timeout)
                 await self._not_post(method, headers, receive, paced)
                 return
             limit = self.max_body_size
@@ -387,16 +389,26 @@ class Edge:
                 if first["type"] != "http.request" or first.get("more_body", False) or len(body) > limit:
                     body = await read_body(receive, limit, None, first)
             except BodyTooLarge:
-                await _refuse(paced, 413, f"Payload Too Large: the limit is {self.max_body_size} bytes")
+                await _refuse(send, 413, f"Payload Too Large: the limit is {self.max_body_size} bytes")
                 return
             except ConnectionError:
                 return  # the client is gone; nobody to answer
             try:
                 message = from_json(body)
             except ValueError as exc:
-                await send_bytes(paced, 400, rpc.error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
+                await send_bytes(send, 400, rpc.error_body(None, rpc.PARSE_ERROR, f"Parse error: {exc}"))
                 return
+            now = self.protocol.answer_now(message, headers)
+            if type(now) is bytes and len(now) < BIG_EVENT:  # the commonest answer, written here
+                length = (b"content-length", b"%d" % len(now))
+                await send({"type": "http.response.start", "status": 200, "headers": [_CONTENT_JSON, length]})
+                await send({"type": "http.response.body", "body": now})
+                return
+            paced = PacedSend(send, self.send_timeout)
             responder = Responder(paced, self.keepalive, receive, self._watch)
+            if now is not None:
+                await responder.finish(now, headers.gzip)
+                return
             try:
                 reply = await self.protocol.handle(message, headers, responder)
             except asyncio.CancelledError:
@@ -413,7 +425,7 @@ class Edge:
                     responder.close()
             await responder.finish(reply, headers.gzip)
         except (ReaderStalled, asyncio.CancelledError):
-            if not paced.cut:
+            if paced is None or not paced.cut:
                 raise
             uncancel = getattr(asyncio.current_task(), "uncancel", None)
             if uncancel is not None:

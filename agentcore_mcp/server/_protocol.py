@@ -159,6 +159,61 @@ class Protocol:
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
         if isinstance(result, CachedPage):  # a list page serialized once: the edge frames it with the id
             return Reply(200, None, result, to_json(request_id))
+        return self._encode(method, request_id, params, era, result)
+
+    def answer_now(self, message: Any, headers: Routing) -> Reply | bytes | None:
+        """The answer to a message that needs no waiting, or None: then :meth:`handle` answers it.
+
+        The commonest request, a ``tools/call`` of an immediate tool (sync, on the loop, no Context; see
+        ``Tool.immediate``) in stateless mode with no extension and no tracing, is answered here in one
+        plain call: no coroutine, no :class:`~._call.Call`, no stream. It is answered exactly as
+        :meth:`handle` would answer it. Any other message, and any that is not plainly well formed, gets
+        None before anything has run (handle then answers it, with its errors).
+        """
+        if type(message) is not dict or message.get("method") != "tools/call":
+            return None
+        request_id = message.get("id")
+        params = message.get("params")
+        if (
+            (type(request_id) is not int and type(request_id) is not str)
+            or type(params) is not dict
+            or message.get("jsonrpc") != "2.0"
+            or headers.identity
+            or self.stores.sessions is not None
+            or self.registry.extensions
+        ):
+            return None
+        name = params.get("name")
+        tool = self.registry.tools.get(name) if type(name) is str else None
+        arguments = params.get("arguments")
+        if tool is None or not tool.immediate or (arguments is not None and type(arguments) is not dict):
+            return None
+        era = classify(params, headers)
+        if era == "modern":
+            if tool.param_headers or "requestState" in params or "inputResponses" in params:
+                return None
+            try:
+                check_modern("tools/call", params, headers)
+            except ProtocolError:
+                return None
+        if telemetry.enabled():
+            return None
+        set_log_ids((headers.session_id, request_id, "tools/call"))
+        try:
+            result = tool.run_now(arguments)
+        except ProtocolError as exc:
+            return _refuse(era, request_id, exc.code, exc.message, exc.data)
+        except Exception:  # (InputRequired included: nothing can pause here, as in handle)
+            logger.exception("internal error while answering %s", "tools/call")
+            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        if era == "modern":
+            self.methods.stamp(result)
+        return self._encode("tools/call", request_id, params, era, result)
+
+    def _encode(
+        self, method: str, request_id: str | int, params: Mapping[str, Any], era: Era, result: Any
+    ) -> Reply | bytes:
+        """The JSON-RPC answer carrying ``result``: its bytes, or a Reply whose body is encoded as sent."""
         message = {"jsonrpc": "2.0", "id": request_id, "result": result}
         try:
             # A result with huge text is encoded as it is written (see ._pieces); JSON has no NaN or

@@ -97,6 +97,7 @@ class Tool:
         "definition",
         "expose_errors",
         "fn",
+        "immediate",
         "name",
         "options",
         "param_headers",
@@ -146,6 +147,9 @@ class Tool:
         # Function.call's frame; an int or bool result wrapped as it is gets its wire form without
         # to_result (see OutputSpec.exact).
         self._direct = not function.in_thread and self.timeout is None
+        # A sync function on the loop that takes no Context needs no awaiting at all: the protocol layer
+        # answers its calls with run_now, in one plain call (see Protocol.answer_now).
+        self.immediate = self._direct and not function.is_async and not function.wants_context
         output = self._output
         wrapped_as_is = output.schema is not None and output.dumps and output.wrap
         self._exact = output.exact if wrapped_as_is else None
@@ -167,6 +171,22 @@ class Tool:
                 span.tool_error()
             return result
 
+    def run_now(self, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+        """:meth:`run` for an :attr:`immediate` tool, without awaiting (the same result, the same failures).
+
+        Tracing is the caller's to rule out: no span is made here.
+        """
+        function = self._function
+        try:
+            kwargs = function.validate(arguments or {})
+        except pydantic.ValidationError as exc:
+            return text_result(describe_validation_error("tool", self.name, exc), is_error=True)
+        try:
+            value = function.fn(**kwargs)
+        except BaseException as exc:
+            return self._failed(exc)
+        return self._result(value)
+
     async def _run(self, arguments: Mapping[str, Any] | None, ctx: Context | None) -> dict[str, Any]:
         function = self._function
         try:
@@ -182,29 +202,38 @@ class Tool:
                     value = await value
             else:
                 value = await function.call(kwargs, ctx, self.timeout)
-        except ToolError as exc:
+        except BaseException as exc:
+            return self._failed(exc)
+        return self._result(value)
+
+    def _failed(self, exc: BaseException) -> dict[str, Any]:
+        """The ``isError`` result for what the function raised, or ``exc`` raised again when it must unwind
+        the request (a deliberate JSON-RPC error, a request for input, the request's own cancellation,
+        Ctrl-C). Called from the ``except`` block that caught ``exc`` (the log records its traceback)."""
+        if isinstance(exc, ToolError):
             return text_result(str(exc), is_error=True)
-        except ProtocolError:
-            raise  # deliberate JSON-RPC errors (e.g. a missing client capability) reach the client as such
-        except InputRequired:
-            raise  # asked outside until_answered (an extension's own run): the extension answers it
-        except CallTimedOut:
+        if isinstance(exc, (ProtocolError, InputRequired, KeyboardInterrupt)):
+            # ProtocolError: deliberate JSON-RPC errors (e.g. a missing client capability) reach the client
+            # as such; InputRequired: asked outside until_answered (an extension's own run answers it).
+            raise exc
+        if isinstance(exc, CallTimedOut):
             logger.warning("tool %r timed out after %ss", self.name, self.timeout)
             return text_result(f"Tool {self.name!r} timed out after {self.timeout:g} seconds", is_error=True)
-        except Exception as exc:
+        if isinstance(exc, Exception):
             logger.exception("tool %r raised", self.name)
             detail = f": {exc}" if self.expose_errors else ""
             return text_result(f"Tool {self.name!r} failed{detail}", is_error=True)
-        except asyncio.CancelledError:
+        if isinstance(exc, asyncio.CancelledError):
             if _cancelling():
-                raise  # this request is being cancelled (the client went away): let it unwind
+                raise exc  # this request is being cancelled (the client went away): let it unwind
             logger.error("tool %r was cancelled by something other than its request", self.name)
             return text_result(f"Tool {self.name!r} failed", is_error=True)
-        except KeyboardInterrupt:
-            raise
-        except BaseException:  # SystemExit and the like from user code must not take the request down
-            logger.exception("tool %r raised a BaseException", self.name)
-            return text_result(f"Tool {self.name!r} failed", is_error=True)
+        # SystemExit and the like from user code must not take the request down
+        logger.exception("tool %r raised a BaseException", self.name)
+        return text_result(f"Tool {self.name!r} failed", is_error=True)
+
+    def _result(self, value: Any) -> dict[str, Any]:
+        """The wire ``tools/call`` result of what the function returned."""
         if type(value) is self._exact:  # (None unless the result type is int or bool)
             text = to_json(value).decode()
             return {
