@@ -172,21 +172,23 @@ class Protocol:
         """
         if type(message) is not dict or message.get("method") != "tools/call":
             return None
-        request_id = message.get("id")
         params = message.get("params")
+        if type(params) is not dict:
+            return None
+        name = params.get("name")
+        tool = self.registry.tools.get(name) if type(name) is str else None
+        if tool is None or not tool.immediate:  # (a tool that takes a Context: handle, at once)
+            return None
+        request_id = message.get("id")
+        arguments = params.get("arguments")
         if (
             (type(request_id) is not int and type(request_id) is not str)
-            or type(params) is not dict
+            or (arguments is not None and type(arguments) is not dict)
             or message.get("jsonrpc") != "2.0"
             or headers.identity
             or self.stores.sessions is not None
             or self.registry.extensions
         ):
-            return None
-        name = params.get("name")
-        tool = self.registry.tools.get(name) if type(name) is str else None
-        arguments = params.get("arguments")
-        if tool is None or not tool.immediate or (arguments is not None and type(arguments) is not dict):
             return None
         era = classify(params, headers)
         if era == "modern":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -305,3 +306,144 @@ def test_tool_order_is_deterministic(demo_url: str) -> None:
     first = post(demo_url, legacy_request("tools/list")).json()["result"]["tools"]
     for _ in range(3):
         assert post(demo_url, legacy_request("tools/list")).json()["result"]["tools"] == first
+
+
+# -- the immediate lane (Protocol.answer_now) answers exactly as handle does ---------------------------------
+
+
+def _lane_app() -> AgentCoreMCP:
+    from agentcore_mcp import ToolError, tool
+
+    @tool(sync_to_thread=False)
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    @tool(sync_to_thread=False)
+    def boom() -> int:
+        raise RuntimeError("secret detail")
+
+    @tool(sync_to_thread=False)
+    def refuse() -> str:
+        raise ToolError("not today")
+
+    @tool(sync_to_thread=False)
+    def text(n: int) -> str:
+        return "x" * n
+
+    @tool(sync_to_thread=False)
+    def nan() -> float:
+        return float("nan")
+
+    @tool(sync_to_thread=False)
+    def lone_surrogate() -> str:
+        return "\ud800"
+
+    @tool
+    def threaded(a: int) -> int:
+        return a
+
+    return AgentCoreMCP("lane", tools=[add, boom, refuse, text, nan, lone_surrogate, threaded])
+
+
+def _headers(modern: bool, name: str, **extra: str) -> Any:
+    from agentcore_mcp.server._asgi import RequestHeaders
+
+    raw = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    if modern:
+        raw |= {"mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": name}
+    raw |= extra
+    return RequestHeaders([(k.encode(), v.encode()) for k, v in raw.items()])
+
+
+_LANE_CALLS = [
+    ("add", {"a": 2, "b": 3}),
+    ("add", {"a": "two", "b": 3}),  # a validation error: an isError result
+    ("add", None),
+    ("boom", {}),  # -> isError without the detail
+    ("refuse", {}),
+    ("text", {"n": 5}),
+    ("text", {"n": 3_000_000}),  # a huge text: encoded in pieces
+    ("nan", {}),
+    ("lone_surrogate", {}),  # unencodable: an isError result
+]
+
+
+@pytest.mark.parametrize("modern", [False, True], ids=["legacy", "modern"])
+@pytest.mark.parametrize(("name", "arguments"), _LANE_CALLS)
+async def test_the_immediate_lane_answers_as_handle_does(modern: bool, name: str, arguments: Any) -> None:
+    from agentcore_mcp.server._asgi import PacedSend, Responder
+
+    protocol = _lane_app()._edge.protocol
+    params: dict[str, Any] = {"name": name}
+    if arguments is not None:
+        params["arguments"] = arguments
+    if modern:
+        params["_meta"] = modern_meta()
+    message = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params}
+    headers = _headers(modern, name)
+
+    async def discard(message: Any) -> None:
+        raise AssertionError("nothing may be sent")
+
+    now = protocol.answer_now(message, headers)
+    assert now is not None
+    handled = await protocol.handle(message, headers, Responder(PacedSend(discard, None)))
+
+    def wire(reply: Any) -> tuple[int, bytes]:
+        if isinstance(reply, bytes):
+            return 200, reply
+        body = reply.body if isinstance(reply.body, bytes) else b"".join(reply.body)
+        return reply.status, body
+
+    assert wire(now) == wire(handled)
+    _status, body = wire(now)
+    answer = json.loads(body)
+    assert answer["id"] == 7
+    assert ("resultType" in answer["result"]) is modern
+    assert b"secret detail" not in body
+
+
+def _lane_declines() -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    modern_params = {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": modern_meta()}
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    return [
+        ("a notification", {**call, "id": None, "params": {"name": "add"}} | {"id": None}, {}),
+        ("a boolean id", {**call, "id": True, "params": {"name": "add"}}, {}),
+        ("no jsonrpc", {"id": 1, "method": "tools/call", "params": {"name": "add"}}, {}),
+        ("an unknown tool", {**call, "params": {"name": "nope"}}, {}),
+        ("a thread tool", {**call, "params": {"name": "threaded", "arguments": {"a": 1}}}, {}),
+        ("arguments not an object", {**call, "params": {"name": "add", "arguments": [1, 2]}}, {}),
+        ("identity headers", {**call, "params": {"name": "add"}}, {"workloadaccesstoken": "t"}),
+        ("a mismatched Mcp-Name", {**call, "params": modern_params}, {"mcp-name": "other"}),
+        ("a requestState", {**call, "params": {**modern_params, "requestState": "x"}}, {}),
+        ("another method", {**call, "method": "tools/list", "params": {}}, {}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("why", "message", "extra"), _lane_declines(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_the_immediate_lane_leaves_everything_else_to_handle(
+    why: str, message: Any, extra: dict[str, str]
+) -> None:
+    protocol = _lane_app()._edge.protocol
+    if message.get("id") is None:
+        del message["id"]
+    params = message.get("params") or {}
+    modern = "_meta" in params
+    headers = _headers(modern, str(params.get("name")), **extra)
+    assert protocol.answer_now(message, headers) is None, why
+
+
+def test_the_immediate_lane_is_off_in_session_mode_and_with_an_extension() -> None:
+    from agentcore_mcp.server._tasks import Tasks
+    from examples.demo_server import add_numbers
+
+    message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "add_numbers"}}
+
+    plain = AgentCoreMCP("plain", tools=[add_numbers])
+    assert isinstance(plain._edge.protocol.answer_now(message, _headers(False, "add_numbers")), bytes)
+    stateful = AgentCoreMCP("stateful", tools=[add_numbers], sessions=True)
+    assert stateful._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
+    tasks = AgentCoreMCP("tasks", tools=[add_numbers], extensions=[Tasks()])
+    assert tasks._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
