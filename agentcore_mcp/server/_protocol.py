@@ -68,6 +68,7 @@ class _Missing:
 
 
 _MISSING: Any = _Missing()
+_NO_INPUT_HERE = "%s asked the client for input where the protocol does not allow it"
 
 
 class Protocol:
@@ -203,13 +204,16 @@ class Protocol:
         set_log_ids((headers.session_id, request_id, "tools/call"))
         try:
             result = tool.run_now(arguments)
+            if era == "modern":
+                self.methods.stamp(result)
         except ProtocolError as exc:
             return _refuse(era, request_id, exc.code, exc.message, exc.data)
-        except Exception:  # (InputRequired included: nothing can pause here, as in handle)
+        except InputRequired:  # a function without a Context cannot pause: as _input_required answers it
+            logger.error(_NO_INPUT_HERE, "tools/call")
+            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        except Exception:
             logger.exception("internal error while answering %s", "tools/call")
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
-        if era == "modern":
-            self.methods.stamp(result)
         return self._encode("tools/call", request_id, params, era, result)
 
     def _encode(
@@ -345,7 +349,7 @@ class Protocol:
         """The MRTR answer: the questions, and the sealed state that carries earlier answers to the retry."""
         if call.era != "modern" or call.method not in MRTR_METHODS or call.round is None:
             # Only a modern tools/call, prompts/get or resources/read can pause for input.
-            logger.error("%s asked the client for input where the protocol does not allow it", call.method)
+            logger.error(_NO_INPUT_HERE, call.method)
             raise ProtocolError(rpc.INTERNAL_ERROR, "Internal error")
         state = self.stores.sealer.seal({"answers": call.round.answers}, call.binding())
         return self.methods.stamp(

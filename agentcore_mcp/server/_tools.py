@@ -176,13 +176,12 @@ class Tool:
 
         Tracing is the caller's to rule out: no span is made here.
         """
-        function = self._function
         try:
-            kwargs = function.validate(arguments or {})
+            kwargs = self._function.validate(arguments or {})
         except pydantic.ValidationError as exc:
             return text_result(describe_validation_error("tool", self.name, exc), is_error=True)
         try:
-            value = function.fn(**kwargs)
+            value = self._function.fn(**kwargs)
         except BaseException as exc:
             return self._failed(exc)
         return self._result(value)
@@ -208,14 +207,19 @@ class Tool:
 
     def _failed(self, exc: BaseException) -> dict[str, Any]:
         """The ``isError`` result for what the function raised, or ``exc`` raised again when it must unwind
-        the request (a deliberate JSON-RPC error, a request for input, the request's own cancellation,
-        Ctrl-C). Called from the ``except`` block that caught ``exc`` (the log records its traceback)."""
+        the request. Called from the ``except`` block that caught ``exc`` (the log records its traceback).
+
+        What unwinds: a deliberate JSON-RPC error (a missing client capability, say: the client gets it as
+        such), a request for input (asked outside until_answered: an extension's own run answers it), the
+        request's own cancellation (the client went away), Ctrl-C.
+        """
+        if isinstance(exc, _UNWINDS) or (isinstance(exc, asyncio.CancelledError) and _cancelling()):
+            try:
+                raise exc
+            finally:
+                del exc  # (the frame raising it must not keep it: that would be a reference cycle)
         if isinstance(exc, ToolError):
             return text_result(str(exc), is_error=True)
-        if isinstance(exc, (ProtocolError, InputRequired, KeyboardInterrupt)):
-            # ProtocolError: deliberate JSON-RPC errors (e.g. a missing client capability) reach the client
-            # as such; InputRequired: asked outside until_answered (an extension's own run answers it).
-            raise exc
         if isinstance(exc, CallTimedOut):
             logger.warning("tool %r timed out after %ss", self.name, self.timeout)
             return text_result(f"Tool {self.name!r} timed out after {self.timeout:g} seconds", is_error=True)
@@ -224,8 +228,6 @@ class Tool:
             detail = f": {exc}" if self.expose_errors else ""
             return text_result(f"Tool {self.name!r} failed{detail}", is_error=True)
         if isinstance(exc, asyncio.CancelledError):
-            if _cancelling():
-                raise exc  # this request is being cancelled (the client went away): let it unwind
             logger.error("tool %r was cancelled by something other than its request", self.name)
             return text_result(f"Tool {self.name!r} failed", is_error=True)
         # SystemExit and the like from user code must not take the request down
@@ -252,6 +254,9 @@ class Tool:
             return text_result(
                 f"Tool {self.name!r} returned a result that could not be serialized{detail}", is_error=True
             )
+
+
+_UNWINDS = (ProtocolError, InputRequired, KeyboardInterrupt)
 
 
 def _cancelling() -> bool:

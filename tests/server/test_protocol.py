@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+import logging
+from typing import Annotated, Any
 
 import pytest
+from pydantic import Field
 
-from agentcore_mcp import AgentCoreMCP
+from agentcore_mcp import AgentCoreMCP, Context, ProtocolError, ToolError, tool
 from agentcore_mcp.server._envelope import decode_header_value
+from agentcore_mcp.server._input import InputRequired
 from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import MODERN, legacy_request, modern_meta, modern_request, post, raw_post, rpc_error
@@ -310,12 +313,13 @@ def test_tool_order_is_deterministic(demo_url: str) -> None:
 
 # -- the immediate lane (Protocol.answer_now) answers exactly as handle does ---------------------------------
 
+RAN: list[str] = []  # the lane's tools that were called
+
 
 def _lane_app() -> AgentCoreMCP:
-    from agentcore_mcp import ToolError, tool
-
     @tool(sync_to_thread=False)
     def add(a: int, b: int) -> int:
+        RAN.append("add")
         return a + b
 
     @tool(sync_to_thread=False)
@@ -325,6 +329,18 @@ def _lane_app() -> AgentCoreMCP:
     @tool(sync_to_thread=False)
     def refuse() -> str:
         raise ToolError("not today")
+
+    @tool(sync_to_thread=False)
+    def deliberate() -> str:
+        raise ProtocolError(-32021, "Missing capability", data={"requiredCapabilities": {"sampling": {}}})
+
+    @tool(sync_to_thread=False)
+    def asks() -> str:
+        raise InputRequired({})
+
+    @tool(sync_to_thread=False)
+    def exits() -> str:
+        raise SystemExit(3)
 
     @tool(sync_to_thread=False)
     def text(n: int) -> str:
@@ -338,39 +354,75 @@ def _lane_app() -> AgentCoreMCP:
     def lone_surrogate() -> str:
         return "\ud800"
 
-    @tool
-    def threaded(a: int) -> int:
+    @tool(sync_to_thread=False)
+    def logs(a: int) -> int:
+        logging.getLogger("agentcore_mcp.test").warning("inside the lane")
         return a
 
-    return AgentCoreMCP("lane", tools=[add, boom, refuse, text, nan, lone_surrogate, threaded])
+    @tool
+    def threaded(a: int) -> int:
+        RAN.append("threaded")
+        return a
+
+    @tool(sync_to_thread=False)
+    def with_context(a: int, ctx: Context) -> int:
+        RAN.append("with_context")
+        return a
+
+    @tool
+    async def awaits(a: int) -> int:
+        RAN.append("awaits")
+        return a
+
+    @tool(sync_to_thread=False)
+    def mirrored(region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})]) -> str:
+        RAN.append("mirrored")
+        return region
+
+    tools = [add, boom, refuse, deliberate, asks, exits, text, nan, lone_surrogate, logs, threaded]
+    return AgentCoreMCP("lane", tools=[*tools, with_context, awaits, mirrored])
 
 
 def _headers(modern: bool, name: str, **extra: str) -> Any:
     from agentcore_mcp.server._asgi import RequestHeaders
 
-    raw = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    raw = [(b"accept", b"application/json, text/event-stream"), (b"content-type", b"application/json")]
     if modern:
-        raw |= {"mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": name}
-    raw |= extra
-    return RequestHeaders([(k.encode(), v.encode()) for k, v in raw.items()])
+        raw += [(b"mcp-protocol-version", MODERN.encode()), (b"mcp-method", b"tools/call")]
+        raw += [(b"mcp-name", name.encode())]
+    raw += [(k.encode(), v.encode()) for k, v in extra.items()]
+    return RequestHeaders(raw)
+
+
+def _wire(reply: Any) -> tuple[int, bytes]:
+    if isinstance(reply, bytes):
+        return 200, reply
+    body = reply.body if isinstance(reply.body, bytes) else b"".join(reply.body)
+    return reply.status, body
 
 
 _LANE_CALLS = [
-    ("add", {"a": 2, "b": 3}),
-    ("add", {"a": "two", "b": 3}),  # a validation error: an isError result
-    ("add", None),
-    ("boom", {}),  # -> isError without the detail
-    ("refuse", {}),
-    ("text", {"n": 5}),
-    ("text", {"n": 3_000_000}),  # a huge text: encoded in pieces
-    ("nan", {}),
-    ("lone_surrogate", {}),  # unencodable: an isError result
+    ("add", {"a": 2, "b": 3}, 7),
+    ("add", {"a": 2, "b": 3}, "req-1"),  # a string id
+    ("add", {"a": "two", "b": 3}, 7),  # a validation error: an isError result
+    ("add", None, 7),
+    ("boom", {}, 7),  # -> isError without the detail
+    ("refuse", {}, 7),
+    ("deliberate", {}, 7),  # a JSON-RPC error (HTTP 400 in the modern era)
+    ("asks", {}, 7),  # a function without a Context cannot pause: -32603
+    ("exits", {}, 7),
+    ("text", {"n": 5}, 7),
+    ("text", {"n": 3_000_000}, 7),  # a huge text: encoded in pieces
+    ("nan", {}, 7),
+    ("lone_surrogate", {}, 7),  # unencodable: an isError result
 ]
 
 
 @pytest.mark.parametrize("modern", [False, True], ids=["legacy", "modern"])
-@pytest.mark.parametrize(("name", "arguments"), _LANE_CALLS)
-async def test_the_immediate_lane_answers_as_handle_does(modern: bool, name: str, arguments: Any) -> None:
+@pytest.mark.parametrize(("name", "arguments", "request_id"), _LANE_CALLS)
+async def test_the_immediate_lane_answers_as_handle_does(
+    modern: bool, name: str, arguments: Any, request_id: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     from agentcore_mcp.server._asgi import PacedSend, Responder
 
     protocol = _lane_app()._edge.protocol
@@ -379,43 +431,84 @@ async def test_the_immediate_lane_answers_as_handle_does(modern: bool, name: str
         params["arguments"] = arguments
     if modern:
         params["_meta"] = modern_meta()
-    message = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params}
+    message = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
     headers = _headers(modern, name)
 
     async def discard(message: Any) -> None:
         raise AssertionError("nothing may be sent")
 
-    now = protocol.answer_now(message, headers)
-    assert now is not None
-    handled = await protocol.handle(message, headers, Responder(PacedSend(discard, None)))
+    with caplog.at_level(logging.INFO, logger="agentcore_mcp"):
+        now = protocol.answer_now(message, headers)
+        assert now is not None
+        lane_logs = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
+        caplog.clear()
+        handled = await protocol.handle(message, headers, Responder(PacedSend(discard, None)))
+        handle_logs = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
 
-    def wire(reply: Any) -> tuple[int, bytes]:
-        if isinstance(reply, bytes):
-            return 200, reply
-        body = reply.body if isinstance(reply.body, bytes) else b"".join(reply.body)
-        return reply.status, body
-
-    assert wire(now) == wire(handled)
-    _status, body = wire(now)
+    assert _wire(now) == _wire(handled)
+    assert lane_logs == handle_logs
+    _status, body = _wire(now)
     answer = json.loads(body)
-    assert answer["id"] == 7
-    assert ("resultType" in answer["result"]) is modern
+    assert answer["id"] == request_id
+    if "result" in answer:
+        assert ("resultType" in answer["result"]) is modern
     assert b"secret detail" not in body
 
 
+def test_the_immediate_lane_sets_the_log_ids(caplog: pytest.LogCaptureFixture) -> None:
+    from agentcore_mcp.server._identity import RequestContextFilter
+
+    protocol = _lane_app()._edge.protocol
+    message = {
+        "jsonrpc": "2.0",
+        "id": 42,
+        "method": "tools/call",
+        "params": {"name": "logs", "arguments": {"a": 1}},
+    }
+    caplog.handler.addFilter(RequestContextFilter())
+    with caplog.at_level(logging.WARNING, logger="agentcore_mcp.test"):
+        assert isinstance(
+            protocol.answer_now(message, _headers(False, "logs", **{"mcp-session-id": "s-1"})), bytes
+        )
+    record = next(r for r in caplog.records if r.getMessage() == "inside the lane")
+    assert (record.mcp_session_id, record.mcp_request_id, record.mcp_method) == ("s-1", "42", "tools/call")  # type: ignore[attr-defined]
+
+
 def _lane_declines() -> list[tuple[str, dict[str, Any], dict[str, str]]]:
-    modern_params = {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": modern_meta()}
+    meta = modern_meta()
     call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    add = {"name": "add", "arguments": {"a": 1, "b": 2}}
+    modern_add = {**add, "_meta": meta}
     return [
-        ("a notification", {**call, "id": None, "params": {"name": "add"}} | {"id": None}, {}),
-        ("a boolean id", {**call, "id": True, "params": {"name": "add"}}, {}),
-        ("no jsonrpc", {"id": 1, "method": "tools/call", "params": {"name": "add"}}, {}),
+        ("a notification", {"jsonrpc": "2.0", "method": "tools/call", "params": add}, {}),
+        ("a null id", {**call, "id": None, "params": add}, {}),
+        ("a boolean id", {**call, "id": True, "params": add}, {}),
+        ("a float id", {**call, "id": 1.5, "params": add}, {}),
+        ("no jsonrpc", {"id": 1, "method": "tools/call", "params": add}, {}),
+        ("params a list", {**call, "params": [1, 2]}, {}),
         ("an unknown tool", {**call, "params": {"name": "nope"}}, {}),
         ("a thread tool", {**call, "params": {"name": "threaded", "arguments": {"a": 1}}}, {}),
+        ("a Context tool", {**call, "params": {"name": "with_context", "arguments": {"a": 1}}}, {}),
+        ("an async tool", {**call, "params": {"name": "awaits", "arguments": {"a": 1}}}, {}),
         ("arguments not an object", {**call, "params": {"name": "add", "arguments": [1, 2]}}, {}),
-        ("identity headers", {**call, "params": {"name": "add"}}, {"workloadaccesstoken": "t"}),
-        ("a mismatched Mcp-Name", {**call, "params": modern_params}, {"mcp-name": "other"}),
-        ("a requestState", {**call, "params": {**modern_params, "requestState": "x"}}, {}),
+        ("identity headers", {**call, "params": add}, {"workloadaccesstoken": "t"}),
+        ("a mismatched Mcp-Name", {**call, "params": modern_add}, {"mcp-name": "other"}),
+        ("a repeated Mcp-Method", {**call, "params": modern_add}, {"mcp-method": "tools/call"}),
+        (
+            "an unsupported modern version",
+            {
+                **call,
+                "params": {**add, "_meta": {**meta, "io.modelcontextprotocol/protocolVersion": "2099-01-01"}},
+            },
+            {},
+        ),
+        ("a requestState", {**call, "params": {**modern_add, "requestState": "x"}}, {}),
+        ("inputResponses", {**call, "params": {**modern_add, "inputResponses": {}}}, {}),
+        (
+            "a modern tool with Mcp-Param headers",
+            {**call, "params": {"name": "mirrored", "arguments": {"region": "eu"}, "_meta": meta}},
+            {"mcp-param-region": "eu"},
+        ),
         ("another method", {**call, "method": "tools/list", "params": {}}, {}),
     ]
 
@@ -427,23 +520,63 @@ def test_the_immediate_lane_leaves_everything_else_to_handle(
     why: str, message: Any, extra: dict[str, str]
 ) -> None:
     protocol = _lane_app()._edge.protocol
-    if message.get("id") is None:
-        del message["id"]
-    params = message.get("params") or {}
-    modern = "_meta" in params
-    headers = _headers(modern, str(params.get("name")), **extra)
-    assert protocol.answer_now(message, headers) is None, why
+    params = message.get("params")
+    modern = isinstance(params, dict) and "_meta" in params
+    name = params.get("name") if isinstance(params, dict) else None
+    RAN.clear()
+    assert protocol.answer_now(message, _headers(modern, str(name), **extra)) is None, why
+    assert RAN == [], f"{why}: declined after running the tool"
 
 
-def test_the_immediate_lane_is_off_in_session_mode_and_with_an_extension() -> None:
+def test_the_immediate_lane_is_off_in_session_mode_with_an_extension_and_when_tracing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentcore_mcp import telemetry
     from agentcore_mcp.server._tasks import Tasks
     from examples.demo_server import add_numbers
 
     message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "add_numbers"}}
-
     plain = AgentCoreMCP("plain", tools=[add_numbers])
     assert isinstance(plain._edge.protocol.answer_now(message, _headers(False, "add_numbers")), bytes)
     stateful = AgentCoreMCP("stateful", tools=[add_numbers], sessions=True)
     assert stateful._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
     tasks = AgentCoreMCP("tasks", tools=[add_numbers], extensions=[Tasks()])
     assert tasks._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
+    monkeypatch.setattr(telemetry, "enabled", lambda: True)
+    assert plain._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
+
+
+@pytest.mark.parametrize("modern", [False, True], ids=["legacy", "modern"])
+async def test_the_edge_writes_the_lanes_answer(modern: bool) -> None:
+    """Over ASGI: the lane's bytes with their length, and a lane Reply (a JSON-RPC error) with its status."""
+    app = _lane_app()
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def call(name: str) -> tuple[int, dict[str, bytes], Any]:
+        params: dict[str, Any] = {"name": name, "arguments": {}}
+        if modern:
+            params["_meta"] = modern_meta()
+        body = json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params}).encode()
+        delivered = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> Any:
+            return delivered.pop(0) if delivered else {"type": "http.disconnect"}
+
+        sent.clear()
+        headers = _headers(modern, name).raw
+        await app({"type": "http", "method": "POST", "path": "/mcp", "headers": headers}, receive, send)
+        start, *bodies = sent
+        answer = b"".join(m.get("body", b"") for m in bodies)
+        return start["status"], dict(start["headers"]), json.loads(answer)
+
+    status, headers, answer = await call("refuse")
+    assert status == 200
+    assert headers[b"content-type"] == b"application/json"
+    assert int(headers[b"content-length"]) == len(json.dumps(answer, separators=(",", ":")).encode())
+    assert answer["result"]["isError"] is True
+    status, _headers_sent, answer = await call("deliberate")
+    assert status == (400 if modern else 200)
+    assert answer["error"]["code"] == -32021
