@@ -84,7 +84,10 @@ async def test_a_burst_over_the_rate_limit_completes_at_the_limits_pace(limited:
     assert pacer.throttled > 0
     print(f"\n{path}: {CALLS} calls at {RATE:g}/s in {elapsed:.1f} s, {pacer.throttled} throttled sends")
     assert elapsed >= (CALLS - BURST - RATE) / RATE  # no faster than the limit allows
-    assert pacer.throttled < 2 * CALLS  # paced, not resent blindly (unpaced, up to 8 resends a call)
+    # Paced, not resent blindly: unpaced, this burst exhausts its eight resends and calls fail. On a quiet
+    # machine a call is throttled about 2.5 times (the burst's first waves, sent before a rate under
+    # throttling is measured), on a loaded one fewer: the sends are spread out.
+    assert pacer.throttled < 4 * CALLS
 
 
 async def test_a_call_whose_deadline_comes_before_its_send_slot_fails_with_the_throttle(
