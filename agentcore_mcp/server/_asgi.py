@@ -193,6 +193,7 @@ _HEALTHY = b'{"status":"Healthy"}'
 _ACCEPTED: dict[bytes | None, bool] = {}
 _ACCEPTED_MAX = 256
 _NOT_FOUND = b'{"error":"Not Found"}'
+_CUT = "a client read nothing of its answer for %g s: answer cut, its request cancelled"
 
 _JSON = rpc.JSON.encode()
 _EVENT_HEAD, _EVENT_TAIL = rpc.SSE_EVENT_HEAD, rpc.SSE_EVENT_TAIL
@@ -357,10 +358,7 @@ class Edge:
         if root and path.startswith(root):
             path = path[len(root) :]
         if path not in self.paths:
-            if path == "/ping" and scope["method"] in ("GET", "HEAD"):
-                await send_bytes(send, 200, _HEALTHY)
-            else:
-                await send_bytes(send, 404, _NOT_FOUND)
+            await _elsewhere(path, scope["method"], send)
             return
         # The MCP endpoint. Its steps are inline rather than a coroutine of their own: every request comes
         # this way, and a coroutine frame is one of the larger costs of a request that does little.
@@ -415,9 +413,7 @@ class Edge:
                 if not responder.disconnected:
                     raise
                 # The client left mid-stream and the watcher cancelled the handler: nobody to answer.
-                uncancel = getattr(asyncio.current_task(), "uncancel", None)
-                if uncancel is not None:
-                    uncancel()
+                _withdraw_cancellation()
                 logger.info("client disconnected mid-stream; its request was cancelled")
                 return
             finally:
@@ -427,14 +423,9 @@ class Edge:
         except (ReaderStalled, asyncio.CancelledError):
             if paced is None or not paced.cut:
                 raise
-            uncancel = getattr(asyncio.current_task(), "uncancel", None)
-            if uncancel is not None:
-                uncancel()
+            _withdraw_cancellation()
             # The answer is incomplete: the ASGI server closes the connection.
-            logger.warning(
-                "a client read nothing of its answer for %g s: answer cut, its request cancelled",
-                self.send_timeout,
-            )
+            logger.warning(_CUT, self.send_timeout)
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -577,6 +568,21 @@ async def send_bytes(
     for piece in body[:-1]:
         await send({"type": "http.response.body", "body": piece, "more_body": True})
     await send({"type": "http.response.body", "body": body[-1]})
+
+
+async def _elsewhere(path: str, method: str, send: Send) -> None:
+    """A request for a path other than the MCP endpoint's: the health check, else 404."""
+    if path == "/ping" and method in ("GET", "HEAD"):
+        await send_bytes(send, 200, _HEALTHY)
+    else:
+        await send_bytes(send, 404, _NOT_FOUND)
+
+
+def _withdraw_cancellation() -> None:
+    """Take back the current task's cancellation, which was handled here (Python 3.11+; 3.10 keeps none)."""
+    uncancel = getattr(asyncio.current_task(), "uncancel", None)
+    if uncancel is not None:
+        uncancel()
 
 
 async def _refuse(send: Send, status: int, message: str) -> None:
