@@ -719,6 +719,15 @@ class Responder:
         return [*base, (_SESSION_ID, self.session_id.encode())]
 
     async def _start_stream(self) -> None:
+        await self._send.raw(self._begin())
+        if self._log is not None and self._retry_ms is not None:
+            # The priming event: an id to resume from, and how long to wait before reconnecting.
+            event = priming(self._log.append(b""), self._retry_ms)
+            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+
+    def _begin(self) -> dict[str, Any]:
+        """Start streaming (the log, the watch) and return the response start to send: nothing has streamed
+        yet, so nothing can have been cut and the start needs no pacing."""
         self.streaming = True
         if self._new_log is not None:
             self._log = self._new_log()
@@ -739,12 +748,7 @@ class Responder:
                 delay = self._watch.delay
                 self._timer = asyncio.get_running_loop().call_later(delay, self._arm, delay)
         headers = SSE_HEADERS if self.session_id is None else self._headers(SSE_HEADERS)
-        # Nothing has streamed yet, so nothing can have been cut: the start needs no pacing.
-        await self._send.raw({"type": "http.response.start", "status": 200, "headers": headers})
-        if self._log is not None and self._retry_ms is not None:
-            # The priming event: an id to resume from, and how long to wait before reconnecting.
-            event = priming(self._log.append(b""), self._retry_ms)
-            await self._send({"type": "http.response.body", "body": event, "more_body": True})
+        return {"type": "http.response.start", "status": 200, "headers": headers}
 
     def _arm(self, waited: float) -> None:
         self._arming = False
@@ -788,7 +792,10 @@ class Responder:
 
     async def send_message(self, message: dict[str, Any]) -> None:
         if not self.streaming:
-            await self._start_stream()
+            if self._new_log is None:  # no log, so no priming event: the start alone
+                await self._send.raw(self._begin())
+            else:
+                await self._start_stream()
         data = to_json(message, inf_nan_mode="null")
         if self._log is None and not self.detached and len(data) < BIG_EVENT:
             # The usual event (no log to keep, small), framed and paced here without _emit's frame nor
@@ -803,8 +810,10 @@ class Responder:
                 paced._refuse()
             elif paced.streaming:
                 await paced._write(message)
-            else:
-                paced._stream()
+            else:  # (PacedSend._stream, inline: the stream's start above has taken the task already)
+                paced.streaming = True
+                if paced.owner is None:
+                    paced.owner = asyncio.current_task()
                 await paced.raw(message)
             return
         await self._emit(data, True)

@@ -85,7 +85,7 @@ async def test_a_burst_over_the_rate_limit_completes_at_the_limits_pace(limited:
     print(f"\n{path}: {CALLS} calls at {RATE:g}/s in {elapsed:.1f} s, {pacer.throttled} throttled sends")
     assert elapsed >= (CALLS - BURST - RATE) / RATE  # no faster than the limit allows
     # Paced, not resent blindly: unpaced, this burst exhausts its eight resends and calls fail. On a quiet
-    # machine a call is throttled about 2.5 times (the burst's first waves, sent before a rate under
+    # machine a call is throttled 2.2-2.9 times (the burst's first waves, sent before a rate under
     # throttling is measured), on a loaded one fewer: the sends are spread out.
     assert pacer.throttled < 4 * CALLS
 
