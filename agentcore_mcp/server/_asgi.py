@@ -810,10 +810,8 @@ class Responder:
                 paced._refuse()
             elif paced.streaming:
                 await paced._write(message)
-            else:  # (PacedSend._stream, inline: the stream's start above has taken the task already)
-                paced.streaming = True
-                if paced.owner is None:
-                    paced.owner = asyncio.current_task()
+            else:
+                paced._stream()
                 await paced.raw(message)
             return
         await self._emit(data, True)

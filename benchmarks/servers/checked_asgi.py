@@ -8,7 +8,8 @@ no logging, no options and no error bodies beyond a status: it scans the headers
 checks the modern ``_meta`` envelope against the headers, finds the tool, validates its arguments with a
 pydantic-core validator, and builds and encodes the result (the progress request as an SSE stream). What a
 real server does beyond this (a registry, error answers, logging ids, options) is the design's cost;
-what this app costs over the bare one is the specification's.
+what this app costs over the bare one is the specification's. (The answer is written as the bare app writes
+it, with its constants; the two stay separate functions so that neither limit pays a frame for sharing.)
 
 Serve with ``uvicorn benchmarks.servers.checked_asgi:app``.
 """
@@ -20,13 +21,13 @@ from typing import Any
 
 from pydantic_core import SchemaValidator, core_schema, from_json, to_json
 
-Message = MutableMapping[str, Any]
-_META_VERSION = "io.modelcontextprotocol/protocolVersion"
-_META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
-_LEGACY = frozenset({"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"})
-_MODERN = frozenset({"2026-07-28"})
-_SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
-_SERVER_INFO = {"io.modelcontextprotocol/serverInfo": {"name": "demo", "version": "1.0.0"}}
+from agentcore_mcp import _wire as rpc
+from benchmarks.servers.bare_asgi import _SERVER_INFO, _SSE_HEADERS, Message, _event
+
+_META_VERSION = rpc.META_PROTOCOL_VERSION
+_META_CAPABILITIES = rpc.META_CLIENT_CAPABILITIES
+_LEGACY = frozenset(rpc.LEGACY_VERSIONS)
+_MODERN = frozenset(rpc.MODERN_VERSIONS)
 _ARGUMENTS = SchemaValidator(
     core_schema.typed_dict_schema(
         {
@@ -151,7 +152,3 @@ async def app(
         }
     )
     await send({"type": "http.response.body", "body": answer})
-
-
-def _event(data: bytes) -> bytes:
-    return b"event: message\ndata: " + data + b"\n\n"
