@@ -35,6 +35,7 @@ from agentcore_mcp.server._http import (
 )
 from agentcore_mcp.server._options import send_timeout_from_env
 from agentcore_mcp.server._pieces import Pieces
+from agentcore_mcp.server._protocol import Soon
 from agentcore_mcp.server._session_store import valid_session_id
 from agentcore_mcp.server._streams import KEEPALIVE, priming, resume_point, session_events
 
@@ -404,11 +405,15 @@ class Edge:
                 return
             paced = PacedSend(send, self.send_timeout)
             responder = Responder(paced, self.keepalive, receive, self._watch)
-            if now is not None:
+            if now is None:
+                answering = self.protocol.handle(message, headers, responder)
+            elif isinstance(now, Soon):
+                answering = self.protocol.answer_soon(now, headers, responder)
+            else:
                 await responder.finish(now, headers.gzip)
                 return
             try:
-                reply = await self.protocol.handle(message, headers, responder)
+                reply = await answering
             except asyncio.CancelledError:
                 if not responder.disconnected:
                     raise

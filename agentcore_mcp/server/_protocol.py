@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic_core import to_json
 
@@ -22,7 +22,7 @@ from agentcore_mcp.server._call import Call, Era, Routing, Stream
 from agentcore_mcp.server._content import text_result
 from agentcore_mcp.server._envelope import check_modern, classify, http_status
 from agentcore_mcp.server._identity import bind_platform_context, set_log_ids
-from agentcore_mcp.server._input import InputRequired
+from agentcore_mcp.server._input import ASKING_CAPABILITIES, InputRequired
 from agentcore_mcp.server._methods import MRTR_METHODS, CachedPage, Handler, Methods, Settings
 from agentcore_mcp.server._pieces import Pieces, pieces_of
 from agentcore_mcp.server._session_store import valid_session_id
@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from agentcore_mcp.server._registry import Registry
     from agentcore_mcp.server._session_store import Session
     from agentcore_mcp.server._stores import Stores
+    from agentcore_mcp.server._tools import Tool
 
-__all__ = ["Protocol", "Reply"]
+__all__ = ["Protocol", "Reply", "Soon"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
@@ -58,8 +59,21 @@ class Reply:
 
 
 ACCEPTED = Reply(202, None)
+_CAPABILITIES = rpc.META_CLIENT_CAPABILITIES
 _OBJECT = (dict, type(None))  # what params may be without a closer look
 _Admitted = tuple[str, "str | int", Mapping[str, Any], Era, "Session | None"]
+
+
+class Soon(NamedTuple):
+    """A ``tools/call`` admitted by :meth:`Protocol.answer_now`, for :meth:`Protocol.answer_soon` to run."""
+
+    tool: Tool
+    id: str | int
+    arguments: dict[str, Any] | None
+    params: dict[str, Any]
+    era: Era
+    version: str
+    meta: Any  # params._meta as sent (checked in the modern era)
 
 
 class _Missing:
@@ -162,14 +176,15 @@ class Protocol:
             return Reply(200, None, result, to_json(request_id))
         return self._encode(method, request_id, params, era, result)
 
-    def answer_now(self, message: Any, headers: Routing) -> Reply | bytes | None:
-        """The answer to a message that needs no waiting, or None: then :meth:`handle` answers it.
+    def answer_now(self, message: Any, headers: Routing) -> Reply | bytes | Soon | None:
+        """The answer to the commonest request, or what it takes to answer it; None: :meth:`handle` answers.
 
-        The commonest request, a ``tools/call`` of an immediate tool (sync, on the loop, no Context; see
-        ``Tool.immediate``) in stateless mode with no extension and no tracing, is answered here in one
-        plain call: no coroutine, no :class:`~._call.Call`, no stream. It is answered exactly as
-        :meth:`handle` would answer it. Any other message, and any that is not plainly well formed, gets
-        None before anything has run (handle then answers it, with its errors).
+        A ``tools/call`` in stateless mode with no extension and no tracing has a way of its own: an
+        immediate tool's (sync, on the loop, no Context; see ``Tool.immediate``) is answered here in one
+        plain call (no coroutine, no :class:`~._call.Call`, no stream); any other tool's comes back as a
+        :class:`Soon` for :meth:`answer_soon` to run with the request's stream. Both answer exactly as
+        :meth:`handle` would. Any other message, and any that is not plainly well formed, gets None before
+        anything has run (handle then answers it, with its errors).
         """
         if type(message) is not dict or message.get("method") != "tools/call":
             return None
@@ -178,7 +193,7 @@ class Protocol:
             return None
         name = params.get("name")
         tool = self.registry.tools.get(name) if type(name) is str else None
-        if tool is None or not tool.immediate:  # (a tool that takes a Context: handle, at once)
+        if tool is None:
             return None
         request_id = message.get("id")
         arguments = params.get("arguments")
@@ -192,16 +207,24 @@ class Protocol:
         ):
             return None
         era = classify(params, headers)
+        envelope: tuple[str, Any] | None = None  # the version and _meta, checked (modern) or as sent
         if era == "modern":
             if tool.param_headers or "requestState" in params or "inputResponses" in params:
                 return None
             try:
-                check_modern("tools/call", params, headers)
+                envelope = check_modern("tools/call", params, headers)
             except ProtocolError:
+                return None
+            # A function that may ask, of a client that can answer, may pause: handle's pausable call.
+            if tool.wants_context and not ASKING_CAPABILITIES.isdisjoint(envelope[1][_CAPABILITIES]):
                 return None
         if telemetry.enabled():
             return None
         set_log_ids((headers.session_id, request_id, "tools/call"))
+        if not tool.immediate:
+            if envelope is None:  # the handshake era: as handle reads them
+                envelope = headers.version or rpc.LATEST_LEGACY, params.get("_meta")
+            return Soon(tool, request_id, arguments, params, era, *envelope)
         try:
             result = tool.run_now(arguments)
             if era == "modern":
@@ -211,6 +234,35 @@ class Protocol:
         except InputRequired:  # a function without a Context cannot pause: as _input_required answers it
             logger.error(_NO_INPUT_HERE, "tools/call")
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        except Exception:
+            logger.exception("internal error while answering %s", "tools/call")
+            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        return self._encode("tools/call", request_id, params, era, result)
+
+    async def answer_soon(self, soon: Soon, headers: Routing, out: Stream) -> Reply | bytes:
+        """Run the ``tools/call`` that :meth:`answer_now` admitted, its messages before the result going to
+        ``out``, and answer it exactly as :meth:`handle` would (without its admission and dispatch)."""
+        tool, request_id, arguments, params, era, version, meta = soon
+        call = Call(
+            self.stores,
+            request_id,
+            "tools/call",
+            era,
+            version,
+            params,
+            meta if isinstance(meta, dict) else None,
+            headers,
+            out if self._streaming else None,
+        )
+        try:
+            try:
+                result = await tool.run(arguments, call.context() if tool.wants_context else None)
+            except InputRequired as needed:
+                result = self._input_required(call, needed)
+            if era == "modern":
+                self.methods.stamp(result)
+        except ProtocolError as exc:
+            return _refuse(era, request_id, exc.code, exc.message, exc.data)
         except Exception:
             logger.exception("internal error while answering %s", "tools/call")
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")

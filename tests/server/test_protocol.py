@@ -379,8 +379,39 @@ def _lane_app() -> AgentCoreMCP:
         RAN.append("mirrored")
         return region
 
+    @tool
+    async def reports(a: int, ctx: Context) -> int:
+        RAN.append("reports")
+        await ctx.report_progress(1, 2, "half")
+        await ctx.info({"a": a})
+        logging.getLogger("agentcore_mcp.test").warning("inside the tool")
+        return a
+
+    @tool
+    async def async_boom(ctx: Context) -> int:
+        await ctx.report_progress(1)
+        raise RuntimeError("secret detail")
+
+    @tool
+    async def async_asks(ctx: Context) -> str:
+        raise InputRequired({})
+
+    @tool
+    async def elicits(ctx: Context) -> str:
+        answer = await ctx.elicit("name?", {"type": "object", "properties": {"n": {"type": "string"}}})
+        return answer.action
+
+    @tool
+    async def async_deliberate() -> str:
+        raise ProtocolError(-32021, "Missing capability", data={"requiredCapabilities": {"roots": {}}})
+
+    @tool(timeout=5)
+    async def timed(a: int) -> int:
+        return a
+
     tools = [add, boom, refuse, deliberate, asks, exits, text, nan, lone_surrogate, logs, threaded]
-    return AgentCoreMCP("lane", tools=[*tools, with_context, awaits, mirrored])
+    waits = [reports, async_boom, async_asks, elicits, async_deliberate, timed]
+    return AgentCoreMCP("lane", tools=[*tools, with_context, awaits, mirrored, *waits])
 
 
 def _headers(modern: bool, name: str, **extra: str) -> Any:
@@ -476,6 +507,7 @@ def test_the_immediate_lane_sets_the_log_ids(caplog: pytest.LogCaptureFixture) -
 
 def _lane_declines() -> list[tuple[str, dict[str, Any], dict[str, str]]]:
     meta = modern_meta()
+    asking_meta = {**meta, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
     call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
     add = {"name": "add", "arguments": {"a": 1, "b": 2}}
     modern_add = {**add, "_meta": meta}
@@ -487,9 +519,11 @@ def _lane_declines() -> list[tuple[str, dict[str, Any], dict[str, str]]]:
         ("no jsonrpc", {"id": 1, "method": "tools/call", "params": add}, {}),
         ("params a list", {**call, "params": [1, 2]}, {}),
         ("an unknown tool", {**call, "params": {"name": "nope"}}, {}),
-        ("a thread tool", {**call, "params": {"name": "threaded", "arguments": {"a": 1}}}, {}),
-        ("a Context tool", {**call, "params": {"name": "with_context", "arguments": {"a": 1}}}, {}),
-        ("an async tool", {**call, "params": {"name": "awaits", "arguments": {"a": 1}}}, {}),
+        (
+            "a Context tool of a client that can be asked (modern: it may pause)",
+            {**call, "params": {"name": "with_context", "arguments": {"a": 1}, "_meta": asking_meta}},
+            {"mcp-name": "with_context"},
+        ),
         ("arguments not an object", {**call, "params": {"name": "add", "arguments": [1, 2]}}, {}),
         ("identity headers", {**call, "params": add}, {"workloadaccesstoken": "t"}),
         ("a mismatched Mcp-Name", {**call, "params": modern_add}, {"mcp-name": "other"}),
@@ -526,6 +560,103 @@ def test_the_immediate_lane_leaves_everything_else_to_handle(
     RAN.clear()
     assert protocol.answer_now(message, _headers(modern, str(name), **extra)) is None, why
     assert RAN == [], f"{why}: declined after running the tool"
+
+
+_SOON_CALLS = [
+    ("threaded", {"a": 4}),  # a def in a worker thread
+    ("awaits", {"a": 4}),
+    ("with_context", {"a": 4}),  # a def on the loop that takes a Context
+    ("reports", {"a": 4}),  # progress and a log message before the result: an SSE stream
+    ("reports", {"a": "four"}),  # a validation error
+    ("async_boom", {}),  # raises after a progress event
+    ("async_asks", {}),  # asks where it cannot: -32603
+    ("async_deliberate", {}),
+    ("timed", {"a": 4}),
+]
+# (modern, name, arguments); a handshake-era elicitation would wait for the client's answer on the stream
+_SOON = [
+    *((modern, name, arguments) for modern in (False, True) for name, arguments in _SOON_CALLS),
+    (True, "elicits", {}),  # asks a client that declared no capability to answer: -32021
+]
+
+
+class _Recorder:
+    """A Responder's send: what was written, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def __call__(self, message: Any) -> None:
+        self.sent.append({k: v for k, v in message.items()})
+
+
+@pytest.mark.parametrize(("modern", "name", "arguments"), _SOON)
+async def test_a_tool_that_must_be_awaited_is_answered_soon_as_handle_answers_it(
+    modern: bool, name: str, arguments: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """answer_now admits it without running it; answer_soon then writes and answers what handle would."""
+    from agentcore_mcp.server._asgi import PacedSend, Responder
+    from agentcore_mcp.server._protocol import Soon
+
+    protocol = _lane_app()._edge.protocol
+    params: dict[str, Any] = {"name": name, "arguments": arguments}
+    if modern:
+        params["_meta"] = {**modern_meta(), "progressToken": "p-1"}
+    else:
+        params["_meta"] = {"progressToken": "p-1"}
+    message = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": params}
+    headers = _headers(modern, name)
+    answers = []
+    for lane in (True, False):
+        RAN.clear()
+        written = _Recorder()
+        responder = Responder(PacedSend(written, None), None)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="agentcore_mcp"):
+            if lane:
+                soon = protocol.answer_now(message, headers)
+                assert type(soon) is Soon
+                assert RAN == [], "admitted after running the tool"
+                reply = await protocol.answer_soon(soon, headers, responder)
+            else:
+                reply = await protocol.handle(message, headers, responder)
+        logs = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records]
+        answers.append((_wire(reply), written.sent, logs, list(RAN)))
+    assert answers[0] == answers[1]
+    (_status, body), _sent, _logs, _ran = answers[0]
+    assert b"secret detail" not in body
+    assert json.loads(body)["id"] == 9
+
+
+async def test_the_edge_streams_a_soon_answer() -> None:
+    """Over ASGI: the progress event, the log event and the result as one SSE stream."""
+    app = _lane_app()
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    params = {"name": "reports", "arguments": {"a": 5}, "_meta": {"progressToken": 1}}
+    body = json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params}).encode()
+    delivered = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> Any:
+        return delivered.pop(0) if delivered else {"type": "http.disconnect"}
+
+    headers = _headers(False, "reports").raw
+    await app({"type": "http", "method": "POST", "path": "/mcp", "headers": headers}, receive, send)
+    start, *bodies = sent
+    assert start["status"] == 200
+    assert dict(start["headers"])[b"content-type"] == b"text/event-stream"
+    events = [
+        json.loads(line[len(b"data: ") :])
+        for line in b"".join(m["body"] for m in bodies).split(b"\n")
+        if line.startswith(b"data: ")
+    ]
+    assert [e.get("method") for e in events] == ["notifications/progress", "notifications/message", None]
+    assert events[0]["params"] == {"progressToken": 1, "progress": 1, "total": 2, "message": "half"}
+    assert events[-1]["result"]["structuredContent"] == {"result": 5}
+    assert bodies[-1].get("more_body", False) is False
 
 
 def test_the_immediate_lane_is_off_in_session_mode_with_an_extension_and_when_tracing(
