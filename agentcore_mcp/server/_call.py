@@ -140,21 +140,23 @@ class Call:
             if ask is None:
                 ask = self._ask_on_stream
         out = None if detached else self.out
+        # Arguments by position: a class called with keywords gets them as a dict on CPython (type.__call__
+        # hands tp_init a kwargs dict), 0.65 µs of the ~15 a streamed answer costs.
         return Context(
-            request_id=self.id,
-            method=self.method,
-            era=self.era,
-            protocol_version=self.version,
-            headers=Headers(self.headers.raw),
-            meta=meta,
-            client_capabilities=caps if isinstance(caps, dict) else None,
-            client_info=info if isinstance(info, dict) else None,
-            log_level=level if notify_logs else None,
-            send=out.send_message if out is not None else None,
-            ask=ask,
-            detach=out.detach if out is not None else None,
-            logs_enabled=notify_logs,
-            on_progress=on_progress,
+            self.id,  # request_id
+            self.method,
+            self.era,
+            self.version,  # protocol_version
+            Headers(self.headers.raw),
+            meta,
+            caps if isinstance(caps, dict) else None,  # client_capabilities
+            info if isinstance(info, dict) else None,  # client_info
+            level if notify_logs else None,  # log_level
+            out.send_message if out is not None else None,  # send
+            ask,
+            out.detach if out is not None else None,  # detach
+            notify_logs,  # logs_enabled
+            on_progress,
         )
 
     async def _ask_modern(self, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -115,7 +115,6 @@ class Context:
 
     def __init__(
         self,
-        *,
         request_id: str | int,
         method: str,
         era: Literal["legacy", "modern"],
