@@ -405,15 +405,14 @@ class Edge:
                 return
             paced = PacedSend(send, self.send_timeout)
             responder = Responder(paced, self.keepalive, receive, self._watch)
-            if now is None:
-                answering = self.protocol.handle(message, headers, responder)
-            elif isinstance(now, Soon):
-                answering = self.protocol.answer_soon(now, headers, responder)
-            else:
+            if now is not None and not isinstance(now, Soon):  # answered, not as small JSON bytes
                 await responder.finish(now, headers.gzip)
                 return
             try:
-                reply = await answering
+                if now is None:
+                    reply = await self.protocol.handle(message, headers, responder)
+                else:  # a tools/call admitted by the lane, to run with the stream
+                    reply = await self.protocol.answer_soon(now, headers, responder)
             except asyncio.CancelledError:
                 if not responder.disconnected:
                     raise
