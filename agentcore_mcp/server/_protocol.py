@@ -184,7 +184,10 @@ class Protocol:
         plain call (no coroutine, no :class:`~._call.Call`, no stream); any other tool's comes back as a
         :class:`Soon` for :meth:`answer_soon` to run with the request's stream. Both answer exactly as
         :meth:`handle` would. Any other message, and any that is not plainly well formed, gets None before
-        anything has run (handle then answers it, with its errors).
+        anything has run (handle then answers it, with its errors); so do a request with identity headers
+        (handle binds the platform context) and, in the 2026-07-28 era, a tool with ``Mcp-Param-*`` headers,
+        an MRTR retry, and a tool that takes a Context when the client declared something it could be asked
+        (handle's ``pausable`` may pause that call).
         """
         if type(message) is not dict or message.get("method") != "tools/call":
             return None

@@ -311,7 +311,7 @@ def test_tool_order_is_deterministic(demo_url: str) -> None:
         assert post(demo_url, legacy_request("tools/list")).json()["result"]["tools"] == first
 
 
-# -- the immediate lane (Protocol.answer_now) answers exactly as handle does ---------------------------------
+# -- the tools/call lane (Protocol.answer_now, answer_soon) answers exactly as handle does------------------------------
 
 RAN: list[str] = []  # the lane's tools that were called
 
@@ -409,8 +409,22 @@ def _lane_app() -> AgentCoreMCP:
     async def timed(a: int) -> int:
         return a
 
+    @tool
+    async def facts(ctx: Context) -> dict[str, Any]:
+        await ctx.debug("a debug line")  # sent only where the client's level admits it
+        return {
+            "version": ctx.protocol_version,
+            "era": ctx.era,
+            "meta": dict(ctx.meta),
+            "capabilities": dict(ctx.client_capabilities),
+            "info": ctx.client_info,
+            "streams": ctx.can_stream,
+            "id": ctx.request_id,
+            "progress": ctx.progress_token,
+        }
+
     tools = [add, boom, refuse, deliberate, asks, exits, text, nan, lone_surrogate, logs, threaded]
-    waits = [reports, async_boom, async_asks, elicits, async_deliberate, timed]
+    waits = [reports, async_boom, async_asks, elicits, async_deliberate, timed, facts]
     return AgentCoreMCP("lane", tools=[*tools, with_context, awaits, mirrored, *waits])
 
 
@@ -420,7 +434,8 @@ def _headers(modern: bool, name: str, **extra: str) -> Any:
     raw = [(b"accept", b"application/json, text/event-stream"), (b"content-type", b"application/json")]
     if modern:
         raw += [(b"mcp-protocol-version", MODERN.encode()), (b"mcp-method", b"tools/call")]
-        raw += [(b"mcp-name", name.encode())]
+        if "mcp-name" not in extra:  # (an extra Mcp-Name replaces it: a mismatch, not a repeated header)
+            raw += [(b"mcp-name", name.encode())]
     raw += [(k.encode(), v.encode()) for k, v in extra.items()]
     return RequestHeaders(raw)
 
@@ -522,7 +537,7 @@ def _lane_declines() -> list[tuple[str, dict[str, Any], dict[str, str]]]:
         (
             "a Context tool of a client that can be asked (modern: it may pause)",
             {**call, "params": {"name": "with_context", "arguments": {"a": 1}, "_meta": asking_meta}},
-            {"mcp-name": "with_context"},
+            {},
         ),
         ("arguments not an object", {**call, "params": {"name": "add", "arguments": [1, 2]}}, {}),
         ("identity headers", {**call, "params": add}, {"workloadaccesstoken": "t"}),
@@ -573,10 +588,17 @@ _SOON_CALLS = [
     ("async_deliberate", {}),
     ("timed", {"a": 4}),
 ]
-# (modern, name, arguments); a handshake-era elicitation would wait for the client's answer on the stream
-_SOON = [
-    *((modern, name, arguments) for modern in (False, True) for name, arguments in _SOON_CALLS),
-    (True, "elicits", {}),  # asks a client that declared no capability to answer: -32021
+_INFO = {"io.modelcontextprotocol/clientInfo": {"name": "c", "version": "1"}}
+# (modern, name, arguments, extra headers, extra _meta); a handshake-era elicitation would wait for the
+# client's answer on the stream, so it is asked only in the modern era
+_SOON: list[tuple[bool, str, Any, dict[str, str], dict[str, Any]]] = [
+    *((modern, name, arguments, {}, {}) for modern in (False, True) for name, arguments in _SOON_CALLS),
+    (True, "elicits", {}, {}, {}),  # asks a client that declared no capability to answer: -32021
+    (False, "facts", {}, {}, {}),  # no MCP-Protocol-Version header: the latest handshake version
+    (False, "facts", {}, {"mcp-protocol-version": "2025-06-18"}, {}),
+    (False, "facts", {}, {"mcp-protocol-version": "2025-03-26"}, {"other": 1}),
+    (True, "facts", {}, {}, {"io.modelcontextprotocol/logLevel": "debug", **_INFO}),
+    (True, "facts", {}, {}, {"io.modelcontextprotocol/clientCapabilities": {"experimental": {}}}),
 ]
 
 
@@ -590,9 +612,14 @@ class _Recorder:
         self.sent.append({k: v for k, v in message.items()})
 
 
-@pytest.mark.parametrize(("modern", "name", "arguments"), _SOON)
+@pytest.mark.parametrize(("modern", "name", "arguments", "extra", "meta"), _SOON)
 async def test_a_tool_that_must_be_awaited_is_answered_soon_as_handle_answers_it(
-    modern: bool, name: str, arguments: Any, caplog: pytest.LogCaptureFixture
+    modern: bool,
+    name: str,
+    arguments: Any,
+    extra: dict[str, str],
+    meta: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """answer_now admits it without running it; answer_soon then writes and answers what handle would."""
     from agentcore_mcp.server._asgi import PacedSend, Responder
@@ -601,11 +628,11 @@ async def test_a_tool_that_must_be_awaited_is_answered_soon_as_handle_answers_it
     protocol = _lane_app()._edge.protocol
     params: dict[str, Any] = {"name": name, "arguments": arguments}
     if modern:
-        params["_meta"] = {**modern_meta(), "progressToken": "p-1"}
+        params["_meta"] = {**modern_meta(), "progressToken": "p-1", **meta}
     else:
-        params["_meta"] = {"progressToken": "p-1"}
+        params["_meta"] = {"progressToken": "p-1", **meta}
     message = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": params}
-    headers = _headers(modern, name)
+    headers = _headers(modern, name, **extra)
     answers = []
     for lane in (True, False):
         RAN.clear()
@@ -626,12 +653,28 @@ async def test_a_tool_that_must_be_awaited_is_answered_soon_as_handle_answers_it
     (_status, body), _sent, _logs, _ran = answers[0]
     assert b"secret detail" not in body
     assert json.loads(body)["id"] == 9
+    if name == "facts":  # what the Context was given, through both ways alike: spelled out once here
+        facts = json.loads(body)["result"]["structuredContent"]
+        version = extra.get("mcp-protocol-version", "2025-11-25") if not modern else MODERN
+        assert (facts["version"], facts["era"], facts["streams"], facts["id"]) == (
+            version,
+            "legacy" if not modern else "modern",
+            True,
+            9,
+        )
+        assert facts["meta"] == params["_meta"]
 
 
-async def test_the_edge_streams_a_soon_answer() -> None:
-    """Over ASGI: the progress event, the log event and the result as one SSE stream."""
+async def test_the_edge_streams_a_soon_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over ASGI, by answer_soon (handle is not called): the progress event, the log event and the result
+    as one SSE stream."""
     app = _lane_app()
     sent: list[dict[str, Any]] = []
+
+    async def not_handle(*args: Any) -> Any:
+        raise AssertionError("the lane's request went to handle")
+
+    monkeypatch.setattr(app._edge.protocol, "handle", not_handle)
 
     async def send(message: Any) -> None:
         sent.append(message)
@@ -675,6 +718,24 @@ def test_the_immediate_lane_is_off_in_session_mode_with_an_extension_and_when_tr
     assert tasks._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
     monkeypatch.setattr(telemetry, "enabled", lambda: True)
     assert plain._edge.protocol.answer_now(message, _headers(False, "add_numbers")) is None
+    monkeypatch.undo()
+
+    @tool
+    async def later(a: int) -> int:
+        return a
+
+    waits = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "later"}}
+    from agentcore_mcp.server._protocol import Soon
+
+    soon = AgentCoreMCP("plain", tools=[later])
+    assert isinstance(soon._edge.protocol.answer_now(waits, _headers(False, "later")), Soon)
+    for refused in (
+        AgentCoreMCP("stateful", tools=[later], sessions=True),
+        AgentCoreMCP("tasks", tools=[later], extensions=[Tasks()]),
+    ):
+        assert refused._edge.protocol.answer_now(waits, _headers(False, "later")) is None
+    monkeypatch.setattr(telemetry, "enabled", lambda: True)
+    assert soon._edge.protocol.answer_now(waits, _headers(False, "later")) is None
 
 
 @pytest.mark.parametrize("modern", [False, True], ids=["legacy", "modern"])
