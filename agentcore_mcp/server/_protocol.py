@@ -167,11 +167,8 @@ class Protocol:
                     result = await handler(params, call)
                 except InputRequired as needed:
                     result = self._input_required(call, needed)
-        except ProtocolError as exc:
-            return _refuse(era, request_id, exc.code, exc.message, exc.data)
-        except Exception:
-            logger.exception("internal error while answering %s", method)
-            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        except Exception as exc:
+            return _failed(era, request_id, method, exc)
         if isinstance(result, CachedPage):  # a list page serialized once: the edge frames it with the id
             return Reply(200, None, result, to_json(request_id))
         return self._encode(method, request_id, params, era, result)
@@ -232,14 +229,11 @@ class Protocol:
             result = tool.run_now(arguments)
             if era == "modern":
                 self.methods.stamp(result)
-        except ProtocolError as exc:
-            return _refuse(era, request_id, exc.code, exc.message, exc.data)
         except InputRequired:  # a function without a Context cannot pause: as _input_required answers it
             logger.error(_NO_INPUT_HERE, "tools/call")
             return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
-        except Exception:
-            logger.exception("internal error while answering %s", "tools/call")
-            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        except Exception as exc:
+            return _failed(era, request_id, "tools/call", exc)
         return self._encode("tools/call", request_id, params, era, result)
 
     async def answer_soon(self, soon: Soon, headers: Routing, out: Stream) -> Reply | bytes:
@@ -264,11 +258,8 @@ class Protocol:
                 result = self._input_required(call, needed)
             if era == "modern":
                 self.methods.stamp(result)
-        except ProtocolError as exc:
-            return _refuse(era, request_id, exc.code, exc.message, exc.data)
-        except Exception:
-            logger.exception("internal error while answering %s", "tools/call")
-            return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
+        except Exception as exc:
+            return _failed(era, request_id, "tools/call", exc)
         return self._encode("tools/call", request_id, params, era, result)
 
     def _encode(
@@ -414,6 +405,15 @@ class Protocol:
 
 def _refuse(era: Era, request_id: Any, code: int, message: str, data: Any = None) -> Reply:
     return Reply(http_status(code, era), rpc.error_body(request_id, code, message, data))
+
+
+def _failed(era: Era, request_id: Any, method: str, exc: Exception) -> Reply:
+    """The answer when answering ``method`` raised ``exc``: a ProtocolError's own JSON-RPC error, anything
+    else -32603 without detail (logged with its traceback: called from the ``except`` block)."""
+    if isinstance(exc, ProtocolError):
+        return _refuse(era, request_id, exc.code, exc.message, exc.data)
+    logger.exception("internal error while answering %s", method)
+    return _refuse(era, request_id, rpc.INTERNAL_ERROR, "Internal error")
 
 
 def _is_id(value: Any) -> bool:
