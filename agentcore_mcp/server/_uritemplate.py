@@ -6,7 +6,7 @@ Supported expressions (levels 1 to 3, plus the explode modifier on path-like ope
 form       example template            matches
 =========  ==========================  ==========================================
 ``{x}``    ``file:///{name}``          one segment (no ``/ ? #``), percent-decoded
-``{+x}``   ``file:///{+path}``         anything, slashes included
+``{+x}``   ``file:///{+path}``         anything, slashes and ``..`` included
 ``{#x}``   ``doc://a{#section}``       ``#`` then anything
 ``{/x}``   ``api://v1{/id}``           ``/`` then one segment
 ``{.x}``   ``file://a{.ext}``          ``.`` then one label
@@ -15,6 +15,11 @@ form       example template            matches
 =========  ==========================  ==========================================
 
 Several variables in one expression (``{x,y}``) are separated by commas.
+
+A one-segment value (``{x}``, ``{/x}``, ``{.x}``) stays one segment after decoding: a URI whose value would
+decode to something containing ``/`` or ``\\`` (``%2F``, ``%5C``), or to ``.`` or ``..``, does not match, so a
+handler that joins the value to a folder cannot be led out of it. ``{+x}`` and ``{#x}`` may hold any of these:
+a handler of those must confine paths itself (``resolve()`` and ``is_relative_to``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from urllib.parse import parse_qsl, unquote
 __all__ = ["UriTemplate"]
 
 _EXPRESSION = re.compile(r"\{([+#./?&]?)([^{}]+)\}")
+# Operators whose values are one segment: the decoded value must be one too (no traversal).
+_SEGMENT_OPERATORS = frozenset(("", "/", "."))
 _VARNAME = re.compile(r"^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$")
 
 
@@ -35,12 +42,13 @@ class UriTemplate:
         ValueError: the template is malformed (unbalanced braces, bad variable names, repeated names).
     """
 
-    __slots__ = ("_query_vars", "_regex", "template", "variables")
+    __slots__ = ("_query_vars", "_regex", "_segments", "template", "variables")
 
     def __init__(self, template: str) -> None:
         self.template = template
         self.variables: list[str] = []
         self._query_vars: list[str] = []
+        self._segments: set[str] = set()  # variables whose decoded value must stay one segment
         pattern = ["^"]
         pos = 0
         for match in _EXPRESSION.finditer(template):
@@ -59,6 +67,8 @@ class UriTemplate:
                     raise ValueError(f"variable {name!r} appears twice in URI template {template!r}")
                 self.variables.append(name)
             names = [n.split(":", 1)[0] for n in names]
+            if operator in _SEGMENT_OPERATORS:
+                self._segments.update(names)
             pattern.append(self._expression(operator, names))
             pos = match.end()
         tail = template[pos:]
@@ -96,7 +106,8 @@ class UriTemplate:
     def match(self, uri: str) -> dict[str, str] | None:
         """The variables of ``uri`` (percent-decoded) if it matches the template, else None.
 
-        Query variables that are absent from the URI are absent from the result.
+        Query variables that are absent from the URI are absent from the result. A one-segment variable whose
+        decoded value contains ``/`` or ``\\`` or is ``.`` or ``..`` makes the URI not match.
         """
         found = self._regex.match(uri)
         if found is None:
@@ -108,7 +119,10 @@ class UriTemplate:
             value = found.group(self._group(name))
             if value is None:
                 continue
-            values[name] = unquote(value)
+            decoded = unquote(value)
+            if name in self._segments and ("/" in decoded or "\\" in decoded or decoded in (".", "..")):
+                return None  # would step out of its segment (path traversal once joined to a folder)
+            values[name] = decoded
         if self._query_vars:
             wanted = set(self._query_vars)
             for key, raw in found.groupdict().items():

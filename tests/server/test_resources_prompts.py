@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import enum
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Literal
 
 import anyio
@@ -145,6 +146,30 @@ def test_unknown_resource_is_32002_legacy_and_32602_modern_with_the_uri(url: str
     modern = post(url, body, headers=headers)
     assert rpc_error(modern) == (400, -32602)
     assert modern.json()["error"]["data"] == {"uri": "nope://x"}
+
+
+@pytest.mark.parametrize("escaped", ["%2e%2e%2fSECRET.txt", "%2E%2E%2FSECRET.txt", "..%2fSECRET.txt"])
+def test_a_template_value_cannot_read_a_file_outside_its_folder(escaped: str, tmp_path: Path) -> None:
+    base = tmp_path / "public"
+    base.mkdir()
+    (base / "hello.txt").write_text("hello")
+    (tmp_path / "SECRET.txt").write_text("the-secret")
+
+    @resource("file:///{name}")
+    def read_file(name: str) -> str:
+        return (base / name).read_text()  # the naive handler: the template alone must keep it in base
+
+    with serve_in_thread(AgentCoreMCP("files", resources=[read_file])) as root:
+        served = f"{root}/mcp"
+        assert _legacy(served, "resources/read", {"uri": "file:///hello.txt"})["result"]["contents"][0][
+            "text"
+        ] == ("hello")
+        legacy = post(served, legacy_request("resources/read", {"uri": f"file:///{escaped}"}))
+        assert rpc_error(legacy) == (200, -32002)
+        body, headers = modern_request("resources/read", {"uri": f"file:///{escaped}"})
+        modern = post(served, body, headers=headers)
+        assert rpc_error(modern) == (400, -32602)
+        assert "the-secret" not in legacy.text + modern.text
 
 
 def test_a_failing_reader_is_an_internal_error_without_detail(url: str) -> None:

@@ -36,6 +36,34 @@ def test_malformed_templates_are_refused(template: str) -> None:
         UriTemplate(template)
 
 
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "file:///%2e%2e%2fSECRET.txt",  # ../SECRET.txt, lower-case escapes
+        "file:///%2E%2E%2FSECRET.txt",  # upper-case
+        "file:///..%2fSECRET.txt",  # dots plain, the slash escaped
+        "file:///..%5cSECRET.txt",  # a backslash, a separator on Windows
+        "file:///%2e%2e",  # exactly ..
+        "file:///..",
+        "file:///.",
+        "file:///a%2Fb",
+    ],
+)
+def test_a_one_segment_value_never_decodes_to_a_path_step(uri: str) -> None:
+    assert UriTemplate("file:///{name}").match(uri) is None
+    assert UriTemplate("api://v1{/name}").match(uri.replace("file:///", "api://v1/")) is None
+    assert UriTemplate("file://a{.ext}").match(uri.replace("file:///", "file://a.")) is None
+
+
+def test_a_one_segment_value_may_hold_dots_inside_a_name() -> None:
+    assert UriTemplate("file:///{name}").match("file:///notes..txt") == {"name": "notes..txt"}
+    assert UriTemplate("file:///{name}").match("file:///%2e%2eprofile") == {"name": "..profile"}
+
+
+def test_reserved_expansion_keeps_slashes_and_dots_for_the_handler_to_confine() -> None:
+    assert UriTemplate("file:///{+path}").match("file:///a/%2e%2e/b") == {"path": "a/../b"}
+
+
 def test_regex_special_characters_in_literals_are_literal() -> None:
     assert UriTemplate("a://x.y+z/{id}").match("a://xAy+z/1") is None
     assert UriTemplate("a://x.y+z/{id}").match("a://x.y+z/1") == {"id": "1"}
