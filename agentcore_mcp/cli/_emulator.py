@@ -31,10 +31,11 @@ by the --target/--app runtime's target when no image matches, or directly when t
 URL).
 
 Auth, as the runtime is configured: none; sigv4 (signatures checked against the local credentials: the
-ones boto3 finds in your environment, plus testing/testing, plus --access-key/--secret-key); jwt (bearer
+ones boto3 finds in your environment, plus testing/testing, plus --access-key/--secret-key; a user id
+header only with --invoke-for-user, standing in for the IAM action InvokeAgentRuntimeForUser); jwt (bearer
 tokens from the emulator's own issuer at http://HOST:PORT/oidc, or from --discovery-url, checked for
 issuer, expiry, --audience, --client-id and --scope). --print-token mints a token that passes those checks
-(for the first --client-id, --audience and --scope).
+(for the first --client-id, --audience and --scope); a JWT caller's user is its token's sub.
 
 Point boto3 at it with endpoint_url=http://HOST:PORT, or with the standard environment variables
 AWS_ENDPOINT_URL_BEDROCK_AGENTCORE and AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL.
@@ -136,6 +137,13 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--access-key", help="an extra SigV4 access key id to accept (with --secret-key)")
     group.add_argument("--secret-key", help="the secret key of --access-key")
     group.add_argument(
+        "--invoke-for-user",
+        action="store_true",
+        help="SigV4 callers hold bedrock-agentcore:InvokeAgentRuntimeForUser: they may name a user in a "
+        "signed X-Amzn-Bedrock-AgentCore-Runtime-User-Id (boto3's runtimeUserId); without it that header "
+        "is 403 AccessDeniedException",
+    )
+    group.add_argument(
         "--discovery-url", help="JWT issuer's OpenID discovery URL (default: the local issuer)"
     )
     add_list_option(group, "--audience", None, "allowed JWT audience; repeatable")
@@ -173,6 +181,7 @@ def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, contr
         control_plane=control_plane,
         limits=RequestLimits(sync=args.request_limit, stream=args.stream_limit),
         health_probe=None if args.no_probes else HealthProbe(interval=args.probe_interval),
+        invoke_for_user=args.invoke_for_user,
     )
     runtime = None
     if target is not None:

@@ -47,7 +47,13 @@ from agentcore_mcp.emulator._runtimes import (
     invocations_path,
     runtime_arn,
 )
-from agentcore_mcp.emulator._sigv4 import Credentials, SignatureRejected, SigV4Verifier, signing_scope
+from agentcore_mcp.emulator._sigv4 import (
+    Credentials,
+    SignatureRejected,
+    SigV4Verifier,
+    signed_header_names,
+    signing_scope,
+)
 from agentcore_mcp.server import BodyTooLarge, accepts_both, read_body
 
 __all__ = ["Emulator"]
@@ -70,6 +76,7 @@ _RUNTIME_SESSION = wire.RUNTIME_SESSION_ID.encode()
 _MCP_SESSION = wire.MCP_SESSION_ID.encode()
 _PROTOCOL_VERSION = wire.MCP_PROTOCOL_VERSION.encode()
 _USER_ID = wire.RUNTIME_USER_ID.encode()
+_FOR_USER = "bedrock-agentcore:InvokeAgentRuntimeForUser"
 # The local credentials accepted besides the ones found in the environment (moto's convention).
 LOCAL_CREDENTIALS = Credentials("testing", "testing")
 
@@ -210,6 +217,11 @@ class Emulator:
             it answers callers -32010 until it ends. None: no probes.
         limits: the synchronous-request and streaming limits (:class:`RequestLimits`; AgentCore: 15 and
             60 minutes).
+        invoke_for_user: every accepted access key holds ``bedrock-agentcore:InvokeAgentRuntimeForUser``
+            (one key alone: ``Credentials(..., invoke_for_user=True)``). Only such callers of a SigV4
+            runtime may name a user in ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``, and only in a signed
+            header; otherwise 403 AccessDeniedException. A JWT runtime's user is always the verified
+            token's ``sub``.
     """
 
     def __init__(
@@ -225,6 +237,7 @@ class Emulator:
         max_body_size: int = MAX_PAYLOAD,
         health_probe: HealthProbe | None = HealthProbe(),  # noqa: B008 (frozen, shared safely)
         limits: RequestLimits = RequestLimits(),  # noqa: B008 (frozen, shared safely)
+        invoke_for_user: bool = False,
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -250,6 +263,7 @@ class Emulator:
         self.max_body_size = max_body_size
         self.health_probe = health_probe
         self.limits = limits
+        self.invoke_for_user = invoke_for_user
         self._prober: Any = None
         self.base_url: str | None = None
         self._shared: dict[str, Upstream] = {}
@@ -541,9 +555,11 @@ class Emulator:
         try:
             body = await self._read_body(scope, receive)
             call = _describe_call(raw, body)
-            runtime = await self._authorize(scope, body, identifier)
+            runtime, user = await self._authorize(scope, body, identifier)
             label = runtime.name
-            session, cold, forwarded = await self._run(scope, receive, send, runtime, body, request_id, echo)
+            session, cold, forwarded = await self._run(
+                scope, receive, send, runtime, user, body, request_id, echo
+            )
         except Refusal as refusal:
             extra = list(echo)
             rsid = _header(raw, _RUNTIME_SESSION)
@@ -581,7 +597,14 @@ class Emulator:
             note,
         )
 
-    async def _authorize(self, scope: Scope, body: bytes, identifier: str) -> Runtime:
+    async def _authorize(self, scope: Scope, body: bytes, identifier: str) -> tuple[Runtime, str | None]:
+        """The runtime the request names once its caller is authenticated, and the caller's user.
+
+        The user is who the platform says the request is for (what the server sees as
+        ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id`` and what the workload token is minted for): on a JWT
+        runtime the verified token's ``sub``, whatever header was sent; on a SigV4 runtime the header,
+        from a caller allowed to act for users (:meth:`_check_user`); on an open runtime the header.
+        """
         raw: list[tuple[bytes, bytes]] = scope["headers"]
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         qualifier = (query.get("qualifier") or ["DEFAULT"])[0]
@@ -598,26 +621,60 @@ class Emulator:
                 f"No endpoint or agent found with qualifier '{qualifier}' for agent '{identifier}'",
                 404,
             )
+        user = (_header(raw, _USER_ID) or "").strip(" \t") or None
+        access_key = None
         if runtime.auth == "sigv4":
             if authorization.lower().startswith("bearer "):
                 raise api_error("AccessDeniedException", _MISMATCH, 403)
-            self._check_signature(scope, body, runtime.region)
+            access_key = self._check_signature(scope, body, runtime.region)
         elif runtime.auth == "jwt":
             if signed is not None:
                 raise api_error("AccessDeniedException", _MISMATCH, 403)
-            await self._check_token(authorization, runtime, qualifier, body)
+            claims = await self._check_token(authorization, runtime, qualifier, body)
+            # The platform exchanges the validated token (its iss and sub) for the workload token
+            # ("Get workload access token", devguide: GetWorkloadAccessTokenForJWT); a header naming
+            # someone else is ignored, never believed (inferred: AWS does not say whether it refuses it).
+            subject = claims.get("sub")
+            user = subject if isinstance(subject, str) and subject else None
         if qualifier not in runtime.qualifiers:
             raise api_error(
                 "ResourceNotFoundException",
                 f"No endpoint or agent found with qualifier '{qualifier}' for agent '{identifier}'",
                 404,
             )
-        return runtime
+        if access_key is not None and user is not None:
+            self._check_user(access_key, authorization, runtime)
+        return runtime, user
 
-    def _check_signature(self, scope: Scope, body: bytes, region: str) -> None:
+    def _check_user(self, access_key: str, authorization: str, runtime: Runtime) -> None:
+        """A SigV4 caller names a user only with InvokeAgentRuntimeForUser, and only in a signed header.
+
+        "Authenticate and authorize with Inbound Auth and Outbound Auth" (devguide): invoking with
+        ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id`` requires ``bedrock-agentcore:InvokeAgentRuntimeForUser``
+        besides ``InvokeAgentRuntime``, and only trusted principals should set it. IAM's denial is a 403
+        AccessDeniedException (its wording here is AWS's usual one; the caller's ARN is not known
+        locally). An unsigned header could have been added by anyone on the way, so it names no one.
+        """
+        creds = self.sigv4.credentials[access_key]
+        if not (self.invoke_for_user or creds.invoke_for_user):
+            raise api_error(
+                "AccessDeniedException",
+                f"User with access key {access_key} is not authorized to perform: {_FOR_USER} on resource: "
+                f"{runtime.arn} because no identity-based policy allows the {_FOR_USER} action",
+                403,
+            )
+        if wire.RUNTIME_USER_ID not in signed_header_names(authorization):
+            raise api_error(
+                "AccessDeniedException",
+                f"{wire.RUNTIME_USER_ID} must be one of the request's SignedHeaders to name a user",
+                403,
+            )
+
+    def _check_signature(self, scope: Scope, body: bytes, region: str) -> str:
+        """The access key that signed the request (403 with AWS's error code when the signature fails)."""
         raw: list[tuple[bytes, bytes]] = scope["headers"]
         try:
-            self.sigv4.verify(
+            return self.sigv4.verify(
                 method=scope["method"],
                 host=_header(raw, b"host") or "",
                 raw_path=scope.get("raw_path") or scope["path"].encode(),
@@ -629,7 +686,10 @@ class Emulator:
         except SignatureRejected as exc:
             raise api_error(exc.code, exc.message, 403) from None
 
-    async def _check_token(self, authorization: str, runtime: Runtime, qualifier: str, body: bytes) -> None:
+    async def _check_token(
+        self, authorization: str, runtime: Runtime, qualifier: str, body: bytes
+    ) -> dict[str, Any]:
+        """The claims of the request's bearer token, verified against the runtime's authorizer (else 401)."""
         metadata = self._protected_resource_url(runtime.arn, qualifier)
         if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
             challenge = f'Bearer resource_metadata="{metadata}"'
@@ -642,7 +702,7 @@ class Emulator:
             )
         assert runtime.jwt is not None
         try:
-            await self.jwt.verify(authorization[7:].strip(), runtime.jwt, self._client)
+            return await self.jwt.verify(authorization[7:].strip(), runtime.jwt, self._client)
         except TokenRejected as exc:
             reason = str(exc).replace('"', "'")
             challenge = (
@@ -662,6 +722,7 @@ class Emulator:
         receive: Receive,
         send: Send,
         runtime: Runtime,
+        user: str | None,
         body: bytes,
         request_id: str,
         echo: list[tuple[bytes, bytes]],
@@ -684,7 +745,9 @@ class Emulator:
                     ids.append((_RUNTIME_SESSION, session.runtime_session_id.encode()))
                 code = wire.AC_RUNTIME_CLIENT_ERROR
                 raise jsonrpc_error(_jsonrpc_id(body), code, HEALTH_CHECK_FAILED, headers=ids)
-            forwarded = await self._relay(scope, receive, send, session, body, request_id, echo, release)
+            forwarded = await self._relay(
+                scope, receive, send, session, user, body, request_id, echo, release
+            )
         except UpstreamFailed as exc:
             if session.process is not None and not session.alive:
                 await self.sessions.end(session, "its process died")
@@ -720,21 +783,23 @@ class Emulator:
         receive: Receive,
         send: Send,
         session: Session,
+        user: str | None,
         body: bytes,
         request_id: str,
         echo: list[tuple[bytes, bytes]],
         release: Callable[[], None],
     ) -> Forwarded:
-        """Forward with the platform's headers; the answer comes back with the session ids."""
+        """Forward with the platform's headers (``user`` as the user id); the answer comes back with the ids."""
         raw: list[tuple[bytes, bytes]] = scope["headers"]
         runtime = session.runtime
         token = None
         if self.workload_token:
-            token = self._workload_token(session, _header(raw, _USER_ID))
+            token = self._workload_token(session, user)
         forward_headers = upstream_headers(
             raw,
             host=f"bedrock-agentcore.{runtime.region}.amazonaws.com",
             runtime_session_id=session.runtime_session_id,
+            user_id=user,
             mcp_session_id=session.mcp_session_id or None,
             request_id=request_id,
             allowlist=runtime.allowlist,
@@ -854,7 +919,7 @@ class Emulator:
         raw: list[tuple[bytes, bytes]] = scope["headers"]
         try:
             body = await self._read_body(scope, receive)
-            runtime = await self._authorize(scope, body, identifier)
+            runtime, _ = await self._authorize(scope, body, identifier)
             rsid = _header(raw, _RUNTIME_SESSION)
             if rsid is None:
                 raise validation_error("runtimeSessionId", "Member must not be null")

@@ -1,12 +1,14 @@
 """Which request headers reach the MCP server, and which the platform adds: AgentCore's forwarding rules.
 
 Forwarded as the caller sent them: ``Content-Type``, ``Accept``, ``Mcp-Protocol-Version``, ``Mcp-Method``,
-``Mcp-Name``, ``Mcp-Param-*`` (the 2026-07-28 routing headers), ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``,
+``Mcp-Name``, ``Mcp-Param-*`` (the 2026-07-28 routing headers),
 trace context (``X-Amzn-Trace-Id``, ``traceparent``, ``tracestate``, ``baggage``), ``Origin`` (so the
 server's DNS-rebinding protection still sees it), ``X-Amzn-Bedrock-AgentCore-Runtime-Custom-*``, and the
 runtime's allow-listed headers (``Authorization`` only on JWT runtimes that allow-list it).
 
-Set by the platform: ``Host`` (the AgentCore endpoint host, never localhost), ``Mcp-Session-Id`` and
+Set by the platform: ``Host`` (the AgentCore endpoint host, never localhost),
+``X-Amzn-Bedrock-AgentCore-Runtime-User-Id`` (the user the platform established: a JWT runtime's token
+``sub``, or a SigV4 caller's header once allowed; never the caller's header as such), ``Mcp-Session-Id`` and
 ``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`` (the session's ids, generated when the caller sent none),
 ``X-Amzn-Bedrock-AgentCore-Runtime-Request-Id``, an ``X-Amzn-Trace-Id`` when the caller sent none, and a
 workload access token (``WorkloadAccessToken`` and ``X-Amz-Bedrock-AgentCore-Identity-WAT``) for servers
@@ -36,7 +38,6 @@ _PASSED = frozenset(
         b"mcp-protocol-version",
         b"mcp-method",
         b"mcp-name",
-        USER_ID_HEADER,
         b"x-amzn-trace-id",
         b"traceparent",
         b"tracestate",
@@ -63,6 +64,7 @@ _RESTRICTED = frozenset(
         b"mcp-session-id",
         RUNTIME_SESSION_HEADER,
         REQUEST_ID_HEADER,
+        USER_ID_HEADER,
         b"workloadaccesstoken",
         b"x-amz-bedrock-agentcore-identity-wat",
     }
@@ -93,6 +95,7 @@ def upstream_headers(
     *,
     host: str,
     runtime_session_id: str,
+    user_id: str | None,
     mcp_session_id: str | None,
     request_id: str,
     allowlist: frozenset[str],
@@ -127,6 +130,12 @@ def upstream_headers(
         out.append((b"mcp-session-id", mcp_session_id.encode()))
     out.append((RUNTIME_SESSION_HEADER, runtime_session_id.encode()))
     out.append((REQUEST_ID_HEADER, request_id.encode()))
+    if user_id:
+        try:
+            encoded = user_id.encode("latin-1")  # a caller's header, as it came (decoded as latin-1)
+        except UnicodeEncodeError:
+            encoded = user_id.encode()  # a token's sub beyond latin-1
+        out.append((USER_ID_HEADER, encoded))
     if workload_token is not None:
         out.append((b"workloadaccesstoken", workload_token.encode()))
         out.append((b"x-amz-bedrock-agentcore-identity-wat", workload_token.encode()))

@@ -4,11 +4,20 @@
 configured credentials (access key id -> secret), and compares. A missing or malformed signature, an
 unknown access key, a signature more than five minutes away from now or one scoped to the wrong region or
 service is refused with HTTP 403 and the error code AWS uses (:class:`SignatureRejected`).
+
+The body is always part of what is signed. botocore's canonical request takes the payload hash from an
+``X-Amz-Content-SHA256`` header when there is one instead of hashing the body, so that header, when sent,
+must be the hex SHA-256 of the body actually received (otherwise a signed request replayed within the
+clock window could carry another body), and ``UNSIGNED-PAYLOAD`` (or any ``STREAMING-*`` marker) is
+refused: botocore signs ``bedrock-agentcore`` with plain ``v4`` (not ``s3v4``), hashes every payload and
+sends no such header, and AWS documents no unsigned-payload mode for InvokeAgentRuntime, so accepting one
+would be the emulator's own invention (the refusal's wording is inferred).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import importlib
 import time
@@ -16,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Credentials", "SigV4Verifier", "SignatureRejected", "signing_scope"]
+__all__ = ["Credentials", "SigV4Verifier", "SignatureRejected", "signed_header_names", "signing_scope"]
 
 SIGV4_SERVICE = "bedrock-agentcore"
 MAX_CLOCK_SKEW = 300.0  # seconds, as AWS allows
@@ -26,11 +35,16 @@ _INVALID_TOKEN = "The security token included in the request is invalid."
 
 @dataclass(frozen=True)
 class Credentials:
-    """An access key the emulator accepts SigV4 signatures from."""
+    """An access key the emulator accepts SigV4 signatures from.
+
+    ``invoke_for_user``: the key's principal holds ``bedrock-agentcore:InvokeAgentRuntimeForUser``, so its
+    signed requests may name a user in ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``.
+    """
 
     access_key: str
     secret_key: str
     token: str | None = None
+    invoke_for_user: bool = False
 
 
 class SignatureRejected(Exception):
@@ -50,6 +64,14 @@ def signing_scope(authorization: str | None) -> tuple[str, str, str, str] | None
     if len(parts) != 5 or parts[4] != "aws4_request":
         return None
     return parts[0], parts[1], parts[2], parts[3]
+
+
+def signed_header_names(authorization: str | None) -> frozenset[str]:
+    """The (lower-case) header names a SigV4 ``Authorization`` header lists in ``SignedHeaders``."""
+    if signing_scope(authorization) is None:
+        return frozenset()
+    assert authorization is not None
+    return frozenset(h for h in _auth_fields(authorization).get("SignedHeaders", "").lower().split(";") if h)
 
 
 def _auth_fields(authorization: str) -> dict[str, str]:
@@ -106,10 +128,11 @@ class SigV4Verifier:
         """Check the request's signature; returns the access key id that signed it.
 
         The checks run in the order AWS reports them: the header's shape, the access key, the scope, the
-        date, the session token, then the signature itself.
+        date, the session token, the payload hash, then the signature itself.
 
         Raises:
-            SignatureRejected: missing, malformed, unknown key, expired, wrong scope or wrong signature.
+            SignatureRejected: missing, malformed, unknown key, expired, wrong scope, a payload hash that is
+                not the body's, or wrong signature.
         """
         lookup: dict[str, list[str]] = {}
         for key, value in headers:
@@ -125,6 +148,7 @@ class SigV4Verifier:
             and next(iter(lookup.get("x-amz-security-token", [])), None) != creds.token
         ):
             raise SignatureRejected("UnrecognizedClientException", _INVALID_TOKEN)
+        _check_payload_hash(lookup.get("x-amz-content-sha256", []), body)
         target = f"http://{host}{raw_path.decode('latin-1')}"
         if query:
             target += "?" + query.decode("latin-1")
@@ -173,6 +197,23 @@ class SigV4Verifier:
                 f"Signature expired: {stamp} is more than 5 minutes away from now.",
             )
         return stamp
+
+
+def _check_payload_hash(claimed: list[str], body: bytes) -> None:
+    """Every ``X-Amz-Content-SHA256`` value sent must be the body's own hash (see the module docstring)."""
+    if not claimed:
+        return  # botocore's canonical request then hashes the body itself
+    if any(value.strip().upper().startswith(("UNSIGNED-PAYLOAD", "STREAMING-")) for value in claimed):
+        raise SignatureRejected(
+            "InvalidSignatureException",
+            "UNSIGNED-PAYLOAD is not accepted: the request payload must be signed.",
+        )
+    digest = hashlib.sha256(body).hexdigest()
+    if any(value.strip().lower() != digest for value in claimed):
+        raise SignatureRejected(
+            "InvalidSignatureException",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
 
 
 def _parse_authorization(authorization: str) -> _Signed:

@@ -74,7 +74,10 @@ def emulated() -> Iterator[Emulated]:
     from .fakes import Front
 
     front = Front(demo_app)
-    emulator = Emulator(credentials={"testing": "testing"}, control_plane=False, region=REGION)
+    # The transports send user ids (user_id="ada"): the caller holds InvokeAgentRuntimeForUser.
+    emulator = Emulator(
+        credentials={"testing": "testing"}, control_plane=False, region=REGION, invoke_for_user=True
+    )
     sigv4 = emulator.add_runtime(front, name="demo_sigv4", auth="sigv4")
     jwt = emulator.add_runtime(front, name="demo_oauth", auth="jwt", allowed_clients=[JWT_CLIENT])
     opened = emulator.add_runtime(front, name="demo_open")

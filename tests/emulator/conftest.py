@@ -68,13 +68,13 @@ def emulator(clock: FakeClock) -> Emulator:
     return Emulator(control_plane=False, clock=clock, credentials={"testing": "testing"})
 
 
-def agentcore(endpoint_url: str, *, secret: str = "testing", **config: Any) -> Any:
+def agentcore(endpoint_url: str, *, key: str = "testing", secret: str = "testing", **config: Any) -> Any:
     """A real boto3 bedrock-agentcore client pointed at the emulator (no retries unless asked)."""
     return boto3.client(
         "bedrock-agentcore",
         endpoint_url=endpoint_url,
         region_name=REGION,
-        aws_access_key_id="testing",
+        aws_access_key_id=key,
         aws_secret_access_key=secret,
         config=Config(**{"retries": {"total_max_attempts": 1, "mode": "standard"}, **config}),
     )

@@ -135,6 +135,7 @@ def test_the_platform_injects_and_forwards_headers_as_agentcore_does(
     emulator: Emulator, tests_app_url: str
 ) -> None:
     runtime = emulator.add_runtime(tests_app_url, name="headers", auth="sigv4", header_allowlist=["X-Team"])
+    emulator.invoke_for_user = True  # the caller names a user (runtimeUserId): InvokeAgentRuntimeForUser
     with emulator.serve() as url:
         client = agentcore(url)
 

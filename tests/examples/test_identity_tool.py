@@ -85,7 +85,8 @@ def fake() -> Iterator[tuple[FakeIdentityAndOrders, str]]:
 def deployed(fake: tuple[FakeIdentityAndOrders, str]) -> Iterator[tuple[Emulator, Runtime, str]]:
     """The example as a SigV4 runtime, one server process per session, configured like a deployment."""
     _, fake_url = fake
-    emulator = Emulator(control_plane=False, credentials={"testing": "testing"})
+    # The caller acts for users (user_id="alice"): it holds InvokeAgentRuntimeForUser.
+    emulator = Emulator(control_plane=False, credentials={"testing": "testing"}, invoke_for_user=True)
     runtime = emulator.add_runtime(
         str(EXAMPLE),
         name="orders_mcp",

@@ -71,7 +71,10 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(run: Runner) -> Iterator[Setup]:
-    emulator = Emulator(credentials={KEY_ID: SECRET}, control_plane=False, reap_interval=3600)
+    # Fuzzed requests carry user ids (signed, so the caller may act for users).
+    emulator = Emulator(
+        credentials={KEY_ID: SECRET}, control_plane=False, reap_interval=3600, invoke_for_user=True
+    )
     emulator.bind(BASE)
     app = build_app()
     found = Setup(

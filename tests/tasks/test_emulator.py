@@ -65,7 +65,10 @@ Send = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 @pytest.fixture(scope="module")
 def runtimes() -> Iterator[tuple[Emulator, Any, Any]]:
     emulator = Emulator(
-        control_plane=False, credentials={"testing": "testing"}, limits=RequestLimits(sync=1.0, stream=2.0)
+        control_plane=False,
+        credentials={"testing": "testing"},
+        limits=RequestLimits(sync=1.0, stream=2.0),
+        invoke_for_user=True,  # test_a_task_is_bound_to_the_runtime_user acts for alice and bob
     )
     app = AgentCoreMCP("long", tools=[long_job, sign_off], extensions=[Tasks(poll_interval=0.1)])
     sigv4 = emulator.add_runtime(app, name="tasks_sigv4", auth="sigv4")
