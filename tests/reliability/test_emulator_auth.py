@@ -265,6 +265,27 @@ def test_alg_none_is_401(setup: Setup) -> None:
         _refused(setup, f"{_b64(header)}.{_b64(claims)}.")
 
 
+def test_a_token_not_yet_valid_is_401(setup: Setup) -> None:
+    later = setup.emulator.mint_token(
+        client_id="tutorial", audience="mcp-api", claims={"nbf": int(time.time()) + 600}
+    )
+    assert "not yet valid" in _refused(setup, later)
+
+
+def test_an_unknown_or_missing_kid_is_401(setup: Setup) -> None:
+    claims = {
+        "iss": setup.emulator.issuer.issuer_url,
+        "client_id": "tutorial",
+        "aud": "mcp-api",
+        "exp": int(time.time()) + 3600,
+    }
+    # Signed with the issuer's own key, under a header it never writes: the key is found by kid alone.
+    own = setup.emulator.issuer._key
+    for headers in ({"kid": "not-a-published-kid"}, {}):
+        token = jwt.encode(claims, own, algorithm="RS256", headers=headers)
+        assert "a key the issuer does not publish" in _refused(setup, token)
+
+
 def test_a_foreign_key_with_the_issuers_kid_is_a_bad_signature(setup: Setup) -> None:
     foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     claims = {

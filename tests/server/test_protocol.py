@@ -208,6 +208,32 @@ def test_mcp_name_must_match_the_tool(demo_url: str) -> None:
     assert _modern(demo_url, "tools/call", CALL, Mcp_Name="multiply_numbers") == (400, -32020)
 
 
+@pytest.mark.parametrize("version", ["2025-11-25", None])
+def test_the_handshake_era_ignores_routing_headers_and_runs_the_bodys_tool(
+    demo_url: str, version: str | None
+) -> None:
+    # The 2025 revisions define no Mcp-Name or Mcp-Method: a handshake-era request is routed by its body
+    # alone, so a mismatching header neither refuses it nor picks another tool (docs/wire.md).
+    initialized = post(
+        demo_url,
+        legacy_request(
+            "initialize",
+            {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        ),
+    )
+    assert initialized.json()["result"]["protocolVersion"] == "2025-11-25"
+    headers = {"Mcp-Session-Id": "session-1", "Mcp-Name": "multiply_numbers", "Mcp-Method": "tools/list"}
+    if version is not None:
+        headers["MCP-Protocol-Version"] = version
+    response = post(demo_url, legacy_request("tools/call", CALL, id=2), headers=headers)
+    assert response.status_code == 200
+    assert response.json()["result"]["structuredContent"] == {"result": 42}  # add_numbers(20, 22), not 440
+
+
 def test_mcp_name_surrounding_whitespace_is_not_part_of_the_value(demo_url: str) -> None:
     body, headers = modern_request("tools/call", CALL)
     headers["Mcp-Name"] = "  add_numbers  "

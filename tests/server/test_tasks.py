@@ -365,6 +365,26 @@ def test_unknown_expired_malformed_and_other_users_ids_answer_exactly_alike(serv
     assert alice.result("tools/call", {"name": "plain", "arguments": {"n": 1}})["content"][0]["text"] == "1"
 
 
+def test_callers_without_a_user_id_share_one_owner_and_users_do_not(serve: Any) -> None:
+    # Ownership rests on the platform's user-id header alone: callers that send none are one owner (the
+    # task id is then the only thing that keeps them apart), and a user never sees an anonymous task.
+    url = serve()
+    first, second = Client(url), Client(url)
+    alice, bob = Client(url, user="alice"), Client(url, user="bob")
+    unknown = first.error("tasks/get", {"taskId": "A" * 32})
+    shared = first.start("slow", {"seconds": 0, "label": "shared"})
+    assert second.wait(shared)["result"]["content"][0]["text"] == "slept 0.0 shared"
+    running = first.start("slow", {"seconds": 30, "label": "anonymous-cancel"})
+    assert second.result("tasks/cancel", {"taskId": running}) == {"resultType": "complete"}
+    assert first.wait(running)["status"] == "cancelled"
+    for user in (alice, bob):
+        assert user.error("tasks/get", {"taskId": shared}) == unknown
+    mine = alice.start("slow", {"seconds": 0, "label": "alice"})
+    assert alice.wait(mine)["status"] == "completed"
+    assert bob.error("tasks/get", {"taskId": mine}) == unknown
+    assert first.error("tasks/get", {"taskId": mine}) == unknown
+
+
 def _b64(text: str) -> str:
     import base64
 
