@@ -1,7 +1,7 @@
 """Findings of the second reliability round (R2, R3), each kept fixed by its regression test.
 
-R1 (the client transport drops a request it cannot encode and leaves the caller waiting) is open: its
-reproduction is in the report of issue 18, to be committed with its fix.
+R1 (the client transport dropped a request it could not encode and left the caller waiting) is fixed too;
+its tests are in tests/client/test_unencodable.py, beside the client they exercise.
 """
 
 from __future__ import annotations
