@@ -59,7 +59,8 @@ How this module does it:
   (MRTR): an unanswered question answers the call ``input_required``; once the answers are there the task
   is created and the tool carries on in the background.
 * Tasks are bound to ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id`` when the platform sends it; a task of
-  another user, an expired one, a malformed id and an unknown one all answer the same -32602.
+  another user, an expired one, a malformed id and an unknown one all answer the same -32602. Callers that
+  send no user id share one owner (None): for them the task id is the only credential.
 * A task lives ``ttl`` seconds from creation: past it the record reads as absent and a tool still running is
   cancelled, so a client that never polls leaves nothing behind for long; the in-memory store is also bounded
   in count and bytes (finished tasks are evicted first).
