@@ -65,7 +65,7 @@ class Extension:
         """
         return None
 
-    def listen(self, requested: Mapping[str, Any], call: Call | None = None) -> Mapping[str, Any]:
+    def listen(self, requested: Mapping[str, Any], call: Call) -> Mapping[str, Any]:
         """The part of a ``subscriptions/listen`` ``notifications`` filter this extension agrees to deliver.
 
         ``call`` is the listen request (its per-request client capabilities, its headers through

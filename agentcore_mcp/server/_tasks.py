@@ -1,41 +1,9 @@
 """The MCP Tasks extension (``io.modelcontextprotocol/tasks``, SEP-2663, revision 2026-07-28) for a server.
 
-What the extension is (read from its specification, ``specification/draft/tasks.md`` and the 2026-07-28 page
-of the ext-tasks repository, modelcontextprotocol.github.io/ext-tasks, and from the official conformance
-suite's ten ``tasks-*`` server scenarios, ``src/scenarios/server/tasks/*.ts`` of
-@modelcontextprotocol/conformance 0.2.0-alpha):
-
-* **Negotiation.** The server advertises ``capabilities.extensions["io.modelcontextprotocol/tasks"] = {}``
-  (``server/discover``; never a v1-style ``capabilities.tasks``). A client opts in *per request*, in
-  ``_meta["io.modelcontextprotocol/clientCapabilities"].extensions``. A server MUST NOT return a task to a
-  request that did not declare the extension; ``tasks/get``, ``tasks/update`` and ``tasks/cancel`` from such a
-  request, and a ``tools/call`` of a tool that can only run as a task, answer -32021 with
-  ``data.requiredCapabilities.extensions["io.modelcontextprotocol/tasks"]``.
-* **Creation is server-directed.** For a declaring client, a ``tools/call`` of a task-supporting tool is
-  answered with a flat ``CreateTaskResult``: ``resultType: "task"`` plus the ``Task`` fields ``taskId``,
-  ``status``, ``createdAt``/``lastUpdatedAt`` (ISO 8601), ``ttlMs`` (integer ms or null), ``pollIntervalMs``
-  (integer ms) and optionally ``statusMessage`` at the top level; no ``result``, ``error``,
-  ``inputRequests`` or ``requestState``. A v1 ``task`` hint in the params is ignored. The task must be durably
-  created first: a ``tasks/get`` sent the moment the answer arrives must find it.
-* **States.** ``working`` -> ``input_required`` <-> ``working`` -> ``completed`` | ``failed`` | ``cancelled``
-  (terminal states never change). A tool that ran and reported an error is ``completed`` with
-  ``result.isError: true``; ``failed`` (with the JSON-RPC ``error``) is for protocol errors only.
-* **tasks/get** ``{taskId}`` -> ``resultType: "complete"`` plus the ``DetailedTask``: the Task, with
-  ``inputRequests`` when ``input_required``, ``result`` when ``completed``, ``error`` when ``failed``. Unknown
-  (or expired, or someone else's) ``taskId`` -> -32602. There is no ``tasks/list`` and no ``tasks/result``
-  (-32601).
-* **tasks/update** ``{taskId, inputResponses}`` -> empty ``{resultType: "complete"}`` ack. Keys not currently
-  outstanding are ignored; a subset of the outstanding keys is a partial answer (the task stays
-  ``input_required`` with the rest); input keys are unique over a task's lifetime.
-* **tasks/cancel** ``{taskId}`` -> the same empty ack, also for a task already terminal (idempotent);
-  cancellation is cooperative and the task settles to ``cancelled`` unless it finished first.
-* **MRTR composition.** Input a tool needs *before* the task exists is asked with the ordinary MRTR rounds on
-  ``tools/call`` (``input_required`` + ``requestState``); once answered, the final round returns the
-  ``CreateTaskResult`` and the task's result reflects those answers.
-* **Notifications.** ``notifications/tasks`` carries the whole ``DetailedTask`` on a ``subscriptions/listen``
-  stream whose ``notifications.taskIds`` named the task; no progress or log notifications for tasks.
-* **Routing headers.** ``tasks/get|update|cancel`` carry ``Mcp-Name: <taskId>``; a mismatch is -32020.
-* **Security.** Task ids are unguessable; every task request is checked against the caller.
+The extension as it travels on the wire (negotiation per request, the server-directed ``CreateTaskResult``,
+the states, ``tasks/get|update|cancel``, the error codes) is described in docs/long-running.md, "On the wire",
+with its sources: the extension's specification (modelcontextprotocol/ext-tasks) and the official conformance
+suite's ``tasks-*`` server scenarios.
 
 How this module does it:
 
@@ -78,13 +46,9 @@ from typing import TYPE_CHECKING, Any
 
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
+from agentcore_mcp.server._envelope import decode_header_value
 from agentcore_mcp.server._extension import Era, Extension, Method
 from agentcore_mcp.server._input import InputRequired, capability_for, check_response, modern_asker
-
-try:  # the server core is moving its envelope rules out of _protocol.py (issue 12)
-    from agentcore_mcp.server._envelope import decode_header_value
-except ImportError:  # pragma: no cover - until that lands
-    from agentcore_mcp.server._protocol import decode_header_value  # type: ignore[attr-defined,no-redef]
 from agentcore_mcp.server._task_store import (
     MemoryTaskStore,
     StoreFull,
@@ -99,12 +63,11 @@ if TYPE_CHECKING:
     from agentcore_mcp.server._subscriptions import Listener
     from agentcore_mcp.server._tools import Tool
 
-__all__ = ["TASKS_EXTENSION", "Tasks"]
+__all__ = ["Tasks"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
-TASKS_EXTENSION = "io.modelcontextprotocol/tasks"
-_REQUIRED: dict[str, Any] = {"requiredCapabilities": {"extensions": {TASKS_EXTENSION: {}}}}
+_REQUIRED: dict[str, Any] = {"requiredCapabilities": {"extensions": {rpc.TASKS_EXTENSION: {}}}}
 # What new_task_id() makes, with room for ids of other implementations sharing a store; anything else is
 # answered "not found" without a store read.
 _TASK_ID = re.compile(r"[A-Za-z0-9_\-]{1,128}")
@@ -161,7 +124,7 @@ class Tasks(Extension):
             once the answers are in.
     """
 
-    name = TASKS_EXTENSION
+    name = rpc.TASKS_EXTENSION
 
     def __init__(
         self,
@@ -205,23 +168,17 @@ class Tasks(Extension):
     def capability(self, era: Era) -> Mapping[str, Any] | None:
         return {} if era == "modern" else None
 
-    def listen(self, requested: Mapping[str, Any], call: Call | None = None) -> Mapping[str, Any]:
+    def listen(self, requested: Mapping[str, Any], call: Call) -> Mapping[str, Any]:
         """Agree to ``notifications/tasks`` for the requested task ids.
 
-        With the listen request at hand (``call``), the client must have declared the extension (-32021) and
-        the ids agreed are those well formed enough to be ours; each notification is then sent only when the
-        task's owner is the listener's. The seam of issue 12 does not pass the request yet: then only tasks
-        running in this process without a bound user are agreed (for them the id is the only credential,
-        as for ``tasks/get``), and the capability cannot be checked.
+        The listen request (``call``) must have declared the extension (-32021); the ids agreed are those well
+        formed enough to be ours, and each notification is sent only when the task's owner is the listener's.
         """
         wanted = requested.get("taskIds")
         if wanted is None:
             return {}
         if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
             raise ProtocolError(rpc.INVALID_PARAMS, "notifications.taskIds must be a list of task ids")
-        if call is None:
-            unbound = {t for t in wanted if (run := self._runs.get(t)) is not None and run.owner is None}
-            return {"taskIds": _TaskIds(sorted(unbound), None)}
         _require_extension(call)
         return {"taskIds": _TaskIds(sorted({t for t in wanted if _TASK_ID.fullmatch(t)}), _owner(call))}
 
@@ -240,7 +197,7 @@ class Tasks(Extension):
             if support == "required":
                 raise ProtocolError(
                     rpc.MISSING_CLIENT_CAPABILITY,
-                    f"Tool {tool.name!r} runs only as a task: declare the {TASKS_EXTENSION} extension in "
+                    f"Tool {tool.name!r} runs only as a task: declare the {rpc.TASKS_EXTENSION} extension in "
                     "the request's client capabilities",
                     data=_REQUIRED,
                 )
@@ -644,14 +601,14 @@ def _apply(record: TaskRecord, outcome: Mapping[str, Any]) -> TaskRecord | None:
 
 def _declared(call: Call) -> bool:
     extensions = call.client_capabilities.get("extensions")
-    return isinstance(extensions, dict) and TASKS_EXTENSION in extensions
+    return isinstance(extensions, dict) and rpc.TASKS_EXTENSION in extensions
 
 
 def _require_extension(call: Call) -> None:
     if not _declared(call):
         raise ProtocolError(
             rpc.MISSING_CLIENT_CAPABILITY,
-            f"Task requests need the {TASKS_EXTENSION} extension in the request's client capabilities",
+            f"Task requests need the {rpc.TASKS_EXTENSION} extension in the request's client capabilities",
             data=_REQUIRED,
         )
 

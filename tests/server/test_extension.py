@@ -157,7 +157,7 @@ def test_a_listen_filter_part_is_acknowledged_and_published_to() -> None:
     class Bell(Extension):
         name = "example.com/bell"
 
-        def listen(self, requested: Mapping[str, Any], call: Call | None = None) -> Mapping[str, Any]:
+        def listen(self, requested: Mapping[str, Any], call: Call) -> Mapping[str, Any]:
             assert call is not None
             assert call.method == "subscriptions/listen"  # the listen request itself is handed over
             return {"bells": True} if requested.get("bells") is True else {}

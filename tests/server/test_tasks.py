@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from agentcore_mcp import AgentCoreMCP, Context, ProtocolError, ToolError, tool
+from agentcore_mcp._wire import TASKS_EXTENSION
 from agentcore_mcp.server._local import serve_in_thread
 from agentcore_mcp.server._task_store import MemoryTaskStore
-from agentcore_mcp.server._tasks import TASKS_EXTENSION, Tasks
+from agentcore_mcp.server._tasks import Tasks
 
 from .helpers import ACCEPT, MODERN, legacy_request, modern_request
 

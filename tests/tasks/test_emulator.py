@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp._wire import TASKS_EXTENSION
 from agentcore_mcp.emulator import Emulator, RequestLimits
-from agentcore_mcp.server._tasks import TASKS_EXTENSION, Tasks
+from agentcore_mcp.server._tasks import Tasks
 from tests.emulator.conftest import ACCEPT, agentcore, read_answer
 
 MODERN = "2026-07-28"
