@@ -51,8 +51,8 @@ async def listing(emulated: Emulated, backend: str, **options: Any) -> AsyncIter
             seen = len(emulated.front.posts("notifications/initialized"))
             await session.initialize()
             # the SDK sends notifications/initialized without waiting: let it pass before faults are queued
-            while len(emulated.front.posts("notifications/initialized")) == seen:
-                await anyio.sleep(0.01)
+            while len(emulated.front.posts("notifications/initialized")) == seen:  # noqa: ASYNC110
+                await anyio.sleep(0.01)  # the Front records from the emulator's thread: no event to wait on
             yield session
     finally:
         emulated.emulator.faults.clear()

@@ -366,7 +366,8 @@ async def test_throttling_and_conflicts_are_retried_until_they_pass(
         assert text(await session.call_tool("add_numbers", {"a": 1, "b": 2})) == "3"
     assert len(front.posts("tools/call")) == 4
     assert "throttled, resend 2/3" in caplog.text  # throttled answers spend their own budget
-    assert "retry 1/3" in caplog.text and "retry 2/3" not in caplog.text
+    assert "retry 1/3" in caplog.text
+    assert "retry 2/3" not in caplog.text
 
 
 async def test_retries_give_up_with_the_last_refusal(url: str, front: Front) -> None:
