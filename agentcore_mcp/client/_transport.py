@@ -46,7 +46,14 @@ from agentcore_mcp.client._backend import (
 )
 from agentcore_mcp.client._messages import Outgoing, Unencodable
 from agentcore_mcp.client._pacing import PacingTimeout
-from agentcore_mcp.client._retry import MAYBE_RAN_STATUSES, REFUSED_CODES, REFUSED_STATUSES, RetryPolicy
+from agentcore_mcp.client._retry import (
+    MAYBE_RAN_STATUSES,
+    REFUSED_CODES,
+    REFUSED_STATUSES,
+    THROTTLED_CODES,
+    THROTTLED_STATUSES,
+    RetryPolicy,
+)
 from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEError
 
 if TYPE_CHECKING:
@@ -154,7 +161,8 @@ class AgentCoreTransport:
             (default 900, the platform's limit for a synchronous call; None: no limit).
         read_timeout: seconds the server may stay silent while answering (SSE keep-alives count).
         connect_timeout: seconds to establish a connection.
-        retries: a :class:`~agentcore_mcp.client._retry.RetryPolicy`, or the number of resends.
+        retries: a :class:`~agentcore_mcp.client._retry.RetryPolicy`, or the number of resends after
+            failures (throttled answers keep their own budget; ``0`` turns every resend off).
         recover_sessions: start a new session (and replay the handshake) when the platform has dropped it.
         trace_context: send the current OpenTelemetry span as ``traceparent`` (when OpenTelemetry is installed).
         max_event_size: the largest SSE event accepted, in bytes (10 MB, the platform's chunk limit).
@@ -198,7 +206,7 @@ class AgentCoreTransport:
             session.user_id = user_id
         self.target = target
         self.timeout = timeout
-        self.retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(attempts=retries)
+        self.retry = _retry_policy(retries)
         self.recover_sessions = recover_sessions
         self.max_event_size = max_event_size
         self._trace = trace_context
@@ -539,8 +547,12 @@ class AgentCoreTransport:
     async def _post(
         self, out: Outgoing, version: str | None, context: contextvars.Context, deadline: float
     ) -> Reply:
-        """POST once, and again (with backoff) while the failure proves a resend is safe."""
-        attempt = 0
+        """POST once, and again (with backoff) while the failure proves a resend is safe.
+
+        Throttled answers spend ``retry.throttle_attempts``, every other resend ``retry.attempts``.
+        """
+        failures = 0  # resends after failures
+        throttles = 0  # resends after throttled answers
         while True:
             if self._pacer is not None:  # throttled before: wait for a send slot
                 try:
@@ -556,12 +568,13 @@ class AgentCoreTransport:
             reason: str
             headers: Mapping[str, str] | None = None
             status: int | None = None  # of the last answer, when there was one
+            throttled = False
             try:
                 reply = await self._backend.send(exchange)
             except ConnectionFailed as exc:
                 if (
                     not self.retry.may_resend(out.method, ran=exc.may_have_run)
-                    or attempt >= self.retry.attempts
+                    or failures >= self.retry.attempts
                 ):
                     raise _Failure(CONNECTION_CLOSED, f"{exc} (no answer to {out.method})") from exc
                 reason = str(exc)
@@ -572,9 +585,15 @@ class AgentCoreTransport:
             else:
                 self._note_reply(reply)
                 refused = _refusal(reply)
-                self._pace(reply, refused, sent_at)
+                throttled = refused is not None and _is_throttle(reply)
+                self._pace(throttled, sent_at)
                 ran = refused is None and reply.status in MAYBE_RAN_STATUSES
-                if (refused is None and not ran) or attempt >= self.retry.attempts:
+                spent, budget = (
+                    (throttles, self.retry.throttle_attempts)
+                    if throttled
+                    else (failures, self.retry.attempts)
+                )
+                if (refused is None and not ran) or spent >= budget:
                     platform = _platform_error(reply) if refused is not None else None
                     if platform is not None:  # throttled or busy after every retry: the platform's error
                         raise platform
@@ -585,7 +604,7 @@ class AgentCoreTransport:
                 headers = reply.headers
                 status = reply.status
                 await reply.aclose()
-            delay = self.retry.delay(attempt, headers)
+            delay = self.retry.delay(throttles if throttled else failures, headers)
             if anyio.current_time() + delay >= deadline:
                 raise _Failure(
                     REQUEST_TIMEOUT,
@@ -593,21 +612,25 @@ class AgentCoreTransport:
                     "the next retry would pass the request timeout",
                     None if status is None else {"status": status},
                 )
-            attempt += 1
+            if throttled:
+                throttles += 1
+            else:
+                failures += 1
             logger.info(
-                "%s to %s: %s; retry %d/%d in %.2f s",
+                "%s to %s: %s; %s %d/%d in %.2f s",
                 out.method,
                 self._backend.description,
                 reason,
-                attempt,
-                self.retry.attempts,
+                "throttled, resend" if throttled else "retry",
+                throttles if throttled else failures,
+                self.retry.throttle_attempts if throttled else self.retry.attempts,
                 delay,
+                extra={"mcp_request_id": out.id, "throttled": throttled},
             )
             await anyio.sleep(delay)
 
-    def _pace(self, reply: Reply, refused: str | None, sent_at: float) -> None:
-        """Feed the answer to the pacer, which the first throttled answer creates (see _pacing)."""
-        throttled = refused is not None and (reply.status == 429 or _is_throttle(reply))
+    def _pace(self, throttled: bool, sent_at: float) -> None:
+        """Feed an answer to the pacer, which the first throttled answer creates (see _pacing)."""
         if self._pacer is None:
             if not throttled:
                 return
@@ -878,6 +901,13 @@ class AgentCoreTransport:
             )
 
 
+def _retry_policy(retries: RetryPolicy | int) -> RetryPolicy:
+    """``retries=`` as a policy: an int sets ``attempts``; 0 turns every resend off, throttled ones too."""
+    if isinstance(retries, RetryPolicy):
+        return retries
+    return RetryPolicy(attempts=retries) if retries else RetryPolicy(attempts=0, throttle_attempts=0)
+
+
 def _refusal(reply: Reply) -> str | None:
     """Why ``reply`` proves the request was refused before it ran (so it may be resent), or None."""
     if reply.status in REFUSED_STATUSES:
@@ -894,9 +924,12 @@ def _refusal(reply: Reply) -> str | None:
 
 
 def _is_throttle(reply: Reply) -> bool:
-    """True for AgentCore's throttling answer to an MCP runtime's caller (HTTP 200, JSON-RPC -32003)."""
+    """True for a throttled answer: HTTP 429, or AgentCore's answer to an MCP runtime's caller (HTTP 200,
+    JSON-RPC -32003)."""
+    if reply.status in THROTTLED_STATUSES:
+        return True
     failure = _platform_error(reply)
-    return failure is not None and failure.code == AC_THROTTLED
+    return failure is not None and failure.code in THROTTLED_CODES
 
 
 def _platform_error(reply: Reply) -> _Failure | None:

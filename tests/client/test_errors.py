@@ -34,7 +34,7 @@ from .test_tls import self_signed
 pytestmark = pytest.mark.usefixtures("http_transport")
 
 MCPError: type[Exception] = getattr(exceptions, "MCPError", None) or exceptions.McpError  # 2.x / 1.x
-FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
+FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02, throttle_attempts=2)
 CLIENT = "errors-tests"
 
 

@@ -1,12 +1,15 @@
 """Pacing after throttling: a burst larger than the runtime's rate limit completes at the limit's pace.
 
 The emulator throttles a runtime over ``rate_limit`` invocations per second as AgentCore does (HTTP 200,
-JSON-RPC -32003). 200 concurrent calls on one session at 25/s must all succeed, over the default ARN path
-(HTTPS, SigV4) and over HTTPS with a bearer token; the wall time and the throttled sends are printed.
+JSON-RPC -32003). 200 concurrent calls on one session at 25/s must all succeed with the transport's default
+settings, over boto3, over the default ARN path (HTTPS, SigV4) and over HTTPS with a bearer token; the wall
+time, the throttled sends and the resends per call (from the transport's resend log) are printed.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +51,25 @@ def limited() -> Iterator[Limited]:
         yield Limited(emulator, url, sigv4.arn, jwt.arn)
 
 
+class Resends(logging.Handler):
+    """Counts the transport's resend log records per request id."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.per_call: Counter[Any] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        request_id = getattr(record, "mcp_request_id", None)
+        if request_id is not None:
+            self.per_call[request_id] += 1
+
+
 def transport(limited: Limited, path: str, **options: Any) -> AgentCoreTransport:
+    if path == "boto3":
+        import boto3
+
+        client = boto3.client("bedrock-agentcore", endpoint_url=limited.url, region_name="us-east-1", **KEYS)
+        return AgentCoreTransport(limited.sigv4, client=client, **options)
     if path == "arn":
         import boto3
 
@@ -58,35 +79,48 @@ def transport(limited: Limited, path: str, **options: Any) -> AgentCoreTransport
     return AgentCoreTransport(limited.emulator.invocations_url(limited.jwt), bearer_token=token, **options)
 
 
-@pytest.mark.parametrize("path", ["arn", "bearer"])
+@pytest.mark.parametrize("path", ["boto3", "arn", "bearer"])
 async def test_a_burst_over_the_rate_limit_completes_at_the_limits_pace(limited: Limited, path: str) -> None:
     await anyio.sleep(2)  # the runtime's bucket refills from earlier tests
-    # Eight resends rather than the default four: while the pacer settles on the limit, the unluckiest of 200
-    # calls can be throttled five times on a loaded machine (CI once saw it), which the default gives up on.
-    paced = transport(limited, path, retries=RetryPolicy(attempts=8))
+    paced = transport(limited, path)  # the default settings: throttled resends have their own budget
+    resends = Resends()
+    log = logging.getLogger("agentcore_mcp.client")
+    level = log.level
+    log.addHandler(resends)
+    log.setLevel(logging.INFO)
     results: list[str] = []
-    with anyio.fail_after(120):
-        async with paced as (read, write), ClientSession(read, write) as session:
-            await session.initialize()
-            start = anyio.current_time()
+    try:
+        with anyio.fail_after(120):
+            async with paced as (read, write), ClientSession(read, write) as session:
+                await session.initialize()
+                start = anyio.current_time()
 
-            async def call(i: int) -> None:
-                result = await session.call_tool("add_numbers", {"a": i, "b": 1})
-                results.append(result.content[0].text)
+                async def call(i: int) -> None:
+                    result = await session.call_tool("add_numbers", {"a": i, "b": 1})
+                    results.append(result.content[0].text)
 
-            async with anyio.create_task_group() as tg:
-                for i in range(CALLS):
-                    tg.start_soon(call, i)
-            elapsed = anyio.current_time() - start
+                async with anyio.create_task_group() as tg:
+                    for i in range(CALLS):
+                        tg.start_soon(call, i)
+                elapsed = anyio.current_time() - start
+    finally:
+        log.removeHandler(resends)
+        log.setLevel(level)
     assert sorted(results, key=int) == [str(i + 1) for i in range(CALLS)]
     pacer = paced.pacer
     assert pacer is not None  # the limit was reached: the transport paces
     assert pacer.throttled > 0
-    print(f"\n{path}: {CALLS} calls at {RATE:g}/s in {elapsed:.1f} s, {pacer.throttled} throttled sends")
+    counts = [resends.per_call[i] for i in resends.per_call]
+    most = max(counts, default=0)
+    print(
+        f"\n{path}: {CALLS} calls at {RATE:g}/s in {elapsed:.1f} s, {pacer.throttled} throttled sends, "
+        f"resends per call: max {most}, mean {sum(counts) / CALLS:.2f}"
+    )
+    assert sum(counts) == pacer.throttled  # every throttled answer was resent (all calls succeeded)
+    assert most <= paced.retry.throttle_attempts
     assert elapsed >= (CALLS - BURST - RATE) / RATE  # no faster than the limit allows
-    # Paced, not resent blindly: unpaced, this burst exhausts its eight resends and calls fail. On a quiet
-    # machine a call is throttled 2.2-2.9 times (the burst's first waves, sent before a rate under
-    # throttling is measured), on a loaded one fewer: the sends are spread out.
+    # Paced, not resent blindly: on a quiet machine a call is throttled 2.2-2.9 times (the burst's first
+    # waves, sent before a rate under throttling is measured), on a loaded one fewer: the sends are spread.
     assert pacer.throttled < 4 * CALLS
 
 

@@ -28,7 +28,7 @@ from .fakes import Action, Front, serve, sse
 pytestmark = [pytest.mark.mcp1, pytest.mark.usefixtures("http_transport")]
 
 MCPError: type[Exception] = getattr(exceptions, "MCPError", None) or exceptions.McpError  # 2.x / 1.x
-FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
+FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, throttle_attempts=3)
 INVOCATIONS = "/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo-AbCdE12345/invocations"
 
 
@@ -365,7 +365,9 @@ async def test_throttling_and_conflicts_are_retried_until_they_pass(
     async with connected(url) as session:
         assert text(await session.call_tool("add_numbers", {"a": 1, "b": 2})) == "3"
     assert len(front.posts("tools/call")) == 4
-    assert "retry 3/3" in caplog.text
+    assert "throttled, resend 2/3" in caplog.text  # throttled answers spend their own budget
+    assert "retry 1/3" in caplog.text
+    assert "retry 2/3" not in caplog.text
 
 
 async def test_retries_give_up_with_the_last_refusal(url: str, front: Front) -> None:
