@@ -3,18 +3,24 @@
 The same table of requests runs against each server path: our ``AgentCoreMCP``, an mcp 2.x ``MCPServer``
 behind ``agentcore_app``, and a PrefectHQ ``FastMCP`` server's Streamable HTTP app behind the same
 ``HostOriginCheck``. A new server path is one more entry in :data:`SERVER_PATHS`: a factory taking the
-edge options (``allowed_hosts``) and returning the ASGI app.
+edge options (``allowed_hosts``) and returning the ASGI app. Each is also mounted in a Starlette app, as
+docs/interop.md shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastmcp import FastMCP
 from mcp.server.mcpserver import MCPServer
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
 
 from agentcore_mcp import AgentCoreMCP
 from agentcore_mcp._interop import HostOriginCheck, agentcore_app
@@ -152,3 +158,51 @@ def test_the_trailing_slash_is_served_in_place_and_other_paths_are_404(base: str
     answer = _call(base + "/mcp/")
     assert answer.status_code == 200, answer.status_code
     assert _call(base + "/invocations").status_code == 404
+
+
+async def _home(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("home")
+
+
+def _mounted(mcp_app: Any, routes: list[Any]) -> Starlette:
+    """A Starlette app with ``routes``, running the lifespan of the SDK's app inside ``mcp_app`` (Starlette
+    runs only the outer app's; our own server needs none)."""
+    inner = getattr(mcp_app, "app", None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if isinstance(inner, Starlette):
+            async with inner.router.lifespan_context(inner):
+                yield
+        else:
+            yield
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def test_mounted_at_the_root_and_under_a_prefix_the_endpoint_is_served_without_a_redirect(
+    factory: Factory,
+) -> None:
+    mcp_app = factory()
+    app = _mounted(mcp_app, [Route("/", _home), Mount("/tools", app=mcp_app), Mount("/", app=mcp_app)])
+    with serve_in_thread(app) as url:
+        for path in ("/mcp", "/mcp/", "/tools/mcp", "/tools/mcp/"):
+            answer = _call(url + path)
+            assert answer.status_code == 200, (path, answer.status_code, answer.headers.get("location"))
+            assert answer.json()["result"]["structuredContent"] == {"result": 5}
+        for path in ("/ping", "/tools/ping"):
+            ping = httpx.get(url + path)
+            assert (ping.status_code, ping.json()) == (200, {"status": "Healthy"}), path
+        get = httpx.get(url + "/tools/mcp", headers={"Accept": "text/event-stream"}, timeout=3)
+        assert (get.status_code, get.headers["allow"]) == (405, "POST")
+        assert httpx.get(url + "/").text == "home"
+
+
+def test_a_mount_at_the_endpoint_path_gets_starlettes_307_which_is_why_the_docs_mount_at_the_root(
+    factory: Factory,
+) -> None:
+    mcp_app = factory()
+    with serve_in_thread(_mounted(mcp_app, [Mount("/mcp", app=mcp_app)])) as url:
+        answer = _call(url + "/mcp")
+        assert answer.status_code == 307
+        assert answer.headers["location"].endswith("/mcp/")
