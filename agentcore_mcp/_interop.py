@@ -298,7 +298,7 @@ def agentcore_app(
         path: the MCP endpoint (AgentCore calls ``/mcp``); ``path + "/"`` is served too, without a redirect.
         allowed_hosts: turn the ``Host`` check on: then only the AgentCore endpoints, localhost and these
             are accepted (a ``*`` stands for one DNS label, ``"*.example.com"``; ports are ignored); also
-            read from ``AGENTCORE_MCP_ALLOWED_HOSTS``, as our own server does. None (the default) or
+            read from ``AGENTCORE_MCP_ALLOWED_HOSTS``, as our own server does. None given (the default) or
             ``"*"``: any host.
         allowed_origins: ``Origin`` values accepted besides localhost ones; also read from
             ``AGENTCORE_MCP_ALLOWED_ORIGINS`` (comma-separated), as our own server does. ``"*"`` accepts any.
@@ -369,7 +369,7 @@ def _is_fastmcp(server: Any) -> bool:
 class HostOriginCheck:
     """ASGI middleware: the HTTP edge of ``AgentCoreMCP``, in front of any ASGI app (an SDK server's).
 
-    Every server path answers the edge alike (the decisions and their reasons: ``docs/interop.md``, "One
+    Every server path answers the edge alike (the decisions and their reasons: ``docs/interop.md``, "One HTTP
     edge for every server path"); this class gives an SDK server the edge our own server has:
 
     - ``GET``/``HEAD /ping``: the app's own answer if it has such a route, else 200
