@@ -9,10 +9,11 @@ Two directions, one module:
   with a :class:`~agentcore_mcp.RegistrationError` rather than silently changed.
 - :func:`agentcore_app` turns an existing SDK server into the ASGI app AgentCore Runtime needs: stateless
   Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at ``/mcp``, a
-  100 MB body limit, and a :class:`HostOriginCheck` in front that accepts the AgentCore endpoint host
-  (``bedrock-agentcore.<region>.amazonaws.com``) and localhost while still refusing foreign ``Origin``
-  headers. The SDK's own Host/Origin check knows exact hosts and ``host:*`` port wildcards only, so it
-  cannot name "any AgentCore region"; it is switched off and this module's check takes its place.
+  100 MB body limit, and a :class:`HostOriginCheck` in front that gives it the same HTTP edge as our own
+  server: ``/ping``, 405 for GET, 406 for an ``Accept`` without both types, foreign ``Origin`` refused,
+  any ``Host`` unless an allow-list is configured. The SDK's own Host/Origin check knows exact hosts and
+  ``host:*`` port wildcards only (it cannot name "any AgentCore region"); it is switched off and this
+  module's check takes its place.
 
 The ``mcp`` package is imported inside these functions only: importing this module (or ``agentcore_mcp``)
 never imports it, so our own server's cold start does not pay for the SDK.
@@ -23,20 +24,18 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import re
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
-from pydantic_core import to_json
-
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server import _prompts as _prompts
 from agentcore_mcp.server import _resources as _resources
 from agentcore_mcp.server import _tools as _tools
 from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server._functions import is_context
-from agentcore_mcp.server._http import Receive, Scope, Send
+from agentcore_mcp.server._http import HEALTHY, PING_PATH, HostCheck, Receive, Scope, Send, accepts_both
 from agentcore_mcp.server._http import origin_allowed as _origin_allowed
 from agentcore_mcp.server._prompts import PromptMessage
 
@@ -52,31 +51,6 @@ logger = logging.getLogger("agentcore_mcp._interop")
 
 AGENTCORE_MAX_BODY = 100_000_000
 """InvokeAgentRuntime's payload cap in bytes; the SDK's own default (4 MiB) would refuse larger calls."""
-
-# The InvokeAgentRuntime endpoints, as botocore's endpoint rules build them:
-# bedrock-agentcore[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} over every partition in partitions.json.
-_DNS_SUFFIXES = (
-    "amazonaws.com",
-    "api.aws",
-    "amazonaws.com.cn",
-    "api.amazonwebservices.com.cn",
-    "amazonaws.eu",
-    "api.amazonwebservices.eu",
-    "c2s.ic.gov",
-    "api.aws.ic.gov",
-    "sc2s.sgov.gov",
-    "api.aws.scloud",
-    "cloud.adc-e.uk",
-    "api.cloud-aws.adc-e.uk",
-    "csp.hci.ic.gov",
-    "api.aws.hci.ic.gov",
-)
-_AGENTCORE_HOST = re.compile(
-    r"bedrock-agentcore(?:-fips)?\.[a-z]{2,5}(?:-[a-z]+)+-\d+\.(?:"
-    + "|".join(re.escape(s) for s in _DNS_SUFFIXES)
-    + r")"
-)
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
 _TOOL_RESULT_TYPES: tuple[type, ...] = (Text, Image, Audio, EmbeddedResource, ResourceLink, ToolResult)
 _PROMPT_RESULT_TYPES: tuple[type, ...] = (PromptMessage, Text, Image, Audio, EmbeddedResource, ResourceLink)
@@ -322,8 +296,10 @@ def agentcore_app(
     Args:
         server: an mcp 2.x ``MCPServer``/``Server`` or an mcp 1.x ``FastMCP``.
         path: the MCP endpoint (AgentCore calls ``/mcp``); ``path + "/"`` is served too, without a redirect.
-        allowed_hosts: ``Host`` names accepted besides the AgentCore endpoints and localhost; a ``*``
-            stands for one DNS label (``"*.example.com"``); ports are ignored; ``"*"`` accepts any host.
+        allowed_hosts: turn the ``Host`` check on: then only the AgentCore endpoints, localhost and these
+            are accepted (a ``*`` stands for one DNS label, ``"*.example.com"``; ports are ignored); also
+            read from ``AGENTCORE_MCP_ALLOWED_HOSTS``, as our own server does. None given (the default) or
+            ``"*"``: any host.
         allowed_origins: ``Origin`` values accepted besides localhost ones; also read from
             ``AGENTCORE_MCP_ALLOWED_ORIGINS`` (comma-separated), as our own server does. ``"*"`` accepts any.
         allow_localhost_origins: accept ``http(s)://localhost|127.0.0.1|[::1]`` origins on any port.
@@ -391,25 +367,39 @@ def _is_fastmcp(server: Any) -> bool:
 
 
 class HostOriginCheck:
-    """ASGI middleware: DNS-rebinding protection that fits AgentCore, in front of any ASGI app.
+    """ASGI middleware: the HTTP edge of ``AgentCoreMCP``, in front of any ASGI app (an SDK server's).
 
-    A request whose ``Host`` is not an AgentCore endpoint (``bedrock-agentcore[-fips].<region>.<AWS DNS
-    suffix>``), not localhost and not in ``allowed_hosts`` is answered 421; a request whose ``Origin`` is
-    not allowed is answered 403 (a request without ``Origin``, as server-to-server calls send, passes).
-    Both answers carry a JSON-RPC error body, as our own server's refusals do, and are logged at warning
-    level with the refused value. Lifespan events pass straight through. ``path + "/"`` is rewritten to
-    ``path`` so frameworks that redirect trailing slashes do not answer the platform with a 307.
+    Every server path answers the edge alike (the decisions and their reasons: ``docs/interop.md``, "One HTTP
+    edge for every server path"); this class gives an SDK server the edge our own server has:
+
+    - ``GET``/``HEAD /ping``: the app's own answer if it has such a route, else 200
+      ``{"status":"Healthy"}``, whatever the ``Host`` and ``Origin``.
+    - ``Host``: any, unless ``allowed_hosts`` or ``AGENTCORE_MCP_ALLOWED_HOSTS`` names some; then one that
+      is not an AgentCore endpoint, localhost or a listed one is answered 421.
+    - ``Origin``: absent, localhost, or listed in ``allowed_origins`` / ``AGENTCORE_MCP_ALLOWED_ORIGINS``;
+      anything else is answered 403 (DNS-rebinding protection: browsers send ``Origin`` on every POST).
+    - the endpoint (``path``, and ``path + "/"`` served in place rather than redirected): a method other
+      than POST (and OPTIONS, left to the app for CORS) is answered 405 with ``Allow: POST`` when
+      ``post_only``, as a stateless server offers no GET stream and no session to DELETE; a POST whose
+      ``Accept`` does not list both ``application/json`` and ``text/event-stream`` is answered 406.
+
+    Paths are taken relative to the ASGI ``root_path``, so the app works mounted under a prefix. Refusals
+    carry the JSON-RPC error body our own server's do; Host and Origin refusals are logged at warning
+    level with the refused value. Lifespan events pass straight through.
 
     Args:
         app: the ASGI app to protect.
-        path: the MCP endpoint path, or None to leave paths alone.
-        allowed_hosts: extra ``Host`` patterns (``*`` = one DNS label; ports ignored; ``"*"`` = any host).
+        path: the MCP endpoint path, or None to leave paths alone (no endpoint checks).
+        allowed_hosts: ``Host`` patterns that turn the ``Host`` check on (``*`` = one DNS label; ports
+            ignored; ``"*"`` = any host, the check stays off); ``AGENTCORE_MCP_ALLOWED_HOSTS`` adds more.
         allowed_origins: extra ``Origin`` values (exact match; ``"*"`` = any); ``AGENTCORE_MCP_ALLOWED_ORIGINS``
             adds more.
         allow_localhost_origins: accept localhost origins on any port.
+        post_only: the app is stateless: GET, DELETE and other methods on the endpoint get 405. False for
+            an app that serves a GET stream or DELETE itself.
     """
 
-    __slots__ = ("_any_host", "_hosts", "_local_origins", "_origins", "app", "path")
+    __slots__ = ("_hosts", "_local_origins", "_origins", "_post_only", "app", "path")
 
     def __init__(
         self,
@@ -419,30 +409,21 @@ class HostOriginCheck:
         allowed_hosts: Iterable[str] = (),
         allowed_origins: Iterable[str] = (),
         allow_localhost_origins: bool = True,
+        post_only: bool = True,
     ) -> None:
         if isinstance(allowed_hosts, str) or isinstance(allowed_origins, str):
             raise TypeError("allowed_hosts and allowed_origins take a list of strings, not one string")
         self.app = app
-        self.path = path
-        patterns = [_host_name(p.strip().lower()) for p in allowed_hosts if p.strip()]
-        self._any_host = "*" in patterns
-        self._hosts = [_host_pattern(p) for p in patterns if p != "*"]
+        self.path = path if path is None else path.rstrip("/") or "/"
+        self._hosts = HostCheck.configured([*allowed_hosts, *_env_list("AGENTCORE_MCP_ALLOWED_HOSTS")])
         origins = [*allowed_origins, *_env_list("AGENTCORE_MCP_ALLOWED_ORIGINS")]
         self._origins = frozenset(o.strip().lower().rstrip("/").encode() for o in origins if o.strip())
         self._local_origins = allow_localhost_origins
+        self._post_only = post_only
 
     def host_allowed(self, host: str | None) -> bool:
-        """True when a ``Host`` header value (port and all) is accepted."""
-        if self._any_host:
-            return True
-        if not host:
-            return False
-        name = _host_name(host.strip().lower())
-        return (
-            name in _LOCAL_HOSTS
-            or _AGENTCORE_HOST.fullmatch(name) is not None
-            or any(p.fullmatch(name) for p in self._hosts)
-        )
+        """True when a ``Host`` header value (port and all) is accepted: always, with no allow-list."""
+        return self._hosts is None or self._hosts.allows(host)
 
     def origin_allowed(self, origin: str) -> bool:
         """True when an ``Origin`` header value is accepted."""
@@ -450,48 +431,75 @@ class HostOriginCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind in ("http", "websocket"):
-            host = origin = None
-            for key, value in scope.get("headers", ()):
-                if key == b"host":
-                    host = value.decode("latin-1")
-                elif key == b"origin":
-                    origin = value.decode("latin-1")
-            if not self.host_allowed(host):
-                logger.warning(
-                    "refused a request for Host %r (not an AgentCore endpoint or allowed host)", host
-                )
-                await _refuse(kind, send, 421, "Misdirected Request: Host not allowed")
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        full: str = scope.get("path", "")
+        root: str = scope.get("root_path", "") or ""
+        route = full[len(root) :] if root and full.startswith(root) else full
+        method = scope.get("method", "")
+        if kind == "http" and route == PING_PATH and method in ("GET", "HEAD"):
+            await _health(self.app, scope, receive, send)
+            return
+        host = origin = accept = None
+        for key, value in scope.get("headers", ()):
+            if key == b"host":
+                host = value.decode("latin-1")
+            elif key == b"origin":
+                origin = value.decode("latin-1")
+            elif key == b"accept":
+                accept = value if accept is None else accept + b"," + value
+        if not self.host_allowed(host):
+            logger.warning("refused a request for Host %r (not an AgentCore endpoint or allowed host)", host)
+            await _refuse(kind, send, 421, "Misdirected Request: Host not allowed")
+            return
+        if origin is not None and not self.origin_allowed(origin):
+            logger.warning("refused a request from Origin %r", origin)
+            await _refuse(kind, send, 403, "Forbidden: Origin not allowed")
+            return
+        if kind == "http" and self.path is not None and route in (self.path, self.path + "/"):
+            if self._post_only and method not in ("POST", "OPTIONS"):
+                await _answer(send, 405, b"", [(b"allow", b"POST")])
                 return
-            if origin is not None and not self.origin_allowed(origin):
-                logger.warning("refused a request from Origin %r", origin)
-                await _refuse(kind, send, 403, "Forbidden: Origin not allowed")
+            if method == "POST" and not accepts_both(accept):
+                await _refuse(kind, send, 406, _NOT_ACCEPTABLE)
                 return
-            if self.path is not None and self.path != "/" and scope.get("path") == self.path + "/":
-                scope = {**scope, "path": self.path, "raw_path": self.path.encode()}
+            if route != self.path and self.path != "/":
+                scope = {**scope, "path": root + self.path, "raw_path": (root + self.path).encode()}
         await self.app(scope, receive, send)
+
+
+_NOT_ACCEPTABLE = "Not Acceptable: Accept must list application/json and text/event-stream"
+
+
+async def _health(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    """``GET /ping``: the app's answer, unless it has no such route (404), then ``{"status":"Healthy"}``."""
+    missing = False
+
+    async def relay(message: MutableMapping[str, Any]) -> None:
+        nonlocal missing
+        if message["type"] == "http.response.start" and message["status"] == 404:
+            missing = True
+        if not missing:
+            await send(message)
+
+    await app(scope, receive, relay)
+    if missing:
+        await _answer(send, 200, HEALTHY, [(b"content-type", b"application/json")])
+
+
+async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _refuse(kind: str, send: Send, status: int, message: str) -> None:
     if kind == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    body = to_json({"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}})
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-def _host_name(value: str) -> str:
-    """``value`` without its port (``[::1]:8000`` → ``[::1]``; ``example.com:*`` → ``example.com``)."""
-    if value.startswith("["):
-        end = value.find("]")
-        return value[: end + 1] if end >= 0 else value
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
-
-
-def _host_pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(".".join("[^.]+" if label == "*" else re.escape(label) for label in pattern.split(".")))
+    body = rpc.error_body(None, rpc.INVALID_REQUEST, message)
+    await _answer(send, status, body, [(b"content-type", rpc.JSON.encode())])
 
 
 def _env_list(name: str) -> list[str]:

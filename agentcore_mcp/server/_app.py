@@ -15,7 +15,7 @@ from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server._asgi import Edge
 from agentcore_mcp.server._completion import Completion, CompletionHandler
 from agentcore_mcp.server._extension import Extension
-from agentcore_mcp.server._http import Receive, Scope, Send
+from agentcore_mcp.server._http import HostCheck, Receive, Scope, Send
 from agentcore_mcp.server._input import PendingRequests
 from agentcore_mcp.server._methods import Settings
 from agentcore_mcp.server._options import (
@@ -54,7 +54,8 @@ class AgentCoreMCP:
 
     The server is stateless: every ``POST /mcp`` stands alone, in either protocol era, so any replica (or a
     fresh microVM) can answer any request. It accepts whatever ``Mcp-Session-Id`` and ``Host`` the platform
-    sends and never mints a session id of its own.
+    sends and never mints a session id of its own; any ``Host`` is accepted unless ``allowed_hosts`` (or
+    ``AGENTCORE_MCP_ALLOWED_HOSTS``) names some, as for SDK servers behind ``agentcore_app``.
 
     Args:
         name: the server name published in ``serverInfo``.
@@ -69,6 +70,11 @@ class AgentCoreMCP:
         allowed_origins: ``Origin`` values allowed besides localhost ones (DNS-rebinding protection); also
             read from ``AGENTCORE_MCP_ALLOWED_ORIGINS`` (comma-separated). ``"*"`` allows any origin.
         allow_localhost_origins: allow ``http(s)://localhost|127.0.0.1|[::1]`` origins on any port.
+        allowed_hosts: turn on the ``Host`` check: the endpoint then answers 421 unless ``Host`` is an
+            AgentCore endpoint, localhost, or matches one of these (``*`` = one DNS label, ports ignored);
+            also read from ``AGENTCORE_MCP_ALLOWED_HOSTS`` (comma-separated). None given (the default) or
+            ``"*"``: any ``Host`` (pod IPs, custom domains, proxies); the ``Origin`` check guards against
+            DNS rebinding either way.
         streaming: answer with an SSE stream when a tool sends progress or log notifications; when False,
             every answer is one JSON body and notifications are dropped.
         page_size: tools per ``tools/list`` page (None: one page).
@@ -116,6 +122,7 @@ class AgentCoreMCP:
         path: str = "/mcp",
         allowed_origins: Iterable[str] = (),
         allow_localhost_origins: bool = True,
+        allowed_hosts: Iterable[str] = (),
         streaming: bool = True,
         expose_errors: bool = False,
         keepalive: float | None = 15.0,
@@ -164,6 +171,7 @@ class AgentCoreMCP:
             path=self.path,
             origins=frozenset(o.lower().rstrip("/").encode() for o in origins),
             allow_localhost=allow_localhost_origins,
+            hosts=HostCheck.configured(env_list("AGENTCORE_MCP_ALLOWED_HOSTS", allowed_hosts)),
             max_body_size=self.limits.max_body_size,
             send_timeout=self.limits.send_timeout,
             keepalive=keepalive,

@@ -2,7 +2,7 @@
 
 One request, one way through: :meth:`Edge.__call__` routes (``/mcp``, ``/ping``, lifespan); a POST to the
 MCP path has its headers scanned once into :class:`RequestHeaders`, is checked (header count and size,
-``Origin``, method, ``Accept``, ``Content-Type``, body size), read, parsed as JSON and handed to the protocol
+``Host`` when an allow-list is configured, ``Origin``, method, ``Accept``, ``Content-Type``, body size), read, parsed as JSON and handed to the protocol
 layer with a :class:`Responder`. The protocol returns a :class:`~._protocol.Reply` (or a 200 answer's
 bytes); the responder writes it, as one JSON body, or as the last event of the SSE stream that a handler's
 earlier messages started. In session mode GET opens a session's stream and DELETE ends the session. Nothing
@@ -23,8 +23,11 @@ from pydantic_core import from_json, to_json
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.server._compression import MIN_GZIP_SIZE, accepts_gzip
 from agentcore_mcp.server._http import (
+    HEALTHY,
+    PING_PATH,
     Body,
     BodyTooLarge,
+    HostCheck,
     Receive,
     Scope,
     Send,
@@ -189,7 +192,6 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 GZIP_HEADERS = [(b"content-encoding", b"gzip"), (b"vary", b"accept-encoding")]
-_HEALTHY = b'{"status":"Healthy"}'
 # Accept values seen, and whether they admit both answer types (bounded: the values are client input).
 _ACCEPTED: dict[bytes | None, bool] = {}
 _ACCEPTED_MAX = 256
@@ -324,6 +326,7 @@ class Edge:
         path: the MCP endpoint (``/mcp``; the same with a trailing slash works too).
         origins: allowed ``Origin`` values, lower case, without a trailing slash (``b"*"``: any).
         allow_localhost: allow localhost origins on any port.
+        hosts: the ``Host`` allow-list, or None (the default): any ``Host`` (a pod IP, a custom domain).
         max_body_size: the largest request body, in bytes.
         keepalive: seconds between comment lines on a quiet open stream (None: never).
         sessions: session mode's store (GET and DELETE are served), or None.
@@ -343,6 +346,7 @@ class Edge:
     sse_retry_ms: int
     on_shutdown: Callable[[], None]
     send_timeout: float | None = field(default_factory=send_timeout_from_env)  # tests build edges alone
+    hosts: HostCheck | None = None
     paths: tuple[str, ...] = field(init=False)
     _watch: StreamWatch = field(init=False, repr=False)
 
@@ -455,6 +459,13 @@ class Edge:
             return 431, f"Request Header Fields Too Large: more than {MAX_HEADER_COUNT} headers"
         if headers.size > MAX_HEADER_BYTES:
             return 431, f"Request Header Fields Too Large: more than {MAX_HEADER_BYTES} bytes"
+        if self.hosts is not None:  # an opt-in check: the header is looked up only then
+            host = headers.get(b"host")
+            if not self.hosts.allows(host):
+                logger.warning(
+                    "refused a request for Host %r (not an AgentCore endpoint or allowed host)", host
+                )
+                return 421, "Misdirected Request: Host not allowed"
         if headers.origin is not None and not origin_allowed(
             headers.origin, self.origins, self.allow_localhost
         ):
@@ -576,8 +587,8 @@ async def send_bytes(
 
 async def _elsewhere(path: str, method: str, send: Send) -> None:
     """A request for a path other than the MCP endpoint's: the health check, else 404."""
-    if path == "/ping" and method in ("GET", "HEAD"):
-        await send_bytes(send, 200, _HEALTHY)
+    if path == PING_PATH and method in ("GET", "HEAD"):
+        await send_bytes(send, 200, HEALTHY)
     else:
         await send_bytes(send, 404, _NOT_FOUND)
 

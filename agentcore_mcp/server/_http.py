@@ -1,15 +1,23 @@
-"""HTTP request helpers for the ASGI edge (and the emulator): the ASGI types, a bounded body reader, and
-the ``Accept`` and ``Origin`` tests. Nothing here writes an answer or keeps state.
+"""HTTP request helpers for the ASGI edge (and the emulator, and the edge in front of SDK servers): the
+ASGI types, a bounded body reader, the ``Accept``, ``Origin`` and ``Host`` tests, and the health answer.
+Nothing here writes an answer or keeps state.
+
+Every server path (``AgentCoreMCP`` and SDK servers behind ``agentcore_app``) decides its edge with these
+same functions, so the paths cannot drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import re
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 __all__ = [
+    "HEALTHY",
+    "PING_PATH",
     "Body",
     "BodyTooLarge",
+    "HostCheck",
     "Receive",
     "Scope",
     "Send",
@@ -18,6 +26,36 @@ __all__ = [
     "origin_allowed",
     "read_body",
 ]
+
+PING_PATH = "/ping"
+"""The health route every server path answers (``GET``/``HEAD``), whatever the ``Host``."""
+HEALTHY = b'{"status":"Healthy"}'
+"""The health route's body, as AgentCore's runtime contract shapes it."""
+
+# The InvokeAgentRuntime endpoints, as botocore's endpoint rules build them:
+# bedrock-agentcore[-fips].{region}.{dnsSuffix | dualStackDnsSuffix} over every partition in partitions.json.
+_DNS_SUFFIXES = (
+    "amazonaws.com",
+    "api.aws",
+    "amazonaws.com.cn",
+    "api.amazonwebservices.com.cn",
+    "amazonaws.eu",
+    "api.amazonwebservices.eu",
+    "c2s.ic.gov",
+    "api.aws.ic.gov",
+    "sc2s.sgov.gov",
+    "api.aws.scloud",
+    "cloud.adc-e.uk",
+    "api.cloud-aws.adc-e.uk",
+    "csp.hci.ic.gov",
+    "api.aws.hci.ic.gov",
+)
+_AGENTCORE_HOST = re.compile(
+    r"bedrock-agentcore(?:-fips)?\.[a-z]{2,5}(?:-[a-z]+)+-\d+\.(?:"
+    + "|".join(re.escape(s) for s in _DNS_SUFFIXES)
+    + r")"
+)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -105,3 +143,51 @@ def origin_allowed(origin: bytes, allowed: frozenset[bytes], allow_localhost: bo
         if value == prefix or (value.startswith(prefix + b":") and value[len(prefix) + 1 :].isdigit()):
             return True
     return False
+
+
+class HostCheck:
+    """An allow-list for the ``Host`` header; built only when one is configured (no list: any ``Host``).
+
+    With a list, a ``Host`` is accepted when it is an AgentCore endpoint (``bedrock-agentcore[-fips].<region>.
+    <AWS DNS suffix>``), localhost, or matches one of the patterns (``*`` stands for one DNS label; ports
+    are ignored), so configuring one never shuts out the platform or a local test. DNS-rebinding protection
+    does not rest on this check: browsers send ``Origin`` on every POST, and the ``Origin`` check refuses
+    foreign ones on every path.
+    """
+
+    __slots__ = ("_patterns",)
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._patterns = [_host_pattern(_host_name(p.strip().lower())) for p in patterns if p.strip()]
+
+    @classmethod
+    def configured(cls, patterns: Iterable[str]) -> HostCheck | None:
+        """The check for ``patterns`` (stripped, empty ones dropped), or None when none is left or one is
+        ``"*"`` (any host): the caller then checks nothing."""
+        given = [p.strip() for p in patterns if p.strip()]
+        if not given or "*" in given:
+            return None
+        return cls(given)
+
+    def allows(self, host: str | None) -> bool:
+        """True when a ``Host`` header value (port and all) is accepted; a missing one never is."""
+        if not host:
+            return False
+        name = _host_name(host.strip().lower())
+        return (
+            name in _LOCAL_HOSTS
+            or _AGENTCORE_HOST.fullmatch(name) is not None
+            or any(p.fullmatch(name) for p in self._patterns)
+        )
+
+
+def _host_name(value: str) -> str:
+    """``value`` without its port (``[::1]:8000`` → ``[::1]``; ``example.com:*`` → ``example.com``)."""
+    if value.startswith("["):
+        end = value.find("]")
+        return value[: end + 1] if end >= 0 else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def _host_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(".".join("[^.]+" if label == "*" else re.escape(label) for label in pattern.split(".")))

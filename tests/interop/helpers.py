@@ -81,22 +81,24 @@ def assert_origin_checked(url: str) -> None:
     assert local.status_code == 200, local.text
 
 
-def assert_host_checked(url: str) -> None:
-    """AgentCore endpoints and localhost are accepted as Host; anything else gets 421."""
+def assert_edge(url: str) -> None:
+    """The edge our own server has: any Host (no allow-list configured), ``/ping`` healthy, 405 with
+    ``Allow: POST`` for GET at once (no stream left open), 406 for an ``Accept`` naming JSON only."""
     for host in (
         "bedrock-agentcore.eu-central-1.amazonaws.com",
-        "bedrock-agentcore-fips.us-gov-west-1.amazonaws.com",
         "localhost:8000",
+        "10.0.3.7:8000",
+        "mcp.example.com",
     ):
         ok = post(url, ADD, {**platform_headers(), "Host": host})
         assert ok.status_code == 200, (host, ok.text)
-    for host in (
-        "evil.example",
-        "bedrock-agentcore.us-west-2.amazonaws.com.evil.example",
-        "attacker.amazonaws.com",
-    ):
-        refused = post(url, ADD, {**platform_headers(), "Host": host})
-        assert refused.status_code == 421, host
+    ping = httpx.get(url.removesuffix("/mcp") + "/ping", timeout=5)
+    assert (ping.status_code, ping.json()) == (200, {"status": "Healthy"})
+    get = httpx.get(url, headers={"Accept": "text/event-stream"}, timeout=5)
+    assert (get.status_code, get.headers["allow"]) == (405, "POST")
+    json_only = post(url, ADD, {**platform_headers(), "Accept": "application/json"})
+    assert json_only.status_code == 406
+    assert json_only.json()["error"]["code"] == -32600
 
 
 def assert_path(base: str) -> None:

@@ -35,15 +35,39 @@ class Echo:
         await send({"type": "http.response.body", "body": body})
 
 
+class Missing:
+    """An ASGI app with no routes: 404 with a text body for every request."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]}
+        )
+        await send({"type": "http.response.body", "body": b'{"missing": true}'})
+
+
 async def call(
-    app: Any, *, host: str | None = "localhost:8000", origin: str | None = None, path: str = "/mcp"
+    app: Any,
+    *,
+    host: str | None = "localhost:8000",
+    origin: str | None = None,
+    path: str = "/mcp",
+    method: str = "POST",
+    root_path: str = "",
+    accept: str = "application/json, text/event-stream",
 ) -> tuple[int, dict[str, Any]]:
-    headers = [(b"content-type", b"application/json")]
+    headers = [(b"content-type", b"application/json"), (b"accept", accept.encode())]
     if host is not None:
         headers.append((b"host", host.encode()))
     if origin is not None:
         headers.append((b"origin", origin.encode()))
-    scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "headers": headers}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": root_path,
+        "headers": headers,
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -53,7 +77,11 @@ async def call(
         sent.append(message)
 
     await app(scope, receive, send)
-    return sent[0]["status"], json.loads(sent[-1]["body"])
+    body = sent[-1]["body"]
+    return sent[0]["status"], json.loads(body) if body else {}
+
+
+WITH_A_LIST = ["mcp.example.com"]
 
 
 @pytest.mark.parametrize(
@@ -72,8 +100,8 @@ async def call(
         "[::1]:8000",
     ],
 )
-def test_agentcore_endpoints_and_localhost_are_accepted_hosts(host: str) -> None:
-    assert HostOriginCheck(Echo()).host_allowed(host)
+def test_agentcore_endpoints_and_localhost_stay_accepted_hosts_when_a_list_is_configured(host: str) -> None:
+    assert HostOriginCheck(Echo(), allowed_hosts=WITH_A_LIST).host_allowed(host)
 
 
 @pytest.mark.parametrize(
@@ -91,8 +119,15 @@ def test_agentcore_endpoints_and_localhost_are_accepted_hosts(host: str) -> None
         "localhost.evil.example",
     ],
 )
-def test_other_hosts_are_refused(host: str | None) -> None:
-    assert not HostOriginCheck(Echo()).host_allowed(host)
+def test_other_hosts_are_refused_when_a_list_is_configured(host: str | None) -> None:
+    assert not HostOriginCheck(Echo(), allowed_hosts=WITH_A_LIST).host_allowed(host)
+
+
+@pytest.mark.parametrize("host", [None, "", "10.0.0.12:8000", "mcp.example.com", "evil.example"])
+def test_without_a_list_any_host_is_accepted(host: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENTCORE_MCP_ALLOWED_HOSTS", raising=False)
+    assert HostOriginCheck(Echo()).host_allowed(host)
+    assert HostOriginCheck(Echo(), allowed_hosts=["*", "mcp.example.com"]).host_allowed(host)
 
 
 def test_extra_host_patterns_match_one_label_per_star_and_ignore_ports() -> None:
@@ -106,7 +141,7 @@ def test_extra_host_patterns_match_one_label_per_star_and_ignore_ports() -> None
 
 
 async def test_a_foreign_origin_gets_403_and_a_bad_host_421_with_json_rpc_bodies() -> None:
-    app = HostOriginCheck(Echo())
+    app = HostOriginCheck(Echo(), allowed_hosts=WITH_A_LIST)
     status, body = await call(app, origin="https://evil.example")
     assert status == 403
     assert body["error"] == {"code": -32600, "message": "Forbidden: Origin not allowed"}
@@ -140,6 +175,39 @@ async def test_the_trailing_slash_path_is_served_in_place() -> None:
     assert await call(app, path="/mcp") == (200, {"path": "/mcp"})
     assert await call(app, path="/other/") == (200, {"path": "/other/"})
     assert await call(HostOriginCheck(Echo(), path=None), path="/mcp/") == (200, {"path": "/mcp/"})
+
+
+async def test_paths_are_relative_to_the_root_path_of_a_mount() -> None:
+    app = HostOriginCheck(Echo(), path="/mcp")
+    assert await call(app, path="/tools/mcp/", root_path="/tools") == (200, {"path": "/tools/mcp"})
+    assert (await call(app, path="/tools/mcp", root_path="/tools", method="GET"))[0] == 405
+    assert (await call(app, path="/tools/ping", root_path="/tools", method="GET", host="x")) == (
+        200,
+        {"path": "/tools/ping"},
+    )
+
+
+async def test_ping_is_the_apps_own_route_when_it_has_one_else_healthy() -> None:
+    assert await call(HostOriginCheck(Echo()), path="/ping", method="GET") == (200, {"path": "/ping"})
+    assert await call(HostOriginCheck(Missing()), path="/ping", method="GET") == (200, {"status": "Healthy"})
+    assert await call(HostOriginCheck(Missing()), path="/ping", method="POST") == (404, {"missing": True})
+
+
+async def test_the_endpoint_takes_only_post_unless_the_app_serves_more() -> None:
+    for method in ("GET", "DELETE", "PATCH"):
+        assert await call(HostOriginCheck(Echo()), method=method) == (405, {})
+        assert await call(HostOriginCheck(Echo(), post_only=False), method=method) == (200, {"path": "/mcp"})
+    # OPTIONS reaches the app, so CORS set up inside it answers preflights.
+    assert await call(HostOriginCheck(Echo()), method="OPTIONS") == (200, {"path": "/mcp"})
+    # Other paths are the app's business.
+    assert await call(HostOriginCheck(Echo()), method="GET", path="/other") == (200, {"path": "/other"})
+
+
+async def test_a_post_whose_accept_lacks_a_type_is_406() -> None:
+    status, body = await call(HostOriginCheck(Echo()), accept="application/json")
+    assert status == 406
+    assert body["error"]["message"].startswith("Not Acceptable")
+    assert (await call(HostOriginCheck(Echo()), accept="*/*"))[0] == 200
 
 
 async def test_lifespan_events_reach_the_wrapped_app() -> None:

@@ -185,8 +185,8 @@ def test_a_foreign_origin_is_refused_with_403(plain_url: str) -> None:
     helpers.assert_origin_checked(plain_url)
 
 
-def test_the_agentcore_host_and_localhost_are_accepted_and_other_hosts_get_421(plain_url: str) -> None:
-    helpers.assert_host_checked(plain_url)
+def test_any_host_is_accepted_and_the_edge_is_our_servers(plain_url: str) -> None:
+    helpers.assert_edge(plain_url)
 
 
 def test_the_endpoint_is_mcp_with_or_without_a_trailing_slash(plain_url: str) -> None:

@@ -203,8 +203,8 @@ def test_a_foreign_origin_is_refused_with_403(plain_url: str) -> None:
     helpers.assert_origin_checked(plain_url)
 
 
-def test_the_agentcore_host_and_localhost_are_accepted_and_other_hosts_get_421(plain_url: str) -> None:
-    helpers.assert_host_checked(plain_url)
+def test_any_host_is_accepted_and_the_edge_is_our_servers(plain_url: str) -> None:
+    helpers.assert_edge(plain_url)
 
 
 def test_the_endpoint_is_mcp_with_or_without_a_trailing_slash(plain_url: str) -> None:
@@ -231,7 +231,7 @@ async def test_the_official_client_works_through_platform_style_headers(plain_ur
             assert _text(await client.call_tool("add_numbers", {"a": 20, "b": 22})) == "42"
 
 
-def test_allowed_hosts_and_origins_extend_the_defaults() -> None:
+def test_allowed_hosts_turn_the_host_check_on_and_origins_extend_the_defaults() -> None:
     server = MCPServer("sdk")
     server.add_tool(demo.add_numbers)
     app = agentcore_app(
@@ -250,10 +250,10 @@ def test_allowed_hosts_and_origins_extend_the_defaults() -> None:
         assert helpers.post(f"{base}/mcp", helpers.ADD, helpers.platform_headers()).status_code == 404
 
 
-def test_any_host_can_be_allowed_while_origin_stays_checked() -> None:
+def test_a_star_allows_any_host_while_origin_stays_checked() -> None:
     server = MCPServer("sdk")
     server.add_tool(demo.add_numbers)
-    with serve_in_thread(agentcore_app(server, allowed_hosts=["*"])) as base:
+    with serve_in_thread(agentcore_app(server, allowed_hosts=["*", "mcp.example.com"])) as base:
         headers = {**helpers.platform_headers(), "Host": "10.0.3.7:8000"}
         assert helpers.post(f"{base}/mcp", helpers.ADD, headers).status_code == 200
         foreign = {**headers, "Origin": "https://evil.example"}

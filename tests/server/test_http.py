@@ -175,6 +175,26 @@ def test_configured_origins_are_allowed_and_others_refused() -> None:
         assert post(f"{base}/mcp", LIST, headers={"Origin": "http://localhost:1"}).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "host", ["10.0.3.7:8000", "mcp.example.com", "bedrock-agentcore.us-west-2.amazonaws.com"]
+)
+def test_any_host_is_served_by_default(demo_url: str, host: str) -> None:
+    assert post(demo_url, LIST, headers={"Host": host}).status_code == 200
+
+
+def test_configured_hosts_turn_the_host_check_on_with_421(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTCORE_MCP_ALLOWED_HOSTS", "env.example")
+    app = AgentCoreMCP("h", allowed_hosts=["*.internal.example"])
+    with serve_in_thread(app) as base:
+        for host in ("a.internal.example:8000", "env.example", "bedrock-agentcore.eu-west-1.amazonaws.com"):
+            assert post(f"{base}/mcp", LIST, headers={"Host": host}).status_code == 200, host
+        refused = post(f"{base}/mcp", LIST, headers={"Host": "10.0.3.7:8000"})
+        assert rpc_error(refused) == (421, -32600)
+        assert refused.json()["error"]["message"] == "Misdirected Request: Host not allowed"
+        # The health route answers any Host: a probe addresses the pod by its IP.
+        assert httpx.get(f"{base}/ping", headers={"Host": "10.0.3.7:8000"}).status_code == 200
+
+
 def test_body_over_the_limit_is_413_by_declared_length_and_by_streamed_length() -> None:
     app = AgentCoreMCP("small", max_body_size=1_000)
     with serve_in_thread(app) as base:
