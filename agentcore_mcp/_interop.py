@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
+from agentcore_mcp import _fastmcp
 from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server import _prompts as _prompts
 from agentcore_mcp.server import _resources as _resources
@@ -44,6 +45,7 @@ __all__ = [
     "AGENTCORE_MAX_BODY",
     "HostOriginCheck",
     "agentcore_app",
+    "register_with",
     "register_with_sdk",
     "sdk_major",
 ]
@@ -103,10 +105,17 @@ def sdk_major() -> int:
 # -- our decorated functions on an SDK server ---------------------------------------------------------------
 
 
-def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
-    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on an official SDK server.
+def register_with(server: Any, *functions: Callable[..., Any]) -> None:
+    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on another framework's server.
 
-    ``server`` is an mcp 2.x ``MCPServer`` or an mcp 1.x ``FastMCP``. Each function is handed to the SDK
+    ``server`` is an official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``) or a PrefectHQ FastMCP
+    (``fastmcp`` 4.x) server; errors name the framework that refused. On a PrefectHQ FastMCP server each
+    function goes to ``server.tool(fn, ...)`` / ``server.resource(uri, ...)`` / ``server.prompt(fn, ...)``
+    with everything listed below plus a prompt's ``meta``, a tool's ``output_schema``, ``timeout`` and
+    ``sync_to_thread`` (as ``run_in_thread``); FastMCP reads argument descriptions from the docstring's
+    ``Args:`` itself. There a tool's ``input_schema``, ``exclude_args`` and ``task`` are refused.
+
+    On an official SDK server each function is handed to the SDK
     unchanged, with what its decorator recorded: name, title, description (when given explicitly; the SDK
     otherwise publishes the whole docstring), tool annotations, resource URI, MIME type and annotations,
     icons and ``_meta``. The SDK then derives schemas, validates arguments and converts results its own
@@ -139,26 +148,73 @@ def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
         if not found:
             raise RegistrationError(
                 f"{fn!r} is not decorated with @tool, @resource or @prompt; register plain functions with "
-                "the SDK's own server.add_tool(...) / @server.resource(...) / @server.prompt()"
+                "the server's own add_tool(...) / @server.resource(...) / @server.prompt()"
             )
     for register in plans:
         register()
 
 
+def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
+    """The older name of :func:`register_with`, which it is in every respect (a FastMCP server included)."""
+    register_with(server, *functions)
+
+
 #: Tool options that only our server applies; the SDK would silently ignore them, so they are refused.
-_OURS_ONLY = ("timeout", "input_schema", "output_schema")
+_OURS_ONLY = dict.fromkeys(("timeout", "input_schema", "output_schema"), "the MCP SDK would ignore it")
+
+
+class _Framework(typing.NamedTuple):
+    """How errors name the framework a server belongs to and what it offers instead of ours."""
+
+    name: str
+    context: str
+    results: str
+
+
+_SDK = _Framework(
+    "the MCP SDK",
+    "the SDK's own Context (mcp.server.mcpserver.Context in mcp 2.x, mcp.server.fastmcp.Context in 1.x)",
+    "the SDK's own types",
+)
+_FASTMCP = _Framework(_fastmcp.NAME, _fastmcp.CONTEXT_HINT, _fastmcp.RESULT_HINT)
 
 
 def _plan_tool(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"tool {options.get('name') or _name(fn)!r}"
+    if _fastmcp.is_fastmcp(server):
+        return _plan(
+            server,
+            fn,
+            options,
+            what,
+            _TOOL_RESULT_TYPES,
+            "tool",
+            lambda: server.tool(fn, **_fastmcp.tool_keywords(options)),
+            ours_only=_fastmcp.UNSUPPORTED_TOOL_OPTIONS,
+            framework=_FASTMCP,
+        )
+
     def call() -> Any:
         annotations = _annotations("ToolAnnotations", options)
         return server.add_tool(fn, **_described(options), annotations=annotations, meta=_meta(options))
 
-    what = f"tool {options.get('name') or _name(fn)!r}"
     return _plan(server, fn, options, what, _TOOL_RESULT_TYPES, "add_tool", call, ours_only=_OURS_ONLY)
 
 
 def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"resource {options['uri']!r}"
+    if _fastmcp.is_fastmcp(server):
+        return _plan(
+            server,
+            fn,
+            options,
+            what,
+            _RESOURCE_RESULT_TYPES,
+            "resource",
+            lambda: server.resource(options["uri"], **_fastmcp.resource_keywords(options))(fn),
+            framework=_FASTMCP,
+        )
+
     def call() -> Any:
         return server.resource(
             options["uri"],
@@ -168,15 +224,26 @@ def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, An
             meta=_meta(options),
         )(fn)
 
-    what = f"resource {options['uri']!r}"
     return _plan(server, fn, options, what, _RESOURCE_RESULT_TYPES, "resource", call)
 
 
 def _plan_prompt(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"prompt {options.get('name') or _name(fn)!r}"
+    if _fastmcp.is_fastmcp(server):
+        return _plan(
+            server,
+            fn,
+            options,
+            what,
+            _PROMPT_RESULT_TYPES,
+            "prompt",
+            lambda: server.prompt(fn, **_fastmcp.prompt_keywords(options)),
+            framework=_FASTMCP,
+        )
+
     def call() -> Any:
         return server.prompt(**_described(options))(fn)
 
-    what = f"prompt {options.get('name') or _name(fn)!r}"
     return _plan(server, fn, options, what, _PROMPT_RESULT_TYPES, "prompt", call)
 
 
@@ -189,24 +256,26 @@ def _plan(
     method: str,
     call: Callable[[], Any],
     *,
-    ours_only: tuple[str, ...] = (),
+    ours_only: Mapping[str, str] = {},
+    framework: _Framework = _SDK,
 ) -> Callable[[], None]:
-    """Refuse ``fn`` now if the SDK cannot serve it as recorded; the step returned makes ``call``.
+    """Refuse ``fn`` now if ``framework`` cannot serve it as recorded; the step returned makes ``call``.
 
-    ``what`` names it in the errors; ``method`` is the SDK server's registration method, which must exist;
-    ``ours_only`` are options the SDK would ignore: set, they are refused.
+    ``what`` names it in the errors; ``method`` is the server's registration method, which must exist;
+    ``ours_only`` maps the options the framework cannot apply to why (or what to do instead): set, they are
+    refused.
     """
-    _refuse_context(fn, what)
-    _refuse_result_types(fn, what, result_types)
-    for option in ours_only:
+    _refuse_context(fn, what, framework)
+    _refuse_result_types(fn, what, result_types, framework)
+    for option, reason in ours_only.items():
         if options.get(option) is not None:
             raise RegistrationError(
-                f"{what} sets {option}=, which only agentcore_mcp's server applies; the SDK would ignore it"
+                f"{what} sets {option}=, which only agentcore_mcp's server applies; {reason}"
             )
     _require(server, method)
 
     def register() -> None:
-        _sdk_call(what, call)
+        _sdk_call(what, call, framework)
 
     return register
 
@@ -244,13 +313,12 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return {}
 
 
-def _refuse_context(fn: Callable[..., Any], what: str) -> None:
+def _refuse_context(fn: Callable[..., Any], what: str, framework: _Framework) -> None:
     params = [name for name, hint in _hints(fn).items() if name != "return" and is_context(hint)]
     if params:
         raise RegistrationError(
-            f"{what} takes agentcore_mcp's Context ({', '.join(params)}), which the SDK does not provide; "
-            "annotate the parameter with the SDK's own Context instead "
-            "(mcp.server.mcpserver.Context in mcp 2.x, mcp.server.fastmcp.Context in 1.x)"
+            f"{what} takes agentcore_mcp's Context ({', '.join(params)}), which {framework.name} does not "
+            f"provide; annotate the parameter with {framework.context} instead"
         )
 
 
@@ -264,20 +332,22 @@ def _mentions(annotation: Any, types: tuple[type, ...]) -> type | None:
     return None
 
 
-def _refuse_result_types(fn: Callable[..., Any], what: str, types: tuple[type, ...]) -> None:
+def _refuse_result_types(
+    fn: Callable[..., Any], what: str, types: tuple[type, ...], framework: _Framework
+) -> None:
     found = _mentions(_hints(fn).get("return"), types)
     if found is not None:
         raise RegistrationError(
-            f"{what} returns agentcore_mcp.{found.__name__}, which the SDK cannot convert; "
-            "return the SDK's own types (or plain values) from functions registered on an SDK server"
+            f"{what} returns agentcore_mcp.{found.__name__}, which {framework.name} cannot convert; "
+            f"return {framework.results} (or plain values) from functions registered on its server"
         )
 
 
 def _require(server: Any, method: str) -> None:
     if not callable(getattr(server, method, None)):
         raise TypeError(
-            f"expected an official MCP server (mcp 2.x MCPServer or mcp 1.x FastMCP) with .{method}(), "
-            f"got {server!r}"
+            f"expected an official MCP server (mcp 2.x MCPServer or mcp 1.x FastMCP) or a PrefectHQ "
+            f"FastMCP server, with .{method}(); got {server!r}"
         )
 
 
@@ -289,11 +359,11 @@ def _icons(icons: Iterable[Mapping[str, Any]] | None) -> list[Any] | None:
     return [mcp.types.Icon.model_validate(dict(icon)) for icon in icons]
 
 
-def _sdk_call(what: str, call: Callable[[], Any]) -> None:
+def _sdk_call(what: str, call: Callable[[], Any], framework: _Framework) -> None:
     try:
         call()
     except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-        raise RegistrationError(f"the MCP SDK refused {what}: {exc}") from exc
+        raise RegistrationError(f"{framework.name} refused {what}: {exc}") from exc
 
 
 # -- an SDK server on AgentCore ------------------------------------------------------------------------------
@@ -309,18 +379,21 @@ def agentcore_app(
     json_response: bool = True,
     max_body_size: int = AGENTCORE_MAX_BODY,
 ) -> HostOriginCheck:
-    """The ASGI app that serves an official SDK server the way AgentCore Runtime calls it.
+    """The ASGI app that serves an official SDK server or a PrefectHQ FastMCP server the way AgentCore calls it.
 
-    The SDK's Streamable HTTP app is built stateless (every POST stands alone, so the platform's
+    The server's Streamable HTTP app is built stateless (every POST stands alone, so the platform's
     ``Mcp-Session-Id`` is accepted, never answered with 404), with JSON answers and the endpoint at
     ``path``, and wrapped in a :class:`HostOriginCheck`. Serve the result with uvicorn on ``0.0.0.0:8000``.
 
     For mcp 2.x (``MCPServer``, or a low-level ``Server``) the settings are passed to
     ``server.streamable_http_app(...)``. For mcp 1.x (``FastMCP``) they live on ``server.settings``, which
-    this function updates in place before it calls ``server.streamable_http_app()``.
+    this function updates in place before it calls ``server.streamable_http_app()``. For PrefectHQ FastMCP
+    (``fastmcp`` 4.x) they are passed to ``server.http_app(...)``, with FastMCP's own Host/Origin guard
+    off (``HostOriginCheck`` takes its place); FastMCP has no body-limit setting, so ``max_body_size`` is
+    set on the SDK session manager FastMCP makes when the app starts.
 
     Args:
-        server: an mcp 2.x ``MCPServer``/``Server`` or an mcp 1.x ``FastMCP``.
+        server: an mcp 2.x ``MCPServer``/``Server``, an mcp 1.x ``FastMCP`` or a PrefectHQ ``FastMCP``.
         path: the MCP endpoint (AgentCore calls ``/mcp``); ``path + "/"`` is served too, without a redirect.
         allowed_hosts: ``Host`` names accepted besides the AgentCore endpoints and localhost; a ``*``
             stands for one DNS label (``"*.example.com"``); ports are ignored; ``"*"`` accepts any host.
@@ -338,6 +411,15 @@ def agentcore_app(
     if not path.startswith("/"):
         raise ValueError(f"path must start with '/', got {path!r}")
     path = path.rstrip("/") or "/"
+    if _fastmcp.is_fastmcp(server):
+        app = _fastmcp.http_app(server, path=path, json_response=json_response, max_body_size=max_body_size)
+        return HostOriginCheck(
+            app,
+            path=path,
+            allowed_hosts=allowed_hosts,
+            allowed_origins=allowed_origins,
+            allow_localhost_origins=allow_localhost_origins,
+        )
     from mcp.server.transport_security import TransportSecuritySettings
 
     # Host and Origin are checked by HostOriginCheck; the SDK's check cannot express "any AgentCore region".
