@@ -1,20 +1,23 @@
-"""Working with the official MCP SDK: our decorated functions on its servers, its servers on AgentCore.
+"""Working with the official MCP SDK and PrefectHQ FastMCP: our decorated functions on their servers, their
+servers on AgentCore.
 
-Two directions, one module:
+Two directions, one module (what is particular to PrefectHQ FastMCP is in ``agentcore_mcp._fastmcp``; the
+dispatch on the server's kind is here):
 
-- :func:`register_with_sdk` puts functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on an
-  official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``), carrying over the names, titles,
+- :func:`register_with` (also named :func:`register_with_sdk`) puts functions decorated with ``@tool``,
+  ``@resource`` or ``@prompt`` on an official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``) or a
+  PrefectHQ FastMCP server, carrying over the names, titles,
   descriptions, annotations, icons and ``_meta`` the decorators recorded. The functions are registered as
   they are (the SDK's ``add_tool(fn)`` works on them directly too); what cannot carry over is refused
   with a :class:`~agentcore_mcp.RegistrationError` rather than silently changed.
-- :func:`agentcore_app` turns an existing SDK server into the ASGI app AgentCore Runtime needs: stateless
+- :func:`agentcore_app` turns an existing SDK or FastMCP server into the ASGI app AgentCore Runtime needs: stateless
   Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at ``/mcp``, a
   100 MB body limit, and a :class:`HostOriginCheck` in front that accepts the AgentCore endpoint host
   (``bedrock-agentcore.<region>.amazonaws.com``) and localhost while still refusing foreign ``Origin``
   headers. The SDK's own Host/Origin check knows exact hosts and ``host:*`` port wildcards only, so it
   cannot name "any AgentCore region"; it is switched off and this module's check takes its place.
 
-The ``mcp`` package is imported inside these functions only: importing this module (or ``agentcore_mcp``)
+The ``mcp`` and ``fastmcp`` packages are imported inside these functions only: importing this module (or ``agentcore_mcp``)
 never imports it, so our own server's cold start does not pay for the SDK.
 """
 
