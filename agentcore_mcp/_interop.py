@@ -6,19 +6,20 @@ dispatch on the server's kind is here):
 
 - :func:`register_with` (also named :func:`register_with_sdk`) puts functions decorated with ``@tool``,
   ``@resource`` or ``@prompt`` on an official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``) or a
-  PrefectHQ FastMCP server, carrying over the names, titles,
-  descriptions, annotations, icons and ``_meta`` the decorators recorded. The functions are registered as
-  they are (the SDK's ``add_tool(fn)`` works on them directly too); what cannot carry over is refused
-  with a :class:`~agentcore_mcp.RegistrationError` rather than silently changed.
-- :func:`agentcore_app` turns an existing SDK or FastMCP server into the ASGI app AgentCore Runtime needs: stateless
-  Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at ``/mcp``, a
-  100 MB body limit, and a :class:`HostOriginCheck` in front that accepts the AgentCore endpoint host
-  (``bedrock-agentcore.<region>.amazonaws.com``) and localhost while still refusing foreign ``Origin``
-  headers. The SDK's own Host/Origin check knows exact hosts and ``host:*`` port wildcards only, so it
-  cannot name "any AgentCore region"; it is switched off and this module's check takes its place.
+  PrefectHQ FastMCP server, carrying over the names, titles, descriptions, annotations, icons and ``_meta``
+  the decorators recorded. The functions are registered as they are (the SDK's ``add_tool(fn)`` works on
+  them directly too); what cannot carry over is refused with a :class:`~agentcore_mcp.RegistrationError`
+  rather than silently changed.
+- :func:`agentcore_app` turns an existing SDK or FastMCP server into the ASGI app AgentCore Runtime needs:
+  stateless Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at
+  ``/mcp``, a 100 MB body limit, and a :class:`HostOriginCheck` in front that accepts the AgentCore
+  endpoint host (``bedrock-agentcore.<region>.amazonaws.com``) and localhost while still refusing foreign
+  ``Origin`` headers. The frameworks' own Host/Origin checks know exact hosts and ``host:*`` port
+  wildcards only, so they cannot name "any AgentCore region"; they are switched off and this module's
+  check takes their place.
 
-The ``mcp`` and ``fastmcp`` packages are imported inside these functions only: importing this module (or ``agentcore_mcp``)
-never imports it, so our own server's cold start does not pay for the SDK.
+The ``mcp`` and ``fastmcp`` packages are imported inside these functions only: importing this module (or
+``agentcore_mcp``) never imports them, so our own server's cold start does not pay for either.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def sdk_major() -> int:
 
 
 def register_with(server: Any, *functions: Callable[..., Any]) -> None:
-    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on another framework's server.
+    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on another framework's
+    server.
 
     ``server`` is an official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``) or a PrefectHQ FastMCP
     (``fastmcp`` 4.x) server; errors name the framework that refused. On a PrefectHQ FastMCP server each
@@ -118,11 +120,10 @@ def register_with(server: Any, *functions: Callable[..., Any]) -> None:
     ``sync_to_thread`` (as ``run_in_thread``); FastMCP reads argument descriptions from the docstring's
     ``Args:`` itself. There a tool's ``input_schema``, ``exclude_args`` and ``task`` are refused.
 
-    On an official SDK server each function is handed to the SDK
-    unchanged, with what its decorator recorded: name, title, description (when given explicitly; the SDK
-    otherwise publishes the whole docstring), tool annotations, resource URI, MIME type and annotations,
-    icons and ``_meta``. The SDK then derives schemas, validates arguments and converts results its own
-    way. A resource's ``size`` and a prompt's ``meta`` have no place in the SDK's API and are left out.
+    On an official SDK server each function is handed to the SDK unchanged, with what its decorator
+    recorded: name, title, description (when given explicitly; the SDK otherwise publishes the whole
+    docstring), tool annotations, resource URI, MIME type and annotations, icons and ``_meta``. The SDK then
+    derives schemas, validates arguments and converts results its own way. A resource's ``size`` and a prompt's ``meta`` have no place in the SDK's API and are left out.
 
     Every function is checked before any is registered, so a refusal leaves the server untouched.
 
@@ -131,7 +132,8 @@ def register_with(server: Any, *functions: Callable[..., Any]) -> None:
             a parameter annotated with our :class:`~agentcore_mcp.Context`, a ``timeout``, an explicit
             ``input_schema``/``output_schema``, or a return annotation naming our content types
             (``Image``, ``ToolResult``, ``PromptMessage``, ...); or the SDK itself refused it (the SDK's
-            message is included).
+            message is included). Errors name the framework (``the MCP SDK refused ...``,
+            ``FastMCP refused ...``).
     """
     plans: list[Callable[[], None]] = []
     for fn in functions:
@@ -382,7 +384,7 @@ def agentcore_app(
     json_response: bool = True,
     max_body_size: int = AGENTCORE_MAX_BODY,
 ) -> HostOriginCheck:
-    """The ASGI app that serves an official SDK server or a PrefectHQ FastMCP server the way AgentCore calls it.
+    """The ASGI app that serves an official SDK or PrefectHQ FastMCP server the way AgentCore calls it.
 
     The server's Streamable HTTP app is built stateless (every POST stands alone, so the platform's
     ``Mcp-Session-Id`` is accepted, never answered with 404), with JSON answers and the endpoint at

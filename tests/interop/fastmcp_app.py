@@ -47,7 +47,7 @@ async def greet_user(name: str) -> str:
 
 
 def make_server() -> FastMCP:
-    """A fresh FastMCP server with the tutorial's tools, the demo's resources and prompt, and a tool of its own."""
+    """A fresh FastMCP server: the tutorial's tools, the demo's resources and prompt, a tool of its own."""
     server = FastMCP("fastmcp-tutorial")
     register_with(
         server, add_numbers, multiply_numbers, greet_user, demo.greeting, demo.user_profile, demo.review_code

@@ -64,7 +64,7 @@ def _wait_for_probes(emulator: Emulator, count: int, timeout: float = 10.0) -> A
     raise AssertionError(f"the sessions were not probed {count} times within {timeout} s")
 
 
-# -- through the emulator, with the official mcp 2.x client ---------------------------------------------------
+# -- through the emulator, with the official mcp 2.x client -------------------------------------------------
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -256,7 +256,7 @@ def test_allowed_hosts_and_origins_extend_the_defaults() -> None:
         assert helpers.post(f"{base}/mcp", helpers.ADD, helpers.platform_headers()).status_code == 404
 
 
-# -- register_with: what carries over, what is refused, and who refused it ------------------------------------
+# -- register_with: what carries over, what is refused, and who refused it ----------------------------------
 
 
 def test_register_with_sdk_is_register_with_for_a_fastmcp_server_too() -> None:
