@@ -30,7 +30,8 @@ from tests.interop import demo, fastmcp_app, helpers
 pytestmark = pytest.mark.mcp2
 
 MODES = ["auto", "legacy", "2026-07-28"]
-FAST_PROBES = HealthProbe(interval=0.1, timeout=2.0, failures=1)
+# Probed every 0.1 s; patient enough that a loaded test machine's slow answer is not a failed session.
+FAST_PROBES = HealthProbe(interval=0.1, timeout=5.0, failures=3)
 TUTORIAL = {"add_numbers", "multiply_numbers", "greet_user"}
 
 
@@ -154,8 +155,8 @@ def test_the_emulator_s_health_probes_pass_while_the_session_is_served(
     first = helpers.post(url, helpers.initialize(), {"Accept": helpers.ACCEPT})
     assert first.status_code == 200, first.text
     session_id = first.headers["mcp-session-id"]
-    (session,) = _wait_for_probes(emulator, 3)
-    assert (session.health.failed, session.health.failures) == (None, 0)
+    (session,) = _wait_for_probes(emulator, 5)
+    assert session.health.failed is None
     again = helpers.post(url, helpers.ADD, {"Accept": helpers.ACCEPT, "Mcp-Session-Id": session_id})
     assert again.json()["result"]["structuredContent"] == {"result": 5}
 
@@ -168,7 +169,7 @@ def test_fastmcp_s_default_app_fails_the_probe_that_agentcore_app_passes() -> No
         runtime = emulator.add_runtime(f"{base}/mcp", name="fastmcp_default")
         with emulator.serve():
             helpers.post(emulator.invocations_url(runtime), helpers.initialize(), {"Accept": helpers.ACCEPT})
-            (session,) = _wait_for_probes(emulator, 1)
+            (session,) = _wait_for_probes(emulator, FAST_PROBES.failures)
             assert session.health.failed is not None
             assert "400" in session.health.failed
 
