@@ -147,11 +147,6 @@ class _BodyLimit:
         self._size = size
         self._limited: Any = None
 
-    @property
-    def lifespan(self) -> Any:
-        """FastMCP's lifespan, for a parent app that mounts this one (``lifespan=app.lifespan``)."""
-        return self.app.lifespan
-
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             manager = self._endpoint.session_manager

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -347,17 +346,3 @@ def test_a_server_of_no_known_framework_is_refused() -> None:
 def test_an_sdk_server_still_gets_the_sdk_s_wording() -> None:
     with pytest.raises(RegistrationError, match="which the MCP SDK does not provide"):
         register_with(MCPServer("sdk"), demo.needs_context)
-
-
-def test_importing_agentcore_mcp_and_building_its_own_app_imports_no_fastmcp() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, agentcore_mcp\n"
-        "agentcore_mcp.AgentCoreMCP('x')\n"
-        "print(sorted(m for m in sys.modules if m.partition('.')[0] in ('fastmcp', 'mcp')))"
-    )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
