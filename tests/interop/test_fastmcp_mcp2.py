@@ -160,10 +160,13 @@ def test_the_emulator_s_health_probes_pass_while_the_session_is_served(
     assert again.json()["result"]["structuredContent"] == {"result": 5}
 
 
-def test_fastmcp_s_default_app_fails_the_probe_that_agentcore_app_passes() -> None:
-    # What the emulator sees without agentcore_app: a stateful server answers the session-less probe 400.
+def test_fastmcp_s_default_app_refuses_the_platform_s_session_and_fails_the_probe() -> None:
+    # What agentcore_app fixes: a stateful server answers a session id it never issued 404 "Session not
+    # found", and the emulator's session-less probe 400.
     server = fastmcp_app.make_server()
     with serve_in_thread(server.http_app(path="/mcp")) as base:
+        refused = helpers.post(f"{base}/mcp", helpers.ADD, helpers.platform_headers())
+        assert (refused.status_code, refused.json()["error"]["message"]) == (404, "Session not found")
         emulator = Emulator(control_plane=False, health_probe=FAST_PROBES)
         runtime = emulator.add_runtime(f"{base}/mcp", name="fastmcp_default")
         with emulator.serve():
