@@ -74,6 +74,7 @@ $(VENV_MCP1)/.installed: pyproject.toml
 	touch $@
 
 .PHONY: test-mcp1
-test-mcp1: $(VENV_MCP1)/.installed
+# tests/interop/test_fastmcp_mcp1.py runs FastMCP 4 (which needs mcp 2.x) and the emulator in $(VENV)
+test-mcp1: $(VENV_MCP1)/.installed $(VENV)/.installed-dev
 	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop tests/examples/test_strands_example.py \
 		tests/proxy tests/emulator/test_stateful_mcp1.py

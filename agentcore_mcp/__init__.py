@@ -6,7 +6,7 @@ The public API is what this module lists in ``__all__``; every other import path
 from typing import TYPE_CHECKING
 
 from agentcore_mcp._extras import lazy_attributes as _lazy_attributes
-from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with_sdk
+from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with, register_with_sdk
 from agentcore_mcp._session import RuntimeSession, new_session_id, validate_session_id
 from agentcore_mcp._version import __version__
 from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
@@ -96,6 +96,7 @@ __all__ = [
     "list_tools_sync",
     "new_session_id",
     "prompt",
+    "register_with",
     "register_with_sdk",
     "resource",
     "tool",

@@ -1,22 +1,25 @@
-"""Working with the official MCP SDK: our decorated functions on its servers, its servers on AgentCore.
+"""Working with the official MCP SDK and PrefectHQ FastMCP: our decorated functions on their servers, their
+servers on AgentCore.
 
-Two directions, one module:
+Two directions, one module (what is particular to PrefectHQ FastMCP is in ``agentcore_mcp._fastmcp``; the
+dispatch on the server's kind is here):
 
-- :func:`register_with_sdk` puts functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on an
-  official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``), carrying over the names, titles,
-  descriptions, annotations, icons and ``_meta`` the decorators recorded. The functions are registered as
-  they are (the SDK's ``add_tool(fn)`` works on them directly too); what cannot carry over is refused
-  with a :class:`~agentcore_mcp.RegistrationError` rather than silently changed.
-- :func:`agentcore_app` turns an existing SDK server into the ASGI app AgentCore Runtime needs: stateless
-  Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at ``/mcp``, a
-  100 MB body limit, and a :class:`HostOriginCheck` in front that gives it the same HTTP edge as our own
-  server: ``/ping``, 405 for GET, 406 for an ``Accept`` without both types, foreign ``Origin`` refused,
-  any ``Host`` unless an allow-list is configured. The SDK's own Host/Origin check knows exact hosts and
-  ``host:*`` port wildcards only (it cannot name "any AgentCore region"); it is switched off and this
-  module's check takes its place.
+- :func:`register_with` (also named :func:`register_with_sdk`) puts functions decorated with ``@tool``,
+  ``@resource`` or ``@prompt`` on an official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``) or a
+  PrefectHQ FastMCP server, carrying over the names, titles, descriptions, annotations, icons and ``_meta``
+  the decorators recorded. The functions are registered as they are (the SDK's ``add_tool(fn)`` works on
+  them directly too); what cannot carry over is refused with a :class:`~agentcore_mcp.RegistrationError`
+  rather than silently changed.
+- :func:`agentcore_app` turns an existing SDK or FastMCP server into the ASGI app AgentCore Runtime needs:
+  stateless Streamable HTTP (any platform ``Mcp-Session-Id`` accepted), JSON answers, the endpoint at
+  ``/mcp``, a 100 MB body limit, and a :class:`HostOriginCheck` in front that gives it the same HTTP edge as
+  our own server: ``/ping``, 405 for GET, 406 for an ``Accept`` without both types, foreign ``Origin``
+  refused, any ``Host`` unless an allow-list is configured. The frameworks' own Host/Origin checks know exact
+  hosts and ``host:*`` port wildcards only (they cannot name "any AgentCore region"); they are switched off
+  and this module's check takes their place.
 
-The ``mcp`` package is imported inside these functions only: importing this module (or ``agentcore_mcp``)
-never imports it, so our own server's cold start does not pay for the SDK.
+The ``mcp`` and ``fastmcp`` packages are imported inside these functions only: importing this module (or
+``agentcore_mcp``) never imports them, so our own server's cold start does not pay for either.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
+from agentcore_mcp import _fastmcp
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server import _prompts as _prompts
@@ -43,6 +47,7 @@ __all__ = [
     "AGENTCORE_MAX_BODY",
     "HostOriginCheck",
     "agentcore_app",
+    "register_with",
     "register_with_sdk",
     "sdk_major",
 ]
@@ -77,14 +82,21 @@ def sdk_major() -> int:
 # -- our decorated functions on an SDK server ---------------------------------------------------------------
 
 
-def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
-    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on an official SDK server.
+def register_with(server: Any, *functions: Callable[..., Any]) -> None:
+    """Register functions decorated with ``@tool``, ``@resource`` or ``@prompt`` on another framework's
+    server.
 
-    ``server`` is an mcp 2.x ``MCPServer`` or an mcp 1.x ``FastMCP``. Each function is handed to the SDK
-    unchanged, with what its decorator recorded: name, title, description (when given explicitly; the SDK
-    otherwise publishes the whole docstring), tool annotations, resource URI, MIME type and annotations,
-    icons and ``_meta``. The SDK then derives schemas, validates arguments and converts results its own
-    way. A resource's ``size`` and a prompt's ``meta`` have no place in the SDK's API and are left out.
+    ``server`` is an official SDK server (mcp 2.x ``MCPServer``, mcp 1.x ``FastMCP``) or a PrefectHQ FastMCP
+    (``fastmcp`` 4.x) server; errors name the framework that refused. On a PrefectHQ FastMCP server each
+    function goes to ``server.tool(fn, ...)`` / ``server.resource(uri, ...)`` / ``server.prompt(fn, ...)``
+    with everything listed below plus a prompt's ``meta``, a tool's ``output_schema``, ``timeout`` and
+    ``sync_to_thread`` (as ``run_in_thread``); FastMCP reads argument descriptions from the docstring's
+    ``Args:`` itself. There a tool's ``input_schema``, ``exclude_args`` and ``task`` are refused.
+
+    On an official SDK server each function is handed to the SDK unchanged, with what its decorator
+    recorded: name, title, description (when given explicitly; the SDK otherwise publishes the whole
+    docstring), tool annotations, resource URI, MIME type and annotations, icons and ``_meta``. The SDK then
+    derives schemas, validates arguments and converts results its own way. A resource's ``size`` and a prompt's ``meta`` have no place in the SDK's API and are left out.
 
     Every function is checked before any is registered, so a refusal leaves the server untouched.
 
@@ -93,7 +105,8 @@ def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
             a parameter annotated with our :class:`~agentcore_mcp.Context`, a ``timeout``, an explicit
             ``input_schema``/``output_schema``, or a return annotation naming our content types
             (``Image``, ``ToolResult``, ``PromptMessage``, ...); or the SDK itself refused it (the SDK's
-            message is included).
+            message is included). Errors name the framework (``the MCP SDK refused ...``,
+            ``FastMCP refused ...``).
     """
     plans: list[Callable[[], None]] = []
     for fn in functions:
@@ -113,26 +126,73 @@ def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
         if not found:
             raise RegistrationError(
                 f"{fn!r} is not decorated with @tool, @resource or @prompt; register plain functions with "
-                "the SDK's own server.add_tool(...) / @server.resource(...) / @server.prompt()"
+                "the server's own add_tool(...) / @server.resource(...) / @server.prompt()"
             )
     for register in plans:
         register()
 
 
+def register_with_sdk(server: Any, *functions: Callable[..., Any]) -> None:
+    """The older name of :func:`register_with`, which it is in every respect (a FastMCP server included)."""
+    register_with(server, *functions)
+
+
 #: Tool options that only our server applies; the SDK would silently ignore them, so they are refused.
-_OURS_ONLY = ("timeout", "input_schema", "output_schema")
+_OURS_ONLY = dict.fromkeys(("timeout", "input_schema", "output_schema"), "the MCP SDK would ignore it")
+
+
+class _Framework(typing.NamedTuple):
+    """How errors name the framework a server belongs to and what it offers instead of ours."""
+
+    name: str
+    context: str
+    results: str
+
+
+_SDK = _Framework(
+    "the MCP SDK",
+    "the SDK's own Context (mcp.server.mcpserver.Context in mcp 2.x, mcp.server.fastmcp.Context in 1.x)",
+    "the SDK's own types",
+)
+_FASTMCP = _Framework(_fastmcp.NAME, _fastmcp.CONTEXT_HINT, _fastmcp.RESULT_HINT)
 
 
 def _plan_tool(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"tool {options.get('name') or _name(fn)!r}"
+    if _fastmcp.is_fastmcp(server):
+        return _plan(
+            server,
+            fn,
+            options,
+            what,
+            _TOOL_RESULT_TYPES,
+            "tool",
+            lambda: server.tool(fn, **_fastmcp.tool_keywords(options)),
+            ours_only=_fastmcp.UNSUPPORTED_TOOL_OPTIONS,
+            framework=_FASTMCP,
+        )
+
     def call() -> Any:
         annotations = _annotations("ToolAnnotations", options)
         return server.add_tool(fn, **_described(options), annotations=annotations, meta=_meta(options))
 
-    what = f"tool {options.get('name') or _name(fn)!r}"
     return _plan(server, fn, options, what, _TOOL_RESULT_TYPES, "add_tool", call, ours_only=_OURS_ONLY)
 
 
 def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"resource {options['uri']!r}"
+    if _fastmcp.is_fastmcp(server):
+        return _plan(
+            server,
+            fn,
+            options,
+            what,
+            _RESOURCE_RESULT_TYPES,
+            "resource",
+            lambda: server.resource(options["uri"], **_fastmcp.resource_keywords(options))(fn),
+            framework=_FASTMCP,
+        )
+
     def call() -> Any:
         return server.resource(
             options["uri"],
@@ -142,15 +202,26 @@ def _plan_resource(server: Any, fn: Callable[..., Any], options: Mapping[str, An
             meta=_meta(options),
         )(fn)
 
-    what = f"resource {options['uri']!r}"
     return _plan(server, fn, options, what, _RESOURCE_RESULT_TYPES, "resource", call)
 
 
 def _plan_prompt(server: Any, fn: Callable[..., Any], options: Mapping[str, Any]) -> Callable[[], None]:
+    what = f"prompt {options.get('name') or _name(fn)!r}"
+    if _fastmcp.is_fastmcp(server):
+        return _plan(
+            server,
+            fn,
+            options,
+            what,
+            _PROMPT_RESULT_TYPES,
+            "prompt",
+            lambda: server.prompt(fn, **_fastmcp.prompt_keywords(options)),
+            framework=_FASTMCP,
+        )
+
     def call() -> Any:
         return server.prompt(**_described(options))(fn)
 
-    what = f"prompt {options.get('name') or _name(fn)!r}"
     return _plan(server, fn, options, what, _PROMPT_RESULT_TYPES, "prompt", call)
 
 
@@ -163,24 +234,26 @@ def _plan(
     method: str,
     call: Callable[[], Any],
     *,
-    ours_only: tuple[str, ...] = (),
+    ours_only: Mapping[str, str] = {},
+    framework: _Framework = _SDK,
 ) -> Callable[[], None]:
-    """Refuse ``fn`` now if the SDK cannot serve it as recorded; the step returned makes ``call``.
+    """Refuse ``fn`` now if ``framework`` cannot serve it as recorded; the step returned makes ``call``.
 
-    ``what`` names it in the errors; ``method`` is the SDK server's registration method, which must exist;
-    ``ours_only`` are options the SDK would ignore: set, they are refused.
+    ``what`` names it in the errors; ``method`` is the server's registration method, which must exist;
+    ``ours_only`` maps the options the framework cannot apply to why (or what to do instead): set, they are
+    refused.
     """
-    _refuse_context(fn, what)
-    _refuse_result_types(fn, what, result_types)
-    for option in ours_only:
+    _refuse_context(fn, what, framework)
+    _refuse_result_types(fn, what, result_types, framework)
+    for option, reason in ours_only.items():
         if options.get(option) is not None:
             raise RegistrationError(
-                f"{what} sets {option}=, which only agentcore_mcp's server applies; the SDK would ignore it"
+                f"{what} sets {option}=, which only agentcore_mcp's server applies; {reason}"
             )
     _require(server, method)
 
     def register() -> None:
-        _sdk_call(what, call)
+        _sdk_call(what, call, framework)
 
     return register
 
@@ -218,13 +291,12 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return {}
 
 
-def _refuse_context(fn: Callable[..., Any], what: str) -> None:
+def _refuse_context(fn: Callable[..., Any], what: str, framework: _Framework) -> None:
     params = [name for name, hint in _hints(fn).items() if name != "return" and is_context(hint)]
     if params:
         raise RegistrationError(
-            f"{what} takes agentcore_mcp's Context ({', '.join(params)}), which the SDK does not provide; "
-            "annotate the parameter with the SDK's own Context instead "
-            "(mcp.server.mcpserver.Context in mcp 2.x, mcp.server.fastmcp.Context in 1.x)"
+            f"{what} takes agentcore_mcp's Context ({', '.join(params)}), which {framework.name} does not "
+            f"provide; annotate the parameter with {framework.context} instead"
         )
 
 
@@ -238,20 +310,22 @@ def _mentions(annotation: Any, types: tuple[type, ...]) -> type | None:
     return None
 
 
-def _refuse_result_types(fn: Callable[..., Any], what: str, types: tuple[type, ...]) -> None:
+def _refuse_result_types(
+    fn: Callable[..., Any], what: str, types: tuple[type, ...], framework: _Framework
+) -> None:
     found = _mentions(_hints(fn).get("return"), types)
     if found is not None:
         raise RegistrationError(
-            f"{what} returns agentcore_mcp.{found.__name__}, which the SDK cannot convert; "
-            "return the SDK's own types (or plain values) from functions registered on an SDK server"
+            f"{what} returns agentcore_mcp.{found.__name__}, which {framework.name} cannot convert; "
+            f"return {framework.results} (or plain values) from functions registered on its server"
         )
 
 
 def _require(server: Any, method: str) -> None:
     if not callable(getattr(server, method, None)):
         raise TypeError(
-            f"expected an official MCP server (mcp 2.x MCPServer or mcp 1.x FastMCP) with .{method}(), "
-            f"got {server!r}"
+            f"expected an official MCP server (mcp 2.x MCPServer or mcp 1.x FastMCP) or a PrefectHQ "
+            f"FastMCP server, with .{method}(); got {server!r}"
         )
 
 
@@ -263,11 +337,11 @@ def _icons(icons: Iterable[Mapping[str, Any]] | None) -> list[Any] | None:
     return [mcp.types.Icon.model_validate(dict(icon)) for icon in icons]
 
 
-def _sdk_call(what: str, call: Callable[[], Any]) -> None:
+def _sdk_call(what: str, call: Callable[[], Any], framework: _Framework) -> None:
     try:
         call()
     except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-        raise RegistrationError(f"the MCP SDK refused {what}: {exc}") from exc
+        raise RegistrationError(f"{framework.name} refused {what}: {exc}") from exc
 
 
 # -- an SDK server on AgentCore ------------------------------------------------------------------------------
@@ -283,18 +357,21 @@ def agentcore_app(
     json_response: bool = True,
     max_body_size: int = AGENTCORE_MAX_BODY,
 ) -> HostOriginCheck:
-    """The ASGI app that serves an official SDK server the way AgentCore Runtime calls it.
+    """The ASGI app that serves an official SDK or PrefectHQ FastMCP server the way AgentCore calls it.
 
-    The SDK's Streamable HTTP app is built stateless (every POST stands alone, so the platform's
+    The server's Streamable HTTP app is built stateless (every POST stands alone, so the platform's
     ``Mcp-Session-Id`` is accepted, never answered with 404), with JSON answers and the endpoint at
     ``path``, and wrapped in a :class:`HostOriginCheck`. Serve the result with uvicorn on ``0.0.0.0:8000``.
 
     For mcp 2.x (``MCPServer``, or a low-level ``Server``) the settings are passed to
     ``server.streamable_http_app(...)``. For mcp 1.x (``FastMCP``) they live on ``server.settings``, which
-    this function updates in place before it calls ``server.streamable_http_app()``.
+    this function updates in place before it calls ``server.streamable_http_app()``. For PrefectHQ FastMCP
+    (``fastmcp`` 4.x) they are passed to ``server.http_app(...)``, with FastMCP's own Host/Origin guard
+    off (``HostOriginCheck`` takes its place); FastMCP has no body-limit setting, so ``max_body_size`` is
+    set on the SDK session manager FastMCP makes when the app starts.
 
     Args:
-        server: an mcp 2.x ``MCPServer``/``Server`` or an mcp 1.x ``FastMCP``.
+        server: an mcp 2.x ``MCPServer``/``Server``, an mcp 1.x ``FastMCP`` or a PrefectHQ ``FastMCP``.
         path: the MCP endpoint (AgentCore calls ``/mcp``); ``path + "/"`` is served too, without a redirect.
         allowed_hosts: turn the ``Host`` check on: then only the AgentCore endpoints, localhost and these
             are accepted (a ``*`` stands for one DNS label, ``"*.example.com"``; ports are ignored); also
@@ -314,6 +391,15 @@ def agentcore_app(
     if not path.startswith("/"):
         raise ValueError(f"path must start with '/', got {path!r}")
     path = path.rstrip("/") or "/"
+    if _fastmcp.is_fastmcp(server):
+        app = _fastmcp.http_app(server, path=path, json_response=json_response, max_body_size=max_body_size)
+        return HostOriginCheck(
+            app,
+            path=path,
+            allowed_hosts=allowed_hosts,
+            allowed_origins=allowed_origins,
+            allow_localhost_origins=allow_localhost_origins,
+        )
     from mcp.server.transport_security import TransportSecuritySettings
 
     # Host and Origin are checked by HostOriginCheck; the SDK's check cannot express "any AgentCore region".

@@ -41,7 +41,7 @@ modern = asyncio.run(call({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                           [(b"mcp-protocol-version", b"2026-07-28"), (b"mcp-method", b"tools/call"),
                            (b"mcp-name", b"greet_user")]))
 print(json.dumps({"legacy": legacy["result"]["structuredContent"], "modern": modern["result"]["content"][0]["text"],
-                  "mcp_modules": sorted(m for m in sys.modules if m == "mcp" or m.startswith(("mcp.", "mcp_types")))}))
+                  "mcp_modules": sorted(m for m in sys.modules if m in ("mcp", "fastmcp") or m.startswith(("mcp.", "mcp_types", "fastmcp.")))}))
 """
 
 
