@@ -183,8 +183,8 @@ def test_a_foreign_origin_is_refused_with_403(fastmcp_url: str) -> None:
     helpers.assert_origin_checked(fastmcp_url)
 
 
-def test_the_agentcore_host_and_localhost_are_accepted_and_other_hosts_get_421(fastmcp_url: str) -> None:
-    helpers.assert_host_checked(fastmcp_url)
+def test_the_edge_is_our_own_server_s(fastmcp_url: str) -> None:
+    helpers.assert_edge(fastmcp_url)
 
 
 def test_the_endpoint_is_mcp_with_or_without_a_trailing_slash(fastmcp_url: str) -> None:
@@ -192,12 +192,12 @@ def test_the_endpoint_is_mcp_with_or_without_a_trailing_slash(fastmcp_url: str) 
 
 
 def _edge_answers(base: str) -> dict[str, int]:
-    """Statuses of the requests HostOriginCheck decides for every server kind (GET /mcp is not here yet:
-    the SDK's stateless app holds an SSE stream open there, FastMCP's route answers 405)."""
+    """Statuses of the requests HostOriginCheck decides for every server kind."""
     json_only = {**helpers.platform_headers(), "Accept": "application/json"}
     with httpx.Client(timeout=10) as http:
         return {
             "GET /ping": http.get(f"{base}/ping").status_code,
+            "GET /mcp": http.get(f"{base}/mcp", headers={"Accept": "text/event-stream"}).status_code,
             "Accept: application/json": http.post(
                 f"{base}/mcp", json=helpers.ADD, headers=json_only
             ).status_code,
