@@ -139,8 +139,8 @@ def build_code_zip(
     """Build the code zip of ``source``: a project directory (with a ``pyproject.toml``) or one ``.py`` file.
 
     Args:
-        output: where to write the zip (default ``dist/<name>-<runtime>-<architecture>.zip`` beside the
-            source).
+        output: where to write the zip (default ``dist/<name>-<runtime>-<architecture>.zip`` in the
+            project, or for a file in the current directory).
         runtime: the managed runtime (:data:`RUNTIMES`); its Python version is resolved for.
         architecture: ``arm64`` (the default) or ``x86_64``.
         app: the app spec ``main.py`` serves (``package.module[:attr]``); default: a project's
@@ -165,8 +165,7 @@ def build_code_zip(
             f"{source} is neither a project directory (with a pyproject.toml) nor a .py file"
         )
     name = source.stem if is_file else source.name
-    home = source.parent if is_file else source
-    output = output or home / "dist" / f"{name}-{runtime}-{architecture}.zip"
+    output = output or (Path.cwd() if is_file else source) / "dist" / f"{name}-{runtime}-{architecture}.zip"
     notify = on_stage or (lambda stage, detail: None)
     links = [*find_links]
     if not is_file and (source / "wheels").is_dir():
@@ -200,7 +199,7 @@ def build_code_zip(
             )
         launcher.write_text(_launcher(spec), encoding="utf-8")
         packages = _distributions(target)
-        notify("build", f"{output} ({len(packages)} packages)")
+        notify("build", f"zipping {len(packages)} packages and {ENTRY_POINT} into {output}")
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".partial")
         _write_zip(target, partial)

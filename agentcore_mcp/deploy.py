@@ -1,8 +1,8 @@
 """Deploying an MCP server to AgentCore Runtime: create or update a runtime, wait until READY, destroy it.
 
 Helpers on boto3's ``bedrock-agentcore-control`` client. A :class:`RuntimeSpec` describes the whole runtime
-(name, container image, execution role, network, JWT authorizer, environment, header allow-list,
-lifecycle); :func:`deploy` creates the runtime, or updates the one that already has that name, and waits
+(name, artifact — a container image or a code zip in S3 —, execution role, network, JWT authorizer,
+environment, header allow-list, lifecycle); :func:`deploy` creates the runtime, or updates the one that already has that name, and waits
 until it is ``READY``; :func:`destroy` deletes one by name, id or ARN::
 
     import boto3
@@ -48,6 +48,7 @@ from agentcore_mcp.errors import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "CodeArtifact",
     "DeployError",
     "Deployment",
     "InvalidRuntimeSpec",
@@ -61,6 +62,7 @@ __all__ = [
     "destroy",
     "find_runtime",
     "resolve_region",
+    "s3_client",
     "wait_until_ready",
 ]
 
@@ -79,6 +81,8 @@ HEADER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,255}")
 SCOPE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]{1,255}")
 SUBNET = re.compile(r"subnet-[0-9a-zA-Z]{8,17}")
 SECURITY_GROUP = re.compile(r"sg-[0-9a-zA-Z]{8,17}")
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+CODE_RUNTIMES = ("PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 LIFECYCLE_RANGE = (60, 1_209_600)
 MAX_HEADERS = 20
@@ -153,6 +157,51 @@ class JWTAuthorizerConfig:
 
 
 @dataclass(frozen=True)
+class CodeArtifact:
+    """A code zip in S3 (direct code deployment): what ``agentRuntimeArtifact.codeConfiguration`` names.
+
+    Args:
+        bucket: the S3 bucket (the runtime's role needs ``s3:GetObject`` on the object, and ``kms:Decrypt``
+            when the bucket encrypts with a customer-managed KMS key).
+        key: the object key (``code.s3.prefix`` in the service model).
+        entry_point: what the runtime runs, one or two items (``("main.py",)``).
+        runtime: the managed runtime (``PYTHON_3_10`` … ``PYTHON_3_14``, ``NODE_22``).
+        version_id: the object version (versioned buckets); None: the latest.
+    """
+
+    bucket: str
+    key: str
+    entry_point: tuple[str, ...] = ("main.py",)
+    runtime: str = "PYTHON_3_13"
+    version_id: str | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidRuntimeSpec` for a location or entry point the service would refuse."""
+        if BUCKET.fullmatch(self.bucket) is None:
+            raise InvalidRuntimeSpec(f"not an S3 bucket name: {self.bucket!r}")
+        if not 1 <= len(self.key) <= 1024:
+            raise InvalidRuntimeSpec("an S3 key is 1-1024 characters long")
+        if self.runtime not in CODE_RUNTIMES:
+            raise InvalidRuntimeSpec(
+                f"the runtime is one of {', '.join(CODE_RUNTIMES)}, got {self.runtime!r}"
+            )
+        if not 1 <= len(self.entry_point) <= 2 or not all(1 <= len(p) <= 128 for p in self.entry_point):
+            raise InvalidRuntimeSpec("the entry point is one or two items of 1-128 characters each")
+        if self.version_id is not None and not 3 <= len(self.version_id) <= 1024:
+            raise InvalidRuntimeSpec("an S3 version id is 3-1024 characters long")
+
+    def request(self) -> dict[str, Any]:
+        """The ``codeConfiguration`` value of a create/update request."""
+        location: dict[str, Any] = {"bucket": self.bucket, "prefix": self.key}
+        if self.version_id:
+            location["versionId"] = self.version_id
+        return {"code": {"s3": location}, "runtime": self.runtime, "entryPoint": list(self.entry_point)}
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key} ({self.runtime}, {' '.join(self.entry_point)})"
+
+
+@dataclass(frozen=True)
 class RuntimeSpec:
     """Everything :func:`deploy` sends: one MCP runtime (``serverProtocol`` ``MCP``), described in full.
 
@@ -163,6 +212,7 @@ class RuntimeSpec:
         name: the runtime name, ``[a-zA-Z][a-zA-Z0-9_]{0,47}`` (no hyphens).
         image: the container image in ECR (``ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`` or ``@sha256:``),
             built for ``linux/arm64``. A local control plane (the emulator) also takes an ``http://`` MCP URL.
+            None (or empty) with ``code``.
         role_arn: the execution role the runtime assumes (``arn:aws:iam::ACCOUNT:role/NAME``).
         network_mode: ``PUBLIC`` or ``VPC`` (then ``subnets`` and ``security_groups`` are required).
         authorizer: a JWT authorizer; without one, callers sign with SigV4.
@@ -173,10 +223,11 @@ class RuntimeSpec:
         max_lifetime: seconds a session may live (default 28800 on the service).
         description: free text.
         tags: tags for a new runtime (not changed by an update).
+        code: a code zip in S3 instead of an image (direct code deployment); exactly one of the two.
     """
 
     name: str
-    image: str
+    image: str | None
     role_arn: str
     network_mode: NetworkMode = "PUBLIC"
     subnets: tuple[str, ...] = ()
@@ -188,6 +239,11 @@ class RuntimeSpec:
     max_lifetime: int | None = None
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    code: CodeArtifact | None = None
+
+    def artifact(self) -> str:
+        """The image URI or the code zip's location, for messages."""
+        return str(self.code) if self.code is not None else (self.image or "").strip()
 
     def validate(self, *, local: bool = False) -> None:
         """Raise :class:`InvalidRuntimeSpec` naming the first thing the service would refuse.
@@ -204,9 +260,13 @@ class RuntimeSpec:
                 f"(no hyphens), got {self.name!r}{hint}"
             )
         image = self.image.strip() if isinstance(self.image, str) else ""
-        if not image:
-            raise InvalidRuntimeSpec("a container image is required (an ECR image URI)")
-        if IMAGE.fullmatch(image) is None and not (
+        if self.code is not None:
+            if image:
+                raise InvalidRuntimeSpec("a runtime runs a container image or a code zip, not both")
+            self.code.validate()
+        elif not image:
+            raise InvalidRuntimeSpec("a container image (an ECR image URI) or a code zip in S3 is required")
+        elif IMAGE.fullmatch(image) is None and not (
             local and image.startswith(("http://", "https://")) and _is_loopback(image)
         ):
             raise InvalidRuntimeSpec(
@@ -301,8 +361,13 @@ class RuntimeSpec:
                 "subnets": list(self.subnets),
                 "securityGroups": list(self.security_groups),
             }
+        artifact: dict[str, Any] = (
+            {"codeConfiguration": self.code.request()}
+            if self.code is not None
+            else {"containerConfiguration": {"containerUri": (self.image or "").strip()}}
+        )
         request: dict[str, Any] = {
-            "agentRuntimeArtifact": {"containerConfiguration": {"containerUri": self.image.strip()}},
+            "agentRuntimeArtifact": artifact,
             "roleArn": self.role_arn,
             "networkConfiguration": network,
             "protocolConfiguration": {"serverProtocol": "MCP"},
@@ -382,6 +447,13 @@ def control_client(
     return _client("bedrock-agentcore-control", region=region, profile=profile, endpoint_url=endpoint_url)
 
 
+def s3_client(
+    *, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
+) -> Any:
+    """An S3 client from the standard AWS configuration (path-style addressing on a local endpoint)."""
+    return _client("s3", region=region, profile=profile, endpoint_url=endpoint_url)
+
+
 def data_plane_endpoint(
     *, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
 ) -> str:
@@ -415,13 +487,15 @@ def _client(service: str, *, region: str | None, profile: str | None, endpoint_u
     Config = _module("botocore.config").Config
 
     region, _ = resolve_region(region, profile)
+    options: dict[str, Any] = {
+        "retries": {"mode": "standard"},
+        "user_agent_extra": f"agentcore-mcp/{__version__}",
+    }
+    if service == "s3" and endpoint_url and _is_loopback(endpoint_url):
+        options["s3"] = {"addressing_style": "path"}  # a local endpoint has no per-bucket host names
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
-        return session.client(
-            service,
-            endpoint_url=endpoint_url,
-            config=Config(retries={"mode": "standard"}, user_agent_extra=f"agentcore-mcp/{__version__}"),
-        )
+        return session.client(service, endpoint_url=endpoint_url, config=Config(**options))
     except exceptions.ProfileNotFound as exc:
         raise InvalidRuntimeSpec(f"{exc} (see `aws configure list-profiles`)") from None
     except exceptions.NoRegionError:

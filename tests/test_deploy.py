@@ -88,7 +88,7 @@ def moto_control(aws_env: None, moto_updates_settle: None) -> Iterator[Any]:
         ({"name": "x" * 49}, "up to 47"),
         ({"role_arn": ""}, "an execution role is required"),
         ({"role_arn": "AgentCoreRuntime"}, "must be an IAM role ARN"),
-        ({"image": ""}, "a container image is required"),
+        ({"image": ""}, "a container image (an ECR image URI) or a code zip in S3 is required"),
         ({"image": "python:3.12-slim"}, "must be in Amazon ECR"),
         ({"image": "http://127.0.0.1:8000/mcp"}, "must be in Amazon ECR"),
         ({"network_mode": "VPC"}, "needs at least one subnet and one security group"),

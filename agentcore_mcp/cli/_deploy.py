@@ -3,27 +3,41 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import re
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
+from agentcore_mcp._codezip import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, RUNTIMES
 from agentcore_mcp.cli._base import PROFILE_HELP, Command, add_command, add_list_option, pairs, print_json
 
 __all__ = ["register"]
 
 DEPLOY_DESCRIPTION = """\
-Create an MCP runtime on Amazon Bedrock AgentCore Runtime for a container image, or update the runtime
-that already has NAME (never a second one), then wait until it is READY, showing its status on stderr.
-Prints the runtime ARN and its invocations URL (the MCP endpoint for bearer-token clients); with --json, a
-JSON object instead.
+Create an MCP runtime on Amazon Bedrock AgentCore Runtime, or update the runtime that already has NAME
+(never a second one), then wait until it is READY, showing each stage on stderr. Prints the runtime ARN and
+its invocations URL (the MCP endpoint for bearer-token clients); with --json, a JSON object instead.
+
+Without --image (direct code deployment, no Docker): the project in --source (default: the current
+directory, a folder with a pyproject.toml; or one .py file) is built into a code zip with its dependencies
+resolved by pip for the runtime's Linux platform (--runtime, default PYTHON_3_13; --architecture, default
+arm64), from wheels only; the zip (size and SHA-256 printed) is uploaded to S3 (--bucket, or the bucket
+agentcore-mcp-code-ACCOUNT-REGION, created when missing), unless an unchanged zip is already there, and the
+runtime runs its main.py, which serves --app (default: the project's PACKAGE/server.py). A package
+without a wheel for the target is one error naming it. The runtime's role needs s3:GetObject on the zip
+(and kms:Decrypt for a bucket encrypted with a customer-managed key).
+
+With --image: the container image, in Amazon ECR and built for linux/arm64 (see docs/deploy.md).
 
 The command line describes the whole runtime: an update sends every setting again, so pass the same options
 each time (keep the command in a script or a Makefile). Mistakes the service would refuse (a bad name, a
 missing role, a discovery URL that is not an OpenID discovery document...) are reported before any API
 call, with exit status 2.
 
-The image must be in Amazon ECR and built for linux/arm64 (see docs/deploy.md for build and push). Without
---discovery-url, callers sign requests with SigV4 (boto3, `agentcore-mcp call TOOL --target ARN`); with it,
+Without --discovery-url, callers sign requests with SigV4 (boto3, `agentcore-mcp call TOOL --target ARN`); with it,
 callers send an OAuth access token from that issuer (`--bearer-token`).
 
 Standard AWS configuration applies: --profile / AWS_PROFILE; --region, else AWS_REGION, else
@@ -38,6 +52,9 @@ when no runtime matches, unless --missing-ok. The same AWS options as `deploy` a
 """
 
 DEPLOY_EXAMPLES = """\
+agentcore-mcp deploy my_tools --role arn:aws:iam::123456789012:role/AgentCoreRuntime   # in the project
+agentcore-mcp deploy demo_mcp --source examples/demo_server.py --architecture arm64 \\
+    --role arn:aws:iam::123456789012:role/AgentCoreRuntime --bucket my-code-bucket
 agentcore-mcp deploy demo_mcp \\
     --image 123456789012.dkr.ecr.us-west-2.amazonaws.com/demo-mcp:1 \\
     --role arn:aws:iam::123456789012:role/AgentCoreRuntime
@@ -68,11 +85,41 @@ DESTROY = Command(
 def register(commands: Any) -> None:
     deploy = add_command(commands, DEPLOY, run_deploy)
     deploy.add_argument("name", metavar="NAME", help="the runtime name: [a-zA-Z][a-zA-Z0-9_]{0,47}")
-    deploy.add_argument("--image", required=True, metavar="URI", help="the container image URI (ECR)")
+    deploy.add_argument(
+        "--image", metavar="URI", help="the container image URI (ECR); without it, a code zip is built"
+    )
     deploy.add_argument(
         "--role", required=True, metavar="ARN", help="the execution role ARN the runtime assumes"
     )
     deploy.add_argument("--description", help="a description of the runtime")
+    code = deploy.add_argument_group("code zip (without --image)")
+    code.add_argument(
+        "--source",
+        metavar="PATH",
+        default=".",
+        help="the project directory (with a pyproject.toml) or a .py file (default: .)",
+    )
+    code.add_argument(
+        "--app", metavar="SPEC", help="the app main.py serves (default: the project's PACKAGE/server.py)"
+    )
+    code.add_argument(
+        "--runtime",
+        choices=tuple(RUNTIMES),
+        default=DEFAULT_RUNTIME,
+        help=f"the managed Python runtime (default {DEFAULT_RUNTIME})",
+    )
+    code.add_argument(
+        "--architecture",
+        choices=tuple(ARCHITECTURES),
+        default=DEFAULT_ARCHITECTURE,
+        help=f"the platform the dependencies are resolved for (default {DEFAULT_ARCHITECTURE})",
+    )
+    code.add_argument(
+        "--bucket",
+        metavar="NAME",
+        help="the S3 bucket for the zip (default agentcore-mcp-code-ACCOUNT-REGION)",
+    )
+    add_list_option(code, "--requirement", "REQ", "another requirement to install into the zip; repeatable")
     network = deploy.add_argument_group("network")
     network.add_argument(
         "--network-mode", choices=("PUBLIC", "VPC"), default="PUBLIC", help="PUBLIC (default) or VPC"
@@ -191,6 +238,8 @@ def run_deploy(args: argparse.Namespace) -> int:
         if args.discovery_url
         else None
     )
+    if args.image and (args.bucket or args.app or args.requirement):
+        raise ValueError("--bucket, --app and --requirement are for a code zip: leave out --image")
     spec = RuntimeSpec(
         name=args.name,
         image=args.image,
@@ -209,9 +258,17 @@ def run_deploy(args: argparse.Namespace) -> int:
     if args.timeout <= 0 or args.poll_interval <= 0:
         raise ValueError("--timeout and --poll-interval must be positive")
     client, data_plane, region_source = _control_for(args)
+    where = f"{client.meta.region_name} (region from {region_source})"
+    started = time.monotonic()
+    code_zip: dict[str, Any] | None = None
+    if not args.image:
+        from agentcore_mcp.deploy import CodeArtifact
+
+        # Everything but the zip's location is checked before building it.
+        dataclasses.replace(spec, code=CodeArtifact("bucket-to-be", "key")).validate(local=_local(client))
+        spec, code_zip = _code_zip(args, spec, client, started)
     spec.validate(local=_local(client))
     auth = "JWT" if authorizer else "SigV4"
-    where = f"{client.meta.region_name} (region from {region_source})"
 
     def announce(action: str, existing: dict[str, Any] | None) -> None:
         if existing is None:
@@ -221,7 +278,7 @@ def run_deploy(args: argparse.Namespace) -> int:
             what = (
                 f"updating runtime {spec.name} ({existing['agentRuntimeId']}, version {version}) in {where}"
             )
-        print(f"{what}: {spec.image}, MCP, {spec.network_mode}, {auth}", file=sys.stderr, flush=True)
+        print(f"{what}: {spec.artifact()}, MCP, {spec.network_mode}, {auth}", file=sys.stderr, flush=True)
 
     deployment = deploy(
         client,
@@ -233,8 +290,18 @@ def run_deploy(args: argparse.Namespace) -> int:
         on_action=announce,
         data_plane_url=data_plane,
     )
+    if not args.no_wait:
+        print(
+            f"ready: {deployment.name} version {deployment.version} is {deployment.status} "
+            f"({time.monotonic() - started:.1f} s in all)",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.json:
-        print_json(deployment.to_dict())
+        summary = deployment.to_dict()
+        if code_zip is not None:
+            summary["codeZip"] = code_zip
+        print_json(summary)
     else:
         print(
             f"{deployment.action} runtime {deployment.name} (version {deployment.version}, {deployment.status})"
@@ -246,6 +313,75 @@ def run_deploy(args: argparse.Namespace) -> int:
             extra += f" --endpoint-url {data_plane}"
         print(f"try:              agentcore-mcp tools --target {deployment.arn}{extra}")
     return 0
+
+
+ROLE_ACCOUNT = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/.+")
+
+
+def _stage(name: str, detail: str) -> None:
+    print(f"{name}: {detail}", file=sys.stderr, flush=True)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _code_zip(
+    args: argparse.Namespace, spec: Any, control: Any, started: float
+) -> tuple[Any, dict[str, Any]]:
+    """Build the code zip, put it in S3 (unless it is there), and the spec that runs it."""
+    from agentcore_mcp._codestore import default_bucket, ensure_bucket, object_key, upload_code_zip
+    from agentcore_mcp._codezip import build_code_zip
+    from agentcore_mcp.deploy import CodeArtifact, s3_client
+
+    built = build_code_zip(
+        Path(args.source),
+        runtime=args.runtime,
+        architecture=args.architecture,
+        app=args.app,
+        requirements=tuple(args.requirement),
+        on_stage=_stage,
+    )
+    _stage(
+        "build",
+        f"{built.path} {_megabytes(built.size)}, sha256 {built.sha256}, serves {built.app} "
+        f"({time.monotonic() - started:.1f} s)",
+    )
+    region = str(control.meta.region_name)
+    endpoint = None
+    if _local(control) and not os.environ.get("AWS_ENDPOINT_URL_S3"):
+        endpoint = str(control.meta.endpoint_url)  # the emulator serves moto's S3 on the same URL
+    s3 = s3_client(region=region, profile=args.profile, endpoint_url=endpoint)
+    match = ROLE_ACCOUNT.fullmatch(args.role)
+    assert match is not None  # validated before building
+    bucket = args.bucket or default_bucket(match["account"], region)
+    if ensure_bucket(s3, bucket, region, create=not args.bucket):
+        _stage("upload", f"created bucket s3://{bucket}")
+    key = object_key(spec.name, built.sha256)
+    upload = upload_code_zip(s3, built.path, sha256=built.sha256, bucket=bucket, key=key)
+    if upload.uploaded:
+        _stage("upload", f"s3://{bucket}/{key} ({_megabytes(built.size)} uploaded)")
+    else:
+        _stage("upload", f"skipped: s3://{bucket}/{key} already holds this zip (sha256 unchanged)")
+    artifact = CodeArtifact(
+        bucket=bucket,
+        key=key,
+        entry_point=built.entry_point,
+        runtime=built.runtime,
+        version_id=upload.version_id,
+    )
+    summary = {
+        "path": str(built.path),
+        "size": built.size,
+        "sha256": built.sha256,
+        "runtime": built.runtime,
+        "architecture": built.architecture,
+        "app": built.app,
+        "bucket": bucket,
+        "key": key,
+        "uploaded": upload.uploaded,
+    }
+    return dataclasses.replace(spec, image=None, code=artifact), summary
 
 
 def run_destroy(args: argparse.Namespace) -> int:

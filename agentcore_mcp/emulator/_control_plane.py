@@ -22,10 +22,14 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import shutil
 import string
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from agentcore_mcp.emulator._code import CodeBundle
 from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_IDLE_TIMEOUT,
@@ -59,6 +63,7 @@ class ControlPlane:
         self.url: str | None = None
         self._cache: dict[tuple[str, str, str], Runtime] = {}
         self.on_new_runtime: Callable[[Runtime], None] | None = None
+        self._workdir: Path | None = None
 
     def start(self) -> str:
         """Start moto's server on a free loopback port; its base URL."""
@@ -85,6 +90,9 @@ class ControlPlane:
             self._server.stop()
             self._server = None
             self.url = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     @staticmethod
     def _backend(account_id: str, region: str) -> Any:
@@ -127,16 +135,20 @@ class ControlPlane:
 
     def _runtime_from(self, record: Any) -> Runtime:
         protocol = (record.protocol_configuration or {}).get("serverProtocol", "HTTP")
-        image = ((record.agent_runtime_artifact or {}).get("containerConfiguration") or {}).get(
-            "containerUri", ""
-        )
+        artifact = record.agent_runtime_artifact or {}
+        image = (artifact.get("containerConfiguration") or {}).get("containerUri", "")
+        code_config = artifact.get("codeConfiguration")
         problem = None
         target: Any = None
         isolation: Isolation = "shared"
+        code: CodeBundle | None = None
         if protocol != "MCP":
             problem = (
                 f"the local emulator runs MCP runtimes only; this runtime's serverProtocol is {protocol}"
             )
+        elif code_config:
+            code = self._bundle(code_config, record.region_name)
+            target, isolation = code.location, "process"
         elif image.startswith(("http://", "https://")):
             target = image
         elif image in self.images or "*" in self.images:
@@ -173,7 +185,47 @@ class ControlPlane:
             problem=problem,
             runtime_id=record.agent_runtime_id,
             name=record.agent_runtime_name,
+            code=code,
         )
+
+    def _bundle(self, config: dict[str, Any], region: str) -> CodeBundle:
+        location = (config.get("code") or {}).get("s3") or {}
+        if self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="agentcore-mcp-code-"))
+        return CodeBundle(
+            bucket=str(location.get("bucket", "")),
+            key=str(location.get("prefix", "")),
+            version_id=location.get("versionId"),
+            entry_point=tuple(config.get("entryPoint") or ()),
+            runtime=str(config.get("runtime", "")),
+            fetch=lambda bucket, key, version: self._read_object(bucket, key, version, region),
+            workdir=self._workdir,
+        )
+
+    def _read_object(self, bucket: str, key: str, version_id: str | None, region: str) -> bytes:
+        """The object's bytes, read from moto's S3 through its own API (as the platform reads the zip)."""
+        import importlib
+
+        boto3: Any = importlib.import_module("boto3")
+        Config: Any = importlib.import_module("botocore.config").Config
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.start(),
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(s3={"addressing_style": "path"}),
+        )
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            body: bytes = s3.get_object(**kwargs)["Body"].read()
+        except s3.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise OSError(f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")) from None
+        return body
 
 
 def _settle_updates() -> None:

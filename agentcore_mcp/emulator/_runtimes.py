@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
+from agentcore_mcp.emulator._code import CodeBundle
+
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_REGION",
@@ -119,6 +121,9 @@ class Runtime:
         source: ``"local"`` (added in process or by the CLI) or ``"control-plane"`` (moto).
         stateful: the server keeps MCP sessions (``stateless_http=False``): it issues the
             ``Mcp-Session-Id``, which the platform passes back and routes by; none is made up for it.
+        code: a direct code deployment's zip (a control-plane runtime with ``codeConfiguration``): each
+            session runs the zip's entry point in a process of its own, and ``target`` is the zip's
+            ``s3://`` location.
     """
 
     arn: str
@@ -141,6 +146,7 @@ class Runtime:
     runtime_id: str = ""
     name: str = ""
     stateful: bool = False
+    code: CodeBundle | None = None
 
     def __post_init__(self) -> None:
         parsed = parse_arn(self.arn)
@@ -188,6 +194,7 @@ class Runtime:
             "maxLifetime": self.max_lifetime,
             "rateLimit": self.rate_limit,
             "stateful": self.stateful,
+            "code": self.code is not None,
         }
 
 

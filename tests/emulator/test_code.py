@@ -1,0 +1,162 @@
+"""Code runtimes in the emulator: what `agentcore-mcp deploy` built and put in moto's S3 is what runs.
+
+End to end and real: `agentcore-mcp init` writes a project, `agentcore-mcp deploy` (no image) builds its
+code zip for arm64 with pip, uploads it to the emulator's S3 (moto) and creates the runtime with
+`codeConfiguration`; `agentcore-mcp call` then reaches a process started from the unpacked zip. The zip's
+aarch64 pydantic-core cannot load on an x86_64 machine, so there the same version is installed for the host
+(a warning says so); everything else is the zip's own code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import platform
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from agentcore_mcp.cli import main
+from agentcore_mcp.emulator import Emulator
+from tests.test_deploy import settle_moto_updates
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/AgentCoreRuntime"
+BUCKET = "agentcore-mcp-code-123456789012-us-east-1"
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> Iterator[tuple[Emulator, str]]:
+    emulator = Emulator(region=REGION)
+    with emulator.serve() as url:
+        yield emulator, url
+
+
+@pytest.fixture
+def local_aws(emulator_url: tuple[Emulator, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Emulator, str]:
+    emulator, url = emulator_url
+    settle_moto_updates(monkeypatch)
+    for name, value in {
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": url,
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    return emulator, url
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _deploy(capsys: pytest.CaptureFixture[str], project: Path) -> tuple[dict[str, Any], str]:
+    code, out, err = _cli(
+        capsys,
+        "deploy",
+        "my_tools",
+        "--source",
+        str(project),
+        "--role",
+        ROLE,
+        "--json",
+        "--poll-interval",
+        "0.1",
+    )
+    assert code == 0, err
+    return json.loads(out), err
+
+
+def _call(capsys: pytest.CaptureFixture[str], arn: str) -> str:
+    code, out, err = _cli(capsys, "call", "add_numbers", "a=2", "b=3", "--target", arn)
+    assert code == 0, err
+    return out.strip()
+
+
+def _s3(url: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def test_deploy_from_source_runs_the_zip_in_moto_s3_not_the_working_tree(
+    local_aws: tuple[Emulator, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, url = local_aws
+    project = tmp_path / "my_tools"
+    assert _cli(capsys, "init", "my_tools", "--directory", str(project))[0] == 0
+
+    first, err = _deploy(capsys, project)
+    for stage in ("resolve:", "build:", "upload:", "creating runtime my_tools", "READY (", "ready:"):
+        assert stage in err, (stage, err)
+    assert "manylinux2014_aarch64, CPython 3.13" in err
+    zipped = first["codeZip"]
+    assert zipped["uploaded"] is True
+    assert zipped["architecture"] == "arm64"
+    assert f"sha256 {zipped['sha256']}" in err
+    assert zipped["key"] == f"agentcore-mcp/my_tools/{zipped['sha256']}.zip"
+    assert f"created bucket s3://{BUCKET}" in err
+
+    # The runtime names the zip, and the zip in moto's S3 is the one built here.
+    control = boto3.client(
+        "bedrock-agentcore-control",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    described = control.get_agent_runtime(agentRuntimeId=first["agentRuntimeId"])
+    code_config = described["agentRuntimeArtifact"]["codeConfiguration"]
+    assert code_config == {
+        "code": {"s3": {"bucket": BUCKET, "prefix": zipped["key"]}},
+        "runtime": "PYTHON_3_13",
+        "entryPoint": ["main.py"],
+    }
+    stored = _s3(url).get_object(Bucket=BUCKET, Key=zipped["key"])["Body"].read()
+    assert stored == Path(zipped["path"]).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(stored)) as archive:
+        assert "my_tools/server.py" in archive.namelist()
+
+    arn = first["agentRuntimeArn"]
+    with caplog.at_level(logging.INFO, logger="agentcore_mcp.emulator"):
+        assert _call(capsys, arn) == "5"
+    if platform.machine() != "aarch64":
+        assert "pydantic_core==" in caplog.text
+        assert "built for another platform; running the zip's own code" in caplog.text
+
+    # A change to the working tree is not what the runtime runs ...
+    server = project / "my_tools" / "server.py"
+    server.write_text(server.read_text().replace("return a + b", "return a + b + 100"))
+    assert _call(capsys, arn) == "5"
+
+    # ... until the next deploy, which builds and uploads a new zip and a new version.
+    second, _ = _deploy(capsys, project)
+    assert second["codeZip"]["uploaded"] is True
+    assert second["codeZip"]["sha256"] != zipped["sha256"]
+    assert second["agentRuntimeVersion"] == "2"
+    assert _call(capsys, arn) == "105"
+
+    # An unchanged project builds the same bytes, which are not uploaded again.
+    third, err = _deploy(capsys, project)
+    assert third["codeZip"]["sha256"] == second["codeZip"]["sha256"]
+    assert third["codeZip"]["uploaded"] is False
+    assert "upload: skipped" in err
