@@ -57,6 +57,7 @@ __all__ = [
     "RuntimeNotFound",
     "RuntimeSpec",
     "WaitTimeout",
+    "WarmupHook",
     "control_client",
     "deploy",
     "destroy",
@@ -81,6 +82,17 @@ HEADER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,255}")
 SCOPE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]{1,255}")
 SUBNET = re.compile(r"subnet-[0-9a-zA-Z]{8,17}")
 SECURITY_GROUP = re.compile(r"sg-[0-9a-zA-Z]{8,17}")
+HOOK_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,31}")
+PORT_RANGE = (8000, 12000)
+RESERVED_PORT = 8443
+PLATFORM_VERSIONS = ("V1", "V2")
+# The platform's own rules, quoted in the refusals (botocore's model and the developer guide's
+# "Configure lifecycle hooks for AgentCore Runtime").
+V2_HOOKS_RULE = (
+    '"Lifecycle hooks are available for agent runtimes that use platform version V2 on microVMs." '
+    "(On V1, the request fails with a ValidationException.)"
+)
+V2_X86_RULE = '"The X86_64 architecture is supported only with Runtime platform version V2."'
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 CODE_RUNTIMES = ("PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
@@ -157,6 +169,45 @@ class JWTAuthorizerConfig:
 
 
 @dataclass(frozen=True)
+class WarmupHook:
+    """Runtime V2's build-time warm-up hook: one ``POST`` to the container, before any session exists.
+
+    The platform calls it once per create or update (120 s limit, no retry); a failure fails the operation.
+    :meth:`agentcore_mcp.AgentCoreMCP.warmup` serves it (``POST /warmup`` by default).
+
+    Args:
+        path: the hook's path (``/`` then up to 31 of ``A-Za-z0-9._~/-``); not the MCP path or ``/ping``.
+        port: the container port (8000-12000, not 8443); None: the server's port.
+    """
+
+    path: str = "/warmup"
+    port: int | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidRuntimeSpec` for a path or port the service would refuse."""
+        if HOOK_PATH.fullmatch(self.path) is None:
+            raise InvalidRuntimeSpec(
+                "a hook path begins with / and has up to 32 characters of letters, digits and . _ ~ / -, "
+                f"got {self.path!r}"
+            )
+        if self.path.rstrip("/") in ("/mcp", "/ping"):
+            raise InvalidRuntimeSpec(f"the hook path cannot be one the server already serves ({self.path})")
+        if self.port is not None:
+            low, high = PORT_RANGE
+            if not low <= self.port <= high or self.port == RESERVED_PORT:
+                raise InvalidRuntimeSpec(
+                    f"a hook port is {low}-{high} and not {RESERVED_PORT} (reserved), got {self.port}"
+                )
+
+    def request(self) -> dict[str, Any]:
+        """The ``hooksConfiguration`` value of a create/update request."""
+        action: dict[str, Any] = {"path": self.path}
+        if self.port is not None:
+            action["port"] = self.port
+        return {"build": {"warmup": {"action": {"httpPost": action}}}}
+
+
+@dataclass(frozen=True)
 class CodeArtifact:
     """A code zip in S3 (direct code deployment): what ``agentRuntimeArtifact.codeConfiguration`` names.
 
@@ -224,6 +275,11 @@ class RuntimeSpec:
         description: free text.
         tags: tags for a new runtime (not changed by an update).
         code: a code zip in S3 instead of an image (direct code deployment); exactly one of the two.
+        platform_version: ``V1`` or ``V2`` (Runtime V2 restores sessions from a snapshot); None: the
+            service's default, or ``V2`` when the spec needs it (a warm-up hook, x86_64).
+        warmup: Runtime V2's warm-up hook (:class:`WarmupHook`).
+        architecture: ``ARM64`` or ``X86_64`` (``cpuConfigurations``, set at creation; x86_64 needs V2);
+            None: the service's default, ARM64.
     """
 
     name: str
@@ -240,6 +296,9 @@ class RuntimeSpec:
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     code: CodeArtifact | None = None
+    platform_version: str | None = None
+    warmup: WarmupHook | None = None
+    architecture: Literal["ARM64", "X86_64"] | None = None
 
     def artifact(self) -> str:
         """The image URI or the code zip's location, for messages."""
@@ -288,6 +347,7 @@ class RuntimeSpec:
         self._validate_environment()
         self._validate_headers()
         self._validate_lifecycle()
+        self._validate_platform()
         if self.description is not None and not 1 <= len(self.description) <= MAX_DESCRIPTION:
             raise InvalidRuntimeSpec(f"a description is 1-{MAX_DESCRIPTION} characters long")
 
@@ -353,6 +413,27 @@ class RuntimeSpec:
                 f"the idle timeout ({self.idle_timeout} s) cannot exceed the max lifetime ({self.max_lifetime} s)"
             )
 
+    def _validate_platform(self) -> None:
+        version = self.platform_version
+        if version is not None and version not in PLATFORM_VERSIONS:
+            raise InvalidRuntimeSpec(f"the platform version is V1 or V2, got {version!r}")
+        if self.warmup is not None:
+            self.warmup.validate()
+            if version == "V1":
+                raise InvalidRuntimeSpec(f"a warm-up hook needs platform version V2, not V1: {V2_HOOKS_RULE}")
+        if self.architecture not in (None, "ARM64", "X86_64"):
+            raise InvalidRuntimeSpec(f"the architecture is ARM64 or X86_64, got {self.architecture!r}")
+        if self.architecture == "X86_64" and version == "V1":
+            raise InvalidRuntimeSpec(f"x86_64 needs platform version V2, not V1: {V2_X86_RULE}")
+
+    def effective_platform_version(self) -> str | None:
+        """The platform version sent: the one given, else V2 when a hook or x86_64 needs it, else None."""
+        if self.platform_version is not None:
+            return self.platform_version
+        if self.warmup is not None or self.architecture == "X86_64":
+            return "V2"
+        return None
+
     def update_request(self) -> dict[str, Any]:
         """The keyword arguments of ``update_agent_runtime`` (without ``agentRuntimeId``)."""
         network: dict[str, Any] = {"networkMode": self.network_mode}
@@ -387,11 +468,18 @@ class RuntimeSpec:
             lifecycle["maxLifetime"] = self.max_lifetime
         if lifecycle:
             request["lifecycleConfiguration"] = lifecycle
+        version = self.effective_platform_version()
+        if version is not None:
+            request["platformVersion"] = version
+        if self.warmup is not None:
+            request["hooksConfiguration"] = self.warmup.request()
         return request
 
     def create_request(self) -> dict[str, Any]:
         """The keyword arguments of ``create_agent_runtime``."""
         request = {"agentRuntimeName": self.name, **self.update_request()}
+        if self.architecture is not None:  # immutable after creation: not part of an update
+            request["cpuConfigurations"] = [{"architecture": self.architecture}]
         if self.tags:
             request["tags"] = dict(self.tags)
         return request

@@ -112,7 +112,7 @@ def register(commands: Any) -> None:
         "--architecture",
         choices=tuple(ARCHITECTURES),
         default=DEFAULT_ARCHITECTURE,
-        help=f"the platform the dependencies are resolved for (default {DEFAULT_ARCHITECTURE})",
+        help=f"the CPU architecture: the zip's dependencies are resolved for it (default {DEFAULT_ARCHITECTURE}; x86_64 needs V2)",
     )
     code.add_argument(
         "--bucket",
@@ -120,6 +120,18 @@ def register(commands: Any) -> None:
         help="the S3 bucket for the zip (default agentcore-mcp-code-ACCOUNT-REGION)",
     )
     add_list_option(code, "--requirement", "REQ", "another requirement to install into the zip; repeatable")
+    v2 = deploy.add_argument_group("Runtime V2")
+    v2.add_argument(
+        "--platform-version",
+        choices=("V1", "V2"),
+        help="the platform version (default: the service's; V2 when a warm-up hook or x86_64 needs it)",
+    )
+    v2.add_argument(
+        "--warmup-path",
+        metavar="PATH",
+        help="the warm-up hook's path (AgentCoreMCP.warmup serves /warmup): POSTed once before sessions",
+    )
+    v2.add_argument("--warmup-port", type=int, metavar="PORT", help="the warm-up hook's port (default: 8000)")
     network = deploy.add_argument_group("network")
     network.add_argument(
         "--network-mode", choices=("PUBLIC", "VPC"), default="PUBLIC", help="PUBLIC (default) or VPC"
@@ -224,7 +236,7 @@ def _local(client: Any) -> bool:
 
 
 def run_deploy(args: argparse.Namespace) -> int:
-    from agentcore_mcp.deploy import JWTAuthorizerConfig, RuntimeSpec, deploy
+    from agentcore_mcp.deploy import JWTAuthorizerConfig, RuntimeSpec, WarmupHook, deploy
 
     if not args.discovery_url and (args.allowed_client or args.allowed_audience or args.allowed_scope):
         raise ValueError("--allowed-client, --allowed-audience and --allowed-scope need --discovery-url")
@@ -240,6 +252,8 @@ def run_deploy(args: argparse.Namespace) -> int:
     )
     if args.image and (args.bucket or args.app or args.requirement):
         raise ValueError("--bucket, --app and --requirement are for a code zip: leave out --image")
+    if args.warmup_port is not None and not args.warmup_path:
+        raise ValueError("--warmup-port needs --warmup-path")
     spec = RuntimeSpec(
         name=args.name,
         image=args.image,
@@ -254,6 +268,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         max_lifetime=args.max_lifetime,
         description=args.description,
         tags=pairs(args.tag, "--tag"),
+        platform_version=args.platform_version,
+        warmup=WarmupHook(args.warmup_path, args.warmup_port) if args.warmup_path else None,
+        architecture="X86_64" if args.architecture == "x86_64" else None,
     )
     if args.timeout <= 0 or args.poll_interval <= 0:
         raise ValueError("--timeout and --poll-interval must be positive")

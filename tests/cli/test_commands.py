@@ -647,6 +647,13 @@ def test_deploy_usage_shows_the_role_as_required_and_refuses_a_deploy_without_it
         (("--image", "nginx:latest"), "must be in Amazon ECR"),
         (("--idle-timeout", "10"), "the idle timeout is 60-1209600 seconds, got 10"),
         (("--env", "NOVALUE"), "--env must look like KEY=VALUE"),
+        (
+            ("--platform-version", "V1", "--warmup-path", "/warmup"),
+            'a warm-up hook needs platform version V2, not V1: "Lifecycle hooks are available',
+        ),
+        (("--platform-version", "V1", "--architecture", "x86_64"), "x86_64 needs platform version V2"),
+        (("--warmup-port", "8001"), "--warmup-port needs --warmup-path"),
+        (("--bucket", "my-bucket"), "--bucket, --app and --requirement are for a code zip"),
     ],
 )
 def test_deploy_mistakes_exit_2_before_any_api_call(
@@ -665,3 +672,23 @@ def test_deploy_mistakes_exit_2_before_any_api_call(
     assert (code, out) == (2, ""), err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_code_zip_deploy_checks_the_spec_before_building_anything(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.chdir(tmp_path)
+    source = str(REPO / "examples" / "demo_server.py")
+    for argv, message in (
+        (["--role", "AgentCoreRuntime"], "must be an IAM role ARN"),
+        (["--role", ROLE, "--idle-timeout", "10"], "the idle timeout is 60-1209600 seconds"),
+    ):
+        code, out, err = run(capsys, "deploy", "good_name", "--source", source, *argv)
+        assert (code, out) == (2, ""), err
+        assert message in err
+        assert "resolve:" not in err
+    assert not (tmp_path / "dist").exists()
