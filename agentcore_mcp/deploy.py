@@ -62,7 +62,9 @@ __all__ = [
     "deploy",
     "destroy",
     "find_runtime",
+    "point_endpoint",
     "resolve_region",
+    "rollback",
     "s3_client",
     "wait_until_ready",
 ]
@@ -800,6 +802,135 @@ def destroy(
         if left <= 0:
             raise WaitTimeout(f"runtime {runtime_id} is still {status} after {timeout:g} s")
         time.sleep(min(poll_interval, left))
+
+
+ENDPOINT_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,47}")
+
+
+def point_endpoint(
+    client: Any,
+    runtime_id: str,
+    name: str,
+    version: str,
+    *,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> dict[str, Any]:
+    """Point the runtime endpoint ``name`` at ``version`` (created when missing); its description once READY.
+
+    Callers reach a version through its endpoint's name as the qualifier (``?qualifier=NAME``,
+    ``agentcore-mcp call ... --qualifier NAME``). ``DEFAULT`` always follows the latest version and is not
+    moved by hand.
+
+    Raises:
+        InvalidRuntimeSpec: ``DEFAULT``, or not an endpoint name (``[a-zA-Z][a-zA-Z0-9_]{0,47}``).
+        RuntimeFailed: the endpoint ended in a ``*_FAILED`` status.
+        WaitTimeout: not READY within ``timeout``.
+    """
+    if name == "DEFAULT":
+        raise InvalidRuntimeSpec("DEFAULT always follows the latest version; name another endpoint")
+    if ENDPOINT_NAME.fullmatch(name) is None:
+        raise InvalidRuntimeSpec(
+            f"an endpoint name is a letter followed by up to 47 letters, digits or underscores, got {name!r}"
+        )
+    try:
+        _call(client, "get_agent_runtime_endpoint", agentRuntimeId=runtime_id, endpointName=name)
+    except RuntimeNotFound:
+        _call(
+            client,
+            "create_agent_runtime_endpoint",
+            agentRuntimeId=runtime_id,
+            name=name,
+            agentRuntimeVersion=version,
+        )
+    else:
+        _call(
+            client,
+            "update_agent_runtime_endpoint",
+            agentRuntimeId=runtime_id,
+            endpointName=name,
+            agentRuntimeVersion=version,
+        )
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        described: dict[str, Any] = _call(
+            client, "get_agent_runtime_endpoint", agentRuntimeId=runtime_id, endpointName=name
+        )
+        status = str(described.get("status", "UNKNOWN"))
+        if not wait or status == READY:
+            return described
+        if status.endswith("_FAILED"):
+            reason = described.get("failureReason")
+            raise RuntimeFailed(
+                f"endpoint {name} is {status}" + (f": {reason}" if reason else ""),
+                status=status,
+                reason=reason,
+            )
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"endpoint {name} is still {status} after {timeout:g} s")
+        time.sleep(min(poll_interval, left))
+
+
+def rollback(
+    client: Any,
+    identifier: str,
+    endpoint: str,
+    *,
+    to_version: str | None = None,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> tuple[str, str, dict[str, Any]]:
+    """Point ``endpoint`` of the runtime ``identifier`` (name, id or ARN) back at an earlier version.
+
+    ``to_version`` defaults to the newest version older than the one the endpoint serves now. Returns
+    ``(from_version, to_version, endpoint description)``.
+
+    Raises:
+        RuntimeNotFound: no such runtime, endpoint or version.
+        InvalidRuntimeSpec: ``DEFAULT`` (it follows the latest version), or no older version to go to.
+    """
+    if endpoint == "DEFAULT":
+        raise InvalidRuntimeSpec(
+            "DEFAULT always follows the latest version: roll back a named endpoint (deploy --endpoint NAME)"
+        )
+    summary = _resolve(client, identifier)
+    runtime_id = str(summary["agentRuntimeId"])
+    current = _call(client, "get_agent_runtime_endpoint", agentRuntimeId=runtime_id, endpointName=endpoint)
+    serving = str(current.get("liveVersion") or current.get("targetVersion"))
+    versions = _versions(client, runtime_id)
+    if to_version is None:
+        older = [v for v in versions if v.isdigit() and serving.isdigit() and int(v) < int(serving)]
+        if not older:
+            raise InvalidRuntimeSpec(
+                f"endpoint {endpoint} serves version {serving}; there is no older version"
+            )
+        to_version = str(max(older, key=int))
+    elif to_version not in versions:
+        raise RuntimeNotFound(
+            f"runtime {summary.get('agentRuntimeName')} has no version {to_version} (it has {', '.join(versions)})"
+        )
+    described = point_endpoint(
+        client, runtime_id, endpoint, to_version, wait=wait, timeout=timeout, poll_interval=poll_interval
+    )
+    return serving, to_version, described
+
+
+def _versions(client: Any, runtime_id: str) -> list[str]:
+    found: list[str] = []
+    token: str | None = None
+    for _ in range(1000):
+        kwargs: dict[str, Any] = {"agentRuntimeId": runtime_id, "maxResults": 100}
+        if token:
+            kwargs["nextToken"] = token
+        page = _call(client, "list_agent_runtime_versions", **kwargs)
+        found.extend(str(v["agentRuntimeVersion"]) for v in page.get("agentRuntimes") or [])
+        token = page.get("nextToken")
+        if not token:
+            break
+    return sorted(set(found), key=lambda v: (len(v), v))
 
 
 def _call(client: Any, operation: str, **kwargs: Any) -> Any:

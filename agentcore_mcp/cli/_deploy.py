@@ -72,6 +72,25 @@ DEPLOY = Command(
     DEPLOY_EXAMPLES,
 )
 
+ROLLBACK_DESCRIPTION = """\
+Point a runtime endpoint (a name callers use as the qualifier: --qualifier NAME, ?qualifier=NAME) back at
+an earlier version of the runtime: by default the newest version older than the one it serves now, or
+--to-version N. `deploy --endpoint NAME` moves the endpoint forward to each new version; DEFAULT always
+follows the latest version and cannot be rolled back. The same AWS options as `deploy` apply.
+"""
+
+ROLLBACK_EXAMPLES = """\
+agentcore-mcp rollback demo_mcp --endpoint live
+agentcore-mcp rollback demo_mcp --endpoint live --to-version 3 --json
+"""
+
+ROLLBACK = Command(
+    "rollback",
+    "point a runtime endpoint back at an earlier version",
+    ROLLBACK_DESCRIPTION,
+    ROLLBACK_EXAMPLES,
+)
+
 DESTROY_EXAMPLES = """\
 agentcore-mcp destroy demo_mcp
 agentcore-mcp destroy demo_mcp --missing-ok --json
@@ -163,6 +182,11 @@ def register(commands: Any) -> None:
         "--max-lifetime", type=int, metavar="SECONDS", help="seconds a session may live (service: 28800)"
     )
     add_list_option(container, "--tag", "KEY=VALUE", "a tag on a new runtime; repeatable")
+    deploy.add_argument(
+        "--endpoint",
+        metavar="NAME",
+        help="point this runtime endpoint at the new version once READY (created when missing)",
+    )
     waiting = deploy.add_argument_group("waiting")
     waiting.add_argument("--no-wait", action="store_true", help="return after the create/update call")
     waiting.add_argument(
@@ -172,6 +196,14 @@ def register(commands: Any) -> None:
         "--poll-interval", type=float, default=2.0, help="seconds between status checks (default 2)"
     )
     _aws_options(deploy)
+
+    rollback = add_command(commands, ROLLBACK, run_rollback)
+    rollback.add_argument("runtime", metavar="NAME|ID|ARN", help="the runtime")
+    rollback.add_argument("--endpoint", "-e", required=True, metavar="NAME", help="the endpoint to move")
+    rollback.add_argument("--to-version", metavar="N", help="the version (default: the one before)")
+    rollback.add_argument("--timeout", type=float, default=600.0, help="seconds to wait (default 600)")
+    rollback.add_argument("--poll-interval", type=float, default=2.0, help="seconds between checks (2)")
+    _aws_options(rollback)
 
     destroy = add_command(commands, DESTROY, run_destroy)
     destroy.add_argument("runtime", metavar="NAME|ID|ARN", help="the runtime to delete")
@@ -307,6 +339,20 @@ def run_deploy(args: argparse.Namespace) -> int:
         on_action=announce,
         data_plane_url=data_plane,
     )
+    endpoint: dict[str, Any] | None = None
+    if args.endpoint:
+        from agentcore_mcp.deploy import point_endpoint
+
+        endpoint = point_endpoint(
+            client,
+            deployment.runtime_id,
+            args.endpoint,
+            str(deployment.version),
+            wait=not args.no_wait,
+            timeout=args.timeout,
+            poll_interval=args.poll_interval,
+        )
+        _stage("endpoint", f"{args.endpoint} -> version {deployment.version} ({endpoint.get('status')})")
     if not args.no_wait:
         print(
             f"ready: {deployment.name} version {deployment.version} is {deployment.status} "
@@ -318,6 +364,8 @@ def run_deploy(args: argparse.Namespace) -> int:
         summary = deployment.to_dict()
         if code_zip is not None:
             summary["codeZip"] = code_zip
+        if endpoint is not None:
+            summary["endpoint"] = {"name": args.endpoint, "version": str(deployment.version)}
         print_json(summary)
     else:
         print(
@@ -399,6 +447,36 @@ def _code_zip(
         "uploaded": upload.uploaded,
     }
     return dataclasses.replace(spec, image=None, code=artifact), summary
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from agentcore_mcp.deploy import rollback
+
+    if args.timeout <= 0 or args.poll_interval <= 0:
+        raise ValueError("--timeout and --poll-interval must be positive")
+    client, _, _ = _control_for(args)
+    before, after, described = rollback(
+        client,
+        args.runtime,
+        args.endpoint,
+        to_version=args.to_version,
+        timeout=args.timeout,
+        poll_interval=args.poll_interval,
+    )
+    if args.json:
+        print_json(
+            {
+                "endpoint": args.endpoint,
+                "fromVersion": before,
+                "toVersion": after,
+                "status": described.get("status"),
+            }
+        )
+    else:
+        print(
+            f"endpoint {args.endpoint} of {args.runtime}: version {before} -> {after} ({described.get('status')})"
+        )
+    return 0
 
 
 def run_destroy(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ the remote service) once, never our own code.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import secrets
@@ -27,6 +28,7 @@ import string
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from agentcore_mcp.emulator._code import CodeBundle
@@ -100,8 +102,15 @@ class ControlPlane:
 
         return bedrockagentcorecontrol_backends[account_id][region]
 
-    def resolve(self, identifier: str, account_id: str | None, region: str) -> Runtime | None:
-        """The invocable runtime moto holds under an ARN (or a runtime id plus account id), or None."""
+    def resolve(
+        self, identifier: str, account_id: str | None, region: str, qualifier: str = "DEFAULT"
+    ) -> Runtime | None:
+        """The invocable runtime moto holds under an ARN (or a runtime id plus account id), or None.
+
+        The ``qualifier`` picks the version: ``DEFAULT`` the latest, an endpoint's name the version it
+        points at, a version number that version; anything else resolves to the latest (whose
+        qualifiers then do not include it: the caller answers 404).
+        """
         match = _MOTO_ARN.fullmatch(identifier)
         record = None
         if match:
@@ -119,23 +128,41 @@ class ControlPlane:
             record = self._backend(account_id, region).agent_runtimes.get(identifier)
         if record is None or getattr(record, "status", "READY") in ("DELETING", "CREATE_FAILED"):
             return None
-        key = (record.agent_runtime_id, record.agent_runtime_version, record.agent_runtime_arn)
+        configs: dict[str, Any] = getattr(record, "_agentcore_mcp_versions", {})
+        version = str(record.agent_runtime_version)
+        names = self._endpoint_names(record)
+        if qualifier != "DEFAULT" and qualifier in names:
+            endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
+            version = str(endpoints[(record.agent_runtime_id, qualifier)].target_version)
+        elif qualifier in configs:
+            version = qualifier
+        config = configs.get(version, record)
+        key = (record.agent_runtime_id, version, record.agent_runtime_arn)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._runtime_from(record)
+            cached = self._runtime_from(record, config)
             self._cache[key] = cached
             if self.on_new_runtime is not None:
                 self.on_new_runtime(cached)
-        cached.qualifiers = frozenset({"DEFAULT", *self._endpoint_names(record)})
+        served = {name for name in names if self._endpoint_version(record, name) == version}
+        if version == str(record.agent_runtime_version):
+            served.add("DEFAULT")
+        cached.qualifiers = frozenset({*served, version})
         return cached
+
+    def _endpoint_version(self, record: Any, name: str) -> str:
+        endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
+        endpoint = endpoints.get((record.agent_runtime_id, name))
+        return str(endpoint.target_version) if endpoint is not None else ""
 
     def _endpoint_names(self, record: Any) -> set[str]:
         endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
         return {name for (rid, name) in list(endpoints) if rid == record.agent_runtime_id}
 
-    def _runtime_from(self, record: Any) -> Runtime:
-        protocol = (record.protocol_configuration or {}).get("serverProtocol", "HTTP")
-        artifact = record.agent_runtime_artifact or {}
+    def _runtime_from(self, record: Any, config: Any) -> Runtime:
+        """A Runtime for ``record`` (ids, ARN, name) configured as ``config`` (one version's settings)."""
+        protocol = (config.protocol_configuration or {}).get("serverProtocol", "HTTP")
+        artifact = config.agent_runtime_artifact or {}
         image = (artifact.get("containerConfiguration") or {}).get("containerUri", "")
         code_config = artifact.get("codeConfiguration")
         problem = None
@@ -158,9 +185,9 @@ class ControlPlane:
                 f"no local target for container image {image!r}: map it with Emulator.map_image() or "
                 "`agentcore-mcp emulator --image URI=TARGET` (or use an http:// MCP URL as the image URI)"
             )
-        jwt_config = (record.authorizer_configuration or {}).get("customJWTAuthorizer")
-        lifecycle = record.lifecycle_configuration or {}
-        headers = (record.request_header_configuration or {}).get("requestHeaderAllowlist") or []
+        jwt_config = (config.authorizer_configuration or {}).get("customJWTAuthorizer")
+        lifecycle = config.lifecycle_configuration or {}
+        headers = (config.request_header_configuration or {}).get("requestHeaderAllowlist") or []
         endpoint_names = self._endpoint_names(record)
         return Runtime(
             arn=record.agent_runtime_arn,
@@ -178,7 +205,7 @@ class ControlPlane:
             header_allowlist=tuple(headers),
             idle_timeout=float(lifecycle.get("idleRuntimeSessionTimeout") or DEFAULT_IDLE_TIMEOUT),
             max_lifetime=float(lifecycle.get("maxLifetime") or DEFAULT_MAX_LIFETIME),
-            environment=dict(record.environment_variables or {}),
+            environment=dict(config.environment_variables or {}),
             qualifiers=frozenset(endpoint_names),
             source="control-plane",
             protocol=protocol,
@@ -254,6 +281,23 @@ def _settle_updates() -> None:
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
 
+def _settings(record: Any) -> SimpleNamespace:
+    """What one version of a moto runtime is configured with (moto keeps only the latest)."""
+    return SimpleNamespace(
+        **{
+            name: copy.deepcopy(getattr(record, name, None))
+            for name in (
+                "protocol_configuration",
+                "agent_runtime_artifact",
+                "authorizer_configuration",
+                "lifecycle_configuration",
+                "request_header_configuration",
+                "environment_variables",
+            )
+        }
+    )
+
+
 def _suffix() -> str:
     return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(10))
 
@@ -274,6 +318,7 @@ def _agentcore_shapes() -> None:
     backend_cls: Any = models.BedrockAgentCoreControlBackend
     runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
     endpoint_init, create = endpoint_cls.__init__, backend_cls.create_agent_runtime
+    endpoint_update_original = endpoint_cls.update
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         runtime_init(self, *args, **kwargs)
@@ -287,6 +332,7 @@ def _agentcore_shapes() -> None:
         self.workload_identity_details = {"workloadIdentityArn": f"{identity}/{self.agent_runtime_id}"}
         self.versions = []
         self._snapshot_version()
+        self._agentcore_mcp_versions = {str(self.agent_runtime_version): _settings(self)}
 
     def update(self: Any, *args: Any, **kwargs: Any) -> None:
         arn = self.agent_runtime_arn
@@ -296,6 +342,7 @@ def _agentcore_shapes() -> None:
         finally:
             self.agent_runtime_arn = arn
         self.versions[-1]["agentRuntimeArn"] = arn
+        self._agentcore_mcp_versions[str(self.agent_runtime_version)] = _settings(self)
         backend = models.bedrockagentcorecontrol_backends[self.account_id][self.region_name]
         default = backend.agent_runtime_endpoints.get((self.agent_runtime_id, "DEFAULT"))
         if default is not None:  # DEFAULT follows the latest version; other endpoints stay put
@@ -306,6 +353,11 @@ def _agentcore_shapes() -> None:
         endpoint_init(self, *args, **kwargs)
         self.endpoint_id = f"{self.name}-{_suffix()}"
         self.agent_runtime_endpoint_arn = f"{self.agent_runtime_arn}/runtime-endpoint/{self.name}"
+        self._transitions = [*self._transitions, ("UPDATING", "READY")]
+
+    def endpoint_update(self: Any, *args: Any, **kwargs: Any) -> None:
+        endpoint_update_original(self, *args, **kwargs)
+        self.live_version = self.target_version  # moto leaves liveVersion behind
 
     def create_runtime(self: Any, *args: Any, **kwargs: Any) -> Any:
         runtime = create(self, *args, **kwargs)
@@ -321,6 +373,6 @@ def _agentcore_shapes() -> None:
         return runtime
 
     runtime_cls.__init__, runtime_cls.update = init, update
-    endpoint_cls.__init__ = endpoint
+    endpoint_cls.__init__, endpoint_cls.update = endpoint, endpoint_update
     backend_cls.create_agent_runtime = create_runtime
     runtime_cls._agentcore_mcp_shapes = True

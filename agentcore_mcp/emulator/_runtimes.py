@@ -204,7 +204,7 @@ class RuntimeRegistry:
     def __init__(self) -> None:
         self._by_arn: dict[str, Runtime] = {}
         self._by_id: dict[tuple[str, str], Runtime] = {}
-        self.fallback: Callable[[str, str | None, str], Runtime | None] | None = None
+        self.fallback: Callable[[str, str | None, str, str], Runtime | None] | None = None
 
     def add(self, runtime: Runtime) -> Runtime:
         if runtime.arn in self._by_arn:
@@ -223,8 +223,13 @@ class RuntimeRegistry:
     def __len__(self) -> int:
         return len(self._by_arn)
 
-    def resolve(self, identifier: str, account_id: str | None, region: str) -> Runtime | None:
-        """The runtime an invocation names: a full ARN, or a runtime id (with ``accountId``)."""
+    def resolve(
+        self, identifier: str, account_id: str | None, region: str, qualifier: str = "DEFAULT"
+    ) -> Runtime | None:
+        """The runtime an invocation names: a full ARN, or a runtime id (with ``accountId``).
+
+        ``qualifier`` (an endpoint name or a version) picks a control-plane runtime's version.
+        """
         if identifier.startswith("arn:"):
             found = self._by_arn.get(identifier)
         else:
@@ -237,7 +242,7 @@ class RuntimeRegistry:
                 None,
             )
         if found is None and self.fallback is not None:
-            found = self.fallback(identifier, account_id, region)
+            found = self.fallback(identifier, account_id, region, qualifier)
         return found
 
 

@@ -300,7 +300,7 @@ def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: the help still keeps to one width
     commands = every_command()
-    assert len(commands) == 12  # ten commands, and session's two actions
+    assert len(commands) == 13  # eleven commands, and session's two actions
     for command in [[], *commands]:
         assert main([*command, "--help"]) == 0
         out = capsys.readouterr().out
@@ -315,14 +315,36 @@ def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
 def test_each_command_is_named_once_in_the_package() -> None:
     package = REPO / "agentcore_mcp" / "cli"
     text = "\n".join(p.read_text() for p in package.glob("*.py"))
-    for command in ("init", "serve", "emulator", "dev", "tools", "call", "session", "deploy", "destroy"):
+    for command in (
+        "init",
+        "serve",
+        "emulator",
+        "dev",
+        "tools",
+        "call",
+        "session",
+        "deploy",
+        "destroy",
+        "rollback",
+    ):
         assert len(re.findall(rf'\bCommand\(\s*"{command}",', text)) == 1, command
 
 
 def test_the_installed_script_runs_as_a_subprocess() -> None:
     done = subprocess.run([str(CLI_BIN), "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    for command in ("init", "serve", "dev", "emulator", "tools", "call", "deploy", "destroy", "session"):
+    for command in (
+        "init",
+        "serve",
+        "dev",
+        "emulator",
+        "tools",
+        "call",
+        "deploy",
+        "destroy",
+        "rollback",
+        "session",
+    ):
         assert command in done.stdout
     done = subprocess.run([str(CLI_BIN), "call"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2

@@ -160,3 +160,69 @@ def test_deploy_from_source_runs_the_zip_in_moto_s3_not_the_working_tree(
     assert third["codeZip"]["sha256"] == second["codeZip"]["sha256"]
     assert third["codeZip"]["uploaded"] is False
     assert "upload: skipped" in err
+
+
+def test_deploy_to_an_endpoint_then_rollback_each_answered_by_its_versions_code(
+    local_aws: tuple[Emulator, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the zip of a single file goes to ./dist
+    source = tmp_path / "tools_server.py"
+    demo = (Path(__file__).resolve().parents[2] / "examples" / "demo_server.py").read_text()
+    assert "return a + b\n" in demo
+
+    def deploy_version(body: str) -> dict[str, Any]:
+        source.write_text(demo.replace("return a + b\n", f"return {body}\n"))
+        code, out, err = _cli(
+            capsys,
+            "deploy",
+            "rolling",
+            "--source",
+            str(source),
+            "--role",
+            ROLE,
+            "--endpoint",
+            "live",
+            "--json",
+            "--poll-interval",
+            "0.1",
+        )
+        assert code == 0, err
+        assert "endpoint: live -> version" in err
+        return dict(json.loads(out))
+
+    def add(qualifier: str) -> str:
+        code, out, err = _cli(
+            capsys, "call", "add_numbers", "a=2", "b=3", "--target", arn, "--qualifier", qualifier
+        )
+        assert code == 0, err
+        return out.strip()
+
+    first = deploy_version("a + b")
+    arn = first["agentRuntimeArn"]
+    assert first["endpoint"] == {"name": "live", "version": "1"}
+    assert add("live") == "5"
+    second = deploy_version("a + b + 100")
+    assert second["endpoint"] == {"name": "live", "version": "2"}
+    assert (add("live"), add("DEFAULT")) == ("105", "105")
+
+    code, out, err = _cli(
+        capsys, "rollback", "rolling", "--endpoint", "live", "--json", "--poll-interval", "0.1"
+    )
+    assert code == 0, err
+    assert json.loads(out) == {"endpoint": "live", "fromVersion": "2", "toVersion": "1", "status": "READY"}
+    assert add("live") == "5"  # v1's code, from v1's zip
+    assert add("DEFAULT") == "105"  # DEFAULT follows the latest version
+    assert add("1") == "5"  # a version number is a qualifier too
+
+    code, _, err = _cli(capsys, "rollback", "rolling", "--endpoint", "live")
+    assert code == 2
+    assert "serves version 1; there is no older version" in err
+    code, _, err = _cli(capsys, "rollback", "rolling", "--endpoint", "DEFAULT")
+    assert code == 2
+    assert "DEFAULT always follows the latest version" in err
+    code, _, err = _cli(capsys, "call", "add_numbers", "a=2", "b=3", "--target", arn, "--qualifier", "nope")
+    assert code == 1
+    assert "No endpoint or agent found with qualifier 'nope'" in err
