@@ -26,12 +26,14 @@ import secrets
 import shutil
 import string
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from agentcore_mcp.emulator._code import CodeBundle
+from agentcore_mcp.emulator._hooks import current_request, hook_of, run_warmup
 from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_IDLE_TIMEOUT,
@@ -51,6 +53,9 @@ _MOTO_ARN = re.compile(
 
 ImageTarget = tuple[Any, Isolation]
 
+# The control plane whose build hooks run now (the latest started: moto's state is per process too).
+_HOOK_RUNNER: Callable[[Any, str, str, str], None] | None = None
+
 
 class ControlPlane:
     """moto's control plane, in this process.
@@ -66,6 +71,7 @@ class ControlPlane:
         self._cache: dict[tuple[str, str, str], Runtime] = {}
         self.on_new_runtime: Callable[[Runtime], None] | None = None
         self._workdir: Path | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> str:
         """Start moto's server on a free loopback port; its base URL."""
@@ -78,6 +84,9 @@ class ControlPlane:
         bedrockagentcorecontrol_backends.reset()
         _settle_updates()
         _agentcore_shapes()
+        _v2_settings()
+        global _HOOK_RUNNER
+        _HOOK_RUNNER = self._warm_version
         self._cache.clear()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -136,19 +145,37 @@ class ControlPlane:
             version = str(endpoints[(record.agent_runtime_id, qualifier)].target_version)
         elif qualifier in configs:
             version = qualifier
-        config = configs.get(version, record)
-        key = (record.agent_runtime_id, version, record.agent_runtime_arn)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._runtime_from(record, config)
-            self._cache[key] = cached
-            if self.on_new_runtime is not None:
-                self.on_new_runtime(cached)
+        cached = self._version_runtime(record, version)
         served = {name for name in names if self._endpoint_version(record, name) == version}
         if version == str(record.agent_runtime_version):
             served.add("DEFAULT")
         cached.qualifiers = frozenset({*served, version})
         return cached
+
+    def _version_runtime(self, record: Any, version: str) -> Runtime:
+        """The Runtime of one version of ``record`` (made once, then shared by its sessions)."""
+        configs: dict[str, Any] = getattr(record, "_agentcore_mcp_versions", {})
+        key = (record.agent_runtime_id, version, record.agent_runtime_arn)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._runtime_from(record, configs.get(version, record))
+                self._cache[key] = cached
+                if self.on_new_runtime is not None:
+                    self.on_new_runtime(cached)
+        return cached
+
+    def _warm_version(self, record: Any, version: str, path: str, failed: str) -> None:
+        """Play the platform's build hook for one version: READY once it answered, else ``failed``."""
+        runtime = self._version_runtime(record, version)
+        reason = runtime.problem or run_warmup(runtime, path)
+        if reason:
+            logger.warning("runtime %s version %s: %s", record.agent_runtime_name, version, reason)
+            record._agentcore_mcp_failure = reason
+            record.status = failed
+        else:
+            record._agentcore_mcp_failure = None
+            record.status = "READY"
 
     def _endpoint_version(self, record: Any, name: str) -> str:
         endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
@@ -376,3 +403,78 @@ def _agentcore_shapes() -> None:
     endpoint_cls.__init__, endpoint_cls.update = endpoint, endpoint_update
     backend_cls.create_agent_runtime = create_runtime
     runtime_cls._agentcore_mcp_shapes = True
+
+
+def _v2_settings() -> None:
+    """Keep ``platformVersion`` and ``hooksConfiguration`` on moto's runtimes, return them (and a failure
+    reason) from ``get_agent_runtime``, and run a V2 version's warm-up hook before it is READY.
+
+    moto (5.2.6) drops both settings and has no ``failureReason``. Patched once, in moto's model and
+    responses (the fake of the remote service), never in our own code.
+    """
+    from moto.bedrockagentcorecontrol import models, responses
+
+    response_cls: Any = responses.BedrockAgentCoreControlResponse
+    if getattr(response_cls, "_agentcore_mcp_v2", False):
+        return
+    runtime_cls: Any = models.AgentRuntime
+    create, update, get = (
+        response_cls.create_agent_runtime,
+        response_cls.update_agent_runtime,
+        response_cls.get_agent_runtime,
+    )
+    runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
+
+    def with_params(handler: Any) -> Any:
+        def call(self: Any) -> Any:
+            current_request.params = self._get_params()
+            try:
+                return handler(self)
+            finally:
+                current_request.params = None
+
+        return call
+
+    def described(self: Any) -> Any:
+        answer = get(self)
+        record = self.backend.get_agent_runtime(self._get_param("agentRuntimeId"))
+        result = answer.result
+        for key in ("platformVersion", "hooksConfiguration"):
+            value = (getattr(record, "_agentcore_mcp_v2", None) or {}).get(key)
+            if value:
+                result[key] = value
+        reason = getattr(record, "_agentcore_mcp_failure", None)
+        if reason and str(result.get("status", "")).endswith("_FAILED"):
+            result["failureReason"] = reason
+        return answer
+
+    def settings_and_hook(record: Any, changing: str, failed: str) -> None:
+        params = getattr(current_request, "params", None) or {}
+        record._agentcore_mcp_v2 = {
+            key: params[key] for key in ("platformVersion", "hooksConfiguration") if key in params
+        }
+        path = hook_of(params)
+        runner = _HOOK_RUNNER
+        if path is None or runner is None:
+            return
+        # The version is not READY before its hook answered.
+        record._transitions = [(a, b) for a, b in record._transitions if a != changing]
+        record.status = changing  # moto's own reads (a version snapshot) may have moved it on already
+        version = str(record.agent_runtime_version)
+        threading.Thread(
+            target=runner, args=(record, version, path, failed), name=f"warm-up-{version}", daemon=True
+        ).start()
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_init(self, *args, **kwargs)
+        settings_and_hook(self, "CREATING", "CREATE_FAILED")
+
+    def updated(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_update(self, *args, **kwargs)
+        settings_and_hook(self, "UPDATING", "UPDATE_FAILED")
+
+    response_cls.create_agent_runtime = with_params(create)
+    response_cls.update_agent_runtime = with_params(update)
+    response_cls.get_agent_runtime = described
+    runtime_cls.__init__, runtime_cls.update = init, updated
+    response_cls._agentcore_mcp_v2 = True

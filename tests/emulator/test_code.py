@@ -226,3 +226,77 @@ def test_deploy_to_an_endpoint_then_rollback_each_answered_by_its_versions_code(
     code, _, err = _cli(capsys, "call", "add_numbers", "a=2", "b=3", "--target", arn, "--qualifier", "nope")
     assert code == 1
     assert "No endpoint or agent found with qualifier 'nope'" in err
+
+
+WARM_SERVER = '''\
+"""A server whose warm-up hook leaves a line in $WARM_LOG, and fails when $WARM_FAIL is set."""
+
+import os
+
+from agentcore_mcp import AgentCoreMCP, tool
+
+
+@tool
+def add_numbers(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+app = AgentCoreMCP("warm", tools=[add_numbers])
+
+
+@app.warmup
+def prepare() -> None:
+    with open(os.environ["WARM_LOG"], "a") as log:
+        log.write(f"{os.getpid()}\\n")
+    if os.environ.get("WARM_FAIL"):
+        raise RuntimeError("the index is missing")
+'''
+
+
+def test_a_v2_deploy_runs_the_warmup_hook_once_before_sessions_and_a_failing_hook_fails_it(
+    emulator_url: tuple[Emulator, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, url = emulator_url
+    for name, value in {
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": url,
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "warm_server.py"
+    source.write_text(WARM_SERVER)
+    log = tmp_path / "warm.log"
+    argv = ["deploy", "warm", "--source", str(source), "--role", ROLE, "--platform-version", "V2"]
+    argv += ["--warmup-path", "/warmup", "--env", f"WARM_LOG={log}", "--poll-interval", "0.1", "--json"]
+
+    code, out, err = _cli(capsys, *argv)
+    assert code == 0, err
+    deployed = json.loads(out)
+    assert log.read_text().count("\n") == 1  # the hook ran before READY
+    described = boto3.client(
+        "bedrock-agentcore-control",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).get_agent_runtime(agentRuntimeId=deployed["agentRuntimeId"])
+    assert described["platformVersion"] == "V2"
+    assert described["hooksConfiguration"] == {
+        "build": {"warmup": {"action": {"httpPost": {"path": "/warmup"}}}}
+    }
+    for _ in range(2):  # two sessions, two processes: the hook is not called again
+        assert _call(capsys, deployed["agentRuntimeArn"]) == "5"
+    assert log.read_text().count("\n") == 1
+
+    code, _, err = _cli(capsys, *argv, "--env", "WARM_FAIL=1")
+    assert code == 1
+    assert "UPDATE_FAILED: The warm-up hook POST /warmup answered HTTP 500" in err
+    assert "the warm-up failed (RuntimeError)" in err
+    assert log.read_text().count("\n") == 2  # once per version, no retry
