@@ -1,8 +1,8 @@
 """Deploying an MCP server to AgentCore Runtime: create or update a runtime, wait until READY, destroy it.
 
 Helpers on boto3's ``bedrock-agentcore-control`` client. A :class:`RuntimeSpec` describes the whole runtime
-(name, container image, execution role, network, JWT authorizer, environment, header allow-list,
-lifecycle); :func:`deploy` creates the runtime, or updates the one that already has that name, and waits
+(name, artifact — a container image or a code zip in S3 —, execution role, network, JWT authorizer,
+environment, header allow-list, lifecycle); :func:`deploy` creates the runtime, or updates the one that already has that name, and waits
 until it is ``READY``; :func:`destroy` deletes one by name, id or ARN::
 
     import boto3
@@ -48,6 +48,7 @@ from agentcore_mcp.errors import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "CodeArtifact",
     "DeployError",
     "Deployment",
     "InvalidRuntimeSpec",
@@ -56,11 +57,15 @@ __all__ = [
     "RuntimeNotFound",
     "RuntimeSpec",
     "WaitTimeout",
+    "WarmupHook",
     "control_client",
     "deploy",
     "destroy",
     "find_runtime",
+    "point_endpoint",
     "resolve_region",
+    "rollback",
+    "s3_client",
     "wait_until_ready",
 ]
 
@@ -79,6 +84,19 @@ HEADER = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,255}")
 SCOPE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]{1,255}")
 SUBNET = re.compile(r"subnet-[0-9a-zA-Z]{8,17}")
 SECURITY_GROUP = re.compile(r"sg-[0-9a-zA-Z]{8,17}")
+HOOK_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,31}")
+PORT_RANGE = (8000, 12000)
+RESERVED_PORT = 8443
+PLATFORM_VERSIONS = ("V1", "V2")
+# The platform's own rules, quoted in the refusals (botocore's model and the developer guide's
+# "Configure lifecycle hooks for AgentCore Runtime").
+V2_HOOKS_RULE = (
+    '"Lifecycle hooks are available for agent runtimes that use platform version V2 on microVMs." '
+    "(On V1, the request fails with a ValidationException.)"
+)
+V2_X86_RULE = '"The X86_64 architecture is supported only with Runtime platform version V2."'
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+CODE_RUNTIMES = ("PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 LIFECYCLE_RANGE = (60, 1_209_600)
 MAX_HEADERS = 20
@@ -153,6 +171,90 @@ class JWTAuthorizerConfig:
 
 
 @dataclass(frozen=True)
+class WarmupHook:
+    """Runtime V2's build-time warm-up hook: one ``POST`` to the container, before any session exists.
+
+    The platform calls it once per create or update (120 s limit, no retry); a failure fails the operation.
+    :meth:`agentcore_mcp.AgentCoreMCP.warmup` serves it (``POST /warmup`` by default).
+
+    Args:
+        path: the hook's path (``/`` then up to 31 of ``A-Za-z0-9._~/-``); not the MCP path or ``/ping``.
+        port: the container port (8000-12000, not 8443); None: the server's port.
+    """
+
+    path: str = "/warmup"
+    port: int | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidRuntimeSpec` for a path or port the service would refuse."""
+        if HOOK_PATH.fullmatch(self.path) is None:
+            raise InvalidRuntimeSpec(
+                "a hook path begins with / and has up to 32 characters of letters, digits and . _ ~ / -, "
+                f"got {self.path!r}"
+            )
+        if self.path.rstrip("/") in ("/mcp", "/ping"):
+            raise InvalidRuntimeSpec(f"the hook path cannot be one the server already serves ({self.path})")
+        if self.port is not None:
+            low, high = PORT_RANGE
+            if not low <= self.port <= high or self.port == RESERVED_PORT:
+                raise InvalidRuntimeSpec(
+                    f"a hook port is {low}-{high} and not {RESERVED_PORT} (reserved), got {self.port}"
+                )
+
+    def request(self) -> dict[str, Any]:
+        """The ``hooksConfiguration`` value of a create/update request."""
+        action: dict[str, Any] = {"path": self.path}
+        if self.port is not None:
+            action["port"] = self.port
+        return {"build": {"warmup": {"action": {"httpPost": action}}}}
+
+
+@dataclass(frozen=True)
+class CodeArtifact:
+    """A code zip in S3 (direct code deployment): what ``agentRuntimeArtifact.codeConfiguration`` names.
+
+    Args:
+        bucket: the S3 bucket (the runtime's role needs ``s3:GetObject`` on the object, and ``kms:Decrypt``
+            when the bucket encrypts with a customer-managed KMS key).
+        key: the object key (``code.s3.prefix`` in the service model).
+        entry_point: what the runtime runs, one or two items (``("main.py",)``).
+        runtime: the managed runtime (``PYTHON_3_10`` … ``PYTHON_3_14``, ``NODE_22``).
+        version_id: the object version (versioned buckets); None: the latest.
+    """
+
+    bucket: str
+    key: str
+    entry_point: tuple[str, ...] = ("main.py",)
+    runtime: str = "PYTHON_3_13"
+    version_id: str | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidRuntimeSpec` for a location or entry point the service would refuse."""
+        if BUCKET.fullmatch(self.bucket) is None:
+            raise InvalidRuntimeSpec(f"not an S3 bucket name: {self.bucket!r}")
+        if not 1 <= len(self.key) <= 1024:
+            raise InvalidRuntimeSpec("an S3 key is 1-1024 characters long")
+        if self.runtime not in CODE_RUNTIMES:
+            raise InvalidRuntimeSpec(
+                f"the runtime is one of {', '.join(CODE_RUNTIMES)}, got {self.runtime!r}"
+            )
+        if not 1 <= len(self.entry_point) <= 2 or not all(1 <= len(p) <= 128 for p in self.entry_point):
+            raise InvalidRuntimeSpec("the entry point is one or two items of 1-128 characters each")
+        if self.version_id is not None and not 3 <= len(self.version_id) <= 1024:
+            raise InvalidRuntimeSpec("an S3 version id is 3-1024 characters long")
+
+    def request(self) -> dict[str, Any]:
+        """The ``codeConfiguration`` value of a create/update request."""
+        location: dict[str, Any] = {"bucket": self.bucket, "prefix": self.key}
+        if self.version_id:
+            location["versionId"] = self.version_id
+        return {"code": {"s3": location}, "runtime": self.runtime, "entryPoint": list(self.entry_point)}
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key} ({self.runtime}, {' '.join(self.entry_point)})"
+
+
+@dataclass(frozen=True)
 class RuntimeSpec:
     """Everything :func:`deploy` sends: one MCP runtime (``serverProtocol`` ``MCP``), described in full.
 
@@ -163,6 +265,7 @@ class RuntimeSpec:
         name: the runtime name, ``[a-zA-Z][a-zA-Z0-9_]{0,47}`` (no hyphens).
         image: the container image in ECR (``ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`` or ``@sha256:``),
             built for ``linux/arm64``. A local control plane (the emulator) also takes an ``http://`` MCP URL.
+            None (or empty) with ``code``.
         role_arn: the execution role the runtime assumes (``arn:aws:iam::ACCOUNT:role/NAME``).
         network_mode: ``PUBLIC`` or ``VPC`` (then ``subnets`` and ``security_groups`` are required).
         authorizer: a JWT authorizer; without one, callers sign with SigV4.
@@ -173,10 +276,16 @@ class RuntimeSpec:
         max_lifetime: seconds a session may live (default 28800 on the service).
         description: free text.
         tags: tags for a new runtime (not changed by an update).
+        code: a code zip in S3 instead of an image (direct code deployment); exactly one of the two.
+        platform_version: ``V1`` or ``V2`` (Runtime V2 restores sessions from a snapshot); None: the
+            service's default, or ``V2`` when the spec needs it (a warm-up hook, x86_64).
+        warmup: Runtime V2's warm-up hook (:class:`WarmupHook`).
+        architecture: ``ARM64`` or ``X86_64`` (``cpuConfigurations``, set at creation; x86_64 needs V2);
+            None: the service's default, ARM64.
     """
 
     name: str
-    image: str
+    image: str | None
     role_arn: str
     network_mode: NetworkMode = "PUBLIC"
     subnets: tuple[str, ...] = ()
@@ -188,6 +297,14 @@ class RuntimeSpec:
     max_lifetime: int | None = None
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    code: CodeArtifact | None = None
+    platform_version: str | None = None
+    warmup: WarmupHook | None = None
+    architecture: Literal["ARM64", "X86_64"] | None = None
+
+    def artifact(self) -> str:
+        """The image URI or the code zip's location, for messages."""
+        return str(self.code) if self.code is not None else (self.image or "").strip()
 
     def validate(self, *, local: bool = False) -> None:
         """Raise :class:`InvalidRuntimeSpec` naming the first thing the service would refuse.
@@ -204,9 +321,13 @@ class RuntimeSpec:
                 f"(no hyphens), got {self.name!r}{hint}"
             )
         image = self.image.strip() if isinstance(self.image, str) else ""
-        if not image:
-            raise InvalidRuntimeSpec("a container image is required (an ECR image URI)")
-        if IMAGE.fullmatch(image) is None and not (
+        if self.code is not None:
+            if image:
+                raise InvalidRuntimeSpec("a runtime runs a container image or a code zip, not both")
+            self.code.validate()
+        elif not image:
+            raise InvalidRuntimeSpec("a container image (an ECR image URI) or a code zip in S3 is required")
+        elif IMAGE.fullmatch(image) is None and not (
             local and image.startswith(("http://", "https://")) and _is_loopback(image)
         ):
             raise InvalidRuntimeSpec(
@@ -228,6 +349,7 @@ class RuntimeSpec:
         self._validate_environment()
         self._validate_headers()
         self._validate_lifecycle()
+        self._validate_platform()
         if self.description is not None and not 1 <= len(self.description) <= MAX_DESCRIPTION:
             raise InvalidRuntimeSpec(f"a description is 1-{MAX_DESCRIPTION} characters long")
 
@@ -293,6 +415,27 @@ class RuntimeSpec:
                 f"the idle timeout ({self.idle_timeout} s) cannot exceed the max lifetime ({self.max_lifetime} s)"
             )
 
+    def _validate_platform(self) -> None:
+        version = self.platform_version
+        if version is not None and version not in PLATFORM_VERSIONS:
+            raise InvalidRuntimeSpec(f"the platform version is V1 or V2, got {version!r}")
+        if self.warmup is not None:
+            self.warmup.validate()
+            if version == "V1":
+                raise InvalidRuntimeSpec(f"a warm-up hook needs platform version V2, not V1: {V2_HOOKS_RULE}")
+        if self.architecture not in (None, "ARM64", "X86_64"):
+            raise InvalidRuntimeSpec(f"the architecture is ARM64 or X86_64, got {self.architecture!r}")
+        if self.architecture == "X86_64" and version == "V1":
+            raise InvalidRuntimeSpec(f"x86_64 needs platform version V2, not V1: {V2_X86_RULE}")
+
+    def effective_platform_version(self) -> str | None:
+        """The platform version sent: the one given, else V2 when a hook or x86_64 needs it, else None."""
+        if self.platform_version is not None:
+            return self.platform_version
+        if self.warmup is not None or self.architecture == "X86_64":
+            return "V2"
+        return None
+
     def update_request(self) -> dict[str, Any]:
         """The keyword arguments of ``update_agent_runtime`` (without ``agentRuntimeId``)."""
         network: dict[str, Any] = {"networkMode": self.network_mode}
@@ -301,8 +444,13 @@ class RuntimeSpec:
                 "subnets": list(self.subnets),
                 "securityGroups": list(self.security_groups),
             }
+        artifact: dict[str, Any] = (
+            {"codeConfiguration": self.code.request()}
+            if self.code is not None
+            else {"containerConfiguration": {"containerUri": (self.image or "").strip()}}
+        )
         request: dict[str, Any] = {
-            "agentRuntimeArtifact": {"containerConfiguration": {"containerUri": self.image.strip()}},
+            "agentRuntimeArtifact": artifact,
             "roleArn": self.role_arn,
             "networkConfiguration": network,
             "protocolConfiguration": {"serverProtocol": "MCP"},
@@ -322,11 +470,18 @@ class RuntimeSpec:
             lifecycle["maxLifetime"] = self.max_lifetime
         if lifecycle:
             request["lifecycleConfiguration"] = lifecycle
+        version = self.effective_platform_version()
+        if version is not None:
+            request["platformVersion"] = version
+        if self.warmup is not None:
+            request["hooksConfiguration"] = self.warmup.request()
         return request
 
     def create_request(self) -> dict[str, Any]:
         """The keyword arguments of ``create_agent_runtime``."""
         request = {"agentRuntimeName": self.name, **self.update_request()}
+        if self.architecture is not None:  # immutable after creation: not part of an update
+            request["cpuConfigurations"] = [{"architecture": self.architecture}]
         if self.tags:
             request["tags"] = dict(self.tags)
         return request
@@ -382,6 +537,13 @@ def control_client(
     return _client("bedrock-agentcore-control", region=region, profile=profile, endpoint_url=endpoint_url)
 
 
+def s3_client(
+    *, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
+) -> Any:
+    """An S3 client from the standard AWS configuration (path-style addressing on a local endpoint)."""
+    return _client("s3", region=region, profile=profile, endpoint_url=endpoint_url)
+
+
 def data_plane_endpoint(
     *, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
 ) -> str:
@@ -415,13 +577,15 @@ def _client(service: str, *, region: str | None, profile: str | None, endpoint_u
     Config = _module("botocore.config").Config
 
     region, _ = resolve_region(region, profile)
+    options: dict[str, Any] = {
+        "retries": {"mode": "standard"},
+        "user_agent_extra": f"agentcore-mcp/{__version__}",
+    }
+    if service == "s3" and endpoint_url and _is_loopback(endpoint_url):
+        options["s3"] = {"addressing_style": "path"}  # a local endpoint has no per-bucket host names
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
-        return session.client(
-            service,
-            endpoint_url=endpoint_url,
-            config=Config(retries={"mode": "standard"}, user_agent_extra=f"agentcore-mcp/{__version__}"),
-        )
+        return session.client(service, endpoint_url=endpoint_url, config=Config(**options))
     except exceptions.ProfileNotFound as exc:
         raise InvalidRuntimeSpec(f"{exc} (see `aws configure list-profiles`)") from None
     except exceptions.NoRegionError:
@@ -638,6 +802,135 @@ def destroy(
         if left <= 0:
             raise WaitTimeout(f"runtime {runtime_id} is still {status} after {timeout:g} s")
         time.sleep(min(poll_interval, left))
+
+
+ENDPOINT_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,47}")
+
+
+def point_endpoint(
+    client: Any,
+    runtime_id: str,
+    name: str,
+    version: str,
+    *,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> dict[str, Any]:
+    """Point the runtime endpoint ``name`` at ``version`` (created when missing); its description once READY.
+
+    Callers reach a version through its endpoint's name as the qualifier (``?qualifier=NAME``,
+    ``agentcore-mcp call ... --qualifier NAME``). ``DEFAULT`` always follows the latest version and is not
+    moved by hand.
+
+    Raises:
+        InvalidRuntimeSpec: ``DEFAULT``, or not an endpoint name (``[a-zA-Z][a-zA-Z0-9_]{0,47}``).
+        RuntimeFailed: the endpoint ended in a ``*_FAILED`` status.
+        WaitTimeout: not READY within ``timeout``.
+    """
+    if name == "DEFAULT":
+        raise InvalidRuntimeSpec("DEFAULT always follows the latest version; name another endpoint")
+    if ENDPOINT_NAME.fullmatch(name) is None:
+        raise InvalidRuntimeSpec(
+            f"an endpoint name is a letter followed by up to 47 letters, digits or underscores, got {name!r}"
+        )
+    try:
+        _call(client, "get_agent_runtime_endpoint", agentRuntimeId=runtime_id, endpointName=name)
+    except RuntimeNotFound:
+        _call(
+            client,
+            "create_agent_runtime_endpoint",
+            agentRuntimeId=runtime_id,
+            name=name,
+            agentRuntimeVersion=version,
+        )
+    else:
+        _call(
+            client,
+            "update_agent_runtime_endpoint",
+            agentRuntimeId=runtime_id,
+            endpointName=name,
+            agentRuntimeVersion=version,
+        )
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        described: dict[str, Any] = _call(
+            client, "get_agent_runtime_endpoint", agentRuntimeId=runtime_id, endpointName=name
+        )
+        status = str(described.get("status", "UNKNOWN"))
+        if not wait or status == READY:
+            return described
+        if status.endswith("_FAILED"):
+            reason = described.get("failureReason")
+            raise RuntimeFailed(
+                f"endpoint {name} is {status}" + (f": {reason}" if reason else ""),
+                status=status,
+                reason=reason,
+            )
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WaitTimeout(f"endpoint {name} is still {status} after {timeout:g} s")
+        time.sleep(min(poll_interval, left))
+
+
+def rollback(
+    client: Any,
+    identifier: str,
+    endpoint: str,
+    *,
+    to_version: str | None = None,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> tuple[str, str, dict[str, Any]]:
+    """Point ``endpoint`` of the runtime ``identifier`` (name, id or ARN) back at an earlier version.
+
+    ``to_version`` defaults to the newest version older than the one the endpoint serves now. Returns
+    ``(from_version, to_version, endpoint description)``.
+
+    Raises:
+        RuntimeNotFound: no such runtime, endpoint or version.
+        InvalidRuntimeSpec: ``DEFAULT`` (it follows the latest version), or no older version to go to.
+    """
+    if endpoint == "DEFAULT":
+        raise InvalidRuntimeSpec(
+            "DEFAULT always follows the latest version: roll back a named endpoint (deploy --endpoint NAME)"
+        )
+    summary = _resolve(client, identifier)
+    runtime_id = str(summary["agentRuntimeId"])
+    current = _call(client, "get_agent_runtime_endpoint", agentRuntimeId=runtime_id, endpointName=endpoint)
+    serving = str(current.get("liveVersion") or current.get("targetVersion"))
+    versions = _versions(client, runtime_id)
+    if to_version is None:
+        older = [v for v in versions if v.isdigit() and serving.isdigit() and int(v) < int(serving)]
+        if not older:
+            raise InvalidRuntimeSpec(
+                f"endpoint {endpoint} serves version {serving}; there is no older version"
+            )
+        to_version = str(max(older, key=int))
+    elif to_version not in versions:
+        raise RuntimeNotFound(
+            f"runtime {summary.get('agentRuntimeName')} has no version {to_version} (it has {', '.join(versions)})"
+        )
+    described = point_endpoint(
+        client, runtime_id, endpoint, to_version, wait=wait, timeout=timeout, poll_interval=poll_interval
+    )
+    return serving, to_version, described
+
+
+def _versions(client: Any, runtime_id: str) -> list[str]:
+    found: list[str] = []
+    token: str | None = None
+    for _ in range(1000):
+        kwargs: dict[str, Any] = {"agentRuntimeId": runtime_id, "maxResults": 100}
+        if token:
+            kwargs["nextToken"] = token
+        page = _call(client, "list_agent_runtime_versions", **kwargs)
+        found.extend(str(v["agentRuntimeVersion"]) for v in page.get("agentRuntimes") or [])
+        token = page.get("nextToken")
+        if not token:
+            break
+    return sorted(set(found), key=lambda v: (len(v), v))
 
 
 def _call(client: Any, operation: str, **kwargs: Any) -> Any:

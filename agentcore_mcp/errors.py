@@ -14,7 +14,8 @@
     │   ├── InvalidRuntimeSpec  a runtime spec the service would refuse; no API call made (also a ValueError)
     │   ├── RuntimeNotFound   no runtime has the given name, id or ARN
     │   ├── RuntimeFailed     the runtime reached a ``*_FAILED`` status
-    │   └── WaitTimeout       the runtime did not reach the awaited state in time
+    │   ├── WaitTimeout       the runtime did not reach the awaited state in time
+    │   └── CodeZipError      the code zip cannot be built (no wheel for the target platform, a build failure)
     ├── ScaffoldError         ``agentcore-mcp init`` cannot create the project as asked; nothing was written
     ├── AppLoadError          an app spec (``module:attr`` or a file) names nothing servable
     └── MissingExtraError     a part was imported without the extra that installs its packages (also an ImportError)
@@ -32,6 +33,7 @@ from typing import Any
 __all__ = [
     "AgentCoreMCPError",
     "AppLoadError",
+    "CodeZipError",
     "ConnectionFailed",
     "DeployError",
     "InvalidRuntimeSpec",
@@ -179,6 +181,17 @@ class RuntimeFailed(DeployError):
 
 class WaitTimeout(DeployError):
     """The runtime did not reach the awaited state in time (it may still get there)."""
+
+
+class CodeZipError(DeployError):
+    """The code zip cannot be built: a package has no wheel for the target platform, or a build failed.
+
+    :attr:`package` names the package without a wheel when that is the cause (else None).
+    """
+
+    def __init__(self, message: str, *, package: str | None = None) -> None:
+        super().__init__(message)
+        self.package = package
 
 
 class ScaffoldError(AgentCoreMCPError):

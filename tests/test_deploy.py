@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from agentcore_mcp.deploy import (
+    CodeArtifact,
     DeployError,
     InvalidRuntimeSpec,
     JWTAuthorizerConfig,
@@ -18,6 +19,7 @@ from agentcore_mcp.deploy import (
     RuntimeNotFound,
     RuntimeSpec,
     WaitTimeout,
+    WarmupHook,
     control_client,
     deploy,
     destroy,
@@ -88,7 +90,7 @@ def moto_control(aws_env: None, moto_updates_settle: None) -> Iterator[Any]:
         ({"name": "x" * 49}, "up to 47"),
         ({"role_arn": ""}, "an execution role is required"),
         ({"role_arn": "AgentCoreRuntime"}, "must be an IAM role ARN"),
-        ({"image": ""}, "a container image is required"),
+        ({"image": ""}, "a container image (an ECR image URI) or a code zip in S3 is required"),
         ({"image": "python:3.12-slim"}, "must be in Amazon ECR"),
         ({"image": "http://127.0.0.1:8000/mcp"}, "must be in Amazon ECR"),
         ({"network_mode": "VPC"}, "needs at least one subnet and one security group"),
@@ -119,6 +121,28 @@ def moto_control(aws_env: None, moto_updates_settle: None) -> Iterator[Any]:
         ({"header_allowlist": ("Authorization",)}, "only on a runtime with a JWT authorizer"),
         ({"idle_timeout": 30}, "the idle timeout is 60-1209600 seconds, got 30"),
         ({"idle_timeout": 3600, "max_lifetime": 600}, "cannot exceed the max lifetime"),
+        (
+            {"platform_version": "V1", "warmup": WarmupHook()},
+            'a warm-up hook needs platform version V2, not V1: "Lifecycle hooks are available for agent '
+            'runtimes that use platform version V2 on microVMs."',
+        ),
+        (
+            {"platform_version": "V1", "architecture": "X86_64"},
+            'x86_64 needs platform version V2, not V1: "The X86_64 architecture is supported only with '
+            'Runtime platform version V2."',
+        ),
+        ({"platform_version": "V3"}, "the platform version is V1 or V2, got 'V3'"),
+        ({"warmup": WarmupHook("warmup")}, "a hook path begins with /"),
+        ({"warmup": WarmupHook("/" + "w" * 32)}, "up to 32 characters"),
+        ({"warmup": WarmupHook("/ping")}, "cannot be one the server already serves"),
+        ({"warmup": WarmupHook(port=8443)}, "not 8443 (reserved), got 8443"),
+        ({"warmup": WarmupHook(port=7999)}, "a hook port is 8000-12000"),
+        ({"image": None, "code": CodeArtifact("Bad_Bucket", "k.zip")}, "not an S3 bucket name"),
+        ({"code": CodeArtifact("my-bucket", "k.zip")}, "a container image or a code zip, not both"),
+        (
+            {"image": None, "code": CodeArtifact("my-bucket", "k.zip", entry_point=("a", "b", "c"))},
+            "one or two items",
+        ),
     ],
 )
 def test_a_spec_the_service_would_refuse_fails_before_any_call_with_the_reason(
@@ -184,6 +208,42 @@ def test_the_request_describes_an_mcp_runtime_with_every_setting() -> None:
     }
     assert "agentRuntimeName" not in full.update_request()
     assert "tags" not in full.update_request()
+
+
+def test_a_code_zip_on_runtime_v2_with_a_warmup_hook_and_x86_64() -> None:
+    code = CodeArtifact("my-code-bucket", "agentcore-mcp/demo/abc.zip", version_id="v123")
+    v2 = spec(image=None, code=code, warmup=WarmupHook("/warmup", 8000), architecture="X86_64")
+    v2.validate()
+    request = v2.create_request()
+    assert request["agentRuntimeArtifact"] == {
+        "codeConfiguration": {
+            "code": {
+                "s3": {
+                    "bucket": "my-code-bucket",
+                    "prefix": "agentcore-mcp/demo/abc.zip",
+                    "versionId": "v123",
+                }
+            },
+            "runtime": "PYTHON_3_13",
+            "entryPoint": ["main.py"],
+        }
+    }
+    assert request["platformVersion"] == "V2"  # what the hook and x86_64 need, sent though not given
+    assert request["hooksConfiguration"] == {
+        "build": {"warmup": {"action": {"httpPost": {"path": "/warmup", "port": 8000}}}}
+    }
+    assert request["cpuConfigurations"] == [{"architecture": "X86_64"}]
+    assert "cpuConfigurations" not in v2.update_request()  # immutable after creation
+    plain = spec()
+    assert "platformVersion" not in plain.create_request()  # the service's default
+    assert "hooksConfiguration" not in plain.create_request()
+    # botocore's own model accepts every shape sent.
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("bedrock-agentcore-control")
+    report = ParamValidator().validate(request, model.operation_model("CreateAgentRuntime").input_shape)
+    assert not report.has_errors(), report.generate_report()
 
 
 # -- against moto --------------------------------------------------------------------------------------

@@ -42,7 +42,34 @@ def test_init_writes_the_project_and_says_what_is_next(
     assert '"weather-tools[fast]"' in dockerfile
     readme = (target / "README.md").read_text()
     assert "agentcore-mcp deploy weather_tools" in readme
+    # The first deploy is the code zip (no Docker); the image route comes after it.
+    zip_route, image_route = readme.split("## Or: a container image")
+    deploy_line = next(line for line in zip_route.splitlines() if "bin/agentcore-mcp deploy" in line)
+    assert "--image" not in zip_route
+    assert "docker build" not in zip_route.lower()
+    assert "docker login" not in zip_route.lower()
+    assert deploy_line.strip().startswith(".venv/bin/agentcore-mcp deploy weather_tools --region")
+    assert "--image $REPO:0.1.0" in image_route
+    assert "agentcore-mcp deploy weather_tools --role ROLE_ARN   # no Docker" in out
     assert "{{" not in "".join(p.read_text() for p in target.rglob("*") if p.is_file())
+
+
+def test_a_new_project_builds_into_a_code_zip_that_serves_its_server(tmp_path: Path) -> None:
+    import zipfile
+
+    from agentcore_mcp._codezip import build_code_zip
+
+    target = tmp_path / "weather-tools"
+    create_project("weather-tools", target)
+    built = build_code_zip(target)
+    assert built.app == "weather_tools.server"
+    assert built.path == target / "dist" / "weather-tools-PYTHON_3_13-arm64.zip"
+    assert ("weather-tools", "0.1.0") in built.packages
+    assert ("agentcore-mcp", __import__("agentcore_mcp").__version__) in built.packages
+    with zipfile.ZipFile(built.path) as archive:
+        assert "weather_tools/server.py" in archive.namelist()
+        assert "main(['serve', 'weather_tools.server'])" in archive.read("main.py").decode()
+    assert "dist/" in (target / ".gitignore").read_text().splitlines()
 
 
 def test_the_new_projects_own_tests_pass_and_its_code_is_lint_clean(tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """``agentcore-mcp``: the AgentCore tutorial's four steps as commands.
 
-    agentcore-mcp init NAME              scaffold a server project (server, tests, Dockerfile, README)
+    agentcore-mcp init NAME              scaffold a server project (server, tests, README, Dockerfile)
     agentcore-mcp serve APP              serve APP on 0.0.0.0:8000/mcp, as AgentCore runs it
     agentcore-mcp dev APP                APP plus the emulator, with commands that work as printed
     agentcore-mcp emulator ...           a local InvokeAgentRuntime endpoint (and moto's control plane)
     agentcore-mcp tools / call TOOL k=v  list or call tools at a URL or a runtime ARN (boto3 or bearer)
-    agentcore-mcp deploy NAME ...        create or update an MCP runtime, wait until READY
+    agentcore-mcp deploy NAME ...        build and upload a code zip (or take --image), create or update an
+                                         MCP runtime, wait until READY
+    agentcore-mcp rollback NAME -e E     point a runtime endpoint back at an earlier version
     agentcore-mcp destroy NAME           delete a runtime
     agentcore-mcp session stop ID        end a runtime session (StopRuntimeSession)
 

@@ -12,9 +12,10 @@ __all__ = ["register"]
 
 DESCRIPTION = """\
 Create a new MCP server project in ./NAME (or --directory): a package with the server module (two example
-tools and the app), tests, a pyproject.toml, a linux/arm64 Dockerfile (python slim, non-root, port 8000,
-bytecode compiled at build time, uvloop and httptools) and a README with the four steps: run it locally,
-test it, build and push the image, deploy and call it.
+tools and the app), tests, a pyproject.toml, a README with the steps (test it, run it locally, deploy it
+and call it), and a linux/arm64 Dockerfile (python slim, non-root, port 8000, bytecode compiled at build
+time, uvloop and httptools) for the container-image route. The project deploys without Docker by default:
+`agentcore-mcp deploy NAME --role ARN` in it builds a code zip and uploads it to S3.
 
 NAME is the project's name (letters, digits, '-' and '_'); the Python package and the runtime name are NAME
 with '-' turned into '_'.
@@ -34,7 +35,7 @@ agentcore-mcp init my_tools --source git+https://github.com/agentcore-mcp/agentc
 """
 
 COMMAND = Command(
-    "init", "scaffold a new MCP server project (server, tests, Dockerfile, README)", DESCRIPTION, EXAMPLES
+    "init", "scaffold a new MCP server project (server, tests, README, Dockerfile)", DESCRIPTION, EXAMPLES
 )
 
 
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         f'  python -m venv .venv && .venv/bin/pip install {project.install_options}-e ".[dev]"\n'
         "  .venv/bin/pytest\n"
         f"  .venv/bin/agentcore-mcp serve {project.package}.server:app\n"
-        "  (see README.md for the image, deploy and call steps)"
+        f"  .venv/bin/agentcore-mcp deploy {project.runtime} --role ROLE_ARN   # no Docker: a code zip\n"
+        "  (see README.md for the deploy and call steps, and the container-image route)"
     )
     return 0

@@ -19,13 +19,21 @@ the remote service) once, never our own code.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import secrets
+import shutil
 import string
+import tempfile
+import threading
 from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from agentcore_mcp.emulator._code import CodeBundle
+from agentcore_mcp.emulator._hooks import current_request, hook_of, run_warmup
 from agentcore_mcp.emulator._runtimes import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_IDLE_TIMEOUT,
@@ -45,6 +53,9 @@ _MOTO_ARN = re.compile(
 
 ImageTarget = tuple[Any, Isolation]
 
+# The control plane whose build hooks run now (the latest started: moto's state is per process too).
+_HOOK_RUNNER: Callable[[Any, str, str, str], None] | None = None
+
 
 class ControlPlane:
     """moto's control plane, in this process.
@@ -59,6 +70,8 @@ class ControlPlane:
         self.url: str | None = None
         self._cache: dict[tuple[str, str, str], Runtime] = {}
         self.on_new_runtime: Callable[[Runtime], None] | None = None
+        self._workdir: Path | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> str:
         """Start moto's server on a free loopback port; its base URL."""
@@ -71,6 +84,9 @@ class ControlPlane:
         bedrockagentcorecontrol_backends.reset()
         _settle_updates()
         _agentcore_shapes()
+        _v2_settings()
+        global _HOOK_RUNNER
+        _HOOK_RUNNER = self._warm_version
         self._cache.clear()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -85,6 +101,9 @@ class ControlPlane:
             self._server.stop()
             self._server = None
             self.url = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     @staticmethod
     def _backend(account_id: str, region: str) -> Any:
@@ -92,8 +111,15 @@ class ControlPlane:
 
         return bedrockagentcorecontrol_backends[account_id][region]
 
-    def resolve(self, identifier: str, account_id: str | None, region: str) -> Runtime | None:
-        """The invocable runtime moto holds under an ARN (or a runtime id plus account id), or None."""
+    def resolve(
+        self, identifier: str, account_id: str | None, region: str, qualifier: str = "DEFAULT"
+    ) -> Runtime | None:
+        """The invocable runtime moto holds under an ARN (or a runtime id plus account id), or None.
+
+        The ``qualifier`` picks the version: ``DEFAULT`` the latest, an endpoint's name the version it
+        points at, a version number that version; anything else resolves to the latest (whose
+        qualifiers then do not include it: the caller answers 404).
+        """
         match = _MOTO_ARN.fullmatch(identifier)
         record = None
         if match:
@@ -111,32 +137,72 @@ class ControlPlane:
             record = self._backend(account_id, region).agent_runtimes.get(identifier)
         if record is None or getattr(record, "status", "READY") in ("DELETING", "CREATE_FAILED"):
             return None
-        key = (record.agent_runtime_id, record.agent_runtime_version, record.agent_runtime_arn)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._runtime_from(record)
-            self._cache[key] = cached
-            if self.on_new_runtime is not None:
-                self.on_new_runtime(cached)
-        cached.qualifiers = frozenset({"DEFAULT", *self._endpoint_names(record)})
+        configs: dict[str, Any] = getattr(record, "_agentcore_mcp_versions", {})
+        version = str(record.agent_runtime_version)
+        names = self._endpoint_names(record)
+        if qualifier != "DEFAULT" and qualifier in names:
+            endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
+            version = str(endpoints[(record.agent_runtime_id, qualifier)].target_version)
+        elif qualifier in configs:
+            version = qualifier
+        cached = self._version_runtime(record, version)
+        served = {name for name in names if self._endpoint_version(record, name) == version}
+        if version == str(record.agent_runtime_version):
+            served.add("DEFAULT")
+        cached.qualifiers = frozenset({*served, version})
         return cached
+
+    def _version_runtime(self, record: Any, version: str) -> Runtime:
+        """The Runtime of one version of ``record`` (made once, then shared by its sessions)."""
+        configs: dict[str, Any] = getattr(record, "_agentcore_mcp_versions", {})
+        key = (record.agent_runtime_id, version, record.agent_runtime_arn)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._runtime_from(record, configs.get(version, record))
+                self._cache[key] = cached
+                if self.on_new_runtime is not None:
+                    self.on_new_runtime(cached)
+        return cached
+
+    def _warm_version(self, record: Any, version: str, path: str, failed: str) -> None:
+        """Play the platform's build hook for one version: READY once it answered, else ``failed``."""
+        runtime = self._version_runtime(record, version)
+        reason = runtime.problem or run_warmup(runtime, path)
+        if reason:
+            logger.warning("runtime %s version %s: %s", record.agent_runtime_name, version, reason)
+            record._agentcore_mcp_failure = reason
+            record.status = failed
+        else:
+            record._agentcore_mcp_failure = None
+            record.status = "READY"
+
+    def _endpoint_version(self, record: Any, name: str) -> str:
+        endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
+        endpoint = endpoints.get((record.agent_runtime_id, name))
+        return str(endpoint.target_version) if endpoint is not None else ""
 
     def _endpoint_names(self, record: Any) -> set[str]:
         endpoints = self._backend(record.account_id, record.region_name).agent_runtime_endpoints
         return {name for (rid, name) in list(endpoints) if rid == record.agent_runtime_id}
 
-    def _runtime_from(self, record: Any) -> Runtime:
-        protocol = (record.protocol_configuration or {}).get("serverProtocol", "HTTP")
-        image = ((record.agent_runtime_artifact or {}).get("containerConfiguration") or {}).get(
-            "containerUri", ""
-        )
+    def _runtime_from(self, record: Any, config: Any) -> Runtime:
+        """A Runtime for ``record`` (ids, ARN, name) configured as ``config`` (one version's settings)."""
+        protocol = (config.protocol_configuration or {}).get("serverProtocol", "HTTP")
+        artifact = config.agent_runtime_artifact or {}
+        image = (artifact.get("containerConfiguration") or {}).get("containerUri", "")
+        code_config = artifact.get("codeConfiguration")
         problem = None
         target: Any = None
         isolation: Isolation = "shared"
+        code: CodeBundle | None = None
         if protocol != "MCP":
             problem = (
                 f"the local emulator runs MCP runtimes only; this runtime's serverProtocol is {protocol}"
             )
+        elif code_config:
+            code = self._bundle(code_config, record.region_name)
+            target, isolation = code.location, "process"
         elif image.startswith(("http://", "https://")):
             target = image
         elif image in self.images or "*" in self.images:
@@ -146,9 +212,9 @@ class ControlPlane:
                 f"no local target for container image {image!r}: map it with Emulator.map_image() or "
                 "`agentcore-mcp emulator --image URI=TARGET` (or use an http:// MCP URL as the image URI)"
             )
-        jwt_config = (record.authorizer_configuration or {}).get("customJWTAuthorizer")
-        lifecycle = record.lifecycle_configuration or {}
-        headers = (record.request_header_configuration or {}).get("requestHeaderAllowlist") or []
+        jwt_config = (config.authorizer_configuration or {}).get("customJWTAuthorizer")
+        lifecycle = config.lifecycle_configuration or {}
+        headers = (config.request_header_configuration or {}).get("requestHeaderAllowlist") or []
         endpoint_names = self._endpoint_names(record)
         return Runtime(
             arn=record.agent_runtime_arn,
@@ -166,14 +232,54 @@ class ControlPlane:
             header_allowlist=tuple(headers),
             idle_timeout=float(lifecycle.get("idleRuntimeSessionTimeout") or DEFAULT_IDLE_TIMEOUT),
             max_lifetime=float(lifecycle.get("maxLifetime") or DEFAULT_MAX_LIFETIME),
-            environment=dict(record.environment_variables or {}),
+            environment=dict(config.environment_variables or {}),
             qualifiers=frozenset(endpoint_names),
             source="control-plane",
             protocol=protocol,
             problem=problem,
             runtime_id=record.agent_runtime_id,
             name=record.agent_runtime_name,
+            code=code,
         )
+
+    def _bundle(self, config: dict[str, Any], region: str) -> CodeBundle:
+        location = (config.get("code") or {}).get("s3") or {}
+        if self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="agentcore-mcp-code-"))
+        return CodeBundle(
+            bucket=str(location.get("bucket", "")),
+            key=str(location.get("prefix", "")),
+            version_id=location.get("versionId"),
+            entry_point=tuple(config.get("entryPoint") or ()),
+            runtime=str(config.get("runtime", "")),
+            fetch=lambda bucket, key, version: self._read_object(bucket, key, version, region),
+            workdir=self._workdir,
+        )
+
+    def _read_object(self, bucket: str, key: str, version_id: str | None, region: str) -> bytes:
+        """The object's bytes, read from moto's S3 through its own API (as the platform reads the zip)."""
+        import importlib
+
+        boto3: Any = importlib.import_module("boto3")
+        Config: Any = importlib.import_module("botocore.config").Config
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.start(),
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(s3={"addressing_style": "path"}),
+        )
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            body: bytes = s3.get_object(**kwargs)["Body"].read()
+        except s3.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise OSError(f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")) from None
+        return body
 
 
 def _settle_updates() -> None:
@@ -202,6 +308,23 @@ def _settle_updates() -> None:
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
 
+def _settings(record: Any) -> SimpleNamespace:
+    """What one version of a moto runtime is configured with (moto keeps only the latest)."""
+    return SimpleNamespace(
+        **{
+            name: copy.deepcopy(getattr(record, name, None))
+            for name in (
+                "protocol_configuration",
+                "agent_runtime_artifact",
+                "authorizer_configuration",
+                "lifecycle_configuration",
+                "request_header_configuration",
+                "environment_variables",
+            )
+        }
+    )
+
+
 def _suffix() -> str:
     return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(10))
 
@@ -222,6 +345,7 @@ def _agentcore_shapes() -> None:
     backend_cls: Any = models.BedrockAgentCoreControlBackend
     runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
     endpoint_init, create = endpoint_cls.__init__, backend_cls.create_agent_runtime
+    endpoint_update_original = endpoint_cls.update
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         runtime_init(self, *args, **kwargs)
@@ -235,6 +359,7 @@ def _agentcore_shapes() -> None:
         self.workload_identity_details = {"workloadIdentityArn": f"{identity}/{self.agent_runtime_id}"}
         self.versions = []
         self._snapshot_version()
+        self._agentcore_mcp_versions = {str(self.agent_runtime_version): _settings(self)}
 
     def update(self: Any, *args: Any, **kwargs: Any) -> None:
         arn = self.agent_runtime_arn
@@ -244,6 +369,7 @@ def _agentcore_shapes() -> None:
         finally:
             self.agent_runtime_arn = arn
         self.versions[-1]["agentRuntimeArn"] = arn
+        self._agentcore_mcp_versions[str(self.agent_runtime_version)] = _settings(self)
         backend = models.bedrockagentcorecontrol_backends[self.account_id][self.region_name]
         default = backend.agent_runtime_endpoints.get((self.agent_runtime_id, "DEFAULT"))
         if default is not None:  # DEFAULT follows the latest version; other endpoints stay put
@@ -254,6 +380,11 @@ def _agentcore_shapes() -> None:
         endpoint_init(self, *args, **kwargs)
         self.endpoint_id = f"{self.name}-{_suffix()}"
         self.agent_runtime_endpoint_arn = f"{self.agent_runtime_arn}/runtime-endpoint/{self.name}"
+        self._transitions = [*self._transitions, ("UPDATING", "READY")]
+
+    def endpoint_update(self: Any, *args: Any, **kwargs: Any) -> None:
+        endpoint_update_original(self, *args, **kwargs)
+        self.live_version = self.target_version  # moto leaves liveVersion behind
 
     def create_runtime(self: Any, *args: Any, **kwargs: Any) -> Any:
         runtime = create(self, *args, **kwargs)
@@ -269,6 +400,81 @@ def _agentcore_shapes() -> None:
         return runtime
 
     runtime_cls.__init__, runtime_cls.update = init, update
-    endpoint_cls.__init__ = endpoint
+    endpoint_cls.__init__, endpoint_cls.update = endpoint, endpoint_update
     backend_cls.create_agent_runtime = create_runtime
     runtime_cls._agentcore_mcp_shapes = True
+
+
+def _v2_settings() -> None:
+    """Keep ``platformVersion`` and ``hooksConfiguration`` on moto's runtimes, return them (and a failure
+    reason) from ``get_agent_runtime``, and run a V2 version's warm-up hook before it is READY.
+
+    moto (5.2.6) drops both settings and has no ``failureReason``. Patched once, in moto's model and
+    responses (the fake of the remote service), never in our own code.
+    """
+    from moto.bedrockagentcorecontrol import models, responses
+
+    response_cls: Any = responses.BedrockAgentCoreControlResponse
+    if getattr(response_cls, "_agentcore_mcp_v2", False):
+        return
+    runtime_cls: Any = models.AgentRuntime
+    create, update, get = (
+        response_cls.create_agent_runtime,
+        response_cls.update_agent_runtime,
+        response_cls.get_agent_runtime,
+    )
+    runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
+
+    def with_params(handler: Any) -> Any:
+        def call(self: Any) -> Any:
+            current_request.params = self._get_params()
+            try:
+                return handler(self)
+            finally:
+                current_request.params = None
+
+        return call
+
+    def described(self: Any) -> Any:
+        answer = get(self)
+        record = self.backend.get_agent_runtime(self._get_param("agentRuntimeId"))
+        result = answer.result
+        for key in ("platformVersion", "hooksConfiguration"):
+            value = (getattr(record, "_agentcore_mcp_v2", None) or {}).get(key)
+            if value:
+                result[key] = value
+        reason = getattr(record, "_agentcore_mcp_failure", None)
+        if reason and str(result.get("status", "")).endswith("_FAILED"):
+            result["failureReason"] = reason
+        return answer
+
+    def settings_and_hook(record: Any, changing: str, failed: str) -> None:
+        params = getattr(current_request, "params", None) or {}
+        record._agentcore_mcp_v2 = {
+            key: params[key] for key in ("platformVersion", "hooksConfiguration") if key in params
+        }
+        path = hook_of(params)
+        runner = _HOOK_RUNNER
+        if path is None or runner is None:
+            return
+        # The version is not READY before its hook answered.
+        record._transitions = [(a, b) for a, b in record._transitions if a != changing]
+        record.status = changing  # moto's own reads (a version snapshot) may have moved it on already
+        version = str(record.agent_runtime_version)
+        threading.Thread(
+            target=runner, args=(record, version, path, failed), name=f"warm-up-{version}", daemon=True
+        ).start()
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_init(self, *args, **kwargs)
+        settings_and_hook(self, "CREATING", "CREATE_FAILED")
+
+    def updated(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_update(self, *args, **kwargs)
+        settings_and_hook(self, "UPDATING", "UPDATE_FAILED")
+
+    response_cls.create_agent_runtime = with_params(create)
+    response_cls.update_agent_runtime = with_params(update)
+    response_cls.get_agent_runtime = described
+    runtime_cls.__init__, runtime_cls.update = init, updated
+    response_cls._agentcore_mcp_v2 = True

@@ -612,7 +612,7 @@ class Emulator:
         authorization = _header(raw, b"authorization") or ""
         signed = signing_scope(authorization)
         region = signed[2] if signed else self.region
-        runtime = self.registry.resolve(identifier, account_id, region)
+        runtime = self.registry.resolve(identifier, account_id, region, qualifier)
         if runtime is None:
             if signed is not None:
                 self._check_signature(scope, body, region)

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_mcp.emulator._code import CodeUnavailable
 from agentcore_mcp.emulator._forward import HttpUpstream, Upstream
 from agentcore_mcp.emulator._probes import Probed
-from agentcore_mcp.emulator._processes import StartFailed, reap_server, spawn_server
+from agentcore_mcp.emulator._processes import StartFailed, reap_server, spawn_code, spawn_server
 from agentcore_mcp.emulator._runtimes import Runtime
 from agentcore_mcp.emulator._snapshots import ForkedProcess, Template
 
@@ -108,6 +109,44 @@ class WorkerProcess:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
         await reap_server(process, self._reader, grace)
+
+
+class CodeProcess(WorkerProcess):
+    """The process behind a code runtime's session: the deployed zip's entry point, run by this Python.
+
+    It runs in the unpacked zip with no site-packages (``python -S``: only the zip's packages, and host
+    builds of its foreign native ones, can be imported), bound to a free loopback port through
+    ``AGENTCORE_MCP_HOST``/``AGENTCORE_MCP_PORT``; it is ready once that port accepts connections.
+    """
+
+    async def start(self) -> int:
+        code = self.runtime.code
+        assert code is not None
+        prepared = await asyncio.to_thread(code.prepare)  # CodeUnavailable propagates
+        self.process, self.port = await spawn_code(self.runtime, prepared)
+        assert self.process.stdout is not None
+        self._reader = asyncio.get_running_loop().create_task(self._drain(self.process.stdout))
+        try:
+            await asyncio.wait_for(self._await_port(self.port), self.runtime.start_timeout)
+        except asyncio.TimeoutError:
+            await self.terminate()
+            raise StartFailed.timed_out(self.runtime.start_timeout) from None
+        if self.exited.is_set():
+            self.terminating = True
+            raise StartFailed.exited(self.exit_code)
+        return self.port
+
+    async def _await_port(self, port: int) -> None:
+        while not self.exited.is_set():
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.02)
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
 
 
 @dataclass(eq=False)
@@ -242,8 +281,16 @@ class SessionManager:
                     upstream=shared() if runtime.isolation == "shared" else Upstream(),
                 )
                 begin = asyncio.get_running_loop().time()
+                if runtime.code is not None:
+                    # The zip is fetched and unpacked once per version, as the platform does at deploy
+                    # time: a session's start is its process's.
+                    try:
+                        await asyncio.to_thread(runtime.code.prepare)
+                    except CodeUnavailable as exc:
+                        raise StartFailed(f"Runtime initialization failed: {exc}") from None
+                    begin = asyncio.get_running_loop().time()
                 if runtime.isolation == "process":
-                    worker = WorkerProcess(runtime, rsid)
+                    worker = CodeProcess(runtime, rsid) if runtime.code else WorkerProcess(runtime, rsid)
                     session.process = worker
                     port = await worker.start()  # StartFailed propagates; nothing was registered
                     session.upstream = HttpUpstream(f"http://127.0.0.1:{port}{runtime.mcp_path}", client)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import sys
 from typing import Any
 
-__all__ = ["StartFailed", "reap_server", "spawn_server"]
+from agentcore_mcp.emulator._code import Prepared
+
+__all__ = ["StartFailed", "reap_server", "spawn_code", "spawn_server"]
 
 
 class StartFailed(Exception):
@@ -65,3 +68,35 @@ async def spawn_server(module: str, runtime: Any, *, stdin: int) -> asyncio.subp
         stdout=asyncio.subprocess.PIPE,
         env=env,
     )
+
+
+async def spawn_code(runtime: Any, prepared: Prepared) -> tuple[asyncio.subprocess.Process, int]:
+    """Run a code zip's entry point (``python -S main.py`` in the unpacked zip) on a free loopback port.
+
+    The environment is this process's without ``PYTHONPATH`` (only the zip's code may be imported; the
+    host builds of its foreign native packages, if any, take its place), plus the runtime's environment,
+    the region variables, and ``AGENTCORE_MCP_HOST``/``AGENTCORE_MCP_PORT`` (and ``PORT``) naming the port.
+    Returns the process (stdout piped, stderr merged into it) and the port.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env.update(runtime.environment)
+    env.setdefault("AWS_REGION", runtime.region)
+    env.setdefault("AWS_DEFAULT_REGION", runtime.region)
+    env.update(AGENTCORE_MCP_HOST="127.0.0.1", AGENTCORE_MCP_PORT=str(port), PORT=str(port))
+    env["PYTHONUNBUFFERED"] = "1"
+    if prepared.host_packages is not None:
+        env["PYTHONPATH"] = str(prepared.host_packages)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-S",
+        *prepared.command,
+        cwd=prepared.root,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+    )
+    return process, port

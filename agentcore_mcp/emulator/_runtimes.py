@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
+from agentcore_mcp.emulator._code import CodeBundle
+
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_REGION",
@@ -119,6 +121,9 @@ class Runtime:
         source: ``"local"`` (added in process or by the CLI) or ``"control-plane"`` (moto).
         stateful: the server keeps MCP sessions (``stateless_http=False``): it issues the
             ``Mcp-Session-Id``, which the platform passes back and routes by; none is made up for it.
+        code: a direct code deployment's zip (a control-plane runtime with ``codeConfiguration``): each
+            session runs the zip's entry point in a process of its own, and ``target`` is the zip's
+            ``s3://`` location.
     """
 
     arn: str
@@ -141,6 +146,7 @@ class Runtime:
     runtime_id: str = ""
     name: str = ""
     stateful: bool = False
+    code: CodeBundle | None = None
 
     def __post_init__(self) -> None:
         parsed = parse_arn(self.arn)
@@ -188,6 +194,7 @@ class Runtime:
             "maxLifetime": self.max_lifetime,
             "rateLimit": self.rate_limit,
             "stateful": self.stateful,
+            "code": self.code is not None,
         }
 
 
@@ -197,7 +204,7 @@ class RuntimeRegistry:
     def __init__(self) -> None:
         self._by_arn: dict[str, Runtime] = {}
         self._by_id: dict[tuple[str, str], Runtime] = {}
-        self.fallback: Callable[[str, str | None, str], Runtime | None] | None = None
+        self.fallback: Callable[[str, str | None, str, str], Runtime | None] | None = None
 
     def add(self, runtime: Runtime) -> Runtime:
         if runtime.arn in self._by_arn:
@@ -216,8 +223,13 @@ class RuntimeRegistry:
     def __len__(self) -> int:
         return len(self._by_arn)
 
-    def resolve(self, identifier: str, account_id: str | None, region: str) -> Runtime | None:
-        """The runtime an invocation names: a full ARN, or a runtime id (with ``accountId``)."""
+    def resolve(
+        self, identifier: str, account_id: str | None, region: str, qualifier: str = "DEFAULT"
+    ) -> Runtime | None:
+        """The runtime an invocation names: a full ARN, or a runtime id (with ``accountId``).
+
+        ``qualifier`` (an endpoint name or a version) picks a control-plane runtime's version.
+        """
         if identifier.startswith("arn:"):
             found = self._by_arn.get(identifier)
         else:
@@ -230,7 +242,7 @@ class RuntimeRegistry:
                 None,
             )
         if found is None and self.fallback is not None:
-            found = self.fallback(identifier, account_id, region)
+            found = self.fallback(identifier, account_id, region, qualifier)
         return found
 
 

@@ -40,6 +40,7 @@ from agentcore_mcp.server._stores import Stores
 from agentcore_mcp.server._subscriptions import SubscriptionHub
 from agentcore_mcp.server._tools import OPTIONS_ATTR as TOOL_ATTR
 from agentcore_mcp.server._tools import Tool
+from agentcore_mcp.server._warmup import DEFAULT_WARMUP_PATH, Warmup
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -422,6 +423,43 @@ class AgentCoreMCP:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._edge(scope, receive, send)
+
+    # -- Runtime V2 ----------------------------------------------------------------------------------------
+
+    @overload
+    def warmup(self, fn: F, /) -> F: ...
+
+    @overload
+    def warmup(self, /, *, path: str = DEFAULT_WARMUP_PATH) -> Callable[[F], F]: ...
+
+    def warmup(self, fn: Callable[..., Any] | None = None, /, *, path: str = DEFAULT_WARMUP_PATH) -> Any:
+        """Register the warm-up code Runtime V2's build hook runs, served as ``POST path`` (``/warmup``).
+
+        Use it as ``@app.warmup`` (or ``@app.warmup(path="/prepare")``) on a function taking no arguments,
+        ``def`` (run in a worker thread: the server keeps answering health probes meanwhile) or ``async
+        def``. The platform POSTs the hook once per create or update, before it snapshots the container and
+        before any session: import heavy modules, fill caches there (and make per-session things such as
+        boto3 clients lazily in the tools instead: they would be shared by every restored session). The
+        answer is 200 once the function returned (a later POST does not run it again) and 500 when it
+        raised, which fails the deploy. Deploy with ``agentcore-mcp deploy ... --warmup-path /warmup``.
+
+        Raises:
+            RegistrationError: a warm-up function is already registered, or the path is the MCP path or
+                ``/ping``.
+        """
+
+        def register(func: Callable[..., Any]) -> Callable[..., Any]:
+            if self._edge.warmup is not None:
+                raise RegistrationError("a warm-up function is already registered")
+            hook = Warmup(func, path, expose_errors=self.expose_errors)
+            if hook.path in (self.path, "/ping"):
+                raise RegistrationError(
+                    f"the warm-up path cannot be {hook.path}: the server answers it already"
+                )
+            self._edge.warmup = hook
+            return func
+
+        return register(fn) if fn is not None else register
 
     def _shutdown(self) -> None:
         self.subscriptions.shutdown()

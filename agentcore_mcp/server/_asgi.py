@@ -41,6 +41,7 @@ from agentcore_mcp.server._pieces import Pieces
 from agentcore_mcp.server._protocol import Soon
 from agentcore_mcp.server._session_store import valid_session_id
 from agentcore_mcp.server._streams import KEEPALIVE, priming, resume_point, session_events
+from agentcore_mcp.server._warmup import Warmup
 
 if TYPE_CHECKING:
     from agentcore_mcp.server._protocol import Protocol, Reply
@@ -332,6 +333,7 @@ class Edge:
         sessions: session mode's store (GET and DELETE are served), or None.
         sse_retry_ms: the ``retry`` hint of a GET stream's priming event.
         on_shutdown: called at ASGI lifespan shutdown, before it completes.
+        warmup: Runtime V2's warm-up hook, answered on its path (``POST``), or None.
         send_timeout: seconds one write of an answer may wait for the client to read before the answer is
             cut (None: never; :class:`~._options.Limits` has the default).
     """
@@ -347,6 +349,7 @@ class Edge:
     on_shutdown: Callable[[], None]
     send_timeout: float | None = field(default_factory=send_timeout_from_env)  # tests build edges alone
     hosts: HostCheck | None = None
+    warmup: Warmup | None = None
     paths: tuple[str, ...] = field(init=False)
     _watch: StreamWatch = field(init=False, repr=False)
 
@@ -363,6 +366,10 @@ class Edge:
         if root and path.startswith(root):
             path = path[len(root) :]
         if path not in self.paths:
+            if self.warmup is not None and path.rstrip("/") == self.warmup.path and scope["method"] == "POST":
+                status, body = await self.warmup.run()
+                await send_bytes(send, status, body)
+                return
             await _elsewhere(path, scope["method"], send)
             return
         # The MCP endpoint. Its steps are inline rather than a coroutine of their own: every request comes

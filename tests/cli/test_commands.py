@@ -300,7 +300,7 @@ def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: the help still keeps to one width
     commands = every_command()
-    assert len(commands) == 12  # ten commands, and session's two actions
+    assert len(commands) == 13  # eleven commands, and session's two actions
     for command in [[], *commands]:
         assert main([*command, "--help"]) == 0
         out = capsys.readouterr().out
@@ -315,14 +315,36 @@ def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
 def test_each_command_is_named_once_in_the_package() -> None:
     package = REPO / "agentcore_mcp" / "cli"
     text = "\n".join(p.read_text() for p in package.glob("*.py"))
-    for command in ("init", "serve", "emulator", "dev", "tools", "call", "session", "deploy", "destroy"):
+    for command in (
+        "init",
+        "serve",
+        "emulator",
+        "dev",
+        "tools",
+        "call",
+        "session",
+        "deploy",
+        "destroy",
+        "rollback",
+    ):
         assert len(re.findall(rf'\bCommand\(\s*"{command}",', text)) == 1, command
 
 
 def test_the_installed_script_runs_as_a_subprocess() -> None:
     done = subprocess.run([str(CLI_BIN), "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    for command in ("init", "serve", "dev", "emulator", "tools", "call", "deploy", "destroy", "session"):
+    for command in (
+        "init",
+        "serve",
+        "dev",
+        "emulator",
+        "tools",
+        "call",
+        "deploy",
+        "destroy",
+        "rollback",
+        "session",
+    ):
         assert command in done.stdout
     done = subprocess.run([str(CLI_BIN), "call"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
@@ -647,6 +669,13 @@ def test_deploy_usage_shows_the_role_as_required_and_refuses_a_deploy_without_it
         (("--image", "nginx:latest"), "must be in Amazon ECR"),
         (("--idle-timeout", "10"), "the idle timeout is 60-1209600 seconds, got 10"),
         (("--env", "NOVALUE"), "--env must look like KEY=VALUE"),
+        (
+            ("--platform-version", "V1", "--warmup-path", "/warmup"),
+            'a warm-up hook needs platform version V2, not V1: "Lifecycle hooks are available',
+        ),
+        (("--platform-version", "V1", "--architecture", "x86_64"), "x86_64 needs platform version V2"),
+        (("--warmup-port", "8001"), "--warmup-port needs --warmup-path"),
+        (("--bucket", "my-bucket"), "--bucket, --app and --requirement are for a code zip"),
     ],
 )
 def test_deploy_mistakes_exit_2_before_any_api_call(
@@ -665,3 +694,23 @@ def test_deploy_mistakes_exit_2_before_any_api_call(
     assert (code, out) == (2, ""), err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_code_zip_deploy_checks_the_spec_before_building_anything(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.chdir(tmp_path)
+    source = str(REPO / "examples" / "demo_server.py")
+    for argv, message in (
+        (["--role", "AgentCoreRuntime"], "must be an IAM role ARN"),
+        (["--role", ROLE, "--idle-timeout", "10"], "the idle timeout is 60-1209600 seconds"),
+    ):
+        code, out, err = run(capsys, "deploy", "good_name", "--source", source, *argv)
+        assert (code, out) == (2, ""), err
+        assert message in err
+        assert "resolve:" not in err
+    assert not (tmp_path / "dist").exists()

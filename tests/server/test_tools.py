@@ -568,3 +568,54 @@ def test_an_unknown_or_invalid_option_fails_at_registration() -> None:
         app.tool(timeout=0)(_opt)
     with pytest.raises(RegistrationError, match="task"):
         app.add_tool(_opt, task="sometimes")  # type: ignore[typeddict-item]
+
+
+def test_health_probes_are_answered_within_a_second_while_a_sync_tool_runs_for_ten() -> None:
+    """Runtime V2's pitfall: a sync tool must not block the probes (it runs in a worker thread)."""
+    import time
+
+    import httpx
+
+    from agentcore_mcp.server._local import serve_in_thread
+
+    started = threading.Event()
+
+    @tool
+    def crunch(seconds: float) -> str:
+        """Block for a while, as a CPU-bound or blocking call would."""
+        started.set()
+        time.sleep(seconds)
+        return "done"
+
+    app = AgentCoreMCP("busy", tools=[crunch])
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "crunch", "arguments": {"seconds": 10}},
+    }
+    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        result: dict[str, Any] = {}
+        caller = threading.Thread(
+            target=lambda: result.update(answer=client.post("/mcp", json=call, headers=headers))
+        )
+        began = time.perf_counter()
+        caller.start()
+        assert started.wait(5)
+        slowest = 0.0
+        while caller.is_alive() and time.perf_counter() - began < 9:
+            for probe in (
+                lambda: client.get("/ping"),
+                lambda: client.post(
+                    "/mcp", json={"jsonrpc": "2.0", "id": 2, "method": "ping"}, headers=headers
+                ),
+            ):
+                sent = time.perf_counter()
+                assert probe().status_code == 200
+                slowest = max(slowest, time.perf_counter() - sent)
+            time.sleep(0.5)
+        caller.join(20)
+        assert slowest < 1.0, slowest
+        assert time.perf_counter() - began >= 10
+        assert result["answer"].json()["result"]["content"][0]["text"] == "done"
