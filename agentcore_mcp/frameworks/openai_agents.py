@@ -31,9 +31,9 @@ class AgentCoreMCPServer(MCPServerStreamableHttp):
             tool or a cold microVM short.
         **options: ``MCPServerStreamableHttp``'s other keyword arguments (``cache_tools_list``, ...).
 
-    Each connection (``connect()`` after ``cleanup()``, or the SDK's isolated retry of a failed call)
-    opens a new transport on the same :attr:`runtime_session`, so the runtime keeps one microVM for
-    this server; ``await server.runtime_session.stop()`` ends it.
+    Each connection the SDK opens (``connect()``, again after ``cleanup()``, or a second session for
+    retrying a failed call) is a new transport on the same :attr:`runtime_session`, so the runtime keeps
+    one microVM for this server; ``await server.runtime_session.stop()`` ends it.
     """
 
     def __init__(
