@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# openai-agents' environment (its pins conflict with dev's): see test-frameworks below.
+VENV_FW_OPENAI := .venv-fw-openai
 CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
 # The official MCP Inspector, whose CLI mode drives `agentcore-mcp proxy` in tests/proxy/test_inspector.py.
@@ -40,14 +42,17 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 
-typecheck: $(VENV)/.installed-dev
+typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed
 	$(BIN)/mypy --strict agentcore_mcp
+	$(VENV_FW_OPENAI)/bin/mypy --strict agentcore_mcp/frameworks/openai_agents.py
 
-# tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python
-pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed .venv-mcp1/.installed
+# tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python, docs/frameworks.md's
+# openai-agents blocks with .venv-fw-openai's
+pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed .venv-mcp1/.installed \
+		$(VENV_FW_OPENAI)/.installed
 	$(BIN)/pytest
 
-test: lint typecheck pytest test-mcp1 docs
+test: lint typecheck pytest test-mcp1 test-frameworks docs
 
 docs: $(VENV)/.installed-dev
 	$(BIN)/mkdocs build --strict --site-dir .site
@@ -60,7 +65,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.client
 
 clean:
-	rm -rf $(VENV) $(VENV_MCP1) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
 
 # The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
 # (Strands supports mcp < 2.2): the transport must serve both SDK majors.
@@ -78,3 +83,18 @@ $(VENV_MCP1)/.installed: pyproject.toml
 test-mcp1: $(VENV_MCP1)/.installed $(VENV)/.installed-dev
 	$(VENV_MCP1)/bin/pytest -m mcp1 tests/client tests/test_session.py tests/interop tests/examples/test_strands_example.py \
 		tests/proxy tests/emulator/test_stateful_mcp1.py
+
+# Agent frameworks whose pins conflict with the dev environment's get one environment per group, kept
+# between runs (rebuilt when pyproject.toml changes). The dev environment runs the others' tests
+# (tests/frameworks: fastmcp, pydantic-ai); openai-agents pins websockets < 17.
+
+$(VENV_FW_OPENAI)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_FW_OPENAI)
+	$(VENV_FW_OPENAI)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_FW_OPENAI)/bin/python -m pip install --quiet "mcp==2.3.0" "PyJWT[crypto]>=2.8" pytest pytest-asyncio \
+		hypothesis "mypy>=1.11" -e ".[client,emulator,fast,openai-agents]"
+	touch $@
+
+.PHONY: test-frameworks
+test-frameworks: $(VENV_FW_OPENAI)/.installed
+	$(VENV_FW_OPENAI)/bin/pytest tests/frameworks/test_openai_agents.py

@@ -26,6 +26,15 @@ __all__ = ["add_arguments", "build", "main", "run"]
 REFRESH_MARGIN = 90.0  # seconds before a JWT's exp that the proxy asks for a new token
 _INVOCATIONS = re.compile(r"/runtimes/[^/]+/invocations/?$")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Said at start (exit 2) rather than as every request's NoCredentialsError: the usual cause is a launcher
+# that passes its child only part of its environment, which the person reading this cannot see.
+NO_CREDENTIALS = (
+    "no AWS credentials to sign with (SigV4): botocore's credential chain found none. A client that launches "
+    "this proxy may pass it only part of its environment (the MCP SDK's stdio client, and MCPServerStdio and "
+    "the other launchers built on it, keep HOME, PATH, SHELL, TERM, USER and LOGNAME): give the AWS variables "
+    "in the launcher's env (AWS_PROFILE, or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN), "
+    "or --profile NAME for a profile in ~/.aws; a JWT runtime takes --bearer-token or --oauth instead"
+)
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -271,7 +280,10 @@ def _auth_keywords(args: argparse.Namespace, provider: Any) -> dict[str, Any]:
     elif _is_agentcore(args.target):
         boto3: Any = importlib.import_module("boto3")  # untyped; imported only for SigV4
 
-        kwargs["boto3_session"] = boto3.Session(profile_name=args.profile, region_name=args.region)
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        if session.get_credentials() is None:
+            raise ValueError(NO_CREDENTIALS)
+        kwargs["boto3_session"] = session
         if not args.target.startswith("arn:"):
             kwargs["auth"] = "sigv4"
     if args.profile and "boto3_session" not in kwargs:

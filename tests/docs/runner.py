@@ -27,6 +27,8 @@ A comment directly before a block changes how it runs:
   and the paths given to pytest must exist in the checkout.
 - ``<!-- docs: needs mcp1 -->``: a Python block for mcp 1.x: run as a script of its own with
   ``.venv-mcp1/bin/python`` (the mcp 1.x environment of ``make test-mcp1``).
+- ``<!-- docs: needs openai-agents -->``: a Python block for the OpenAI Agents SDK, whose pins conflict with
+  this environment's: run as a script of its own with ``.venv-fw-openai/bin/python`` (``make test-frameworks``).
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -66,7 +68,13 @@ RUNTIME_ARNS = (
     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
 )
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
-MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1", "alternatives")
+MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1", "needs openai-agents", "alternatives")
+#: Modes whose Python blocks run as scripts of their own in another environment: its directory, the make
+#: target that creates it, and what the failure message calls the block.
+ENVIRONMENTS = {
+    "needs mcp1": (".venv-mcp1", "make test-mcp1", "the mcp 1.x block"),
+    "needs openai-agents": (".venv-fw-openai", "make test-frameworks", "the openai-agents block"),
+}
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
 PORT_RETRIES = 30  # a fixed port held by another test: tried again every 2 s for a minute
@@ -120,8 +128,8 @@ _AS_A_MODULE = "import sys; exec(compile(sys.argv[1], '<docs>', 'exec'), {'__nam
 def _run_python(example: Example) -> None:
     state: PageState = example.namespace["__docs__"]
     mode, state.mode = state.mode, None
-    if mode == "needs mcp1":
-        _run_mcp1(example, state)
+    if mode in ENVIRONMENTS:
+        _run_elsewhere(example, state, *ENVIRONMENTS[mode])
         return
     if mode is not None:
         raise ValueError(f"{_where(example)}: `{mode}` applies to shell blocks only")
@@ -153,10 +161,10 @@ def _run_python(example: Example) -> None:
     state.executed.append(f"python:{example.line}")
 
 
-def _run_mcp1(example: Example, state: PageState) -> None:
-    python = state.root / ".venv-mcp1" / "bin" / "python"
+def _run_elsewhere(example: Example, state: PageState, venv: str, target: str, what: str) -> None:
+    python = state.root / venv / "bin" / "python"
     if not python.is_file():
-        raise AssertionError(f"{_where(example)}: needs {python} (make test-mcp1 creates it)")
+        raise AssertionError(f"{_where(example)}: needs {python} ({target} creates it)")
     done = subprocess.run(
         [str(python), "-c", _AS_A_MODULE, str(example.parsed)],
         cwd=state.cwd,
@@ -167,7 +175,7 @@ def _run_mcp1(example: Example, state: PageState) -> None:
         check=False,
     )
     if done.returncode != 0:
-        raise AssertionError(f"{_where(example)}: the mcp 1.x block failed:\n{done.stderr}")
+        raise AssertionError(f"{_where(example)}: {what} failed:\n{done.stderr}")
     state.executed.append(f"python:{example.line}")
 
 
