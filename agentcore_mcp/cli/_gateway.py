@@ -2,7 +2,7 @@
 
 ``check-names`` lists a server's tools (an app spec served on loopback for the check, or ``--target``) and
 checks each ``<target>___<tool>`` name against Bedrock's tool-name rule
-(:mod:`agentcore_mcp._gateway_names`). The registration commands (``create``, ``add-target``, ``sync``,
+(:mod:`agentcore_mcp._gateway_names`). The registration actions (``create``, ``add-target``, ``sync``,
 ``list``) live in :mod:`agentcore_mcp.cli._gateway_admin`.
 """
 
@@ -60,10 +60,17 @@ def register(commands: Any) -> None:
     check.add_argument("target_name", metavar="NAME", help="the gateway target's name")
     check.add_argument("app", metavar="APP", nargs="?", help="an app spec to check (default: --target)")
     add_client_options(check)
+    from agentcore_mcp.cli import _gateway_admin
+
+    _gateway_admin.register(actions)
 
 
 def run(args: argparse.Namespace) -> int:
-    return check_names(args)
+    if args.gateway_command == "check-names":
+        return check_names(args)
+    from agentcore_mcp.cli import _gateway_admin
+
+    return _gateway_admin.run(args)
 
 
 def _tool_names(args: argparse.Namespace) -> list[str]:
