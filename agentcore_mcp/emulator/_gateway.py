@@ -28,7 +28,9 @@ query":
   search is semantic (embeddings), this one is a local word ranking.
 - Both eras: the gateway answers ``initialize``, ``ping`` and ``server/discover`` itself and forwards calls
   in the caller's era (a 2026-07-28 call carries its ``_meta`` envelope through, and MRTR's
-  ``input_required`` results and retries pass as they are).
+  ``input_required`` results and retries pass as they are). A handshake-era target's requests to the
+  client (elicitation, sampling) get a gateway-wide id on the relayed SSE stream; the client's answer is
+  sent to that target, in its session, under the target's own id.
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class GatewayPlane:
         self.catalogues: dict[str, Catalogue] = {}
         self.links: dict[str, TargetLink] = {}
         self._sessions: set[str] = set()
+        self._pending: dict[str, tuple[TargetLink, Any]] = {}
         emulator.sigv4.credentials[GATEWAY_ROLE.access_key] = GATEWAY_ROLE
         local_gateway_urls(lambda: emulator.base_url)
 
@@ -339,9 +342,8 @@ class GatewayPlane:
             raise jsonrpc_error(None, wire.INVALID_REQUEST, "Batches are not supported", status=400)
         request = _Request(message, raw)
         session = next((v.decode() for k, v in raw if k == wire.MCP_SESSION_ID.encode()), None)
-        if "method" not in message:  # a response to a server request: not relayed by this gateway
-            await self.emulator._answer(send, 202, [], b"")
-            return "202 (response)"
+        if "method" not in message:  # the client's answer to a target's request (elicitation, sampling)
+            return await self._answer_target(send, message)
         if request.id is None:
             await self.emulator._answer(send, 202, [], b"")
             return f"202 {request.method}"
@@ -368,6 +370,25 @@ class GatewayPlane:
         reply = to_json({"jsonrpc": "2.0", "id": request.id, "result": result})
         await self.emulator._answer(send, 200, headers, reply)
         return f"200 {request.method}"
+
+    async def _answer_target(self, send: Send, message: dict[str, Any]) -> str:
+        """Relay the client's answer to the target whose request it answers, under that request's own id."""
+        pending = self._pending.pop(str(message.get("id")), None)
+        if pending is None:
+            raise jsonrpc_error(
+                None, wire.INVALID_REQUEST, "No request of this gateway has that id", status=400
+            )
+        link, original_id = pending
+        body = to_json({**message, "id": original_id})
+        headers = link.headers({wire.MCP_PROTOCOL_VERSION: "2025-06-18"})
+        try:
+            response = await link.open(body, headers)
+            await response.aread()
+            await response.aclose()
+        except TargetFailed as exc:
+            raise jsonrpc_error(None, wire.INTERNAL_ERROR, str(exc)) from None
+        await self.emulator._answer(send, 202, [], b"")
+        return f"202 (answer relayed to {link.name}: {response.status_code})"
 
     async def _answer_locally(self, request: _Request, gateway: Any, targets: list[Any]) -> dict[str, Any]:
         capabilities = {"tools": {"listChanged": False}, "prompts": {"listChanged": False}, "resources": {}}
@@ -469,12 +490,57 @@ class GatewayPlane:
             if session is not None and not request.modern:
                 headers.append((wire.MCP_SESSION_ID.encode(), session.encode()))
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
+            streamed = response.headers.get("content-type", "").startswith(wire.EVENT_STREAM)
+            relay = _ServerRequests(self._pending, link) if streamed else None
+            async for chunk in response.aiter_bytes():
+                out = relay.feed(chunk) if relay is not None else chunk
+                if out:
+                    await send({"type": "http.response.body", "body": out, "more_body": True})
+            await send({"type": "http.response.body", "body": relay.rest() if relay is not None else b""})
         finally:
             await response.aclose()
         return f"{response.status_code} {request.method} → {target.name}"
+
+
+class _ServerRequests:
+    """Relays a target's SSE stream, giving each request the target sends the client a gateway-wide id.
+
+    Two targets may use the same request ids; the client answers the gateway's id and
+    :meth:`GatewayPlane._answer_target` sends the answer to the right target under the target's own id.
+    Other events pass unchanged.
+    """
+
+    def __init__(self, pending: dict[str, tuple[TargetLink, Any]], link: TargetLink) -> None:
+        self.pending = pending
+        self.link = link
+        self.buffer = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        self.buffer += chunk.replace(b"\r\n", b"\n")
+        out = []
+        while b"\n\n" in self.buffer:
+            event, self.buffer = self.buffer.split(b"\n\n", 1)
+            out.append(self._event(event))
+        return b"".join(out)
+
+    def rest(self) -> bytes:
+        rest, self.buffer = self.buffer, b""
+        return self._event(rest) if rest.strip() else rest
+
+    def _event(self, event: bytes) -> bytes:
+        lines = event.split(b"\n")
+        data = b"\n".join(line[5:].lstrip(b" ") for line in lines if line.startswith(b"data:"))
+        try:
+            message = from_json(data) if data else None
+        except ValueError:
+            message = None
+        if not (isinstance(message, dict) and "method" in message and "id" in message):
+            return event + b"\n\n"
+        gateway_id = f"gateway-{uuid.uuid4().hex}"
+        self.pending[gateway_id] = (self.link, message["id"])
+        kept = [line for line in lines if line and not line.startswith((b"data:", b"event:"))]
+        head = b"\n".join(kept) + b"\n" if kept else b""
+        return head + wire.sse_event(to_json({**message, "id": gateway_id}))
 
 
 def _search_enabled(gateway: Any) -> bool:

@@ -21,7 +21,7 @@ from botocore.credentials import Credentials as BotoCredentials
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from agentcore_mcp import AgentCoreMCP, tool
+from agentcore_mcp import AgentCoreMCP, Context, tool
 from agentcore_mcp.client import AgentCoreTransport, SigV4Auth
 from agentcore_mcp.emulator import Emulator, Runtime
 from examples.demo_server import add_numbers, greet_user, multiply_numbers
@@ -280,3 +280,34 @@ async def test_an_unknown_tool_is_an_invalid_params_error(stack: Stack) -> None:
         async with Client(_signed(gateway["gatewayUrl"]), mode="legacy") as client:
             with pytest.raises(Exception, match="Unknown tool: zz___add_numbers"):
                 await client.call_tool("zz___add_numbers", {"a": 1, "b": 2})
+
+
+@tool
+async def ask_name(ctx: Context) -> str:
+    """Ask the user for their name, then greet them."""
+    answer = await ctx.elicit("Name?", {"type": "object", "properties": {"name": {"type": "string"}}})
+    return f"hi {(answer.content or {}).get('name')}"
+
+
+async def _on_elicit(context: Any, params: Any) -> Any:
+    from mcp import types
+
+    assert params.message == "Name?"
+    return types.ElicitResult(action="accept", content={"name": "Zed"})
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_an_elicitation_round_trip_goes_through_the_gateway(stack: Stack, mode: str) -> None:
+    asker = stack.emulator.add_runtime(
+        AgentCoreMCP("asker", tools=[ask_name], state_keys=["k" * 32]), name="asker", auth="sigv4"
+    )
+    gateway = _gateway(stack)
+    _target(stack, gateway, "a", stack.calc)
+    _target(stack, gateway, "ask", asker)
+    with anyio.fail_after(30):
+        async with Client(
+            _signed(gateway["gatewayUrl"]),
+            mode=mode,  # type: ignore[arg-type]
+            elicitation_callback=_on_elicit,
+        ) as client:
+            assert _text(await client.call_tool("ask___ask_name", {})) == "hi Zed"
