@@ -51,7 +51,9 @@ async def _round(url: str, tool: str, calls: int, latencies: list[float]) -> flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
@@ -66,7 +68,10 @@ def main() -> None:
             aws_secret_access_key="testing",
         )
         gateway_id = control.create_gateway(
-            name="bench", roleArn="arn:aws:iam::123456789012:role/gw", protocolType="MCP", authorizerType="AWS_IAM"
+            name="bench",
+            roleArn="arn:aws:iam::123456789012:role/gw",
+            protocolType="MCP",
+            authorizerType="AWS_IAM",
         )["gatewayId"]
         control.create_gateway_target(
             gatewayIdentifier=gateway_id,
