@@ -175,7 +175,6 @@ class GatewayPlane:
         self.emulator = emulator
         self.catalogues: dict[str, Catalogue] = {}
         self.links: dict[str, TargetLink] = {}
-        self._sessions: set[str] = set()
         self._pending: dict[str, tuple[TargetLink, Any]] = {}
         emulator.sigv4.credentials[GATEWAY_ROLE.access_key] = GATEWAY_ROLE
         local_gateway_urls(lambda: emulator.base_url)
@@ -357,8 +356,7 @@ class GatewayPlane:
             result = await self._answer_locally(request, gateway, targets)
         headers = list(_JSON)
         if request.method == "initialize":
-            session = uuid.uuid4().hex
-            self._sessions.add(session)
+            session = uuid.uuid4().hex  # the caller's session with the gateway (its targets keep their own)
         if session is not None and not request.modern:
             headers.append((wire.MCP_SESSION_ID.encode(), session.encode()))
         if request.modern:

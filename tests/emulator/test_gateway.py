@@ -311,3 +311,33 @@ async def test_an_elicitation_round_trip_goes_through_the_gateway(stack: Stack, 
             elicitation_callback=_on_elicit,
         ) as client:
             assert _text(await client.call_tool("ask___ask_name", {})) == "hi Zed"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_prompts_are_prefixed_and_resources_routed_by_uri(stack: Stack, mode: str) -> None:
+    docs = AgentCoreMCP("docs")
+
+    @docs.prompt
+    def review(code: str) -> str:
+        """Review a piece of code."""
+        return f"Please review: {code}"
+
+    @docs.resource("notes://readme")
+    def readme() -> str:
+        """The readme."""
+        return "read me first"
+
+    runtime = stack.emulator.add_runtime(docs, name="docs", auth="sigv4")
+    gateway = _gateway(stack)
+    _target(stack, gateway, "a", stack.calc)
+    _target(stack, gateway, "docs", runtime)
+    with anyio.fail_after(30):
+        async with Client(_signed(gateway["gatewayUrl"]), mode=mode) as client:  # type: ignore[arg-type]
+            prompts = [p.name for p in (await client.list_prompts()).prompts]
+            assert prompts == ["docs___review"]
+            got = await client.get_prompt("docs___review", {"code": "x = 1"})
+            assert "Please review: x = 1" in got.messages[0].content.text  # type: ignore[union-attr]
+            resources = [str(r.uri) for r in (await client.list_resources()).resources]
+            assert resources == ["notes://readme"]
+            read = await client.read_resource("notes://readme")
+            assert read.contents[0].text == "read me first"  # type: ignore[union-attr]
