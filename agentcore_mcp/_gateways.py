@@ -26,6 +26,7 @@ __all__ = [
     "find_target",
     "list_gateways",
     "list_targets",
+    "remove_target",
     "runtime_target_configuration",
     "synchronize",
     "wait_for",
@@ -232,3 +233,19 @@ def synchronize(
         )
         for tid in ids
     ]
+
+
+def remove_target(
+    client: Any, gateway_id: str, name: str, *, timeout: float = 300.0, poll_interval: float = 2.0
+) -> dict[str, Any]:
+    """Delete the gateway's target ``name`` (or id) and wait until it is gone; its last summary."""
+    target = find_target(client, gateway_id, name)
+    if target is None:
+        raise DeployError(f"the gateway has no target {name!r}")
+    _call(client, "delete_gateway_target", gatewayIdentifier=gateway_id, targetId=target["targetId"])
+    begun = time.monotonic()
+    while find_target(client, gateway_id, target["targetId"]) is not None:
+        if time.monotonic() - begun > timeout:
+            raise DeployError(f"target {name} is still being deleted after {timeout:.0f} s")
+        time.sleep(poll_interval)
+    return target

@@ -22,6 +22,7 @@ AgentCore Gateway: one MCP endpoint in front of many targets, each tool listed a
   gateway check-names NAME [APP]         do the tools fit under target NAME? (64 characters)
   gateway create NAME --role ARN         create a gateway, wait until READY
   gateway add-target GW NAME --runtime ARN   a runtime as an MCP-server target (IAM role)
+  gateway remove-target GW NAME          take a target off the gateway
   gateway sync GW [NAME ...]             re-read targets' tools (SynchronizeGatewayTargets)
   gateway list [GW]                      gateways, or one gateway's targets
 """

@@ -1,4 +1,4 @@
-"""``agentcore-mcp gateway create | add-target | sync | list``: a gateway's registration, states waited for.
+"""``agentcore-mcp gateway create | add-target | remove-target | sync | list``: a gateway's registration, states waited for.
 
 Each action is a ``bedrock-agentcore-control`` call through :mod:`agentcore_mcp._gateways`, with the status
 shown on stderr as it changes (``CREATING``, ``UPDATING``, ``SYNCHRONIZING`` ... ``READY``). The control
@@ -85,6 +85,16 @@ def register(actions: Any) -> None:
     add.add_argument("--listing-mode", choices=("DEFAULT", "DYNAMIC"), default="DEFAULT")
     add.add_argument("--no-check-names", action="store_true", help="skip the 64-character name check")
     _aws_options(add)
+    remove = actions.add_parser(
+        "remove-target",
+        help="take a target off a gateway (DeleteGatewayTarget)",
+        description="Delete a gateway's target and wait until it is gone; its tools leave the gateway's list.",
+        epilog="example:\n  agentcore-mcp gateway remove-target tools calc",
+        formatter_class=HelpFormatter,
+    )
+    remove.add_argument("gateway", metavar="GATEWAY", help="the gateway's name, id or ARN")
+    remove.add_argument("target_name", metavar="NAME", help="the target's name or id")
+    _aws_options(remove)
     sync = actions.add_parser(
         "sync",
         help="re-read targets' tools (SynchronizeGatewayTargets)",
@@ -120,9 +130,13 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--timeout and --poll-interval must be positive")
     client, data_plane, _ = _control_for(args)
     waits = {"timeout": args.timeout, "poll_interval": args.poll_interval}
-    command = {"create": _create, "add-target": _add_target, "sync": _sync, "list": _list}[
-        args.gateway_command
-    ]
+    command = {
+        "create": _create,
+        "add-target": _add_target,
+        "remove-target": _remove_target,
+        "sync": _sync,
+        "list": _list,
+    }[args.gateway_command]
     return command(args, client, data_plane, waits)
 
 
@@ -226,6 +240,18 @@ def _add_target(args: argparse.Namespace, client: Any, data_plane: str, waits: d
         file=sys.stderr,
     )
     print(f"tools are listed as {target['name']}___<tool> at {gateway['gatewayUrl']}")
+    return 0
+
+
+def _remove_target(args: argparse.Namespace, client: Any, data_plane: str, waits: dict[str, float]) -> int:
+    from agentcore_mcp._gateways import find_gateway, remove_target
+
+    gateway = find_gateway(client, args.gateway)
+    target = remove_target(client, gateway["gatewayId"], args.target_name, **waits)
+    if args.json:
+        print_json(_plain(target))
+    else:
+        print(f"removed target {target['name']} ({target['targetId']}) from gateway {gateway['name']}")
     return 0
 
 

@@ -107,6 +107,11 @@ def test_the_gateway_group_registers_a_runtime_and_the_cli_calls_it_through_the_
     assert main(["gateway", "list", "tools", *aws]) == 0
     assert capsys.readouterr().out.startswith("calc  READY  ")
 
+    assert main(["gateway", "remove-target", "tools", "calc", *aws]) == 0
+    assert capsys.readouterr().out.startswith("removed target calc (")
+    assert main(["tools", "--target", gateway_url]) == 0
+    assert "calc___" not in capsys.readouterr().out
+
 
 def test_the_gateway_arn_works_as_a_target_too(
     local: tuple[Emulator, str], capsys: pytest.CaptureFixture[str]
