@@ -17,4 +17,5 @@ COMMANDS = (
     "_session",
     "_proxy",
     "_deploy",
+    "_gateway",
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from agentcore_mcp.cli._base import PROFILE_HELP, Failed, add_list_option, pairs
 
@@ -117,7 +118,9 @@ def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     if args.header:
         options["headers"] = pairs(args.header, "--header")
     token: Any = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN") or None
-    if is_runtime_arn(target):
+    if _is_gateway(target):
+        target = _gateway_options(target, args, options, signed=token is None and not args.token_command)
+    elif is_runtime_arn(target):
         arn = RuntimeArn.parse(target)
         region = args.region or arn.region
         if args.region:
@@ -144,6 +147,48 @@ def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
     AgentCoreTransport(target, **options)  # checks the options (ValueError: usage) and opens nothing
     return target, options
+
+
+def _is_gateway(target: str) -> bool:
+    from agentcore_mcp.client import is_gateway_arn, is_gateway_url
+
+    return is_gateway_arn(target) or is_gateway_url(target)
+
+
+def _gateway_options(target: str, args: argparse.Namespace, options: dict[str, Any], *, signed: bool) -> str:
+    """A gateway ARN or URL as its MCP URL; SigV4 options (region, profile) unless a token is given.
+
+    A gateway ARN resolves to AWS's gateway URL, or with ``--endpoint-url`` (or
+    ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE``, the emulator) to the one the emulator serves it at.
+    """
+    from agentcore_mcp.client import GatewayArn, gateway_url, is_gateway_arn
+    from agentcore_mcp.deploy import resolve_region
+
+    region = args.region
+    if is_gateway_arn(target):
+        arn = GatewayArn.parse(target)
+        endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE") or None
+        target, region = gateway_url(arn, endpoint_url=endpoint), region or arn.region
+    elif args.endpoint_url:
+        raise ValueError(f"--endpoint-url applies to an ARN target; {target!r} is a URL")
+    if signed:
+        session = _boto3_session(args.profile) if args.profile else None
+        region = region or _aws_gateway_region(target) or resolve_region(None, args.profile)[0]
+        region = region or (session.region_name if session is not None else None)
+        if not region:
+            raise ValueError(f"signing {target!r} with SigV4 needs a region: pass --region or set AWS_REGION")
+        options.update(auth="sigv4", region=region)
+        if session is not None:
+            options["boto3_session"] = session
+    elif region:
+        options["region"] = region
+    return target
+
+
+def _aws_gateway_region(url: str) -> str | None:
+    """The region in an AWS gateway URL's host (``{id}.gateway.bedrock-agentcore.{region}.amazonaws.com``)."""
+    host = (urlsplit(url).hostname or "").split(".")
+    return host[3] if len(host) > 4 and host[1:3] == ["gateway", "bedrock-agentcore"] else None
 
 
 def _boto3_session(profile: str | None) -> Any:

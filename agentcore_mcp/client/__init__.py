@@ -14,6 +14,7 @@ from agentcore_mcp.client._arn import RuntimeArn, invocations_url, is_runtime_ar
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth, TokenProvider
 from agentcore_mcp.client._backend import Backend, Exchange, Reply
 from agentcore_mcp.client._boto3 import Boto3Backend
+from agentcore_mcp.client._gateway import GatewayArn, gateway_url, is_gateway_arn, is_gateway_url
 from agentcore_mcp.client._httpx import HttpxBackend
 from agentcore_mcp.client._oauth import AuthorizationCode, ClientCredentials, CommandToken, TokenCache
 from agentcore_mcp.client._retry import RetryPolicy
@@ -30,6 +31,7 @@ __all__ = [
     "ClientCredentials",
     "CommandToken",
     "Exchange",
+    "GatewayArn",
     "HttpxBackend",
     "Reply",
     "RetryPolicy",
@@ -38,7 +40,10 @@ __all__ = [
     "TokenCache",
     "TokenProvider",
     "call_tool_sync",
+    "gateway_url",
     "invocations_url",
+    "is_gateway_arn",
+    "is_gateway_url",
     "is_runtime_arn",
     "list_tools_sync",
     "stop_session_url",

@@ -44,6 +44,7 @@ from agentcore_mcp.client._backend import (
     TransportError,
     TransportTimeout,
 )
+from agentcore_mcp.client._gateway import GatewayArn, gateway_region, gateway_url, is_gateway_arn
 from agentcore_mcp.client._messages import Outgoing, Unencodable
 from agentcore_mcp.client._pacing import PacingTimeout
 from agentcore_mcp.client._retry import (
@@ -1006,6 +1007,13 @@ def _make_backend(
     if not isinstance(backend, str):
         return backend, is_runtime_arn(target) or _INVOCATIONS_PATH.search(urlsplit(target).path) is not None
     _check_choice(backend, bearer_token=bearer_token, client=client, auth=auth)
+    if is_gateway_arn(target) or gateway_region(target) is not None:
+        # A gateway is an MCP URL; an IAM gateway takes SigV4 (the default), a JWT one a bearer token.
+        if is_gateway_arn(target):
+            region = region or GatewayArn.parse(target).region
+            target, endpoint_url = gateway_url(target, endpoint_url=endpoint_url), None
+        if auth is None and bearer_token is None:
+            auth = "sigv4"
     if is_runtime_arn(target):
         arn = RuntimeArn.parse(target)
         # The default for an ARN is HTTPS signed with botocore's SigV4 signer: the same InvokeAgentRuntime
@@ -1109,7 +1117,9 @@ def _url_route(target: str, *, endpoint_url: str | None, region: str | None) -> 
         raise ValueError(f"not a runtime ARN or an http(s) URL: {target!r}")
     match = _INVOCATIONS_PATH.search(parts.path)
     if match is None:
-        return _Route(url=target, stop_url=None, signing_region=region, agentcore=False)
+        return _Route(
+            url=target, stop_url=None, signing_region=region or gateway_region(target), agentcore=False
+        )
     stop_url = target[: target.index(match.group(0))] + f"/runtimes/{match.group(1)}/stopruntimesession"
     if parts.query:
         stop_url += f"?{parts.query}"

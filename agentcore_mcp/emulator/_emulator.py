@@ -26,6 +26,7 @@ from agentcore_mcp import _wire as wire
 from agentcore_mcp.emulator._control_plane import ControlPlane
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
+from agentcore_mcp.emulator._gateway import GatewayPlane
 from agentcore_mcp.emulator._headers import TRACE_ECHO, custom_header_too_long, upstream_headers
 from agentcore_mcp.emulator._issuer import JWTVerifier, LocalIssuer, TokenRejected
 from agentcore_mcp.emulator._limits import RequestLimits
@@ -257,6 +258,7 @@ class Emulator:
         self.control: ControlPlane | None = ControlPlane() if control_plane else None
         if self.control is not None:
             self.registry.fallback = self.control.resolve
+        self.gateways = GatewayPlane(self) if self.control is not None else None
         self.workload_token = workload_token
         self.clock = clock
         self.reap_interval = reap_interval
@@ -505,6 +507,8 @@ class Emulator:
             await self._answer(send, 200, _JSON, b'{"status":"Healthy"}')
         elif path == "/" and method == "GET" and signed is None:
             await self._answer(send, 200, _JSON, to_json(self._overview()))
+        elif self.gateways is not None and self.gateways.handles(method, path):
+            await self.gateways(scope, receive, send)
         elif self.control is not None:
             await self._proxy_control(scope, receive, send)
         else:

@@ -157,8 +157,11 @@ def _behaviour_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _is_agentcore(target: str) -> bool:
-    from agentcore_mcp.client import RuntimeArn
+    """A runtime (ARN or invocations URL) or an AgentCore Gateway (ARN or URL): SigV4 by default."""
+    from agentcore_mcp.client import RuntimeArn, is_gateway_arn, is_gateway_url
 
+    if is_gateway_arn(target) or is_gateway_url(target):
+        return True
     try:
         RuntimeArn.parse(target)
         return True

@@ -300,7 +300,7 @@ def test_every_commands_help_ends_with_examples_wrapped_at_one_width(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: the help still keeps to one width
     commands = every_command()
-    assert len(commands) == 13  # eleven commands, and session's two actions
+    assert len(commands) == 20  # twelve commands, session's two actions and gateway's six
     for command in [[], *commands]:
         assert main([*command, "--help"]) == 0
         out = capsys.readouterr().out
