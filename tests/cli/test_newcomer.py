@@ -281,4 +281,4 @@ def test_call_shows_the_clients_retries_on_a_terminal(monkeypatch: pytest.Monkey
             "call", "add_numbers", "a=2", "b=3", "--target", runtime.arn, "--endpoint-url", url
         )
     assert (code, out.strip()) == (0, "5"), shown
-    assert "retry 1/" in shown, shown
+    assert "throttled, resend 1/" in shown, shown
