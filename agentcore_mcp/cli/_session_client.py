@@ -59,7 +59,9 @@ async def list_tools(session: Any) -> list[dict[str, Any]]:
     for _ in range(1000):  # a server whose pagination never ends cannot hang the command
         page = await session.list_tools(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
         tools.extend(dump(tool) for tool in page.tools)
-        cursor = getattr(page, "next_cursor", None) or getattr(page, "nextCursor", None)
+        # mcp 2.x names the field next_cursor (reading nextCursor there warns); 1.x has only nextCursor
+        modern = "next_cursor" in type(page).model_fields
+        cursor = page.next_cursor if modern else page.nextCursor
         if not cursor:
             break
     return tools

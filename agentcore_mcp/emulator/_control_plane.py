@@ -291,7 +291,9 @@ def _settle_updates() -> None:
     """
     from moto.bedrockagentcorecontrol.models import AgentRuntime
 
-    if getattr(AgentRuntime.update, "_agentcore_mcp_settles", False):
+    # The mark is on the class, not on the function: later patches wrap AgentRuntime.update again, and a
+    # second emulator in the process must not put this wrapper outside them (it would undo their statuses).
+    if getattr(AgentRuntime, "_agentcore_mcp_settles", False):
         return
     original = AgentRuntime.update
 
@@ -301,8 +303,8 @@ def _settle_updates() -> None:
             self._transitions = [*self._transitions, ("UPDATING", "READY")]
         return result
 
-    update._agentcore_mcp_settles = True  # type: ignore[attr-defined]
     AgentRuntime.update = update  # type: ignore[method-assign]
+    AgentRuntime._agentcore_mcp_settles = True  # type: ignore[attr-defined]
 
 
 _ALPHANUMERIC = string.ascii_letters + string.digits

@@ -28,7 +28,7 @@ def _pattern(shape: str) -> re.Pattern[str]:
 
 
 def _settled(control: Any, runtime_id: str) -> dict[str, Any]:
-    for _ in range(50):
+    for _ in range(200):  # a V2 warm-up starts a process first
         described: dict[str, Any] = control.get_agent_runtime(agentRuntimeId=runtime_id)
         if described["status"] not in ("CREATING", "UPDATING"):
             return described
@@ -124,3 +124,24 @@ def test_an_endpoint_pinned_to_a_version_stays_while_default_moves() -> None:
             for name in ("DEFAULT", "PROD")
         }
         assert live == {"DEFAULT": "2", "PROD": "1"}
+
+
+def test_a_failing_warmup_hook_fails_an_update_in_a_process_that_started_emulators_before() -> None:
+    for _ in range(2):  # emulators started earlier in the process: the control plane is patched once
+        with Emulator().serve():
+            pass
+    emulator = Emulator()
+    emulator.map_image(IMAGE, APP_SPEC, isolation="process")
+    with emulator.serve() as endpoint:
+        control = boto3.client("bedrock-agentcore-control", endpoint_url=endpoint, **CREDENTIALS)
+        runtime_id = control.create_agent_runtime(
+            agentRuntimeName="hooked", platformVersion="V2", **_spec("v1")
+        )["agentRuntimeId"]
+        assert _settled(control, runtime_id)["status"] == "READY"
+        hooks = {"build": {"warmup": {"action": {"httpPost": {"path": "/no-such-hook"}}}}}
+        control.update_agent_runtime(
+            agentRuntimeId=runtime_id, platformVersion="V2", hooksConfiguration=hooks, **_spec("v2")
+        )
+        described = _settled(control, runtime_id)
+        assert described["status"] == "UPDATE_FAILED"
+        assert "The warm-up hook POST /no-such-hook answered HTTP 404" in described["failureReason"]
