@@ -89,8 +89,10 @@ def _token_provider(command: str, timeout: float) -> Any:
         except subprocess.TimeoutExpired:
             raise Failed(f"--token-command did not finish within {timeout:g} s") from None
         if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines()
-            detail = f": {lines[-1]}" if lines else ""
+            # Only stderr is quoted: stdout is where the token goes, and a command that printed it and then
+            # failed must not have it echoed into a terminal or a log.
+            lines = done.stderr.strip().splitlines()
+            detail = f": {lines[-1][:200]}" if lines else " (no stderr)"
             raise Failed(f"--token-command exited with status {done.returncode}{detail}")
         token = done.stdout.strip()
         if not token:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import ipaddress
 import math
+import os
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
@@ -18,7 +20,10 @@ from typing import Any, TypeAlias
 import anyio
 import httpx
 
-__all__ = ["BearerAuth", "SigV4Auth", "TokenProvider"]
+__all__ = ["ALLOW_INSECURE_BEARER_ENV", "BearerAuth", "SigV4Auth", "TokenProvider", "check_bearer_url"]
+
+ALLOW_INSECURE_BEARER_ENV = "AGENTCORE_MCP_ALLOW_INSECURE_BEARER"
+"""Set to ``1`` (``true``, ``yes``, ``on``) to let bearer tokens go over plain HTTP to any host (test rigs)."""
 
 TokenProvider: TypeAlias = "str | Callable[[], str] | Callable[[], Awaitable[str]]"
 """A bearer token, or a zero-argument function (sync or async) that returns one."""
@@ -144,6 +149,11 @@ class BearerAuth(httpx.Auth):
     Concurrent requests that need a new token share one call of the provider (single flight). An opaque
     token (not a JWT, or one without ``exp``) is reused until a 401. A leading ``"Bearer "`` in the token is
     accepted and not doubled. ``clock`` gives the current Unix time (tests pass a fake one).
+
+    A request to a plain ``http://`` URL whose host is not loopback (``127.0.0.0/8``, ``::1``,
+    ``localhost``) is refused with :class:`ValueError` before the token is fetched or anything is sent:
+    anyone on the path would read the token. ``allow_insecure_http=True`` (or, when it is None,
+    ``AGENTCORE_MCP_ALLOW_INSECURE_BEARER=1``) lifts that for test rigs.
     """
 
     def __init__(
@@ -152,6 +162,7 @@ class BearerAuth(httpx.Auth):
         *,
         refresh_margin: float = 60.0,
         clock: Callable[[], float] = time.time,
+        allow_insecure_http: bool | None = None,
     ) -> None:
         if isinstance(token, str):
             if not token.strip():
@@ -164,11 +175,16 @@ class BearerAuth(httpx.Auth):
         else:
             raise TypeError(f"bearer token must be a str or a callable returning one, got {token!r}")
         self.refresh_margin = refresh_margin
+        self.allow_insecure_http = allow_insecure_http
         self._clock = clock
         self._renew_at = math.inf  # when the current token is due for renewal (a provider's JWTs only)
         self._generation = 0
         self._sync_lock = threading.Lock()
         self._async_lock: anyio.Lock | None = None
+
+    def check_url(self, url: str | httpx.URL) -> None:
+        """Refuse (ValueError) to send this token to ``url``: plain HTTP to a host that is not loopback."""
+        check_bearer_url(url, allow=self.allow_insecure_http)
 
     @property
     def refreshes(self) -> int:
@@ -235,6 +251,7 @@ class BearerAuth(httpx.Auth):
             return current if current is not None else await self._call_async()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.check_url(request.url)
         token = self._sync_token(None)
         generation = self._generation
         request.headers["Authorization"] = f"Bearer {token}"
@@ -246,6 +263,7 @@ class BearerAuth(httpx.Auth):
                 yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        self.check_url(request.url)
         token = await self._async_token(None)
         generation = self._generation
         request.headers["Authorization"] = f"Bearer {token}"
@@ -255,6 +273,35 @@ class BearerAuth(httpx.Auth):
             if fresh != token:
                 request.headers["Authorization"] = f"Bearer {fresh}"
                 yield request
+
+
+def check_bearer_url(url: str | httpx.URL, *, allow: bool | None = None) -> None:
+    """Raise ValueError when a bearer token must not go to ``url``: ``http://`` to a non-loopback host.
+
+    ``allow`` True lets it through; None defers to ``AGENTCORE_MCP_ALLOW_INSECURE_BEARER`` (``1``, ``true``,
+    ``yes``, ``on``). HTTPS, and plain HTTP to ``127.0.0.0/8``, ``::1`` or ``localhost``, always pass.
+    """
+    parsed = httpx.URL(str(url))
+    if parsed.scheme != "http" or _is_loopback(parsed.host):
+        return
+    if allow is None:
+        allow = os.environ.get(ALLOW_INSECURE_BEARER_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    if not allow:
+        raise ValueError(
+            f"refusing to send a bearer token over plain HTTP to {url}: anyone on the path could read it. "
+            f"Use https://, or for a test rig pass allow_insecure_http=True (BearerAuth, "
+            f"AgentCoreTransport) or set {ALLOW_INSECURE_BEARER_ENV}=1"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name other than localhost: resolving it would not make it safe
+        return False
 
 
 def jwt_expiry(token: str) -> float | None:

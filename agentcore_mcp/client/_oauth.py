@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import importlib
 import json
@@ -30,8 +31,10 @@ import os
 import secrets
 import shlex
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +204,11 @@ class TokenCache:
 
     ``path`` defaults to ``$XDG_CACHE_HOME/agentcore-mcp/tokens.json`` (``~/.cache/...``).
     ``use_keyring=False`` always uses the file.
+
+    The file is written to a fresh ``mkstemp`` name in the same folder (``O_EXCL``, 0600 from the start)
+    and moved into place with ``os.replace``; it is read with ``O_NOFOLLOW`` and ignored unless it is
+    this user's and private. A folder others can write (group or world, without the sticky bit) is
+    refused with :class:`OAuthError` naming it.
     """
 
     SERVICE = "agentcore-mcp"
@@ -242,27 +250,69 @@ class TokenCache:
             entries.pop(key, None)
         else:
             entries[key] = refresh_token
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        # created 0600 from the start (never readable by others, even for a moment), then moved into place
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            json.dump(entries, file)
-        os.replace(temporary, self.path)
-        os.chmod(self.path, 0o600)
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._check_folder()
+        # mkstemp: a fresh, unpredictable name opened with O_CREAT | O_EXCL and mode 0600, so a symlink or
+        # file planted in the folder is never written through; os.replace then swaps the name itself
+        # (a symlink at the cache path is replaced, not followed). Nothing is chmod-ed by path.
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)  # already 0600 from mkstemp; said on the descriptor for clarity
+            with os.fdopen(fd, "w") as file:
+                json.dump(entries, file)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def _check_folder(self) -> None:
+        """Refuse (:class:`OAuthError`) a cache folder others may write, as ssh refuses such a ``~/.ssh``.
+
+        A folder writable by its group or by others is refused unless it has the sticky bit and belongs
+        to this user or to root (``/tmp``): there nobody else can rename or remove this user's files.
+        A missing folder passes (it is made 0700 on the first write).
+        """
+        folder = self.path.parent
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            return
+        shared = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        owners = {0, os.getuid()} if hasattr(os, "getuid") else set()
+        if shared and not (info.st_mode & stat.S_ISVTX and info.st_uid in owners):
+            raise OAuthError(
+                f"refusing the token cache folder {folder}: other users can write to it "
+                f"(mode {stat.S_IMODE(info.st_mode):o}); use a private folder (chmod go-w, or 0700)"
+            )
 
     def _read(self) -> dict[str, Any]:
+        self._check_folder()
         try:
-            mode = self.path.stat().st_mode
-            if mode & 0o077:
-                logger.warning("ignoring %s: readable by other users (mode %o)", self.path, mode & 0o777)
-                return {}
-            data = json.loads(self.path.read_text())
+            # O_NOFOLLOW: a symlink planted at the cache path is not read through (ELOOP, ignored below)
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             logger.warning("ignoring the token cache %s: %s", self.path, exc)
             return {}
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if info.st_mode & 0o077:
+                logger.warning(
+                    "ignoring %s: readable by other users (mode %o)", self.path, stat.S_IMODE(info.st_mode)
+                )
+                return {}
+            if hasattr(os, "getuid") and info.st_uid != os.getuid():
+                logger.warning("ignoring %s: owned by another user (uid %d)", self.path, info.st_uid)
+                return {}
+            try:
+                data = json.loads(file.read())
+            except (OSError, ValueError) as exc:
+                logger.warning("ignoring the token cache %s: %s", self.path, exc)
+                return {}
         return data if isinstance(data, dict) else {}
 
 
@@ -355,7 +405,7 @@ class AuthorizationCode:
         verifier = secrets.token_urlsafe(64)  # 86 characters of the unreserved set (RFC 7636 §4.1)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         state = secrets.token_urlsafe(24)
-        async with _LoopbackRedirect(self.redirect_port) as redirect:
+        async with _LoopbackRedirect(self.redirect_port, state) as redirect:
             query = {
                 "response_type": "code",
                 "client_id": self.client_id,
@@ -377,8 +427,6 @@ class AuthorizationCode:
                     params = await redirect.wait()
             except TimeoutError:
                 raise OAuthError(f"no login within {self.login_timeout:g} s") from None
-        if params.get("state") != state:
-            raise OAuthError("the login redirect carried the wrong state (a forged or stale redirect)")
         if "error" in params:
             raise OAuthError(
                 f"the login was refused: {params['error']} {params.get('error_description', '')}".strip()
@@ -416,9 +464,15 @@ _PAGE = b"<!doctype html><meta charset=utf-8><title>agentcore-mcp</title><p>%s Y
 
 
 class _LoopbackRedirect:
-    """uvicorn on ``127.0.0.1:port`` for the one redirect of a login (RFC 8252 §7.3)."""
+    """uvicorn on ``127.0.0.1:port`` for the one redirect of a login (RFC 8252 §7.3).
 
-    def __init__(self, port: int) -> None:
+    Only a ``GET /callback`` carrying ``state`` ends the wait. Any other local process can reach the port,
+    so a callback with a wrong or missing state is answered 400 and ignored: it can neither end the login
+    nor inject a code; the wait goes on for the right one (bounded by the caller's login timeout).
+    """
+
+    def __init__(self, port: int, state: str) -> None:
+        self._state = state
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", port))
@@ -459,16 +513,19 @@ class _LoopbackRedirect:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         params = {k: v[0] for k, v in query.items()}
         assert self._result is not None
+        if not secrets.compare_digest(params.get("state", "").encode(), self._state.encode()):
+            await self._answer(send, 400, b"Not this login (wrong state): ignored.", plain=True)
+            return
         if self._result.done():
             await self._answer(send, 409, b"This login has already completed.")
             return
         self._result.set_result(params)
         await self._answer(send, 200, b"Login failed." if "error" in params else b"Logged in.")
 
-    async def _answer(self, send: Any, status: int, text: bytes) -> None:
-        body = _PAGE % text
+    async def _answer(self, send: Any, status: int, text: bytes, *, plain: bool = False) -> None:
+        body = text + b"\n" if plain else _PAGE % text
         headers = [
-            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-type", b"text/plain; charset=utf-8" if plain else b"text/html; charset=utf-8"),
             (b"content-length", str(len(body)).encode()),
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -146,7 +146,10 @@ class AgentCoreTransport:
         region: overrides the ARN's region (signing, and the client this transport creates).
         bearer_token: an OAuth access token, or a sync or async zero-argument function returning one
             (called again before a JWT expires and after a 401); selects the HTTPS backend (OAuth runtimes
-            cannot be called via boto3).
+            cannot be called via boto3). Refused (ValueError, here) over plain ``http://`` to a host that
+            is not loopback (``127.0.0.0/8``, ``::1``, ``localhost``), unless ``allow_insecure_http``.
+        allow_insecure_http: let ``bearer_token`` go over plain HTTP to any host (test rigs); None:
+            ``AGENTCORE_MCP_ALLOW_INSECURE_BEARER=1`` decides. A ``BearerAuth`` passed as ``auth=`` has its own.
         auth: for the HTTPS backend: an ``httpx.Auth``, ``"sigv4"`` or ``"none"``; default: SigV4 for an ARN,
             none for a URL (unless ``bearer_token``).
         http_client: an ``httpx.AsyncClient`` to send with (you keep owning it); selects the HTTPS backend.
@@ -182,6 +185,7 @@ class AgentCoreTransport:
         endpoint_url: str | None = None,
         region: str | None = None,
         bearer_token: TokenProvider | None = None,
+        allow_insecure_http: bool | None = None,
         auth: httpx.Auth | Literal["sigv4", "none"] | None = None,
         http_client: httpx.AsyncClient | None = None,
         boto3_session: Any = None,
@@ -219,6 +223,7 @@ class AgentCoreTransport:
             endpoint_url=endpoint_url,
             region=region,
             bearer_token=bearer_token,
+            allow_insecure_http=allow_insecure_http,
             auth=auth,
             http_client=http_client,
             boto3_session=boto3_session,
@@ -992,6 +997,7 @@ def _make_backend(
     endpoint_url: str | None,
     region: str | None,
     bearer_token: TokenProvider | None,
+    allow_insecure_http: bool | None,
     auth: Any,
     http_client: Any,
     boto3_session: Any,
@@ -1051,7 +1057,18 @@ def _make_backend(
 
     from agentcore_mcp.client._httpx import HttpxBackend
 
-    resolved = _resolve_auth(target, route, bearer_token=bearer_token, auth=auth, boto3_session=boto3_session)
+    resolved = _resolve_auth(
+        target,
+        route,
+        bearer_token=bearer_token,
+        auth=auth,
+        boto3_session=boto3_session,
+        allow_insecure_http=allow_insecure_http,
+    )
+    from agentcore_mcp.client._auth import BearerAuth
+
+    if isinstance(resolved, BearerAuth):
+        resolved.check_url(route.url)  # a usage error now, not a refusal on the first request
     http_backend = HttpxBackend(
         route.url,
         auth=resolved,
@@ -1133,7 +1150,13 @@ def _url_route(target: str, *, endpoint_url: str | None, region: str | None) -> 
 
 
 def _resolve_auth(
-    target: str, route: _Route, *, bearer_token: TokenProvider | None, auth: Any, boto3_session: Any
+    target: str,
+    route: _Route,
+    *,
+    bearer_token: TokenProvider | None,
+    auth: Any,
+    boto3_session: Any,
+    allow_insecure_http: bool | None = None,
 ) -> httpx.Auth | None:
     """The ``httpx.Auth`` the HTTPS backend runs: bearer, yours, SigV4 (the default for an ARN) or none."""
     import httpx
@@ -1141,7 +1164,7 @@ def _resolve_auth(
     from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
 
     if bearer_token is not None:
-        return BearerAuth(bearer_token)
+        return BearerAuth(bearer_token, allow_insecure_http=allow_insecure_http)
     if isinstance(auth, httpx.Auth):
         return auth
     if auth == "none":

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
+from agentcore_mcp.client import AgentCoreTransport
 from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
 from agentcore_mcp.emulator._sigv4 import Credentials as Keys
 from agentcore_mcp.emulator._sigv4 import SignatureRejected, SigV4Verifier
@@ -269,6 +270,80 @@ async def test_a_provider_returning_nothing_is_a_clear_error() -> None:
     async with httpx.AsyncClient(transport=bearer_server(set(), []), auth=auth) as client:
         with pytest.raises(TypeError, match="non-empty str"):
             await client.post(URL)
+
+
+# -- no bearer token over plain HTTP to another host -------------------------------------------------------
+
+INSECURE = "http://example.invalid/mcp"  # .invalid never resolves: a refusal must come before connecting
+ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo-AbCdE12345"
+
+
+async def test_a_bearer_token_is_refused_over_plain_http_to_a_host_that_is_not_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AGENTCORE_MCP_ALLOW_INSECURE_BEARER", raising=False)
+    seen: list[str] = []
+    calls: list[int] = []
+
+    def provider() -> str:
+        calls.append(1)
+        return "secret-token"
+
+    with pytest.raises(ValueError, match="plain HTTP") as refused:
+        AgentCoreTransport(INSECURE, bearer_token="secret-token")
+    assert INSECURE in str(refused.value)
+    assert "AGENTCORE_MCP_ALLOW_INSECURE_BEARER" in str(refused.value)
+    assert "allow_insecure_http" in str(refused.value)
+    with pytest.raises(ValueError, match="plain HTTP"):  # an ARN sent to a plain-HTTP endpoint too
+        AgentCoreTransport(ARN, endpoint_url="http://example.invalid", bearer_token="secret-token")
+    # The auth on any httpx client: refused before the provider runs or a byte is sent.
+    auth = BearerAuth(provider)
+    async with httpx.AsyncClient(transport=bearer_server({"secret-token"}, seen), auth=auth) as client:
+        with pytest.raises(ValueError, match="plain HTTP"):
+            await client.post(INSECURE)
+    assert (seen, calls) == ([], [])
+
+
+def test_a_sync_client_refuses_a_bearer_token_over_plain_http_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENTCORE_MCP_ALLOW_INSECURE_BEARER", raising=False)
+    seen: list[str] = []
+    with (
+        httpx.Client(transport=bearer_server({"t1"}, seen), auth=BearerAuth("t1")) as client,
+        pytest.raises(ValueError, match="plain HTTP"),
+    ):
+        client.post(INSECURE)
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/mcp", "http://127.4.5.6:9/mcp", "http://localhost:9/mcp", "http://[::1]:9/mcp"],
+)
+async def test_plain_http_to_loopback_carries_a_bearer_token(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AGENTCORE_MCP_ALLOW_INSECURE_BEARER", raising=False)
+    AgentCoreTransport(url, bearer_token="t1")
+    seen: list[str] = []
+    async with httpx.AsyncClient(transport=bearer_server({"t1"}, seen), auth=BearerAuth("t1")) as client:
+        assert (await client.post(url)).status_code == 200
+    assert seen == ["t1"]
+
+
+async def test_the_opt_out_lets_a_bearer_token_over_plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENTCORE_MCP_ALLOW_INSECURE_BEARER", raising=False)
+    seen: list[str] = []
+    AgentCoreTransport(INSECURE, bearer_token="t1", allow_insecure_http=True)
+    auth = BearerAuth("t1", allow_insecure_http=True)
+    async with httpx.AsyncClient(transport=bearer_server({"t1"}, seen), auth=auth) as client:
+        assert (await client.post(INSECURE)).status_code == 200
+    monkeypatch.setenv("AGENTCORE_MCP_ALLOW_INSECURE_BEARER", "1")
+    AgentCoreTransport(INSECURE, bearer_token="t1")
+    async with httpx.AsyncClient(transport=bearer_server({"t1"}, seen), auth=BearerAuth("t1")) as client:
+        assert (await client.post(INSECURE)).status_code == 200
+    with pytest.raises(ValueError, match="plain HTTP"):  # an explicit False wins over the variable
+        AgentCoreTransport(INSECURE, bearer_token="t1", allow_insecure_http=False)
+    assert seen == ["t1", "t1"]
 
 
 # -- renewing JWTs before they expire ---------------------------------------------------------------------
