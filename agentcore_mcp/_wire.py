@@ -92,6 +92,10 @@ RUNTIME_CUSTOM_PREFIX: Final = "x-amzn-bedrock-agentcore-runtime-custom-"
 WORKLOAD_ACCESS_TOKEN: Final = "workloadaccesstoken"
 IDENTITY_WAT: Final = "x-amz-bedrock-agentcore-identity-wat"  # the workload access token, newer name
 OAUTH2_CALLBACK_URL: Final = "oauth2callbackurl"
+# MCP's routing headers as the specification spells them, for messages.
+MCP_PROTOCOL_VERSION_SPELLED: Final = "MCP-Protocol-Version"
+MCP_METHOD_SPELLED: Final = "Mcp-Method"
+MCP_NAME_SPELLED: Final = "Mcp-Name"
 
 ACCEPT: Final = "application/json, text/event-stream"
 """The Accept value MCP clients must send on a POST: both answer types."""

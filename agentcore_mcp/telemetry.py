@@ -34,6 +34,8 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from agentcore_mcp._wire import MCP_SESSION_ID
+
 __all__ = [
     "SpanScope",
     "enabled",
@@ -252,7 +254,7 @@ def request_span(
             values["gen_ai.prompt.name"] = target
     if request_id is not None:
         values["jsonrpc.request.id"] = str(request_id)
-    session = session_id or carrier.get("mcp-session-id")
+    session = session_id or carrier.get(MCP_SESSION_ID)
     if session:
         values["mcp.session.id"] = session
     if protocol_version:

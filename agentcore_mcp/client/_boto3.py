@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic_core import to_json
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp.client._arn import RuntimeArn
 from agentcore_mcp.client._backend import BufferedReply, ConnectionFailed, TransportError, TransportTimeout
 
@@ -35,15 +36,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Boto3Backend"]
 
-ACCEPT = "application/json, text/event-stream"
 # Request headers the InvokeAgentRuntime model carries as parameters.
 PARAMETERS = {
-    "mcp-session-id": "mcpSessionId",
-    "mcp-protocol-version": "mcpProtocolVersion",
-    "mcp-method": "mcpMethod",
-    "mcp-name": "mcpName",
-    "x-amzn-bedrock-agentcore-runtime-session-id": "runtimeSessionId",
-    "x-amzn-bedrock-agentcore-runtime-user-id": "runtimeUserId",
+    rpc.MCP_SESSION_ID: "mcpSessionId",
+    rpc.MCP_PROTOCOL_VERSION: "mcpProtocolVersion",
+    rpc.MCP_METHOD: "mcpMethod",
+    rpc.MCP_NAME: "mcpName",
+    rpc.RUNTIME_SESSION_ID: "runtimeSessionId",
+    rpc.RUNTIME_USER_ID: "runtimeUserId",
     "x-amzn-trace-id": "traceId",
     "traceparent": "traceParent",
     "tracestate": "traceState",
@@ -198,7 +198,7 @@ class Boto3Backend:
             "agentRuntimeArn": self.arn,
             "payload": exchange.body,
             "contentType": "application/json",
-            "accept": ACCEPT,
+            "accept": rpc.ACCEPT,
         }
         if self.qualifier:
             params["qualifier"] = self.qualifier

@@ -27,6 +27,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from agentcore_mcp._wire import AC_CONFLICT, AC_THROTTLED
+
 __all__ = [
     "REFUSED_CODES",
     "REFUSED_STATUSES",
@@ -38,10 +40,10 @@ __all__ = [
 
 # Answers that prove the request was refused before any MCP handler ran.
 REFUSED_STATUSES = frozenset({409, 429})
-REFUSED_CODES = frozenset({-32003, -32005})
+REFUSED_CODES = frozenset({AC_THROTTLED, AC_CONFLICT})
 # The refusals that are throttling: resent on the throttle budget.
 THROTTLED_STATUSES = frozenset({429})
-THROTTLED_CODES = frozenset({-32003})
+THROTTLED_CODES = frozenset({AC_THROTTLED})
 # Answers after which the request may have run.
 MAYBE_RAN_STATUSES = frozenset({424, 500, 502, 503, 504})
 # Methods that change the world: never resent once they may have run.

@@ -27,7 +27,22 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic_core import from_json, to_json
 
 from agentcore_mcp._session import RuntimeSession
-from agentcore_mcp._wire import AC_THROTTLED
+from agentcore_mcp._wire import (
+    AC_STATUS_CODES,
+    AC_THROTTLED,
+    AC_VALIDATION,
+    CONNECTION_CLOSED,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    LEGACY_VERSIONS,
+    MCP_PROTOCOL_VERSION,
+    MCP_SESSION_ID,
+    PARSE_ERROR,
+    REQUEST_TIMEOUT,
+    RUNTIME_SESSION_ID,
+    RUNTIME_USER_ID,
+)
 from agentcore_mcp.client._arn import (
     RuntimeArn,
     configured_endpoint,
@@ -68,19 +83,6 @@ __all__ = ["AgentCoreTransport"]
 
 logger = logging.getLogger("agentcore_mcp.client")
 
-# JSON-RPC codes of the errors this transport makes up (the SDK's own values for the same situations).
-CONNECTION_CLOSED = -32000
-REQUEST_TIMEOUT = -32001
-INVALID_REQUEST = -32600
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-PARSE_ERROR = -32700
-# AgentCore's JSON-RPC codes for HTTP-level refusals of MCP runtimes.
-VALIDATION = -32006
-STATUS_CODES = {401: -32001, 403: -32002, 404: -32004, 406: -32011, 409: -32005, 424: -32010, 429: -32003}
-HANDSHAKE_VERSIONS = frozenset({"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"})
-RUNTIME_SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id"
-RUNTIME_USER_HEADER = "x-amzn-bedrock-agentcore-runtime-user-id"
 DEFAULT_RETRY = RetryPolicy()
 _INVOCATIONS_PATH = re.compile(r"/runtimes/([^/]+)/invocations/?$")
 _SESSION_GONE = re.compile(
@@ -203,7 +205,7 @@ class AgentCoreTransport:
         max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
         max_connections: int = 100,
     ) -> None:
-        _check_headers({**(headers or {}), **({RUNTIME_USER_HEADER: user_id} if user_id is not None else {})})
+        _check_headers({**(headers or {}), **({RUNTIME_USER_ID: user_id} if user_id is not None else {})})
         if session is not None and runtime_session_id is not None:
             raise ValueError("pass either session= or runtime_session_id=, not both")
         self.session = session or RuntimeSession(runtime_session_id, user_id=user_id)
@@ -351,7 +353,7 @@ class AgentCoreTransport:
                     continue
                 if out.is_request:
                     version = self._note_outgoing(out)
-                    modern = version is not None and version not in HANDSHAKE_VERSIONS
+                    modern = version is not None and version not in LEGACY_VERSIONS
                     flight = _InFlight(anyio.CancelScope(), modern)
                     superseded = self._in_flight.get(out.id)
                     if superseded is not None:
@@ -420,7 +422,7 @@ class AgentCoreTransport:
     def _version_for(self, out: Outgoing) -> str | None:
         if out.headers:
             for name, value in out.headers.items():
-                if name.lower() == "mcp-protocol-version":
+                if name.lower() == MCP_PROTOCOL_VERSION:
                     return value
         return self._protocol_version
 
@@ -443,7 +445,7 @@ class AgentCoreTransport:
             flight.cancel()
             return True
         version = self._protocol_version
-        return flight is None and version is not None and version not in HANDSHAKE_VERSIONS
+        return flight is None and version is not None and version not in LEGACY_VERSIONS
 
     # -- requests ---------------------------------------------------------------------------------------
 
@@ -523,13 +525,13 @@ class AgentCoreTransport:
                 old = session.runtime_session_id
                 session.renew()
                 logger.info("runtime session %s was stopped; starting %s", old, session.runtime_session_id)
-            headers[RUNTIME_SESSION_HEADER] = session.runtime_session_id
+            headers[RUNTIME_SESSION_ID] = session.runtime_session_id
             if session.user_id:
-                headers[RUNTIME_USER_HEADER] = session.user_id
+                headers[RUNTIME_USER_ID] = session.user_id
         if session.mcp_session_id:
-            headers["mcp-session-id"] = session.mcp_session_id
+            headers[MCP_SESSION_ID] = session.mcp_session_id
         if version is not None:
-            headers["mcp-protocol-version"] = version
+            headers[MCP_PROTOCOL_VERSION] = version
         if out.headers:
             for name, value in out.headers.items():
                 headers[name.lower()] = value
@@ -655,7 +657,7 @@ class AgentCoreTransport:
         return self._pacer
 
     def _note_reply(self, reply: Reply) -> None:
-        mcp_session_id = reply.headers.get("mcp-session-id")
+        mcp_session_id = reply.headers.get(MCP_SESSION_ID)
         if mcp_session_id and mcp_session_id != self.session.mcp_session_id:
             self.session.mcp_session_id = mcp_session_id
 
@@ -802,9 +804,9 @@ class AgentCoreTransport:
             detail = str(parsed.get("message") or parsed.get("Message") or "")
         if not detail and body:
             detail = _snippet(body)
-        code = STATUS_CODES.get(status, INTERNAL_ERROR if status >= 500 else INVALID_REQUEST)
+        code = AC_STATUS_CODES.get(status, INTERNAL_ERROR if status >= 500 else INVALID_REQUEST)
         if error_type == "ValidationException":
-            code = VALIDATION
+            code = AC_VALIDATION
         label = error_type or f"HTTP {status}"  # the status itself ends every message: see _deliver_error
         message = f"{self._backend.description} refused {out.method}: {label}" + (
             f": {detail}" if detail else ""

@@ -273,15 +273,15 @@ class RequestHeaders:
                 length = value
             elif kind == _K_VERSION:
                 if self.version is not None:
-                    self.dup = "MCP-Protocol-Version"
+                    self.dup = rpc.MCP_PROTOCOL_VERSION_SPELLED
                 self.version = value.decode("latin-1").strip()
             elif kind == _K_METHOD:
                 if self.method is not None:
-                    self.dup = "Mcp-Method"
+                    self.dup = rpc.MCP_METHOD_SPELLED
                 self.method = value.decode("latin-1").strip()
             elif kind == _K_NAME:
                 if self.name is not None:
-                    self.dup = "Mcp-Name"
+                    self.dup = rpc.MCP_NAME_SPELLED
                 self.name = value.decode("latin-1").strip()
             elif kind == _K_SESSION:
                 self.session_id = value.decode("latin-1").strip()

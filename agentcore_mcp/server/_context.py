@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from agentcore_mcp import _wire as rpc
 from agentcore_mcp._wire import LOG_LEVELS
 from agentcore_mcp.errors import ToolError
 from agentcore_mcp.server._input import Elicit, ElicitationResult, InputRequest, ListRoots, Sample
@@ -31,8 +32,8 @@ _LEVEL_RANK = {name: rank for rank, name in enumerate(LOG_LEVELS)}
 _SECRET_HEADERS = frozenset(
     {
         "authorization",
-        "workloadaccesstoken",
-        "x-amz-bedrock-agentcore-identity-wat",
+        rpc.WORKLOAD_ACCESS_TOKEN,
+        rpc.IDENTITY_WAT,
         "cookie",
         "x-amz-security-token",
     }
@@ -149,15 +150,15 @@ class Context:
 
     @property
     def session_id(self) -> str | None:
-        return self.headers.get("mcp-session-id")
+        return self.headers.get(rpc.MCP_SESSION_ID)
 
     @property
     def runtime_session_id(self) -> str | None:
-        return self.headers.get("x-amzn-bedrock-agentcore-runtime-session-id")
+        return self.headers.get(rpc.RUNTIME_SESSION_ID)
 
     @property
     def user_id(self) -> str | None:
-        return self.headers.get("x-amzn-bedrock-agentcore-runtime-user-id")
+        return self.headers.get(rpc.RUNTIME_USER_ID)
 
     @property
     def can_stream(self) -> bool:
