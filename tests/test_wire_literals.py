@@ -54,8 +54,9 @@ def literals(path: Path) -> list[str]:
             operand = node.operand
             if isinstance(operand, ast.Constant) and type(operand.value) is int and _is_code(-operand.value):
                 found.append(str(-operand.value))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
-            text = node.value.strip()
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str | bytes) and id(node) not in prose:
+            value = node.value
+            text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
             if _HEADER.fullmatch(text) or _EXTENSION.fullmatch(text):
                 found.append(text)
     return found
@@ -96,5 +97,13 @@ def test_the_rule_sees_literals_and_ignores_prose(tmp_path: Path) -> None:
         "NOT_A_CODE = -32100\n"
         "# -32700 in a comment\n"
         'MESSAGE = f"Mcp-Param-{1} header is required"\n'
+        'RAW = b"x-amzn-bedrock-agentcore-runtime-session-id"\n'
     )
-    assert sorted(literals(sample)) == sorted(["Mcp-Session-Id", "-32601", "io.modelcontextprotocol/tasks"])
+    assert sorted(literals(sample)) == sorted(
+        [
+            "Mcp-Session-Id",
+            "-32601",
+            "io.modelcontextprotocol/tasks",
+            "x-amzn-bedrock-agentcore-runtime-session-id",
+        ]
+    )

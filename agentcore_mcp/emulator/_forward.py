@@ -15,6 +15,8 @@ from typing import Any
 
 import anyio
 
+from agentcore_mcp import _wire as rpc
+
 __all__ = ["AsgiUpstream", "Forwarded", "HttpUpstream", "Upstream", "UpstreamFailed"]
 
 Headers = list[tuple[bytes, bytes]]
@@ -29,8 +31,8 @@ PASSED_RESPONSE_HEADERS = frozenset(
         b"content-length",
         b"content-encoding",
         b"cache-control",
-        b"mcp-protocol-version",
-        b"mcp-session-id",  # the caller gets the platform's, or a stateful server's own (the emulator decides)
+        rpc.MCP_PROTOCOL_VERSION.encode(),
+        rpc.MCP_SESSION_ID.encode(),  # the caller gets the platform's, or a stateful server's own (the emulator decides)
         b"allow",
     }
 )

@@ -78,7 +78,7 @@ _SEARCH_DEFINITION = {
         "required": ["query"],
     },
 }
-_PASSED = (b"content-type", b"mcp-protocol-version")
+_PASSED = (b"content-type", wire.MCP_PROTOCOL_VERSION.encode())
 
 Scope = Mapping[str, Any]
 Send = Callable[[dict[str, Any]], Any]

@@ -23,27 +23,33 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
+from agentcore_mcp import _wire as rpc
+
 __all__ = ["MAX_CUSTOM_HEADER_VALUE", "RUNTIME_SESSION_HEADER", "upstream_headers"]
 
-RUNTIME_SESSION_HEADER = b"x-amzn-bedrock-agentcore-runtime-session-id"
-REQUEST_ID_HEADER = b"x-amzn-bedrock-agentcore-runtime-request-id"
-USER_ID_HEADER = b"x-amzn-bedrock-agentcore-runtime-user-id"
-CUSTOM_PREFIX = b"x-amzn-bedrock-agentcore-runtime-custom-"
+# The wire names as bytes (ASGI's header type), made once.
+RUNTIME_SESSION_HEADER = rpc.RUNTIME_SESSION_ID.encode()
+REQUEST_ID_HEADER = rpc.RUNTIME_REQUEST_ID.encode()
+USER_ID_HEADER = rpc.RUNTIME_USER_ID.encode()
+CUSTOM_PREFIX = rpc.RUNTIME_CUSTOM_PREFIX.encode()
+_MCP_SESSION_ID = rpc.MCP_SESSION_ID.encode()
+_PARAM_PREFIX = rpc.MCP_PARAM_PREFIX.encode()
+_WORKLOAD_TOKEN_HEADERS = (rpc.WORKLOAD_ACCESS_TOKEN.encode(), rpc.IDENTITY_WAT.encode())
 MAX_CUSTOM_HEADER_VALUE = 4096
 
 _PASSED = frozenset(
     {
         b"content-type",
         b"accept",
-        b"mcp-protocol-version",
-        b"mcp-method",
-        b"mcp-name",
+        rpc.MCP_PROTOCOL_VERSION.encode(),
+        rpc.MCP_METHOD.encode(),
+        rpc.MCP_NAME.encode(),
         b"x-amzn-trace-id",
         b"traceparent",
         b"tracestate",
         b"baggage",
         b"origin",
-        b"last-event-id",
+        rpc.LAST_EVENT_ID.encode(),
     }
 )
 # Never forwarded, allow-listed or not: the platform owns them.
@@ -61,12 +67,11 @@ _RESTRICTED = frozenset(
         b"x-amz-date",
         b"x-amz-security-token",
         b"x-amz-content-sha256",
-        b"mcp-session-id",
+        _MCP_SESSION_ID,
         RUNTIME_SESSION_HEADER,
         REQUEST_ID_HEADER,
         USER_ID_HEADER,
-        b"workloadaccesstoken",
-        b"x-amz-bedrock-agentcore-identity-wat",
+        *_WORKLOAD_TOKEN_HEADERS,
     }
 )
 
@@ -117,7 +122,7 @@ def upstream_headers(
             continue
         if (
             name in _PASSED
-            or name.startswith(b"mcp-param-")
+            or name.startswith(_PARAM_PREFIX)
             or name.startswith(CUSTOM_PREFIX)
             or name.decode("latin-1") in allowlist
         ):
@@ -127,7 +132,7 @@ def upstream_headers(
         out.append((b"x-amzn-trace-id", new_trace_id().encode()))
     out.append((b"content-length", str(body_length).encode()))
     if mcp_session_id:  # none yet: a stateful server issues it in its answer
-        out.append((b"mcp-session-id", mcp_session_id.encode()))
+        out.append((_MCP_SESSION_ID, mcp_session_id.encode()))
     out.append((RUNTIME_SESSION_HEADER, runtime_session_id.encode()))
     out.append((REQUEST_ID_HEADER, request_id.encode()))
     if user_id:
@@ -137,6 +142,5 @@ def upstream_headers(
             encoded = user_id.encode()  # a token's sub beyond latin-1
         out.append((USER_ID_HEADER, encoded))
     if workload_token is not None:
-        out.append((b"workloadaccesstoken", workload_token.encode()))
-        out.append((b"x-amz-bedrock-agentcore-identity-wat", workload_token.encode()))
+        out.extend((name, workload_token.encode()) for name in _WORKLOAD_TOKEN_HEADERS)
     return out

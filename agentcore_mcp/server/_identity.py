@@ -15,12 +15,14 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
+from agentcore_mcp import _wire as rpc
+
 __all__ = ["RequestContextFilter", "bind_log_context", "bind_platform_context", "set_log_ids"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
-TOKEN_HEADERS = (b"x-amz-bedrock-agentcore-identity-wat", b"workloadaccesstoken")
-CALLBACK_HEADER = b"oauth2callbackurl"
+TOKEN_HEADERS = (rpc.IDENTITY_WAT.encode(), rpc.WORKLOAD_ACCESS_TOKEN.encode())
+CALLBACK_HEADER = rpc.OAUTH2_CALLBACK_URL.encode()
 
 # (session id, request id, method) in one variable: one set per request on the hot path, not three.
 _ids: ContextVar[tuple[str | None, object, str]] = ContextVar(
