@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import typing
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from agentcore_mcp import _fastmcp
+from agentcore_mcp import _settings as settings
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server import _prompts as _prompts
@@ -501,8 +501,8 @@ class HostOriginCheck:
             raise TypeError("allowed_hosts and allowed_origins take a list of strings, not one string")
         self.app = app
         self.path = path if path is None else path.rstrip("/") or "/"
-        self._hosts = HostCheck.configured([*allowed_hosts, *_env_list("AGENTCORE_MCP_ALLOWED_HOSTS")])
-        origins = [*allowed_origins, *_env_list("AGENTCORE_MCP_ALLOWED_ORIGINS")]
+        self._hosts = HostCheck.configured([*allowed_hosts, *settings.items(settings.ALLOWED_HOSTS)])
+        origins = [*allowed_origins, *settings.items(settings.ALLOWED_ORIGINS)]
         self._origins = frozenset(o.strip().lower().rstrip("/").encode() for o in origins if o.strip())
         self._local_origins = allow_localhost_origins
         self._post_only = post_only
@@ -586,7 +586,3 @@ async def _refuse(kind: str, send: Send, status: int, message: str) -> None:
         return
     body = rpc.error_body(None, rpc.INVALID_REQUEST, message)
     await _answer(send, status, body, [(b"content-type", rpc.JSON.encode())])
-
-
-def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from agentcore_mcp import _settings as settings
 from agentcore_mcp._wire import MCP_SESSION_ID
 
 __all__ = [
@@ -63,14 +64,13 @@ def enabled() -> bool:
     """
     global _enabled
     if _enabled is None:
-        setting = os.environ.get("AGENTCORE_MCP_TRACING", "").strip().lower()
-        if setting in ("off", "0", "false", "no"):
+        try:
+            setting = settings.flag(settings.TRACING)
+        except ValueError:  # an unknown value leaves the choice to the OpenTelemetry set-up, as unset does
+            setting = None
+        if setting is False:
             _enabled = False
-        elif (
-            setting in ("on", "1", "true", "yes")
-            or _provider is not None
-            or any(name.startswith("OTEL_") for name in os.environ)
-        ):
+        elif setting or _provider is not None or any(name.startswith("OTEL_") for name in os.environ):
             _enabled = _load()
         else:
             _enabled = False

@@ -12,6 +12,7 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
+from agentcore_mcp import _settings as settings
 from agentcore_mcp.cli._base import PROFILE_HELP, Failed, add_list_option, pairs
 
 __all__ = ["TARGET_HELP", "add_client_options", "describe_failure", "transport_options"]
@@ -35,7 +36,7 @@ def add_client_options(parser: argparse.ArgumentParser, *, session_id: bool = Tr
     group.add_argument(
         "--target",
         "-t",
-        default=os.environ.get("AGENTCORE_MCP_TARGET") or "http://127.0.0.1:8000/mcp",
+        default=settings.text(settings.TARGET, "http://127.0.0.1:8000/mcp"),
         help="an MCP URL or a runtime ARN (default: AGENTCORE_MCP_TARGET, else http://127.0.0.1:8000/mcp)",
     )
     tokens = group.add_mutually_exclusive_group()
@@ -119,7 +120,7 @@ def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         options["runtime_session_id"] = args.session_id
     if args.header:
         options["headers"] = pairs(args.header, "--header")
-    token: Any = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN") or None
+    token: Any = args.bearer_token or settings.text(settings.BEARER_TOKEN) or None
     if _is_gateway(target):
         target = _gateway_options(target, args, options, signed=token is None and not args.token_command)
     elif is_runtime_arn(target):

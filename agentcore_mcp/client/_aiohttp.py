@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Literal, NoReturn
 
 import httpx
+
+from agentcore_mcp import _settings as settings
 
 if TYPE_CHECKING:
     from aiohttp import ClientRequest, ClientResponse, ClientSession
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CHOICES", "ENV", "AiohttpTransport", "choice", "installed", "on_asyncio", "sends_as_given"]
 
-ENV = "AGENTCORE_MCP_HTTP_TRANSPORT"
+ENV = settings.HTTP_TRANSPORT
 CHOICES = ("auto", "httpx", "aiohttp")
 Choice = Literal["auto", "httpx", "aiohttp"]
 
@@ -55,7 +56,7 @@ def choice(requested: str | None) -> Choice:
         ValueError: a value not in :data:`CHOICES`, or ``"aiohttp"`` without httpx-aiohttp installed.
     """
     where = "http_transport=" if requested is not None else f"${ENV}"
-    value = requested if requested is not None else (os.environ.get(ENV) or "auto").strip().lower()
+    value = requested if requested is not None else settings.text(ENV, "auto").lower()
     if value == "auto":
         return "auto"
     if value == "httpx":

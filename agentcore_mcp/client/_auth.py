@@ -11,7 +11,6 @@ import importlib
 import inspect
 import ipaddress
 import math
-import os
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
@@ -20,9 +19,11 @@ from typing import Any, TypeAlias
 import anyio
 import httpx
 
+from agentcore_mcp import _settings as settings
+
 __all__ = ["ALLOW_INSECURE_BEARER_ENV", "BearerAuth", "SigV4Auth", "TokenProvider", "check_bearer_url"]
 
-ALLOW_INSECURE_BEARER_ENV = "AGENTCORE_MCP_ALLOW_INSECURE_BEARER"
+ALLOW_INSECURE_BEARER_ENV = settings.ALLOW_INSECURE_BEARER
 """Set to ``1`` (``true``, ``yes``, ``on``) to let bearer tokens go over plain HTTP to any host (test rigs)."""
 
 TokenProvider: TypeAlias = "str | Callable[[], str] | Callable[[], Awaitable[str]]"
@@ -285,7 +286,7 @@ def check_bearer_url(url: str | httpx.URL, *, allow: bool | None = None) -> None
     if parsed.scheme != "http" or _is_loopback(parsed.host):
         return
     if allow is None:
-        allow = os.environ.get(ALLOW_INSECURE_BEARER_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+        allow = bool(settings.flag(ALLOW_INSECURE_BEARER_ENV))
     if not allow:
         raise ValueError(
             f"refusing to send a bearer token over plain HTTP to {url}: anyone on the path could read it. "

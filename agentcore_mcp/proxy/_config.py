@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from agentcore_mcp import _settings as settings
 from agentcore_mcp.proxy._proxy import DEFAULT_MAX_LINE, ProxyOptions, StdioProxy
 
 __all__ = ["add_arguments", "build", "main", "run"]
@@ -74,7 +75,7 @@ def _where_options(parser: argparse.ArgumentParser) -> None:
         "-t",
         dest="target_option",
         metavar="TARGET",
-        default=os.environ.get("AGENTCORE_MCP_TARGET"),
+        default=settings.text(settings.TARGET),
         help="the same as TARGET, as the other commands take it (default: AGENTCORE_MCP_TARGET)",
     )
     where.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint of an ARN (DEFAULT)")
@@ -178,7 +179,7 @@ def build(args: argparse.Namespace) -> tuple[StdioProxy, Any]:
     from agentcore_mcp.client import AgentCoreTransport
 
     args.target = _target(args)
-    bearer = args.bearer_token or os.environ.get("AGENTCORE_MCP_BEARER_TOKEN")
+    bearer = args.bearer_token or settings.text(settings.BEARER_TOKEN)
     source = _token_source(args, bearer)
     transport = AgentCoreTransport(
         args.target,
@@ -239,7 +240,7 @@ def _token_source(args: argparse.Namespace, bearer: str | None) -> Any:
     if not args.client_id:
         raise ValueError("--oauth needs --client-id")
     if args.oauth == "client-credentials":
-        secret = args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET")
+        secret = args.client_secret or settings.text(settings.CLIENT_SECRET)
         if not secret:
             raise ValueError(
                 "--oauth client-credentials needs --client-secret (or AGENTCORE_MCP_CLIENT_SECRET)"
@@ -260,7 +261,7 @@ def _token_source(args: argparse.Namespace, bearer: str | None) -> Any:
         args.client_id,
         discovery_url=args.discovery_url,
         scopes=args.scope,
-        client_secret=args.client_secret or os.environ.get("AGENTCORE_MCP_CLIENT_SECRET"),
+        client_secret=args.client_secret or settings.text(settings.CLIENT_SECRET),
         redirect_port=args.redirect_port,
         cache=TokenCache(args.token_cache, use_keyring=args.token_cache is None),
     )

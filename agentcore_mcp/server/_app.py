@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from agentcore_mcp._settings import ALLOWED_HOSTS, ALLOWED_ORIGINS
 from agentcore_mcp.errors import RegistrationError
 from agentcore_mcp.server._asgi import Edge
 from agentcore_mcp.server._completion import Completion, CompletionHandler
@@ -166,13 +167,13 @@ class AgentCoreMCP:
             sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else None,
         )
         self.protocol = Protocol(self._registry, settings, self._stores)
-        origins = env_list("AGENTCORE_MCP_ALLOWED_ORIGINS", allowed_origins)
+        origins = env_list(ALLOWED_ORIGINS, allowed_origins)
         self._edge = Edge(
             protocol=self.protocol,
             path=self.path,
             origins=frozenset(o.lower().rstrip("/").encode() for o in origins),
             allow_localhost=allow_localhost_origins,
-            hosts=HostCheck.configured(env_list("AGENTCORE_MCP_ALLOWED_HOSTS", allowed_hosts)),
+            hosts=HostCheck.configured(env_list(ALLOWED_HOSTS, allowed_hosts)),
             max_body_size=self.limits.max_body_size,
             send_timeout=self.limits.send_timeout,
             keepalive=keepalive,

@@ -8,7 +8,6 @@ import contextvars
 import functools
 import inspect
 import logging
-import os
 import queue
 import threading
 import typing
@@ -17,6 +16,7 @@ from typing import Any
 
 import pydantic
 
+from agentcore_mcp import _settings as settings
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError, RegistrationError
 from agentcore_mcp.server._context import Context
@@ -109,12 +109,7 @@ def thread_pool() -> WorkerPool:
     """The one pool every sync function runs in; sized like anyio's default limiter (40)."""
     global _pool
     if _pool is None:
-        raw = os.environ.get("AGENTCORE_MCP_THREADS", "40")
-        try:
-            workers = max(1, int(raw))
-        except ValueError:
-            raise ValueError(f"AGENTCORE_MCP_THREADS must be a whole number, got {raw!r}") from None
-        _pool = WorkerPool(workers)
+        _pool = WorkerPool(max(1, settings.whole_number(settings.THREADS, 40)))
     return _pool
 
 

@@ -7,10 +7,11 @@ the first request. ``AgentCoreMCP`` also accepts the groups' fields under their 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
+
+from agentcore_mcp import _settings as settings
 
 __all__ = [
     "CachingHints",
@@ -76,10 +77,10 @@ def send_timeout_from_env() -> float | None:
     Raises:
         ValueError: the variable holds something else.
     """
-    raw = os.environ.get("AGENTCORE_MCP_SEND_TIMEOUT")
-    if raw is None or not raw.strip():
+    raw = settings.text(settings.SEND_TIMEOUT)
+    if raw is None:
         return DEFAULT_SEND_TIMEOUT
-    if raw.strip().lower() in ("0", "none"):
+    if raw.lower() in ("0", "none"):
         return None
     try:
         value = float(raw)
@@ -161,4 +162,4 @@ def check_no_unknown(flat: Mapping[str, Any]) -> None:
 
 def env_list(name: str, given: Iterable[str] = ()) -> list[str]:
     """``given`` plus the comma-separated items of environment variable ``name``."""
-    return [*given, *(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())]
+    return settings.items(name, given)

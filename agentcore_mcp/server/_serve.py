@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
+
+from agentcore_mcp import _settings as settings
 
 __all__ = ["serve", "settings_from_env"]
 
@@ -21,16 +22,12 @@ def settings_from_env(
     Raises:
         ValueError: ``AGENTCORE_MCP_PORT`` or ``AGENTCORE_MCP_LOG_LEVEL`` holds an unusable value.
     """
-    host = host or os.environ.get("AGENTCORE_MCP_HOST") or "0.0.0.0"
+    host = host or settings.text(settings.HOST, "0.0.0.0")
     if port is None:
-        raw = os.environ.get("AGENTCORE_MCP_PORT", "8000")
-        try:
-            port = int(raw)
-        except ValueError:
-            raise ValueError(f"AGENTCORE_MCP_PORT must be a port number, got {raw!r}") from None
+        port = settings.whole_number(settings.PORT, 8000, what="a port number")
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be between 0 and 65535, got {port}")
-    level = (log_level or os.environ.get("AGENTCORE_MCP_LOG_LEVEL") or "info").lower()
+    level = (log_level or settings.text(settings.LOG_LEVEL, "info")).lower()
     if level not in _LEVELS:
         raise ValueError(f"log level must be one of {', '.join(_LEVELS)}, got {level!r}")
     return host, port, level

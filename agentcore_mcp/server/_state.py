@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 from pydantic_core import from_json, to_json
 
+from agentcore_mcp import _settings as settings
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
 
@@ -28,13 +28,13 @@ __all__ = ["StateSealer", "keys_from_env"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
-ENV_KEYS = "AGENTCORE_MCP_STATE_KEYS"
+ENV_KEYS = settings.STATE_KEYS
 _VERSION = "s1"
 
 
 def keys_from_env() -> list[bytes]:
     """The keys in ``AGENTCORE_MCP_STATE_KEYS`` (comma-separated), or a fresh ephemeral key with a warning."""
-    raw = [k.strip() for k in os.environ.get(ENV_KEYS, "").split(",") if k.strip()]
+    raw = settings.items(ENV_KEYS)
     if raw:
         short = [k for k in raw if len(k) < 16]
         if short:
