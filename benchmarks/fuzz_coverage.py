@@ -38,6 +38,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from agentcore_mcp import Limits, StateSealing
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -189,7 +191,11 @@ class Target:
         tools = [t for t in apps.ALL_TOOLS if t.__name__ not in skipped]
         # A short input_timeout: a handshake-era elicitation waits for an answer this harness never sends.
         self.app = AgentCoreMCP(
-            "fuzz", tools=tools, state_keys=[apps.STATE_KEY], keepalive=None, input_timeout=0.2
+            "fuzz",
+            tools=tools,
+            sealing=StateSealing(keys=(apps.STATE_KEY,)),
+            keepalive=None,
+            limits=Limits(input_timeout=0.2),
         )
         self.loop = asyncio.new_event_loop()
         self.tally = harness.Tally()

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp import AgentCoreMCP, Context, StateSealing, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCEPT = b"application/json, text/event-stream"
@@ -88,7 +88,9 @@ def kept_blob(size: int) -> str:
 def build_app() -> AgentCoreMCP:
     """The server the load scripts run: trivial tools, one of which streams."""
     return AgentCoreMCP(
-        "load", tools=[add, echo, progress, blob, kept_blob], state_keys=["load-benchmark-key-0123456789"]
+        "load",
+        tools=[add, echo, progress, blob, kept_blob],
+        sealing=StateSealing(keys=("load-benchmark-key-0123456789",)),
     )
 
 

@@ -24,9 +24,7 @@ from agentcore_mcp.server._options import (
     Limits,
     SessionMode,
     StateSealing,
-    check_no_unknown,
     env_list,
-    merge_flat,
 )
 from agentcore_mcp.server._prompts import OPTIONS_ATTR as PROMPT_ATTR
 from agentcore_mcp.server._prompts import Prompt
@@ -68,7 +66,6 @@ class AgentCoreMCP:
         prompts: functions (decorated with ``@prompt`` or plain) to register.
         title: a human-readable server name.
         path: the MCP endpoint path (``/mcp`` on AgentCore); the path with a trailing slash works too.
-        max_body_size: the largest request body accepted, in bytes (413 beyond it).
         allowed_origins: ``Origin`` values allowed besides localhost ones (DNS-rebinding protection); also
             read from ``AGENTCORE_MCP_ALLOWED_ORIGINS`` (comma-separated). ``"*"`` allows any origin.
         allow_localhost_origins: allow ``http(s)://localhost|127.0.0.1|[::1]`` origins on any port.
@@ -79,34 +76,23 @@ class AgentCoreMCP:
             DNS rebinding either way.
         streaming: answer with an SSE stream when a tool sends progress or log notifications; when False,
             every answer is one JSON body and notifications are dropped.
-        page_size: tools per ``tools/list`` page (None: one page).
-        list_ttl_ms: the ``ttlMs`` caching hint on modern list results.
-        read_ttl_ms: the ``ttlMs`` caching hint on modern ``resources/read`` results.
-        discover_ttl_ms: the ``ttlMs`` caching hint on ``server/discover``.
-        cache_scope: the ``cacheScope`` hint (``"private"`` or ``"public"``).
         expose_errors: include exception text in tool error results (off: a generic message; the full
             traceback is logged either way).
-        input_timeout: seconds a handshake-era handler waits for the client's answer to ``ctx.elicit``,
-            ``ctx.sample`` or ``ctx.list_roots`` before failing with a clear error.
         keepalive: seconds between SSE comment lines on a quiet open stream (None: never).
-        state_keys: keys sealing the 2026-07-28 ``requestState`` (first seals, all open); default
-            ``AGENTCORE_MCP_STATE_KEYS``, else an ephemeral key with a warning.
-        state_ttl: seconds a sealed ``requestState`` stays valid.
         sessions: opt into session mode for the handshake era (see :mod:`agentcore_mcp.server._session_store`):
             ``Mcp-Session-Id`` minted on ``initialize`` (or the platform's adopted), per-session log level,
             capabilities and subscriptions, the GET stream, ``Last-Event-ID`` resumption, DELETE. The
             2026-07-28 era stays stateless.
-        session_idle_timeout: seconds after which an unused session is forgotten (AgentCore's default).
-        sse_retry_ms: the ``retry`` hint of priming events in session mode.
-        caching: the caching hints as one group (:class:`CachingHints`, instead of ``list_ttl_ms`` ...
-            ``cache_scope``).
-        limits: body size, page size, input timeout and send timeout as one group (:class:`Limits`,
-            instead of ``max_body_size``, ``page_size``, ``input_timeout``; ``send_timeout``, how long a
-            client may leave its answer unread, is set only here or by ``AGENTCORE_MCP_SEND_TIMEOUT``).
-        sealing: how ``requestState`` is sealed, as one group (:class:`StateSealing`, instead of
-            ``state_keys``, ``state_ttl``).
-        sessions: also a :class:`SessionMode` (instead of ``True`` with ``session_idle_timeout`` and
-            ``sse_retry_ms``).
+        caching: the 2026-07-28 caching hints (:class:`CachingHints`: ``list_ttl_ms``, ``read_ttl_ms``,
+            ``discover_ttl_ms``, ``scope``).
+        limits: the body size (413 beyond it), ``tools/list`` page size, how long a handshake-era handler
+            waits for the client's answer to ``ctx.elicit``/``ctx.sample``/``ctx.list_roots``, and how long
+            a client may leave its answer unread (:class:`Limits`; the last also
+            ``AGENTCORE_MCP_SEND_TIMEOUT``).
+        sealing: how the 2026-07-28 ``requestState`` is sealed (:class:`StateSealing`: ``keys``, first
+            seals and all open, default ``AGENTCORE_MCP_STATE_KEYS``, else an ephemeral key with a warning;
+            ``ttl``, seconds a state stays valid).
+        sessions: also a :class:`SessionMode` (``idle_timeout``, ``sse_retry_ms``) instead of ``True``.
         extensions: components that add methods, a capability and a ``tools/call`` take-over (see
             :meth:`add_extension`).
     """
@@ -133,17 +119,14 @@ class AgentCoreMCP:
         caching: CachingHints | None = None,
         limits: Limits | None = None,
         sealing: StateSealing | None = None,
-        **flat: Any,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/', got {path!r}")
-        self.caching = merge_flat(caching, CachingHints(), flat)
-        self.limits = merge_flat(limits, Limits(), flat)
-        self.sealing = merge_flat(sealing, StateSealing(), flat)
-        mode = merge_flat(sessions if isinstance(sessions, SessionMode) else None, SessionMode(), flat)
-        # session_idle_timeout= without sessions=True configures nothing, as before.
+        self.caching = caching if caching is not None else CachingHints()
+        self.limits = limits if limits is not None else Limits()
+        self.sealing = sealing if sealing is not None else StateSealing()
+        mode = sessions if isinstance(sessions, SessionMode) else SessionMode()
         self.session_mode: SessionMode | None = mode if sessions else None
-        check_no_unknown(flat)
         self.name = name
         self.version = version
         self.instructions = instructions

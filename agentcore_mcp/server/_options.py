@@ -1,15 +1,14 @@
 """The server's advanced settings, in small frozen groups; the everyday ones are plain ``AgentCoreMCP`` arguments.
 
 Each group is validated when it is made, so a bad value fails at construction with the field's name, not at
-the first request. ``AgentCoreMCP`` also accepts the groups' fields under their old flat names (``list_ttl_ms=``,
-``state_keys=``, ...) for this release.
+the first request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
 
 from agentcore_mcp import _settings as settings
 
@@ -18,9 +17,7 @@ __all__ = [
     "Limits",
     "SessionMode",
     "StateSealing",
-    "check_no_unknown",
     "env_list",
-    "merge_flat",
     "send_timeout_from_env",
 ]
 
@@ -116,48 +113,6 @@ class Limits:
             raise ValueError(
                 f"send_timeout must be a positive number of seconds or None, got {self.send_timeout!r}"
             )
-
-
-# The old flat keyword arguments, by group: flat name -> field name.
-FLAT_NAMES: Mapping[type[Any], Mapping[str, str]] = {
-    CachingHints: {
-        "list_ttl_ms": "list_ttl_ms",
-        "read_ttl_ms": "read_ttl_ms",
-        "discover_ttl_ms": "discover_ttl_ms",
-        "cache_scope": "scope",
-    },
-    SessionMode: {"session_idle_timeout": "idle_timeout", "sse_retry_ms": "sse_retry_ms"},
-    StateSealing: {"state_keys": "keys", "state_ttl": "ttl"},
-    Limits: {"max_body_size": "max_body_size", "page_size": "page_size", "input_timeout": "input_timeout"},
-}
-
-OptionsT = TypeVar("OptionsT")
-
-
-def merge_flat(group: OptionsT | None, default: OptionsT, flat: dict[str, Any]) -> OptionsT:
-    """``group`` (or ``default``) with the old flat spellings in ``flat`` applied; they are popped from it.
-
-    Raises:
-        TypeError: a flat spelling is given together with its group object.
-    """
-    names = FLAT_NAMES[type(default)]
-    given = {names[k]: flat.pop(k) for k in list(flat) if k in names}
-    if not given:
-        return group if group is not None else default
-    if group is not None:
-        raise TypeError(
-            f"give {', '.join(sorted(k for k, v in names.items() if v in given))} inside "
-            f"{type(default).__name__}(...) or as keyword arguments, not both"
-        )
-    if "keys" in given and given["keys"] is not None:
-        given["keys"] = tuple(given["keys"])
-    return replace(default, **given)  # type: ignore[type-var]
-
-
-def check_no_unknown(flat: Mapping[str, Any]) -> None:
-    """Raises TypeError naming what is left in ``flat`` after every group took its spellings."""
-    if flat:
-        raise TypeError(f"AgentCoreMCP() got unexpected keyword argument(s): {', '.join(sorted(flat))}")
 
 
 def env_list(name: str, given: Iterable[str] = ()) -> list[str]:

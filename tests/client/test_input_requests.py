@@ -12,7 +12,7 @@ import pytest
 from mcp import types
 from mcp.client import Client, ClientRequestContext
 
-from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, Context, tool
+from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, Context, StateSealing, tool
 from agentcore_mcp.emulator import Emulator
 from agentcore_mcp.server._local import serve_in_thread
 
@@ -29,7 +29,7 @@ async def on_elicit(context: ClientRequestContext, params: types.ElicitRequestPa
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    app = AgentCoreMCP("asker", tools=[ask_name], state_keys=["k" * 32])
+    app = AgentCoreMCP("asker", tools=[ask_name], sealing=StateSealing(keys=("k" * 32,)))
     with serve_in_thread(app) as base:
         yield f"{base}/mcp"
 

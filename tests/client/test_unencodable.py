@@ -19,7 +19,7 @@ import pytest
 from mcp import ClientSession
 from mcp.shared import exceptions
 
-from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp import AgentCoreMCP, Context, StateSealing, tool
 from agentcore_mcp.client import AgentCoreTransport, call_tool_sync
 from agentcore_mcp.server._local import serve_in_thread
 from examples.demo_server import app as demo_app
@@ -154,7 +154,7 @@ async def test_an_unencodable_answer_to_a_server_request_reaches_the_server_as_a
     async def on_elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
         return types.ElicitResult(action="accept", content={"name": LONE})
 
-    app = AgentCoreMCP("asker", tools=[ask_name], state_keys=["k" * 32])
+    app = AgentCoreMCP("asker", tools=[ask_name], sealing=StateSealing(keys=("k" * 32,)))
     with serve_in_thread(app) as base:
         async with Client(
             AgentCoreTransport(f"{base}/mcp", timeout=PATIENCE),  # type: ignore[arg-type, unused-ignore]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp import AgentCoreMCP, Context, StateSealing, tool
 
 
 @tool
@@ -25,4 +25,6 @@ def whereami(ctx: Context) -> dict[str, object]:
     return {"pid": os.getpid(), "session": ctx.session_id}
 
 
-ours = AgentCoreMCP("stateful-ours", tools=[ask_name, whereami], sessions=True, state_keys=["k" * 32])
+ours = AgentCoreMCP(
+    "stateful-ours", tools=[ask_name, whereami], sessions=True, sealing=StateSealing(keys=("k" * 32,))
+)

@@ -21,7 +21,7 @@ from botocore.credentials import Credentials as BotoCredentials
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp import AgentCoreMCP, Context, StateSealing, tool
 from agentcore_mcp.client import AgentCoreTransport, SigV4Auth
 from agentcore_mcp.emulator import Emulator, Runtime
 from examples.demo_server import add_numbers, greet_user, multiply_numbers
@@ -299,7 +299,9 @@ async def _on_elicit(context: Any, params: Any) -> Any:
 @pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
 async def test_an_elicitation_round_trip_goes_through_the_gateway(stack: Stack, mode: str) -> None:
     asker = stack.emulator.add_runtime(
-        AgentCoreMCP("asker", tools=[ask_name], state_keys=["k" * 32]), name="asker", auth="sigv4"
+        AgentCoreMCP("asker", tools=[ask_name], sealing=StateSealing(keys=("k" * 32,))),
+        name="asker",
+        auth="sigv4",
     )
     gateway = _gateway(stack)
     _target(stack, gateway, "a", stack.calc)

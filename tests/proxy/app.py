@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import anyio
 
-from agentcore_mcp import AgentCoreMCP, Context, tool
+from agentcore_mcp import AgentCoreMCP, Context, StateSealing, tool
 from examples.demo_server import add_numbers, greet_user, multiply_numbers
 
 
@@ -71,5 +71,5 @@ app = AgentCoreMCP(
     "proxy-tests",
     version="1.0.0",
     tools=[add_numbers, multiply_numbers, greet_user, count_slowly, confirm, ask_model, nap, whoami, look_up],
-    state_keys=["proxy-tests-state-key-0123456789"],
+    sealing=StateSealing(keys=("proxy-tests-state-key-0123456789",)),
 )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from agentcore_mcp import AgentCoreMCP, Context, ToolError, tool
+from agentcore_mcp import AgentCoreMCP, Context, StateSealing, ToolError, tool
 from agentcore_mcp.server._content import Image, ToolResult
 
 STATE_KEY = "reliability-tests-state-key-0123456789"
@@ -303,7 +303,7 @@ WELL_BEHAVED: list[Callable[..., Any]] = [
 
 def build_app(**options: Any) -> AgentCoreMCP:
     """The reliability server: every tool above, a fixed state key, keep-alives every 0.05 s."""
-    options.setdefault("state_keys", [STATE_KEY])
+    options.setdefault("sealing", StateSealing(keys=(STATE_KEY,)))
     options.setdefault("keepalive", 0.05)
     return AgentCoreMCP("reliability", tools=ALL_TOOLS, **options)
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, tool
+from agentcore_mcp import AgentCoreMCP, AgentCoreTransport, Limits, StateSealing, tool
 from agentcore_mcp.emulator import Emulator
 from agentcore_mcp.server._local import serve_in_thread
 
@@ -116,7 +116,7 @@ def test_localhost_origins_can_be_turned_off(run: Runner) -> None:
 
 
 def test_body_limits_by_declared_length_and_by_actual_bytes(run: Runner) -> None:
-    app = AgentCoreMCP("b", max_body_size=len(PING))
+    app = AgentCoreMCP("b", limits=Limits(max_body_size=len(PING)))
     assert run(harness.call, app, harness.post_scope(), PING).status == 200
     over = PING[:-1] + b" }"
     declared = run(harness.call, app, harness.post_scope({"content-length": str(len(over))}), over)
@@ -151,14 +151,14 @@ def test_a_declared_oversize_body_is_refused_without_reading_it(run: Runner) -> 
 
 
 def test_an_oversize_streamed_body_stops_being_read_at_the_limit(run: Runner) -> None:
-    app = AgentCoreMCP("b", max_body_size=10_000)
+    app = AgentCoreMCP("b", limits=Limits(max_body_size=10_000))
     chunks = [b"x" * 1000] * 1000
     answer = run(harness.call, app, harness.post_scope(), chunks)
     assert answer.status == 413
 
 
 def test_a_declared_oversize_body_on_real_uvicorn_is_413_at_once() -> None:
-    with serve_in_thread(AgentCoreMCP("b", max_body_size=1000)) as base:
+    with serve_in_thread(AgentCoreMCP("b", limits=Limits(max_body_size=1000))) as base:
         host, port = base.removeprefix("http://").split(":")
         import socket
 
@@ -410,15 +410,15 @@ def test_a_state_replayed_against_other_arguments_or_another_tool_is_refused(
 
 
 def test_expired_and_foreign_key_states_are_refused_and_rotation_keeps_old_ones(run: Runner) -> None:
-    expiring = build_app(state_ttl=-1)
+    expiring = build_app(sealing=StateSealing(keys=(STATE_KEY,), ttl=-1))
     state = _first_round(run, expiring)
     expired = _ask(run, expiring, {"requestState": state, "inputResponses": ACCEPT_NAME})
     assert (expired.status, expired.error_code()) == (400, -32602)
-    old = build_app(state_keys=["an-old-key-0123456789abcdef"])
+    old = build_app(sealing=StateSealing(keys=("an-old-key-0123456789abcdef",)))
     state = _first_round(run, old)
     foreign = _ask(run, build_app(), {"requestState": state, "inputResponses": ACCEPT_NAME})
     assert (foreign.status, foreign.error_code()) == (400, -32602)
-    rotated = build_app(state_keys=[STATE_KEY, "an-old-key-0123456789abcdef"])
+    rotated = build_app(sealing=StateSealing(keys=(STATE_KEY, "an-old-key-0123456789abcdef")))
     done = _ask(run, rotated, {"requestState": state, "inputResponses": ACCEPT_NAME}).final()["result"]
     assert done["content"][0]["text"] == "hello ada"
 

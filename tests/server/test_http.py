@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from agentcore_mcp import AgentCoreMCP
+from agentcore_mcp import AgentCoreMCP, Limits
 from agentcore_mcp.server._local import serve_in_thread
 
 from .helpers import legacy_request, modern_request, post, rpc_error
@@ -196,7 +196,7 @@ def test_configured_hosts_turn_the_host_check_on_with_421(monkeypatch: pytest.Mo
 
 
 def test_body_over_the_limit_is_413_by_declared_length_and_by_streamed_length() -> None:
-    app = AgentCoreMCP("small", max_body_size=1_000)
+    app = AgentCoreMCP("small", limits=Limits(max_body_size=1_000))
     with serve_in_thread(app) as base:
         url = f"{base}/mcp"
         big = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + b"x" * 5_000 + b'"}}'

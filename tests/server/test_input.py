@@ -12,7 +12,18 @@ import pytest
 from mcp import types
 from mcp.client import Client, ClientRequestContext
 
-from agentcore_mcp import AgentCoreMCP, Context, Elicit, ListRoots, Sample, prompt, resource, tool
+from agentcore_mcp import (
+    AgentCoreMCP,
+    Context,
+    Elicit,
+    Limits,
+    ListRoots,
+    Sample,
+    StateSealing,
+    prompt,
+    resource,
+    tool,
+)
 from agentcore_mcp.server._local import serve_in_thread
 from agentcore_mcp.server._state import StateSealer
 
@@ -74,8 +85,8 @@ def url() -> Iterator[str]:
         tools=[signup, everything, guarded],
         prompts=[briefing],
         resources=[secret],
-        state_keys=KEYS,
-        input_timeout=5,
+        sealing=StateSealing(keys=tuple(KEYS)),
+        limits=Limits(input_timeout=5),
     )
     with serve_in_thread(app) as base:
         yield f"{base}/mcp"
@@ -267,7 +278,7 @@ def test_legacy_answer_for_an_unknown_request_id_is_refused(url: str) -> None:
 
 
 def test_legacy_question_without_an_answer_times_out_with_a_clear_error() -> None:
-    app = AgentCoreMCP("t", tools=[signup], input_timeout=0.2)
+    app = AgentCoreMCP("t", tools=[signup], limits=Limits(input_timeout=0.2))
     with serve_in_thread(app) as base:
         body = legacy_request("tools/call", {"name": "signup", "arguments": {"plan": "x"}})
         response = httpx.post(f"{base}/mcp", json=body, headers={"Accept": ACCEPT}, timeout=10)
@@ -282,7 +293,7 @@ def test_legacy_question_without_an_answer_times_out_with_a_clear_error() -> Non
 
 
 def test_legacy_answer_posted_back_resumes_the_tool() -> None:
-    app = AgentCoreMCP("t", tools=[everything], input_timeout=10)
+    app = AgentCoreMCP("t", tools=[everything], limits=Limits(input_timeout=10))
 
     async def scenario(base: str) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=10) as http:

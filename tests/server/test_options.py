@@ -1,4 +1,4 @@
-"""The advanced settings as option groups, and their old flat spellings (still accepted this release)."""
+"""The advanced settings as option groups: read back as given, validated when made, nothing else accepted."""
 
 from __future__ import annotations
 
@@ -8,38 +8,40 @@ from agentcore_mcp import AgentCoreMCP
 from agentcore_mcp.server._options import CachingHints, Limits, SessionMode, StateSealing
 
 
-def test_groups_and_flat_spellings_configure_the_same_server() -> None:
-    grouped = AgentCoreMCP(
+def test_the_groups_configure_the_server_and_read_back() -> None:
+    app = AgentCoreMCP(
         "g",
         caching=CachingHints(list_ttl_ms=5, read_ttl_ms=6, discover_ttl_ms=7, scope="public"),
         limits=Limits(max_body_size=10, page_size=2, input_timeout=3.0),
         sealing=StateSealing(keys=("k" * 32,), ttl=9.0),
         sessions=SessionMode(idle_timeout=11.0, sse_retry_ms=12),
     )
-    flat = AgentCoreMCP(
-        "f",
-        list_ttl_ms=5,
-        read_ttl_ms=6,
-        discover_ttl_ms=7,
-        cache_scope="public",
-        max_body_size=10,
-        page_size=2,
-        input_timeout=3.0,
-        state_keys=["k" * 32],
-        state_ttl=9.0,
-        sessions=True,
-        session_idle_timeout=11.0,
-        sse_retry_ms=12,
-    )
-    for attr in ("caching", "limits", "sealing", "session_mode"):
-        assert getattr(grouped, attr) == getattr(flat, attr)
-    assert (flat.max_body_size, flat.page_size, flat.input_timeout) == (10, 2, 3.0)
-    assert flat.sessions is not None
+    assert app.caching == CachingHints(list_ttl_ms=5, read_ttl_ms=6, discover_ttl_ms=7, scope="public")
+    assert (app.max_body_size, app.page_size, app.input_timeout) == (10, 2, 3.0)
+    assert app.sealing == StateSealing(keys=("k" * 32,), ttl=9.0)
+    assert app.session_mode == SessionMode(idle_timeout=11.0, sse_retry_ms=12)
+    assert app.sessions is not None
 
 
-def test_a_flat_spelling_with_its_group_is_refused_naming_both() -> None:
-    with pytest.raises(TypeError, match="list_ttl_ms"):
-        AgentCoreMCP("x", caching=CachingHints(), list_ttl_ms=1)
+@pytest.mark.parametrize(
+    "flat",
+    [
+        "list_ttl_ms",
+        "read_ttl_ms",
+        "discover_ttl_ms",
+        "cache_scope",
+        "max_body_size",
+        "page_size",
+        "input_timeout",
+        "state_keys",
+        "state_ttl",
+        "session_idle_timeout",
+        "sse_retry_ms",
+    ],
+)
+def test_the_flat_spellings_that_never_shipped_are_refused(flat: str) -> None:
+    with pytest.raises(TypeError, match=flat):
+        AgentCoreMCP("x", **{flat: 1})  # type: ignore[arg-type]
 
 
 def test_an_unknown_keyword_is_refused() -> None:
@@ -62,8 +64,9 @@ def test_bad_values_fail_when_the_group_is_made(make: object, field: str) -> Non
         make()  # type: ignore[operator]
 
 
-def test_sessions_off_ignores_session_settings_as_before() -> None:
-    assert AgentCoreMCP("x", session_idle_timeout=5.0).sessions is None
+def test_sessions_off_is_stateless_whatever_the_default_mode() -> None:
+    assert AgentCoreMCP("x").sessions is None
+    assert AgentCoreMCP("x", sessions=True).session_mode == SessionMode()
 
 
 def test_the_send_timeout_comes_from_limits_else_from_the_environment(

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import Field
 
-from agentcore_mcp import AgentCoreMCP, Context, ProtocolError, ToolError, tool
+from agentcore_mcp import AgentCoreMCP, CachingHints, Context, Limits, ProtocolError, ToolError, tool
 from agentcore_mcp.server._envelope import decode_header_value
 from agentcore_mcp.server._input import InputRequired
 from agentcore_mcp.server._local import serve_in_thread
@@ -310,7 +310,9 @@ def _numbered_app(count: int, **options: object) -> AgentCoreMCP:
 
 
 def test_tools_list_paginates_with_an_opaque_cursor_and_rejects_a_forged_one() -> None:
-    with serve_in_thread(_numbered_app(5, page_size=2, list_ttl_ms=60_000, cache_scope="public")) as base:
+    with serve_in_thread(
+        _numbered_app(5, limits=Limits(page_size=2), caching=CachingHints(list_ttl_ms=60_000, scope="public"))
+    ) as base:
         url = f"{base}/mcp"
         names: list[str] = []
         cursor = None
