@@ -250,7 +250,8 @@ def _seconds(value: float) -> str:
 
 def _control_for(args: argparse.Namespace) -> tuple[Any, str, str]:
     """The control-plane client, the data-plane endpoint for printed URLs, and where the region came from."""
-    from agentcore_mcp.deploy import _is_loopback, control_client, data_plane_endpoint, resolve_region
+    from agentcore_mcp._runtime_spec import is_loopback as _is_loopback
+    from agentcore_mcp.deploy import control_client, data_plane_endpoint, resolve_region
 
     region, source = resolve_region(args.region, args.profile)
     client = control_client(region=region, profile=args.profile, endpoint_url=args.endpoint_url)
@@ -262,7 +263,7 @@ def _control_for(args: argparse.Namespace) -> tuple[Any, str, str]:
 
 
 def _local(client: Any) -> bool:
-    from agentcore_mcp.deploy import _is_loopback
+    from agentcore_mcp._runtime_spec import is_loopback as _is_loopback
 
     return _is_loopback(str(client.meta.endpoint_url))
 
