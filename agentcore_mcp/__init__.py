@@ -24,9 +24,9 @@ from agentcore_mcp.server._tools import ToolAnnotations, tool
 # Loaded on first use: importing the package (the serving path, paid by every cold start) must not import
 # mcp or httpx, nor the Tasks extension's modules (~6 ms) that an app without long-running tools never needs.
 _LAZY = {
-    "DynamoDBTaskStore": "agentcore_mcp.server._dynamodb_store",
-    "MemoryTaskStore": "agentcore_mcp.server._task_store",
-    "TaskStore": "agentcore_mcp.server._task_store",
+    "DynamoDBTaskStore": "agentcore_mcp.server._tasks",
+    "MemoryTaskStore": "agentcore_mcp.server._tasks",
+    "TaskStore": "agentcore_mcp.server._tasks",
     "Tasks": "agentcore_mcp.server._tasks",
     "AgentCoreTransport": "agentcore_mcp.client._transport",
     "BearerAuth": "agentcore_mcp.client._auth",
@@ -44,9 +44,7 @@ if TYPE_CHECKING:
     from agentcore_mcp.client._retry import RetryPolicy
     from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
     from agentcore_mcp.client._transport import AgentCoreTransport
-    from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
-    from agentcore_mcp.server._task_store import MemoryTaskStore, TaskStore
-    from agentcore_mcp.server._tasks import Tasks
+    from agentcore_mcp.server._tasks import DynamoDBTaskStore, MemoryTaskStore, Tasks, TaskStore
 
 
 __getattr__ = _lazy_attributes(globals(), _LAZY)

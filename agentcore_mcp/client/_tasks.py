@@ -6,7 +6,7 @@ mcp 2.x ships no Tasks client, but its ``ClientExtension``/``ResultClaim`` seam 
 2026-07-28 request (the SDK stamps it into ``_meta["io.modelcontextprotocol/clientCapabilities"]``), and
 ``client.call_tool`` then returns a task's final ``CallToolResult`` as if the call had been synchronous.
 
-The wire, as the server side (``agentcore_mcp/server/_tasks.py``) and docs/long-running.md describe it: the
+The wire, as the server side (``agentcore_mcp/server/_tasks/_extension.py``) and docs/long-running.md describe it: the
 ``tools/call`` answers a flat ``CreateTaskResult`` (``taskId``, ``status``, ``pollIntervalMs``, ...); the
 client polls ``tasks/get {taskId}`` (``Mcp-Name: <taskId>``), whose answer is the task with ``result`` once
 ``completed`` or ``error`` once ``failed``; ``tasks/cancel {taskId}`` asks the server to stop it.

@@ -734,7 +734,7 @@ def test_the_immediate_lane_is_off_in_session_mode_with_an_extension_and_when_tr
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from agentcore_mcp import telemetry
-    from agentcore_mcp.server._tasks import Tasks
+    from agentcore_mcp.server._tasks._extension import Tasks
     from examples.demo_server import add_numbers
 
     message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "add_numbers"}}

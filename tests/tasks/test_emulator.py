@@ -20,7 +20,7 @@ import pytest
 from agentcore_mcp import AgentCoreMCP, Context, tool
 from agentcore_mcp._wire import TASKS_EXTENSION
 from agentcore_mcp.emulator import Emulator, RequestLimits
-from agentcore_mcp.server._tasks import Tasks
+from agentcore_mcp.server._tasks._extension import Tasks
 from tests.emulator.conftest import ACCEPT, agentcore, read_answer
 
 MODERN = "2026-07-28"
@@ -222,6 +222,6 @@ def test_a_task_is_bound_to_the_runtime_user(runtimes: tuple[Emulator, Any, Any]
     theirs = as_user("bob", "tasks/get", {"taskId": created["taskId"]})
     unknown = as_user("bob", "tasks/get", {"taskId": "B" * 32})
     # botocore turns the HTTP 400 of the -32602 into a ClientError: the same one for both, nothing to tell them
-    # apart (the bodies are identical too: tests/server/test_tasks.py).
+    # apart (the bodies are identical too: tests/tasks/test_extension.py).
     assert theirs == unknown
     assert theirs["http"] == 400

@@ -5,7 +5,7 @@ the server needs to run it: who owns it, which process runs it, answers delivere
 the run has not taken yet, and a version number for optimistic concurrency. Every change is a conditional
 replace: read the record, change a copy, write it back only if nobody wrote in between
 (:meth:`TaskStore.update` retries on a conflict). So two processes sharing a store (two AgentCore sessions of
-one runtime, each its own microVM, on :class:`~agentcore_mcp.server._dynamodb_store.DynamoDBTaskStore`)
+one runtime, each its own microVM, on :class:`~agentcore_mcp.server._tasks._dynamodb.DynamoDBTaskStore`)
 never lose each other's writes, and a terminal status is never overwritten.
 
 Contracts every store keeps:

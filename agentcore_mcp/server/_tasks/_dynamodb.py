@@ -23,7 +23,7 @@ import os
 import time
 from typing import Any
 
-from agentcore_mcp.server._task_store import Conflict, StoreFull, TaskRecord, TaskStore
+from agentcore_mcp.server._tasks._store import Conflict, StoreFull, TaskRecord, TaskStore
 
 __all__ = ["DynamoDBTaskStore"]
 

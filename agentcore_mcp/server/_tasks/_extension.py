@@ -12,7 +12,7 @@ How this module does it:
   a task. Only 2026-07-28 requests get tasks; the 2025-11-25 "experimental tasks" (a different wire, which
   the suite does not score) are not implemented, so handshake-era calls run as plain calls (a ``required``
   tool answers -32021 there too).
-* The task record is written to the :class:`~agentcore_mcp.server._task_store.TaskStore` before the
+* The task record is written to the :class:`~agentcore_mcp.server._tasks._store.TaskStore` before the
   ``CreateTaskResult`` goes out; the tool then runs in this process as an asyncio task that outlives the POST.
   Its result (or error) is written to the store when it ends. Every change is a conditional write, so a
   ``tasks/cancel`` and the tool's completion racing each other settle to exactly one terminal status.
@@ -49,7 +49,7 @@ from agentcore_mcp.errors import ProtocolError
 from agentcore_mcp.server._envelope import decode_header_value
 from agentcore_mcp.server._extension import Era, Extension, Method
 from agentcore_mcp.server._input import InputRequired, capability_for, check_response, modern_asker
-from agentcore_mcp.server._task_store import (
+from agentcore_mcp.server._tasks._store import (
     MemoryTaskStore,
     StoreFull,
     TaskRecord,

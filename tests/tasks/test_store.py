@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from agentcore_mcp.server._task_store import (
+from agentcore_mcp.server._tasks._store import (
     Conflict,
     MemoryTaskStore,
     StoreFull,

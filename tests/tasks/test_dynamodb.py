@@ -23,11 +23,10 @@ import pytest
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
 from agentcore_mcp.server._local import free_port
-from agentcore_mcp.server._task_store import Conflict, StoreFull, TaskRecord, new_task_id
-
-from .helpers import ACCEPT, modern_request
+from agentcore_mcp.server._tasks._dynamodb import DynamoDBTaskStore
+from agentcore_mcp.server._tasks._store import Conflict, StoreFull, TaskRecord, new_task_id
+from tests.server.helpers import ACCEPT, modern_request
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -190,8 +189,8 @@ APP = textwrap.dedent(
     import asyncio, os, sys
     from pathlib import Path
     from agentcore_mcp import AgentCoreMCP, Context, tool
-    from agentcore_mcp.server._dynamodb_store import DynamoDBTaskStore
-    from agentcore_mcp.server._tasks import Tasks
+    from agentcore_mcp.server._tasks._dynamodb import DynamoDBTaskStore
+    from agentcore_mcp.server._tasks._extension import Tasks
 
     MARKS = Path(os.environ["MARKS"])
 

@@ -16,10 +16,9 @@ import pytest
 from agentcore_mcp import AgentCoreMCP, Context, ProtocolError, ToolError, tool
 from agentcore_mcp._wire import TASKS_EXTENSION
 from agentcore_mcp.server._local import serve_in_thread
-from agentcore_mcp.server._task_store import MemoryTaskStore
-from agentcore_mcp.server._tasks import Tasks
-
-from .helpers import ACCEPT, MODERN, legacy_request, modern_request
+from agentcore_mcp.server._tasks._extension import Tasks
+from agentcore_mcp.server._tasks._store import MemoryTaskStore
+from tests.server.helpers import ACCEPT, MODERN, legacy_request, modern_request
 
 WITH_TASKS = {"extensions": {TASKS_EXTENSION: {}}, "elicitation": {}}
 USER = "x-amzn-bedrock-agentcore-runtime-user-id"
