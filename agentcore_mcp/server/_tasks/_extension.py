@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -46,9 +45,21 @@ from typing import TYPE_CHECKING, Any
 
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
-from agentcore_mcp.server._envelope import decode_header_value
 from agentcore_mcp.server._extension import Era, Extension, Method
 from agentcore_mcp.server._input import InputRequired, capability_for, check_response, modern_asker
+from agentcore_mcp.server._tasks._requests import (
+    NOT_FOUND,
+    REQUIRED,
+    TASK_ID,
+    Run,
+    TaskIds,
+    apply,
+    check,
+    declared,
+    owner_of,
+    progress_text,
+    require_extension,
+)
 from agentcore_mcp.server._tasks._store import (
     MemoryTaskStore,
     StoreFull,
@@ -66,45 +77,6 @@ if TYPE_CHECKING:
 __all__ = ["Tasks"]
 
 logger = logging.getLogger("agentcore_mcp.server")
-
-_REQUIRED: dict[str, Any] = {"requiredCapabilities": {"extensions": {rpc.TASKS_EXTENSION: {}}}}
-# What new_task_id() makes, with room for ids of other implementations sharing a store; anything else is
-# answered "not found" without a store read.
-_TASK_ID = re.compile(r"[A-Za-z0-9_\-]{1,128}")
-_NOT_FOUND = "Task not found"
-
-
-class _TaskIds(list[str]):
-    """The task ids a listen stream was promised, remembering who asked (the list is sent as a plain list)."""
-
-    def __init__(self, ids: Iterable[str], owner: str | None) -> None:
-        super().__init__(ids)
-        self.owner = owner
-
-
-class _Run:
-    """A task running in this process: its asyncio task and the questions it waits on."""
-
-    __slots__ = ("caps", "owner", "reported", "runner", "supervisor", "task_id", "used", "waiting")
-
-    def __init__(self, task_id: str, call: Call) -> None:
-        self.task_id = task_id
-        self.reported = -1e9  # loop time of the last progress written to the record
-        self.caps = call.client_capabilities
-        self.owner = _owner(call)
-        self.runner: asyncio.Task[Any] | None = None
-        self.supervisor: asyncio.Task[None] | None = None  # kept here so the loop cannot drop it
-        self.waiting: dict[str, asyncio.Future[Any]] = {}
-        self.used: set[str] = set()  # input keys asked so far (unique over the task's lifetime)
-
-    def key(self, raw: str) -> str:
-        """The input key for a question: its own key (or its kind, for an unnamed one), numbered if used."""
-        base = raw[1:] if raw.startswith("\0") else raw
-        candidate, n = base, 1
-        while candidate in self.used:
-            candidate, n = f"{base}-{n}", n + 1
-        self.used.add(candidate)
-        return candidate
 
 
 class Tasks(Extension):
@@ -151,7 +123,7 @@ class Tasks(Extension):
         self.ask_first = frozenset(ask_first)
         self.shared = self.store.shared
         self.worker = secrets.token_hex(8)  # names this process in the records it runs
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, Run] = {}
         self._server: AgentCoreMCP | None = None
         self._closing = False
 
@@ -179,8 +151,8 @@ class Tasks(Extension):
             return {}
         if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
             raise ProtocolError(rpc.INVALID_PARAMS, "notifications.taskIds must be a list of task ids")
-        _require_extension(call)
-        return {"taskIds": _TaskIds(sorted({t for t in wanted if _TASK_ID.fullmatch(t)}), _owner(call))}
+        require_extension(call)
+        return {"taskIds": TaskIds(sorted({t for t in wanted if TASK_ID.fullmatch(t)}), owner_of(call))}
 
     def close(self) -> None:
         """The server is stopping: cancel running tools; their tasks end ``failed`` (the server stopped)."""
@@ -193,29 +165,29 @@ class Tasks(Extension):
         support = tool.task
         if support not in ("optional", "required"):
             return None
-        if call.era != "modern" or not _declared(call):
+        if call.era != "modern" or not declared(call):
             if support == "required":
                 raise ProtocolError(
                     rpc.MISSING_CLIENT_CAPABILITY,
                     f"Tool {tool.name!r} runs only as a task: declare the {rpc.TASKS_EXTENSION} extension in "
                     "the request's client capabilities",
-                    data=_REQUIRED,
+                    data=REQUIRED,
                 )
             return None
         if tool.name in self.ask_first:
             return await self._start_after_questions(tool, arguments, call)
-        run = _Run(new_task_id(), call)
+        run = Run(new_task_id(), call)
         record = await self._create(run, call)
         self._launch(run, tool, arguments, call)
         return {"resultType": "task", **record.task()}
 
     # -- creating and running -----------------------------------------------------------------------------
 
-    async def _create(self, run: _Run, call: Call) -> TaskRecord:
+    async def _create(self, run: Run, call: Call) -> TaskRecord:
         now = time.time()
         record = TaskRecord(
             task_id=run.task_id,
-            owner=_owner(call),
+            owner=owner_of(call),
             status="working",
             created_at=now,
             updated_at=now,
@@ -234,7 +206,7 @@ class Tasks(Extension):
         self._runs[run.task_id] = run
         return record
 
-    def _context(self, run: _Run, call: Call, tool: Tool) -> Any:
+    def _context(self, run: Run, call: Call, tool: Tool) -> Any:
         async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
             return await self._ask(run, requests)
 
@@ -244,13 +216,13 @@ class Tasks(Extension):
             else None
         )
 
-    def _reporter(self, run: _Run) -> Any:
+    def _reporter(self, run: Run) -> Any:
         async def report(progress: float, total: float | None, message: str | None) -> None:
             await self._progress(run, progress, total, message)
 
         return report
 
-    async def _progress(self, run: _Run, progress: float, total: float | None, message: str | None) -> None:
+    async def _progress(self, run: Run, progress: float, total: float | None, message: str | None) -> None:
         """``ctx.report_progress`` inside a task: the task's ``statusMessage`` while it is ``working``.
 
         Written at most once per suggested poll interval (a client sees no more often than it polls, and a
@@ -261,7 +233,7 @@ class Tasks(Extension):
         if now - run.reported < self.poll_interval_ms / 1000:
             return
         run.reported = now
-        text = _progress_text(progress, total, message)
+        text = progress_text(progress, total, message)
 
         def note(record: TaskRecord) -> TaskRecord | None:
             if record.status != "working" or record.status_message == text:
@@ -277,7 +249,7 @@ class Tasks(Extension):
         if record is not None:
             self._notify(record)
 
-    def _launch(self, run: _Run, tool: Tool, arguments: Mapping[str, Any], call: Call) -> None:
+    def _launch(self, run: Run, tool: Tool, arguments: Mapping[str, Any], call: Call) -> None:
         runner = asyncio.ensure_future(tool.run(arguments, self._context(run, call, tool)))
         run.runner = runner
         run.supervisor = asyncio.ensure_future(self._supervise(run, runner, tool.name))
@@ -286,7 +258,7 @@ class Tasks(Extension):
         self, tool: Tool, arguments: Mapping[str, Any], call: Call
     ) -> dict[str, Any] | None:
         """Run ``tool`` inside this request until its first question is answered, then make it a task."""
-        run = _Run(new_task_id(), call)
+        run = Run(new_task_id(), call)
         created: asyncio.Future[TaskRecord] = asyncio.get_running_loop().create_future()
         mrtr = modern_asker(call.input_round(), call.client_capabilities)
 
@@ -319,7 +291,7 @@ class Tasks(Extension):
         result: dict[str, Any] = runner.result()  # re-raises InputRequired, ProtocolError
         return result
 
-    async def _supervise(self, run: _Run, runner: asyncio.Task[Any], tool_name: str) -> None:
+    async def _supervise(self, run: Run, runner: asyncio.Task[Any], tool_name: str) -> None:
         """Wait for a task's tool to end (or its TTL, or a cancel made elsewhere) and record how it ended."""
         watcher = asyncio.ensure_future(self._watch(run)) if self.shared else None
         deadline = None
@@ -388,14 +360,14 @@ class Tasks(Extension):
                 "error": {"code": rpc.INTERNAL_ERROR, "message": "The task's result is too large to keep"},
                 "statusMessage": "The task's result is too large to keep",
             }
-            record = await self.store.update(task_id, lambda r: _apply(r, too_big))
+            record = await self.store.update(task_id, lambda r: apply(r, too_big))
         except Exception:
             logger.exception("task %s: could not record its end", task_id)
             return
         if record is not None:
             self._notify(record)
 
-    async def _watch(self, run: _Run) -> None:
+    async def _watch(self, run: Run) -> None:
         """With a shared store: renew the run's lease, deliver answers given elsewhere, and cancel the run when
         its record turns terminal (a cancel made elsewhere) or vanishes."""
 
@@ -425,7 +397,7 @@ class Tasks(Extension):
 
     # -- input inside a task ------------------------------------------------------------------------------
 
-    async def _ask(self, run: _Run, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    async def _ask(self, run: Run, requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
         keyed: dict[str, dict[str, Any]] = {}
         for raw, request in requests.items():
             capability = capability_for(request["method"])
@@ -475,10 +447,10 @@ class Tasks(Extension):
     # -- methods ------------------------------------------------------------------------------------------
 
     async def _find(self, params: Mapping[str, Any], call: Call) -> TaskRecord:
-        task_id = _check(params, call)
-        record = await self.store.get(task_id) if _TASK_ID.fullmatch(task_id) else None
-        if record is None or record.owner != _owner(call):
-            raise ProtocolError(rpc.INVALID_PARAMS, _NOT_FOUND)
+        task_id = check(params, call)
+        record = await self.store.get(task_id) if TASK_ID.fullmatch(task_id) else None
+        if record is None or record.owner != owner_of(call):
+            raise ProtocolError(rpc.INVALID_PARAMS, NOT_FOUND)
         if not record.terminal and record.lease_until is not None and time.time() > record.lease_until:
             record = await self._orphaned(record)
         return record
@@ -495,11 +467,11 @@ class Tasks(Extension):
             lease = current.lease_until
             if current.terminal or lease is None or time.time() <= lease:
                 return None  # finished, or renewed, meanwhile
-            return _apply(current, lost)
+            return apply(current, lost)
 
         updated = await self.store.update(record.task_id, fail)
         if updated is None:
-            raise ProtocolError(rpc.INVALID_PARAMS, _NOT_FOUND)
+            raise ProtocolError(rpc.INVALID_PARAMS, NOT_FOUND)
         if updated.terminal:
             self._notify(updated)
         return updated
@@ -556,7 +528,7 @@ class Tasks(Extension):
         record = await self._find(params, call)
         if not record.terminal:
             cancelled = {"status": "cancelled", "statusMessage": "Cancelled by the client"}
-            updated = await self.store.update(record.task_id, lambda r: _apply(r, cancelled))
+            updated = await self.store.update(record.task_id, lambda r: apply(r, cancelled))
             run = self._runs.get(record.task_id)
             if run is not None and run.runner is not None:
                 run.runner.cancel()
@@ -575,62 +547,8 @@ class Tasks(Extension):
 
         def pick(listener: Listener) -> dict[str, Any] | None:
             ids = listener.agreed.get("taskIds")
-            if not isinstance(ids, _TaskIds) or task_id not in ids or ids.owner != owner:
+            if not isinstance(ids, TaskIds) or task_id not in ids or ids.owner != owner:
                 return None
             return listener.tagged("notifications/tasks", detailed)
 
         server.subscriptions.publish(pick)
-
-
-def _progress_text(progress: float, total: float | None, message: str | None) -> str:
-    """A progress report as a status message: ``"3/10: copying"``; ``"3"`` with neither total nor message."""
-    done = f"{progress:g}/{total:g}" if total is not None else f"{progress:g}"
-    return f"{done}: {message}" if message else done
-
-
-def _apply(record: TaskRecord, outcome: Mapping[str, Any]) -> TaskRecord | None:
-    if record.terminal:
-        return None
-    record.status = outcome["status"]
-    record.error = outcome.get("error")
-    record.status_message = outcome.get("statusMessage")
-    record.input_requests = {}
-    record.answers = {}
-    return record
-
-
-def _declared(call: Call) -> bool:
-    extensions = call.client_capabilities.get("extensions")
-    return isinstance(extensions, dict) and rpc.TASKS_EXTENSION in extensions
-
-
-def _require_extension(call: Call) -> None:
-    if not _declared(call):
-        raise ProtocolError(
-            rpc.MISSING_CLIENT_CAPABILITY,
-            f"Task requests need the {rpc.TASKS_EXTENSION} extension in the request's client capabilities",
-            data=_REQUIRED,
-        )
-
-
-def _owner(call: Call) -> str | None:
-    user = rpc.RUNTIME_USER_ID.encode()
-    for name, value in call.headers.raw:
-        if name == user:
-            return value.decode("latin-1")
-    return None
-
-
-def _check(params: Mapping[str, Any], call: Call) -> str:
-    """The checks every task method shares: routing header, capability, a string ``taskId``."""
-    task_id = params.get("taskId")
-    if isinstance(task_id, str):
-        sent = call.headers.name
-        if sent is None:
-            raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header is required")
-        if decode_header_value(sent) != task_id:
-            raise ProtocolError(rpc.HEADER_MISMATCH, "Mcp-Name header does not match params.taskId")
-    _require_extension(call)
-    if not isinstance(task_id, str):
-        raise ProtocolError(rpc.INVALID_PARAMS, f"{call.method}: taskId must be a string")
-    return task_id
