@@ -242,3 +242,13 @@ def test_init_from_a_vcs_url_writes_a_direct_reference_and_git_in_the_build_stag
         i.value for i in dockerfile.stages[0].all("RUN")
     )
     assert not (project.directory / "wheels").exists()
+
+
+def test_the_quickstart_shows_the_server_init_writes(tmp_path: Path) -> None:
+    target = tmp_path / "weather-tools"
+    assert main(["init", "weather-tools", "--directory", str(target)]) == 0
+    server = (target / "weather_tools" / "server.py").read_text()
+    page = (REPO / "docs" / "quickstart.md").read_text()
+    shown = page.split("The tools live in `weather_tools/server.py`:", 1)[1].split("```python\n", 1)[1]
+    shown = shown.split("```", 1)[0]
+    assert shown in server, "docs/quickstart.md's server.py block differs from what `init` writes"

@@ -29,6 +29,9 @@ A comment directly before a block changes how it runs:
   ``.venv-mcp1/bin/python`` (the mcp 1.x environment of ``make test-mcp1``).
 - ``<!-- docs: needs openai-agents -->``: a Python block for the OpenAI Agents SDK, whose pins conflict with
   this environment's: run as a script of its own with ``.venv-fw-openai/bin/python`` (``make test-frameworks``).
+- ``<!-- docs: alone -->``: a Python block that must work pasted on its own: run as a script of its own, with
+  nothing from the page's earlier blocks and without the page's AWS variables (no endpoint, no credentials):
+  what it needs, it shows.
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -68,7 +71,15 @@ RUNTIME_ARNS = (
     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
 )
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
-MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1", "needs openai-agents", "alternatives")
+MODES = (
+    "needs aws",
+    "needs docker",
+    "needs checkout",
+    "needs mcp1",
+    "needs openai-agents",
+    "alternatives",
+    "alone",
+)
 #: Modes whose Python blocks run as scripts of their own in another environment: its directory, the make
 #: target that creates it, and what the failure message calls the block.
 ENVIRONMENTS = {
@@ -131,6 +142,9 @@ def _run_python(example: Example) -> None:
     if mode in ENVIRONMENTS:
         _run_elsewhere(example, state, *ENVIRONMENTS[mode])
         return
+    if mode == "alone":
+        _run_alone(example, state)
+        return
     if mode is not None:
         raise ValueError(f"{_where(example)}: `{mode}` applies to shell blocks only")
     if state.python is not None:
@@ -176,6 +190,22 @@ def _run_elsewhere(example: Example, state: PageState, venv: str, target: str, w
     )
     if done.returncode != 0:
         raise AssertionError(f"{_where(example)}: {what} failed:\n{done.stderr}")
+    state.executed.append(f"python:{example.line}")
+
+
+def _run_alone(example: Example, state: PageState) -> None:
+    env = {key: value for key, value in state.env.items() if not key.startswith("AWS_")}
+    done = subprocess.run(
+        [state.python or sys.executable, "-c", _AS_A_MODULE, str(example.parsed)],
+        cwd=state.cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"{_where(example)}: the block, run on its own, failed:\n{done.stderr}")
     state.executed.append(f"python:{example.line}")
 
 
