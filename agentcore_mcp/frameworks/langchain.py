@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.tools import load_mcp_tools
@@ -46,6 +46,7 @@ async def agentcore_tools(
     opened = (
         target if isinstance(target, AgentCoreTransport) else AgentCoreTransport(target, **(transport or {}))
     )
-    async with opened as (read, write), ClientSession(read, write, **(session or {})) as client:
+    # mcp 1.x types the write stream as anyio's MemoryObjectSendStream; the transport's has its methods
+    async with opened as (read, write), ClientSession(read, cast(Any, write), **(session or {})) as client:
         await client.initialize()
         yield await load_mcp_tools(client, **load)

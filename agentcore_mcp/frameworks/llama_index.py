@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from llama_index.tools.mcp import BasicMCPClient
 from mcp import ClientSession
@@ -57,9 +57,10 @@ class AgentCoreMCPClient(BasicMCPClient):
         transport = AgentCoreTransport(
             self.command_or_url, session=self.runtime_session, **self.transport_options
         )
+        # mcp 1.x types the write stream as anyio's MemoryObjectSendStream; the transport's has its methods
         async with (
             transport as (read, write),
-            ClientSession(read, write, sampling_callback=self.sampling_callback) as session,
+            ClientSession(read, cast(Any, write), sampling_callback=self.sampling_callback) as session,
         ):
             await session.initialize()
             yield session
