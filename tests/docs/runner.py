@@ -29,6 +29,8 @@ A comment directly before a block changes how it runs:
   ``.venv-mcp1/bin/python`` (the mcp 1.x environment of ``make test-mcp1``).
 - ``<!-- docs: needs openai-agents -->``: a Python block for the OpenAI Agents SDK, whose pins conflict with
   this environment's: run as a script of its own with ``.venv-fw-openai/bin/python`` (``make test-frameworks``).
+- ``<!-- docs: needs langchain -->`` / ``<!-- docs: needs llama-index -->``: a Python block for LangChain's or
+  LlamaIndex's MCP adapters (both need mcp < 2): run the same way with ``.venv-fw-langchain/bin/python``.
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -68,12 +70,23 @@ RUNTIME_ARNS = (
     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
 )
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
-MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1", "needs openai-agents", "alternatives")
+MODES = (
+    "needs aws",
+    "needs docker",
+    "needs checkout",
+    "needs mcp1",
+    "needs openai-agents",
+    "needs langchain",
+    "needs llama-index",
+    "alternatives",
+)
 #: Modes whose Python blocks run as scripts of their own in another environment: its directory, the make
 #: target that creates it, and what the failure message calls the block.
 ENVIRONMENTS = {
     "needs mcp1": (".venv-mcp1", "make test-mcp1", "the mcp 1.x block"),
     "needs openai-agents": (".venv-fw-openai", "make test-frameworks", "the openai-agents block"),
+    "needs langchain": (".venv-fw-langchain", "make test-frameworks", "the LangChain block"),
+    "needs llama-index": (".venv-fw-langchain", "make test-frameworks", "the LlamaIndex block"),
 }
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
