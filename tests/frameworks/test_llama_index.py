@@ -69,7 +69,7 @@ async def test_concurrent_calls_a_given_session_and_stop(
         "4",
     ]
     failed = await client.call_tool("add_numbers", {"a": "not a number", "b": 1})
-    assert failed.isError
+    assert failed.model_dump(by_alias=True)["isError"]  # the wire name on either mcp major
     assert runtime_sessions(caplog, "demo_sigv4") == {chosen.runtime_session_id}
     await client.runtime_session.stop()
     assert emulated.emulator.session(chosen.runtime_session_id) is None
