@@ -27,7 +27,7 @@ async def agentcore_tools(
     target: str | AgentCoreTransport,
     *,
     transport: Mapping[str, Any] | None = None,
-    session: Mapping[str, Any] | None = None,
+    session_kwargs: Mapping[str, Any] | None = None,
     **load: Any,
 ) -> AsyncIterator[list[BaseTool]]:
     """The runtime's tools as LangChain tools, all called on one MCP session (one runtime session).
@@ -35,7 +35,8 @@ async def agentcore_tools(
     Args:
         target: a runtime ARN or an MCP URL, or a ready :class:`AgentCoreTransport` (then no ``transport``).
         transport: :class:`AgentCoreTransport`'s keyword arguments (``bearer_token``, ``client``, ...).
-        session: ``ClientSession``'s keyword arguments (``logging_callback``, ...).
+        session_kwargs: ``ClientSession``'s keyword arguments (``logging_callback``, ...), as in
+            langchain-mcp-adapters' connections.
         **load: ``load_mcp_tools``' keyword arguments (``tool_name_prefix``, ``server_name``, ...).
 
     The tools work while the block is open (run the agent inside it); leaving it closes the MCP session
@@ -47,6 +48,9 @@ async def agentcore_tools(
         target if isinstance(target, AgentCoreTransport) else AgentCoreTransport(target, **(transport or {}))
     )
     # mcp 1.x types the write stream as anyio's MemoryObjectSendStream; the transport's has its methods
-    async with opened as (read, write), ClientSession(read, cast(Any, write), **(session or {})) as client:
+    async with (
+        opened as (read, write),
+        ClientSession(read, cast(Any, write), **(session_kwargs or {})) as client,
+    ):
         await client.initialize()
         yield await load_mcp_tools(client, **load)

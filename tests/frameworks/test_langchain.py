@@ -11,6 +11,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.client import MultiServerMCPClient
+from mcp.types import Implementation
 
 from agentcore_mcp.client import AgentCoreTransport, RetryPolicy
 from agentcore_mcp.frameworks.langchain import agentcore_tools
@@ -59,13 +60,18 @@ async def test_jwt_runtime_by_arn(emulated: Emulated, caplog: pytest.LogCaptureF
     assert emulated.emulator.session(transport.session.runtime_session_id) is None
 
 
-async def test_a_tool_error_is_the_models_to_read(emulated: Emulated) -> None:
-    async with agentcore_tools(emulated.sigv4, transport={"client": emulated.boto3_client()}) as tools:
+async def test_a_tool_error_is_the_models_to_read_and_session_kwargs(emulated: Emulated) -> None:
+    me = Implementation(name="langchain-tools-test", version="1.0")
+    async with agentcore_tools(
+        emulated.sigv4, transport={"client": emulated.boto3_client()}, session_kwargs={"client_info": me}
+    ) as tools:
         add = next(tool for tool in tools if tool.name == "add_numbers")
         call = {"name": "add_numbers", "args": {"a": "not a number", "b": 1}, "id": "1", "type": "tool_call"}
         failed = await add.ainvoke(call)
     assert isinstance(failed, ToolMessage)
     assert failed.status == "error"
+    hellos = [seen.json() for seen in emulated.front.seen if b'"initialize"' in seen.body]
+    assert any(hello["params"]["clientInfo"]["name"] == me.name for hello in hellos)
     with pytest.raises(TypeError, match="ready AgentCoreTransport"):
         async with agentcore_tools(AgentCoreTransport(emulated.sigv4), transport={"retries": 0}):
             pass
