@@ -32,6 +32,8 @@ A comment directly before a block changes how it runs:
 - ``<!-- docs: alone -->``: a Python block that must work pasted on its own: run as a script of its own, with
   nothing from the page's earlier blocks and without the page's AWS variables (no endpoint, no credentials):
   what it needs, it shows.
+- ``<!-- docs: needs langchain -->`` / ``<!-- docs: needs llama-index -->``: a Python block for LangChain's or
+  LlamaIndex's MCP adapters (both need mcp < 2): run the same way with ``.venv-fw-langchain/bin/python``.
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -77,6 +79,8 @@ MODES = (
     "needs checkout",
     "needs mcp1",
     "needs openai-agents",
+    "needs langchain",
+    "needs llama-index",
     "alternatives",
     "alone",
 )
@@ -85,6 +89,8 @@ MODES = (
 ENVIRONMENTS = {
     "needs mcp1": (".venv-mcp1", "make test-mcp1", "the mcp 1.x block"),
     "needs openai-agents": (".venv-fw-openai", "make test-frameworks", "the openai-agents block"),
+    "needs langchain": (".venv-fw-langchain", "make test-frameworks", "the LangChain block"),
+    "needs llama-index": (".venv-fw-langchain", "make test-frameworks", "the LlamaIndex block"),
 }
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0

@@ -1,7 +1,8 @@
 """Framework adapter tests: the client tests' emulator, and the runtime sessions its log shows.
 
-Each framework's test module is collected only where that framework is installed (openai-agents lives in
-its own environment, ``make test-frameworks``: its pins conflict with the dev environment's).
+Each framework's test module is collected only where that framework is installed (openai-agents, LangChain
+and LlamaIndex live in environments of their own, ``make test-frameworks``: their pins conflict with the dev
+environment's).
 """
 
 from __future__ import annotations
@@ -16,11 +17,22 @@ from tests.client.conftest import Emulated, emulated
 
 __all__ = ["TOOLS", "Emulated", "emulated", "runtime_sessions"]
 
-collect_ignore = [
-    f"test_{name}.py"
-    for name, module in [("openai_agents", "agents"), ("pydantic_ai", "pydantic_ai"), ("fastmcp", "fastmcp")]
-    if importlib.util.find_spec(module) is None
-]
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a dotted name whose parent package is not installed
+        return False
+
+
+FRAMEWORKS = {
+    "openai_agents": "agents",
+    "pydantic_ai": "pydantic_ai",
+    "fastmcp": "fastmcp",
+    "langchain": "langchain_mcp_adapters",
+    "llama_index": "llama_index.tools.mcp",
+}
+collect_ignore = [f"test_{name}.py" for name, module in FRAMEWORKS.items() if not _installed(module)]
 
 TOOLS = {"add_numbers", "multiply_numbers", "greet_user"}
 _INVOKE = re.compile(r"^invoke (\S+) session=(\S+) ")
