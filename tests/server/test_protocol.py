@@ -457,7 +457,7 @@ def _lane_app() -> AgentCoreMCP:
 
 
 def _headers(modern: bool, name: str, **extra: str) -> Any:
-    from agentcore_mcp.server._asgi import RequestHeaders
+    from agentcore_mcp.server._request_headers import RequestHeaders
 
     raw = [(b"accept", b"application/json, text/event-stream"), (b"content-type", b"application/json")]
     if modern:
@@ -497,7 +497,8 @@ _LANE_CALLS = [
 async def test_the_immediate_lane_answers_as_handle_does(
     modern: bool, name: str, arguments: Any, request_id: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from agentcore_mcp.server._asgi import PacedSend, Responder
+    from agentcore_mcp.server._responder import Responder
+    from agentcore_mcp.server._sending import PacedSend
 
     protocol = _lane_app()._edge.protocol
     params: dict[str, Any] = {"name": name}
@@ -650,8 +651,9 @@ async def test_a_tool_that_must_be_awaited_is_answered_soon_as_handle_answers_it
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """answer_now admits it without running it; answer_soon then writes and answers what handle would."""
-    from agentcore_mcp.server._asgi import PacedSend, Responder
     from agentcore_mcp.server._protocol import Soon
+    from agentcore_mcp.server._responder import Responder
+    from agentcore_mcp.server._sending import PacedSend
 
     protocol = _lane_app()._edge.protocol
     params: dict[str, Any] = {"name": name, "arguments": arguments}

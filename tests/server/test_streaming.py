@@ -12,8 +12,8 @@ import pytest
 from mcp.client import Client
 
 from agentcore_mcp import AgentCoreMCP, Context, tool
-from agentcore_mcp.server._asgi import SEND_PIECE
 from agentcore_mcp.server._local import serve_in_thread
+from agentcore_mcp.server._sending import SEND_PIECE
 
 from .helpers import ACCEPT, legacy_request, modern_meta, modern_request
 
