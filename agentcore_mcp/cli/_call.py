@@ -208,9 +208,11 @@ class CallDisplay:
         """
         from mcp import types
 
+        from agentcore_mcp import _wire as rpc
+
         if getattr(params, "mode", "form") != "url":
             return types.ErrorData(
-                code=-32602,
+                code=rpc.INVALID_PARAMS,
                 message="agentcore-mcp call cannot fill in an elicitation form; use an MCP client that can",
             )
         shown = dump(params)
