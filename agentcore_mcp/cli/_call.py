@@ -57,6 +57,11 @@ it. A tool or parameter the server does not have is an error that lists the ones
 
 Progress notifications and retries are shown on stderr when it is a terminal (never with --json).
 
+A tool that sends the user to a URL (URL-mode elicitation: a consent or sign-in page) has the message and
+the URL printed on stderr for the user to open (with --json, one JSON object {{"elicitation": {{...}}}}); the
+call goes on once the tool sees the visit. A -32042 error names the URLs to open before calling again. Form
+elicitations are refused: this command fills in no forms.
+
 A tool the server runs as a task (the MCP Tasks extension, with mcp 2.x installed) is followed to its
 end: tasks/get is polled at the server's suggested interval (within 0.1-10 s), each change of the task's status
 or status message is one line on stderr (as progress is), and its result is printed as any call's. Ctrl-C
