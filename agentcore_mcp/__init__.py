@@ -9,13 +9,19 @@ from agentcore_mcp._extras import lazy_attributes as _lazy_attributes
 from agentcore_mcp._interop import HostOriginCheck, agentcore_app, register_with, register_with_sdk
 from agentcore_mcp._session import RuntimeSession, new_session_id, validate_session_id
 from agentcore_mcp._version import __version__
-from agentcore_mcp.errors import AgentCoreMCPError, ProtocolError, RegistrationError, ToolError
+from agentcore_mcp.errors import (
+    AgentCoreMCPError,
+    ProtocolError,
+    RegistrationError,
+    ToolError,
+    URLElicitationRequired,
+)
 from agentcore_mcp.server._app import AgentCoreMCP
 from agentcore_mcp.server._completion import Completion, CompletionRef
 from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._identity import RequestContextFilter
-from agentcore_mcp.server._input import Elicit, ElicitationResult, ListRoots, Sample
+from agentcore_mcp.server._input import Elicit, ElicitationResult, ElicitURL, ListRoots, Sample
 from agentcore_mcp.server._options import CachingHints, Limits, SessionMode, StateSealing
 from agentcore_mcp.server._prompts import PromptMessage, prompt
 from agentcore_mcp.server._resources import resource
@@ -62,6 +68,7 @@ __all__ = [
     "Context",
     "DynamoDBTaskStore",
     "Elicit",
+    "ElicitURL",
     "ElicitationResult",
     "EmbeddedResource",
     "HostOriginCheck",
@@ -87,6 +94,7 @@ __all__ = [
     "ToolAnnotations",
     "ToolError",
     "ToolResult",
+    "URLElicitationRequired",
     "__version__",
     "agentcore_app",
     "call_tool_sync",

@@ -31,6 +31,8 @@ RESOURCE_NOT_FOUND: Final = -32002  # legacy era; the modern era uses INVALID_PA
 HEADER_MISMATCH: Final = -32020
 MISSING_CLIENT_CAPABILITY: Final = -32021
 UNSUPPORTED_PROTOCOL_VERSION: Final = -32022
+URL_ELICITATION_REQUIRED: Final = -32042  # 2025-11-25 only; 2026-07-28 retired the code
+ELICITATION_COMPLETE: Final = "notifications/elicitation/complete"  # 2025-11-25 only, like the error
 
 # AgentCore Runtime: the JSON-RPC codes the platform answers MCP runtimes' callers with.
 AC_UNAUTHORIZED: Final = -32001  # HTTP 401

@@ -4,6 +4,7 @@
     ├── ToolError             raised by a tool on purpose; the client sees ``isError: true`` with its message
     ├── RegistrationError     a tool, resource or prompt cannot be registered as given (also a ValueError)
     ├── ProtocolError         a request the server refuses; the client sees a JSON-RPC error with its code
+    │   └── URLElicitationRequired  -32042: the user must open URLs first, then the client retries
     ├── TransportError        the client got no usable answer for one POST
     │   ├── ConnectionFailed  the connection could not be made, or broke before the answer was complete
     │   ├── TransportTimeout  the server did not answer in time
@@ -30,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from agentcore_mcp._wire import URL_ELICITATION_REQUIRED
+
 __all__ = [
     "AgentCoreMCPError",
     "AppLoadError",
@@ -49,6 +52,7 @@ __all__ = [
     "ToolError",
     "TransportError",
     "TransportTimeout",
+    "URLElicitationRequired",
     "WaitTimeout",
 ]
 
@@ -83,6 +87,25 @@ class ProtocolError(AgentCoreMCPError):
         self.code = code
         self.message = message
         self.data = data
+
+
+class URLElicitationRequired(ProtocolError):
+    """The request cannot proceed until the user completes URL-mode elicitations (handshake era, -32042).
+
+    ``data.elicitations`` lists them as ``elicitation/create`` parameters (``mode: "url"``, ``elicitationId``,
+    ``url``, ``message``); the client shows the URLs to the user and retries the request once they are done.
+    ``ctx.elicit_url`` raises it when the client cannot be asked in-band (it did not declare
+    ``elicitation.url``). The 2025-11-25 revision defines this error; 2026-07-28 retired the code.
+
+    Attributes:
+        elicitations: the URL elicitations, as sent in ``data.elicitations``.
+    """
+
+    def __init__(
+        self, elicitations: list[dict[str, Any]], message: str = "This request requires more information."
+    ) -> None:
+        self.elicitations = [dict(e) for e in elicitations]
+        super().__init__(URL_ELICITATION_REQUIRED, message, data={"elicitations": self.elicitations})
 
 
 # --- the client side -----------------------------------------------------------------------------------

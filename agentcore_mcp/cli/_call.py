@@ -57,6 +57,11 @@ it. A tool or parameter the server does not have is an error that lists the ones
 
 Progress notifications and retries are shown on stderr when it is a terminal (never with --json).
 
+A tool that sends the user to a URL (URL-mode elicitation: a consent or sign-in page) has the message and
+the URL printed on stderr for the user to open (with --json, one JSON object {{"elicitation": {{...}}}}); the
+call goes on once the tool sees the visit. A -32042 error names the URLs to open before calling again. Form
+elicitations are refused: this command fills in no forms.
+
 A tool the server runs as a task (the MCP Tasks extension, with mcp 2.x installed) is followed to its
 end: tasks/get is polled at the server's suggested interval (within 0.1-10 s), each change of the task's status
 or status message is one line on stderr (as progress is), and its result is printed as any call's. Ctrl-C
@@ -173,8 +178,9 @@ class CallDisplay:
     is still recorded in ``last_task``, for the command's final line).
     """
 
-    def __init__(self, *, enabled: bool) -> None:
+    def __init__(self, *, enabled: bool, json: bool = False) -> None:
         self.enabled = enabled
+        self.json = json  # --json: elicitations are shown as JSON
         self.last_task: dict[str, Any] | None = None  # the task this call became, as last seen
         self.task_named = False
 
@@ -195,6 +201,33 @@ class CallDisplay:
             self.task_named = True
             status = f"{task.get('taskId', '?')}: {status}"
         print(f"  task {status}" + (f": {message}" if message else ""), file=sys.stderr, flush=True)
+
+    async def elicit(self, context: Any, params: Any) -> Any:
+        """The MCP SDK's elicitation callback: a URL elicitation is shown for the user to open, a form refused.
+
+        On a terminal the URL goes to stderr as a line to open (never opened from here: the user decides);
+        with ``--json`` the request's parameters go to stderr as one JSON object (``{"elicitation": ...}``),
+        for the program that reads them. Either way the answer is ``accept`` (the user was shown the URL),
+        and the server waits for the visit. A form cannot be filled in from this command: it is refused
+        with a JSON-RPC error saying so, which fails the call.
+        """
+        from mcp import types
+
+        from agentcore_mcp import _wire as rpc
+
+        if getattr(params, "mode", "form") != "url":
+            return types.ErrorData(
+                code=rpc.INVALID_PARAMS,
+                message="agentcore-mcp call cannot fill in an elicitation form; use an MCP client that can",
+            )
+        shown = dump(params)
+        if self.json:
+            print(json.dumps({"elicitation": shown}, ensure_ascii=False), file=sys.stderr, flush=True)
+        else:
+            print(
+                f"  {params.message}\n  open this URL to continue: {params.url}", file=sys.stderr, flush=True
+            )
+        return types.ElicitResult(action="accept")
 
     @contextmanager
     def transport_events(self) -> Iterator[None]:
@@ -328,6 +361,22 @@ def _needs_tasks(exc: BaseException) -> bool:
     return code == rpc.MISSING_CLIENT_CAPABILITY and rpc.TASKS_EXTENSION in str(getattr(error, "data", ""))
 
 
+def _urls_to_open(exc: BaseException) -> list[tuple[str, str]] | None:
+    """The (URL, message) pairs of a -32042 URLElicitationRequiredError's ``data.elicitations``, else None."""
+    from agentcore_mcp import _wire as rpc
+
+    error = getattr(exc, "error", None)
+    if getattr(error, "code", None) != rpc.URL_ELICITATION_REQUIRED:
+        return None
+    data = getattr(error, "data", None)
+    listed = data.get("elicitations") if isinstance(data, dict) else None
+    return [
+        (str(e.get("url")), str(e.get("message", "")))
+        for e in (listed if isinstance(listed, list) else [])
+        if isinstance(e, dict) and e.get("url")
+    ]
+
+
 def _task_only(tool: str, session: Any) -> Failed:
     import importlib.metadata
 
@@ -374,7 +423,7 @@ def run(args: argparse.Namespace) -> int:
         )
     base, texts = parse_arguments(args.arguments, args.args)
     target, options = transport_options(args)
-    display = CallDisplay(enabled=not args.json and sys.stderr.isatty())
+    display = CallDisplay(enabled=not args.json and sys.stderr.isatty(), json=args.json)
     modern = has_modern_sdk()
     extension: Any = None  # the Tasks extension, with mcp 2.x
 
@@ -414,10 +463,18 @@ def run(args: argparse.Namespace) -> int:
 
                 extension = tasks_extension(display.task)
                 result = run_modern_session(
-                    target, options, args.timeout, steps, extensions=[extension], settle=SETTLE
+                    target,
+                    options,
+                    args.timeout,
+                    steps,
+                    extensions=[extension],
+                    settle=SETTLE,
+                    elicitation_callback=display.elicit,
                 )
             else:
-                result = run_session(target, options, args.timeout, steps)
+                result = run_session(
+                    target, options, args.timeout, steps, elicitation_callback=display.elicit
+                )
     except _Interrupted as interrupted:
         line = _cancelled_line(display, answered=interrupted.args[0])
         if line:
@@ -427,6 +484,14 @@ def run(args: argparse.Namespace) -> int:
         raise
     except (Exception, TimeoutError) as exc:
         message = describe_failure(exc, args.timeout)
+        urls = _urls_to_open(exc)
+        if urls is not None:
+            if args.json:  # the error as the server sent it, data.elicitations included
+                refused = exc.error  # type: ignore[attr-defined]
+                print_json(
+                    {"error": {"code": refused.code, "message": refused.message, "data": refused.data}}
+                )
+            message += "".join(f"; open {url} ({text}), then call again" for url, text in urls)
         if isinstance(exc, TimeoutError) and display.last_task is not None:
             message += f"; task {display.last_task.get('taskId', '?')} {display.last_task.get('status')}"
         raise Failed(message) from exc

@@ -68,10 +68,16 @@ async def list_tools(session: Any) -> list[dict[str, Any]]:
 
 
 def run_session(
-    target: str, options: dict[str, Any], timeout: float, steps: Callable[[Any], Awaitable[T]]
+    target: str,
+    options: dict[str, Any],
+    timeout: float,
+    steps: Callable[[Any], Awaitable[T]],
+    *,
+    elicitation_callback: Any = None,
 ) -> T:
     """Run ``steps(session)`` in one initialized MCP session to ``target``, all within ``timeout`` seconds.
 
+    ``elicitation_callback`` (the SDK's) answers the server's elicitations, and declares the capability.
     Raises the one real error, not the task-group wrapper around it (``TimeoutError`` on the deadline).
     """
     import anyio
@@ -84,7 +90,10 @@ def run_session(
     async def main() -> T:
         try:
             with anyio.fail_after(timeout):
-                async with transport as (read, write), ClientSession(read, write) as session:
+                async with (
+                    transport as (read, write),
+                    ClientSession(read, write, elicitation_callback=elicitation_callback) as session,
+                ):
                     await session.initialize()
                     return await steps(session)
         except Exception as exc:
@@ -102,6 +111,7 @@ def run_modern_session(
     extensions: Sequence[Any] = (),
     settle: float = 0.0,
     grace: float = 6.0,
+    elicitation_callback: Any = None,
 ) -> T:
     """As :func:`run_session`, with mcp 2.x's ``Client`` (``mode="auto"``, ``extensions``) given to ``steps``.
 
@@ -126,7 +136,12 @@ def run_modern_session(
             # the connection then lives until the steps' deadline plus ``grace``. (A scope of its own around
             # entering the Client could not be left while the Client's task groups stay open.)
             with anyio.CancelScope(deadline=start + timeout) as connection:
-                async with Client(transport, mode="auto", extensions=list(extensions)) as client:
+                async with Client(
+                    transport,
+                    mode="auto",
+                    extensions=list(extensions),
+                    elicitation_callback=elicitation_callback,
+                ) as client:
                     connection.deadline = start + timeout + settle + grace
                     with anyio.fail_after(max(start + timeout + settle - anyio.current_time(), 0)):
                         return await steps(client)

@@ -169,4 +169,7 @@ class Call:
         """The handshake era's way to ask (questions on this request's stream), made when a function first
         asks: most never do, and a context is made for every call of a function that takes one."""
         send = self.out.send_message if self.out is not None else None
-        return await legacy_asker(send, self.stores.pending, self.headers.session_id)(requests)
+        session = self.session
+        caps = session.client_capabilities if session is not None else None
+        version = (session.protocol_version or self.version) if session is not None else self.version
+        return await legacy_asker(send, self.stores.pending, self.headers.session_id, caps, version)(requests)

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any, Literal
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp._wire import LOG_LEVELS
 from agentcore_mcp.errors import ToolError
-from agentcore_mcp.server._input import Elicit, ElicitationResult, InputRequest, ListRoots, Sample
+from agentcore_mcp.server._input import (
+    Elicit,
+    ElicitationResult,
+    ElicitURL,
+    InputRequest,
+    ListRoots,
+    Sample,
+    logger,
+    redact_url,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -232,6 +241,55 @@ class Context:
         """
         answer = await self._ask_one("elicitation", Elicit(message, schema), key)
         return ElicitationResult(action=answer["action"], content=answer.get("content"))
+
+    async def elicit_url(
+        self,
+        url: str,
+        message: str,
+        *,
+        elicitation_id: str | None = None,
+        key: str | None = None,
+    ) -> ElicitationResult:
+        """Ask the user to open ``url`` (URL-mode elicitation) for an interaction the client must not see.
+
+        ``url`` must be ``https`` (or ``http`` on a loopback host) and carry no credentials. ``accept`` means
+        the user agreed to open it, not that the interaction there is done: the tool checks its own state
+        (a token store, say) afterwards. ``elicitation_id`` (default: a random one) identifies it to the
+        client in the handshake era, for :meth:`elicitation_complete`.
+
+        Only a client that declared ``elicitation.url`` is asked. Otherwise the handshake era fails the
+        request with -32042 (:class:`~agentcore_mcp.errors.URLElicitationRequired`, ``data.elicitations``
+        listing this one), and the client retries once the user is done; 2026-07-28 answers -32021 naming
+        ``elicitation.url``. Without a session the server cannot know what ``initialize`` declared, so the
+        handshake era always takes the -32042 way there.
+
+        Raises:
+            ValueError: ``url`` is not one that may be sent.
+        """
+        request = (
+            ElicitURL(message, url) if elicitation_id is None else ElicitURL(message, url, elicitation_id)
+        )
+        logger.debug("asking the user to open %s (elicitation %s)", redact_url(url), request.elicitation_id)
+        answer = await self._ask_one("url_elicitation", request, key)
+        return ElicitationResult(action=answer["action"], elicitation_id=request.elicitation_id)
+
+    async def elicitation_complete(self, elicitation_id: str) -> bool:
+        """Tell the client the out-of-band interaction of a URL elicitation is done.
+
+        Sends ``notifications/elicitation/complete`` on this request's stream (handshake era, 2025-11-25);
+        returns False when nothing was sent: 2026-07-28 has no such notification (the client's retry is the
+        signal), or no stream is open.
+        """
+        if self.era == "modern" or self._send is None:
+            return False
+        await self._send(
+            {
+                "jsonrpc": "2.0",
+                "method": rpc.ELICITATION_COMPLETE,
+                "params": {"elicitationId": elicitation_id},
+            }
+        )
+        return True
 
     async def sample(
         self,

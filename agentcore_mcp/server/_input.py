@@ -21,6 +21,7 @@ asking cancels the request's task, and the protocol layer withdraws the cancella
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 import uuid
@@ -31,10 +32,11 @@ from typing import Any, NoReturn, TypeVar
 from pydantic import BaseModel
 
 from agentcore_mcp import _wire as rpc
-from agentcore_mcp.errors import ProtocolError, ToolError
+from agentcore_mcp.errors import ProtocolError, ToolError, URLElicitationRequired
 
 __all__ = [
     "Elicit",
+    "ElicitURL",
     "ElicitationResult",
     "InputRequest",
     "InputRequired",
@@ -43,8 +45,11 @@ __all__ = [
     "PendingRequests",
     "Sample",
     "capability_for",
+    "check_url",
+    "elicitation_modes",
     "legacy_asker",
     "modern_asker",
+    "redact_url",
     "until_answered",
 ]
 
@@ -104,10 +109,15 @@ def _withdraw_cancel(task: asyncio.Task[Any] | None) -> bool:
 
 @dataclass(frozen=True)
 class ElicitationResult:
-    """The user's answer to an elicitation: ``action`` is ``"accept"``, ``"decline"`` or ``"cancel"``."""
+    """The user's answer to an elicitation: ``action`` is ``"accept"``, ``"decline"`` or ``"cancel"``.
+
+    For a URL elicitation ``accept`` means the user agreed to open the URL, not that the interaction there
+    is done; ``elicitation_id`` is the id it was sent under (handshake era), else None.
+    """
 
     action: str
     content: dict[str, Any] | None = None
+    elicitation_id: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -131,6 +141,80 @@ class Elicit:
             "method": "elicitation/create",
             "params": {"message": self.message, "requestedSchema": dict(schema)},
         }
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    """``url`` when it may be sent in a URL elicitation: ``https``, or ``http`` on a loopback host.
+
+    Raises:
+        ValueError: another scheme, no host, credentials in the URL, or whitespace/control characters.
+    """
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise ValueError("an elicitation URL must be a string without whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
+    except ValueError:
+        raise ValueError("an elicitation URL must be a valid absolute URL") from None
+    if not host:
+        raise ValueError("an elicitation URL needs a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("an elicitation URL must not carry credentials (user:password@)")
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+        return url
+    raise ValueError(
+        f"an elicitation URL must be https (or http on a loopback host), not {parts.scheme or 'relative'}"
+    )
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its query string and fragment (which may carry state or secrets), for logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+@dataclass(frozen=True)
+class ElicitURL:
+    """A URL-mode ``elicitation/create`` request: send the user to ``url`` (checked by :func:`check_url`).
+
+    ``elicitation_id`` travels in the handshake era (2025-11-25 requires it; the 2026-07-28 schema removed it).
+    """
+
+    message: str
+    url: str
+    elicitation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def __post_init__(self) -> None:
+        check_url(self.url)
+
+    def to_wire(self) -> dict[str, Any]:
+        params = {
+            "mode": "url",
+            "message": self.message,
+            "url": self.url,
+            "elicitationId": self.elicitation_id,
+        }
+        return {"method": "elicitation/create", "params": params}
 
 
 @dataclass(frozen=True)
@@ -174,7 +258,7 @@ class ListRoots:
         return {"method": "roots/list", "params": {}}
 
 
-InputRequest = Elicit | Sample | ListRoots
+InputRequest = Elicit | ElicitURL | Sample | ListRoots
 
 Asker = Callable[[dict[str, dict[str, Any]]], Awaitable[dict[str, Any]]]
 
@@ -191,6 +275,22 @@ ASKING_CAPABILITIES = frozenset(_CAPABILITY_OF.values())
 def capability_for(method: str) -> str:
     """The client capability a server→client request needs."""
     return _CAPABILITY_OF[method]
+
+
+def elicitation_modes(capabilities: Mapping[str, Any]) -> frozenset[str]:
+    """The elicitation modes a client declared: ``{}`` means form only (the spec's backward compatibility)."""
+    declared = capabilities.get("elicitation")
+    if not isinstance(declared, dict):
+        return frozenset()
+    if not declared:
+        return frozenset({"form"})
+    return frozenset(mode for mode in ("form", "url") if declared.get(mode) is not None)
+
+
+def _mode(request: Mapping[str, Any]) -> str:
+    params = request.get("params")
+    mode = params.get("mode") if isinstance(params, dict) else None
+    return mode if isinstance(mode, str) else "form"
 
 
 def check_response(method: str, response: Any) -> None:
@@ -308,6 +408,17 @@ def modern_asker(round_: InputRound, capabilities: Mapping[str, Any]) -> Asker:
                     f"This request needs the client capability {capability!r}, which the client did not declare",
                     data={"requiredCapabilities": {capability: {}}},
                 )
+            if capability == "elicitation":
+                mode = _mode(request)
+                if mode not in elicitation_modes(capabilities):
+                    raise ProtocolError(
+                        rpc.MISSING_CLIENT_CAPABILITY,
+                        f"This request needs {mode} mode elicitation, which the client did not declare",
+                        data={"requiredCapabilities": {"elicitation": {mode: {}}}},
+                    )
+                if mode == "url":  # the 2026-07-28 schema has no elicitationId
+                    params = {k: v for k, v in request["params"].items() if k != "elicitationId"}
+                    request = {**request, "params": params}
             if key in round_.answers:
                 check_response(request["method"], round_.answers[key])
                 answers[key] = round_.answers[key]
@@ -320,14 +431,39 @@ def modern_asker(round_: InputRound, capabilities: Mapping[str, Any]) -> Asker:
     return ask
 
 
+def _url_supported(capabilities: Mapping[str, Any] | None, version: str | None) -> bool:
+    """Whether a handshake-era client can be sent a URL elicitation: it declared ``elicitation.url`` at
+    ``initialize`` (known only in session mode) and speaks 2025-11-25, the revision that added the mode."""
+    if capabilities is None or version in rpc.LEGACY_VERSIONS[1:]:
+        return False
+    return "url" in elicitation_modes(capabilities)
+
+
 def legacy_asker(
-    send: Callable[[dict[str, Any]], Awaitable[None]] | None, pending: PendingRequests, session_id: str | None
+    send: Callable[[dict[str, Any]], Awaitable[None]] | None,
+    pending: PendingRequests,
+    session_id: str | None,
+    capabilities: Mapping[str, Any] | None = None,
+    version: str | None = None,
 ) -> Asker:
-    """Sends each question as a JSON-RPC request on the SSE stream and waits for the client's POSTed answer."""
+    """Sends each question as a JSON-RPC request on the SSE stream and waits for the client's POSTed answer.
+
+    ``capabilities`` are what the client declared at ``initialize`` (None: not known, without a session).
+    A URL elicitation goes only to a client known to take one; otherwise the request fails with
+    :class:`~agentcore_mcp.errors.URLElicitationRequired` (-32042) listing the URL elicitations, and the
+    client retries after the user has visited them.
+    """
 
     timeout = pending.timeout
 
     async def ask(requests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        urls = [
+            r["params"]
+            for r in requests.values()
+            if r["method"] == "elicitation/create" and _mode(r) == "url"
+        ]
+        if urls and not _url_supported(capabilities, version):
+            raise URLElicitationRequired(urls)
         if send is None:
             raise ToolError(
                 "Asking the client for input needs a streamed (SSE) answer; this server has streaming off"

@@ -57,7 +57,7 @@ async def refuse() -> str:
 
 @tool(task="required")
 async def approve(ctx: Context) -> str:
-    """Ask a question inside the task (needs the elicitation capability, which the CLI does not declare)."""
+    """Ask a question inside the task (a form, which the CLI does not fill in)."""
     answer = await ctx.elicit("Proceed?", {"type": "object", "properties": {"ok": {"type": "boolean"}}})
     return "approved" if answer.accepted else "declined"
 
@@ -167,12 +167,12 @@ def test_a_task_whose_tool_errs_prints_like_a_plain_tool_error(
 def test_a_task_that_asks_for_input_fails_naming_the_capability(
     capsys: pytest.CaptureFixture[str], tasks_url: str
 ) -> None:
-    # The CLI declares no elicitation capability, so the server fails the task rather than waiting for an
-    # answer nobody can give (an input_required task is cancelled by the client: tests/tasks).
+    # The CLI declares elicitation (for URL mode, which the SDK declares together with forms) but fills in no
+    # form: the task's question is not answered and the task is cancelled rather than left waiting.
     code, out, err = run(capsys, "call", "approve", "--target", tasks_url)
     assert (code, out) == (1, "")
-    assert "failed: This task needs the client capability 'elicitation'" in err
-    assert err.endswith("(JSON-RPC error -32021)\n")
+    assert "asks for elicitation/create 'elicitation': Proceed?, which this client does not answer" in err
+    assert err.endswith("the task is cancelled\n")
 
 
 def test_ctrl_c_cancels_the_task_on_the_server_and_exits_130(tasks_url: str) -> None:

@@ -61,6 +61,16 @@ def whoami(ctx: Context) -> dict[str, object]:
     }
 
 
+CONNECT_URL = "https://auth.example.com/connect?flow=proxy-flow-state"
+
+
+@tool
+async def connect_account(ctx: Context) -> str:
+    """Send the user to a URL (URL-mode elicitation) and say what they answered."""
+    answer = await ctx.elicit_url(CONNECT_URL, "Connect your account", elicitation_id="proxy-1")
+    return f"connect: {answer.action}"
+
+
 @tool(annotations={"readOnlyHint": True})
 def look_up(key: str) -> str:
     """A read-only lookup."""
@@ -70,6 +80,17 @@ def look_up(key: str) -> str:
 app = AgentCoreMCP(
     "proxy-tests",
     version="1.0.0",
-    tools=[add_numbers, multiply_numbers, greet_user, count_slowly, confirm, ask_model, nap, whoami, look_up],
+    tools=[
+        add_numbers,
+        multiply_numbers,
+        greet_user,
+        count_slowly,
+        confirm,
+        ask_model,
+        nap,
+        whoami,
+        look_up,
+        connect_account,
+    ],
     sealing=StateSealing(keys=("proxy-tests-state-key-0123456789",)),
 )

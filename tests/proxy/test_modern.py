@@ -78,3 +78,45 @@ async def test_read_only_in_the_stateless_era(emulated: Emulated) -> None:
             assert "--read-only" in refused.value.error.message
             assert [t.name for t in (await client.list_tools()).tools] == ["look_up"]
             assert text(await client.call_tool("look_up", {"key": "k"})) == "value of k"
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_a_url_elicitation_passes_through_the_proxy(emulated: Emulated, mode: str) -> None:
+    from .app import CONNECT_URL
+
+    command = emulated.command(*emulated.sigv4_args())
+    params = StdioServerParameters(command=command[0], args=command[1:], env=emulated.env)
+    asked: list[Any] = []
+
+    async def on_elicit(context: Any, request: Any) -> Any:
+        asked.append(request)
+        return types.ElicitResult(action="accept")
+
+    with anyio.fail_after(60):
+        async with Client(params, mode=mode, elicitation_callback=on_elicit) as client:  # type: ignore[arg-type]
+            if mode == "legacy":
+                # The runtime has no sessions, so it cannot know what the client declared: -32042, its data
+                # (the URL to open) relayed to the local client unchanged.
+                with pytest.raises(MCPError) as refused:
+                    await client.call_tool("connect_account", {})
+                assert refused.value.error.code == -32042
+                assert refused.value.error.data == {
+                    "elicitations": [
+                        {
+                            "mode": "url",
+                            "message": "Connect your account",
+                            "url": CONNECT_URL,
+                            "elicitationId": "proxy-1",
+                        }
+                    ]
+                }
+                assert asked == []
+            else:
+                assert text(await client.call_tool("connect_account", {})) == "connect: accept"
+                (request,) = asked
+                assert isinstance(request, types.ElicitRequestURLParams)
+                assert (request.mode, request.url, request.message) == (
+                    "url",
+                    CONNECT_URL,
+                    "Connect your account",
+                )

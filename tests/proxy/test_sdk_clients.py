@@ -31,6 +31,7 @@ TOOLS = {
     "nap",
     "whoami",
     "look_up",
+    "connect_account",
 }
 
 
@@ -48,6 +49,8 @@ async def proxied(emulated: Emulated, args: list[str], **callbacks: Any) -> Asyn
 
 
 async def on_elicit(context: Any, params: Any) -> Any:
+    if getattr(params, "mode", "form") == "url":
+        return types.ElicitResult(action="accept")  # the user opens it (URL mode: no content)
     assert params.message == "Proceed?"
     return types.ElicitResult(action="accept", content={"ok": True})
 
