@@ -18,7 +18,12 @@ __all__ = ["TOOLS", "Emulated", "emulated", "runtime_sessions"]
 
 collect_ignore = [
     f"test_{name}.py"
-    for name, module in [("openai_agents", "agents"), ("pydantic_ai", "pydantic_ai"), ("fastmcp", "fastmcp")]
+    for name, module in [
+        ("openai_agents", "agents"),
+        ("google_adk", "google.adk"),
+        ("pydantic_ai", "pydantic_ai"),
+        ("fastmcp", "fastmcp"),
+    ]
     if importlib.util.find_spec(module) is None
 ]
 
