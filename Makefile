@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # openai-agents' environment (its pins conflict with dev's): see test-frameworks below.
 VENV_FW_OPENAI := .venv-fw-openai
+# google-adk's (it pins websockets < 16 and opentelemetry <= 1.44).
+VENV_FW_ADK := .venv-fw-adk
 CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
 # The official MCP Inspector, whose CLI mode drives `agentcore-mcp proxy` in tests/proxy/test_inspector.py.
@@ -42,14 +44,15 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 
-typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed
+typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed
 	$(BIN)/mypy --strict agentcore_mcp
 	$(VENV_FW_OPENAI)/bin/mypy --strict agentcore_mcp/frameworks/openai_agents.py
+	$(VENV_FW_ADK)/bin/mypy --strict agentcore_mcp/frameworks/google_adk.py
 
 # tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python, docs/frameworks.md's
-# openai-agents blocks with .venv-fw-openai's
+# openai-agents blocks with .venv-fw-openai's, its google-adk blocks with .venv-fw-adk's
 pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed .venv-mcp1/.installed \
-		$(VENV_FW_OPENAI)/.installed
+		$(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest test-mcp1 test-frameworks docs
@@ -65,7 +68,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.client
 
 clean:
-	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(VENV_FW_ADK) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
 
 # The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
 # (Strands supports mcp < 2.2): the transport must serve both SDK majors.
@@ -86,7 +89,8 @@ test-mcp1: $(VENV_MCP1)/.installed $(VENV)/.installed-dev
 
 # Agent frameworks whose pins conflict with the dev environment's get one environment per group, kept
 # between runs (rebuilt when pyproject.toml changes). The dev environment runs the others' tests
-# (tests/frameworks: fastmcp, pydantic-ai); openai-agents pins websockets < 17.
+# (tests/frameworks: fastmcp, pydantic-ai); openai-agents pins websockets < 17, google-adk websockets < 16
+# and opentelemetry <= 1.44.
 
 $(VENV_FW_OPENAI)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV_FW_OPENAI)
@@ -95,6 +99,14 @@ $(VENV_FW_OPENAI)/.installed: pyproject.toml
 		hypothesis "mypy>=1.11" -e ".[client,emulator,fast,openai-agents]"
 	touch $@
 
+$(VENV_FW_ADK)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_FW_ADK)
+	$(VENV_FW_ADK)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_FW_ADK)/bin/python -m pip install --quiet "mcp==2.3.0" "PyJWT[crypto]>=2.8" pytest pytest-asyncio \
+		hypothesis "mypy>=1.11" -e ".[client,emulator,fast,google-adk]"
+	touch $@
+
 .PHONY: test-frameworks
-test-frameworks: $(VENV_FW_OPENAI)/.installed
+test-frameworks: $(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed
 	$(VENV_FW_OPENAI)/bin/pytest tests/frameworks/test_openai_agents.py
+	$(VENV_FW_ADK)/bin/pytest tests/frameworks/test_google_adk.py
