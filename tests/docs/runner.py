@@ -29,6 +29,7 @@ A comment directly before a block changes how it runs:
   ``.venv-mcp1/bin/python`` (the mcp 1.x environment of ``make test-mcp1``).
 - ``<!-- docs: needs openai-agents -->``: a Python block for the OpenAI Agents SDK, whose pins conflict with
   this environment's: run as a script of its own with ``.venv-fw-openai/bin/python`` (``make test-frameworks``).
+- ``<!-- docs: needs google-adk -->``: the same for Google ADK, with ``.venv-fw-adk/bin/python``.
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -68,12 +69,21 @@ RUNTIME_ARNS = (
     "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
 )
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
-MODES = ("needs aws", "needs docker", "needs checkout", "needs mcp1", "needs openai-agents", "alternatives")
+MODES = (
+    "needs aws",
+    "needs docker",
+    "needs checkout",
+    "needs mcp1",
+    "needs openai-agents",
+    "needs google-adk",
+    "alternatives",
+)
 #: Modes whose Python blocks run as scripts of their own in another environment: its directory, the make
 #: target that creates it, and what the failure message calls the block.
 ENVIRONMENTS = {
     "needs mcp1": (".venv-mcp1", "make test-mcp1", "the mcp 1.x block"),
     "needs openai-agents": (".venv-fw-openai", "make test-frameworks", "the openai-agents block"),
+    "needs google-adk": (".venv-fw-adk", "make test-frameworks", "the google-adk block"),
 }
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
