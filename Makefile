@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 VENV_FW_OPENAI := .venv-fw-openai
 # google-adk's (it pins websockets < 16 and opentelemetry <= 1.44).
 VENV_FW_ADK := .venv-fw-adk
+# crewai's (it pins mcp < 2 and pydantic < 2.13; about 4 min 50 s to build, most of it chromadb and lancedb).
+VENV_FW_CREWAI := .venv-fw-crewai
 CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
 # The official MCP Inspector, whose CLI mode drives `agentcore-mcp proxy` in tests/proxy/test_inspector.py.
@@ -44,10 +46,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 
-typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed
+typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed \
+		$(VENV_FW_CREWAI)/.installed
 	$(BIN)/mypy --strict agentcore_mcp
 	$(VENV_FW_OPENAI)/bin/mypy --strict agentcore_mcp/frameworks/openai_agents.py
 	$(VENV_FW_ADK)/bin/mypy --strict agentcore_mcp/frameworks/google_adk.py
+	$(VENV_FW_CREWAI)/bin/mypy --strict agentcore_mcp/frameworks/crewai.py
 
 # tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python, docs/frameworks.md's
 # openai-agents blocks with .venv-fw-openai's, its google-adk blocks with .venv-fw-adk's
@@ -68,7 +72,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.client
 
 clean:
-	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(VENV_FW_ADK) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(VENV_FW_ADK) $(VENV_FW_CREWAI) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
 
 # The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
 # (Strands supports mcp < 2.2): the transport must serve both SDK majors.
@@ -106,7 +110,16 @@ $(VENV_FW_ADK)/.installed: pyproject.toml
 		hypothesis "mypy>=1.11" -e ".[client,emulator,fast,google-adk]"
 	touch $@
 
+$(VENV_FW_CREWAI)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_FW_CREWAI)
+	$(VENV_FW_CREWAI)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_FW_CREWAI)/bin/python -m pip install --quiet "PyJWT[crypto]>=2.8" pytest pytest-asyncio hypothesis \
+		"mypy>=1.11" -e ".[client,emulator,fast,crewai]"
+	touch $@
+
 .PHONY: test-frameworks
-test-frameworks: $(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed
+# crewai's own imports raise an ImportWarning and DeprecationWarnings, errors under the test filter.
+test-frameworks: $(VENV_FW_OPENAI)/.installed $(VENV_FW_ADK)/.installed $(VENV_FW_CREWAI)/.installed
 	$(VENV_FW_OPENAI)/bin/pytest tests/frameworks/test_openai_agents.py
 	$(VENV_FW_ADK)/bin/pytest tests/frameworks/test_google_adk.py
+	$(VENV_FW_CREWAI)/bin/pytest -W ignore::ImportWarning -W ignore::DeprecationWarning tests/frameworks/test_crewai.py
