@@ -7,6 +7,11 @@ VENV_FW_OPENAI := .venv-fw-openai
 # langchain-mcp-adapters' and llama-index-tools-mcp's (both need mcp < 2; llama-index-core needs a newer
 # setuptools than .venv-mcp1's, which keeps its versions as they are).
 VENV_FW_LANGCHAIN := .venv-fw-langchain
+# google-adk's (it pins websockets < 16 and opentelemetry <= 1.44).
+VENV_FW_ADK := .venv-fw-adk
+# crewai's (it pins mcp < 2 and pydantic < 2.13; about 4 min 50 s to build, most of it chromadb and lancedb):
+# too heavy for `make test`'s budget, so `make test-crewai` runs it on its own.
+VENV_FW_CREWAI := .venv-fw-crewai
 CONFORMANCE_DIR := .conformance
 CONFORMANCE_VERSION := 0.2.0-alpha.12
 # The official MCP Inspector, whose CLI mode drives `agentcore-mcp proxy` in tests/proxy/test_inspector.py.
@@ -45,15 +50,18 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 
-typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed
+typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed \
+		$(VENV_FW_ADK)/.installed
 	$(BIN)/mypy --strict agentcore_mcp
 	$(VENV_FW_OPENAI)/bin/mypy --strict agentcore_mcp/frameworks/openai_agents.py
 	$(VENV_FW_LANGCHAIN)/bin/mypy --strict agentcore_mcp/frameworks/langchain.py agentcore_mcp/frameworks/llama_index.py
+	$(VENV_FW_ADK)/bin/mypy --strict agentcore_mcp/frameworks/google_adk.py
 
 # tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python, docs/frameworks.md's
-# openai-agents blocks with .venv-fw-openai's, its LangChain and LlamaIndex blocks with .venv-fw-langchain's
+# openai-agents blocks with .venv-fw-openai's, its LangChain and LlamaIndex blocks with .venv-fw-langchain's,
+# its google-adk blocks with .venv-fw-adk's
 pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed .venv-mcp1/.installed \
-		$(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed
+		$(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed $(VENV_FW_ADK)/.installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest test-mcp1 test-frameworks docs
@@ -69,7 +77,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.client
 
 clean:
-	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(VENV_FW_LANGCHAIN) $(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV_MCP1) $(VENV_FW_OPENAI) $(VENV_FW_LANGCHAIN) $(VENV_FW_ADK) $(VENV_FW_CREWAI) \
+		$(CONFORMANCE_DIR) $(INSPECTOR_DIR) .mypy_cache .ruff_cache .pytest_cache
 
 # The client tests marked `mcp1` again, in a second environment with the latest mcp 1.x and Strands Agents
 # (Strands supports mcp < 2.2): the transport must serve both SDK majors.
@@ -91,7 +100,7 @@ test-mcp1: $(VENV_MCP1)/.installed $(VENV)/.installed-dev
 # Agent frameworks whose pins conflict with the dev environment's get one environment per group, kept
 # between runs (rebuilt when pyproject.toml changes). The dev environment runs the others' tests
 # (tests/frameworks: fastmcp, pydantic-ai); openai-agents pins websockets < 17; langchain-mcp-adapters and
-# llama-index-tools-mcp 0.4 need mcp < 2.
+# llama-index-tools-mcp 0.4 need mcp < 2; google-adk pins websockets < 16 and opentelemetry <= 1.44.
 
 $(VENV_FW_OPENAI)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV_FW_OPENAI)
@@ -107,7 +116,28 @@ $(VENV_FW_LANGCHAIN)/.installed: pyproject.toml
 		hypothesis "mypy>=1.11" -e ".[client,emulator,fast,langchain,llama-index]"
 	touch $@
 
-.PHONY: test-frameworks
-test-frameworks: $(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed
+$(VENV_FW_ADK)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_FW_ADK)
+	$(VENV_FW_ADK)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_FW_ADK)/bin/python -m pip install --quiet "mcp==2.3.0" "PyJWT[crypto]>=2.8" pytest pytest-asyncio \
+		hypothesis "mypy>=1.11" -e ".[client,emulator,fast,google-adk]"
+	touch $@
+
+$(VENV_FW_CREWAI)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_FW_CREWAI)
+	$(VENV_FW_CREWAI)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_FW_CREWAI)/bin/python -m pip install --quiet "PyJWT[crypto]>=2.8" pytest pytest-asyncio hypothesis \
+		"mypy>=1.11" -e ".[client,emulator,fast,crewai]"
+	touch $@
+
+.PHONY: test-frameworks test-crewai
+test-frameworks: $(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed $(VENV_FW_ADK)/.installed
 	$(VENV_FW_OPENAI)/bin/pytest tests/frameworks/test_openai_agents.py
 	$(VENV_FW_LANGCHAIN)/bin/pytest tests/frameworks/test_langchain.py tests/frameworks/test_llama_index.py
+	$(VENV_FW_ADK)/bin/pytest tests/frameworks/test_google_adk.py
+
+# CrewAI on its own (not in `make test`: its environment alone takes about 5 minutes to build). crewai's own
+# imports raise an ImportWarning and DeprecationWarnings, errors under the test filter.
+test-crewai: $(VENV_FW_CREWAI)/.installed
+	$(VENV_FW_CREWAI)/bin/mypy --strict agentcore_mcp/frameworks/crewai.py
+	$(VENV_FW_CREWAI)/bin/pytest -W ignore::ImportWarning -W ignore::DeprecationWarning tests/frameworks/test_crewai.py

@@ -34,6 +34,7 @@ A comment directly before a block changes how it runs:
   what it needs, it shows.
 - ``<!-- docs: needs langchain -->`` / ``<!-- docs: needs llama-index -->``: a Python block for LangChain's or
   LlamaIndex's MCP adapters (both need mcp < 2): run the same way with ``.venv-fw-langchain/bin/python``.
+- ``<!-- docs: needs google-adk -->``: the same for Google ADK, with ``.venv-fw-adk/bin/python``.
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -81,6 +82,7 @@ MODES = (
     "needs openai-agents",
     "needs langchain",
     "needs llama-index",
+    "needs google-adk",
     "alternatives",
     "alone",
 )
@@ -91,6 +93,7 @@ ENVIRONMENTS = {
     "needs openai-agents": (".venv-fw-openai", "make test-frameworks", "the openai-agents block"),
     "needs langchain": (".venv-fw-langchain", "make test-frameworks", "the LangChain block"),
     "needs llama-index": (".venv-fw-langchain", "make test-frameworks", "the LlamaIndex block"),
+    "needs google-adk": (".venv-fw-adk", "make test-frameworks", "the google-adk block"),
 }
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0

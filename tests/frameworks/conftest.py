@@ -31,6 +31,8 @@ FRAMEWORKS = {
     "fastmcp": "fastmcp",
     "langchain": "langchain_mcp_adapters",
     "llama_index": "llama_index.tools.mcp",
+    "google_adk": "google.adk",
+    "crewai": "crewai",
 }
 collect_ignore = [f"test_{name}.py" for name, module in FRAMEWORKS.items() if not _installed(module)]
 
