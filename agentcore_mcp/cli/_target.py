@@ -134,8 +134,11 @@ def transport_options(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             # The endpoint the standard AWS configuration names (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE, a
             # profile's endpoint_url), resolved by botocore, whichever backend the transport picks.
             options["endpoint_url"] = args.endpoint_url or _data_plane_endpoint(region, args.profile)
+            session = _boto3_session(args.profile)
             if args.profile:
-                options["boto3_session"] = _boto3_session(args.profile)
+                options["boto3_session"] = session
+            if session.get_credentials() is None:
+                raise ValueError(NO_CREDENTIALS)
     else:
         for flag, value in (("--profile", args.profile), ("--endpoint-url", args.endpoint_url)):
             if value:
@@ -192,6 +195,13 @@ def _aws_gateway_region(url: str) -> str | None:
     """The region in an AWS gateway URL's host (``{id}.gateway.bedrock-agentcore.{region}.amazonaws.com``)."""
     host = (urlsplit(url).hostname or "").split(".")
     return host[3] if len(host) > 4 and host[1:3] == ["gateway", "bedrock-agentcore"] else None
+
+
+NO_CREDENTIALS = (
+    "no AWS credentials to sign the ARN target with: set AWS_PROFILE (or pass --profile), or "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`; for the local emulator set "
+    "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE to its URL and any credentials"
+)
 
 
 def _boto3_session(profile: str | None) -> Any:

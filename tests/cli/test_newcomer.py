@@ -282,3 +282,29 @@ def test_call_shows_the_clients_retries_on_a_terminal(monkeypatch: pytest.Monkey
         )
     assert (code, out.strip()) == (0, "5"), shown
     assert "throttled, resend 1/" in shown, shown
+
+
+@pytest.mark.parametrize("command", ["tools", "call"])
+def test_an_arn_target_without_credentials_is_one_line_saying_what_to_set(
+    command: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(HOME=str(tmp_path), AWS_REGION="us-east-1", AWS_CONFIG_FILE=str(tmp_path / "none"))
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "none")
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    argv = [
+        str(CLI),
+        command,
+        "--target",
+        "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo-abc",
+    ]
+    if command == "call":
+        argv.append("add_numbers")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "no AWS credentials" in lines[0]
+    assert "AWS_PROFILE" in lines[0]
+    assert "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE" in lines[0]
+    assert "Traceback" not in done.stderr
