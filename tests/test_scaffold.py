@@ -239,20 +239,20 @@ def test_init_by_default_makes_a_project_that_installs_without_agentcore_mcp_on_
     assert install in (target / "README.md").read_text()
     # Every requirement of the project's, and agentcore-mcp's own, found without any index.
     project = tomllib.loads((target / "pyproject.toml").read_text())["project"]
+    offline = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        "--find-links",
+        "wheels",
+    ]
     for requirement in project["dependencies"]:
         installed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--no-deps",
-                "--no-index",
-                "--find-links",
-                "wheels",
-            ]
-            + ["--target", str(tmp_path / "site"), requirement],
+            [*offline, "--target", str(tmp_path / "site"), requirement],
             cwd=target,
             capture_output=True,
             text=True,
