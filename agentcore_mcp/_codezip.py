@@ -287,18 +287,15 @@ def _this_library_into(wheels: Path) -> None:
 
     An index install needs nothing here: pip finds the same release on the index.
     """
-    import agentcore_mcp
-    from agentcore_mcp._scaffold import ScaffoldError, source_for
+    from agentcore_mcp._scaffold import ScaffoldError, default_source
 
-    checkout = Path(agentcore_mcp.__file__).resolve().parent.parent
-    pyproject = checkout / "pyproject.toml"
-    if pyproject.is_file() and 'name = "agentcore-mcp"' in pyproject.read_text(encoding="utf-8"):
-        location = checkout
-    else:
-        try:
-            location = Path(source_for("installed").location)
-        except ScaffoldError:
-            return
+    try:
+        origin = default_source()
+    except ScaffoldError:
+        return
+    if origin.kind != "wheel":
+        return
+    location = Path(origin.location)
     if location.is_file():
         shutil.copy2(location, wheels)
         return

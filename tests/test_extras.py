@@ -142,3 +142,35 @@ def test_the_core_install_serves_and_the_client_names_its_extra(wheel: Path, tmp
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("MissingExtraError ")
     assert 'pip install "agentcore-mcp[client]"' in done.stdout
+
+
+# The emulator's two moto services (the control plane and S3) in a venv holding only the emulator extra:
+# none of the packages moto's `server` extra would add for the services the emulator does not run.
+EMULATOR_SCRIPT = textwrap.dedent(
+    """
+    import importlib.util
+    import boto3
+    from botocore.config import Config
+    from agentcore_mcp.emulator import Emulator
+
+    heavy = ("cfnlint", "sympy", "networkx", "docker", "aws_xray_sdk")
+    print(sorted(name for name in heavy if importlib.util.find_spec(name)))
+    with Emulator(region="us-west-2").serve() as url:
+        keys = {"region_name": "us-west-2", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        control = boto3.client("bedrock-agentcore-control", endpoint_url=url, **keys)
+        print(control.list_agent_runtimes()["agentRuntimes"])
+        s3 = boto3.client("s3", endpoint_url=url, config=Config(s3={"addressing_style": "path"}), **keys)
+        s3.create_bucket(Bucket="code", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        s3.put_object(Bucket="code", Key="a.zip", Body=b"zip")
+        print(s3.get_object(Bucket="code", Key="a.zip")["Body"].read())
+    """
+)
+
+
+def test_the_emulator_extra_runs_its_moto_services_without_moto_servers_heavy_part(
+    wheel: Path, tmp_path: Path
+) -> None:
+    python = _fresh_venv(tmp_path / "venv", f"{wheel}[emulator]")
+    done = _run(python, "-c", EMULATOR_SCRIPT, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines() == ["[]", "[]", "b'zip'"]

@@ -29,9 +29,11 @@ def test_init_writes_the_project_and_says_what_is_next(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "weather-tools"
-    assert main(["init", "weather-tools", "--directory", str(target)]) == 0
+    assert main(["init", "weather-tools", "--directory", str(target), "--source", "index"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"created weather-tools in {target}/ (package weather_tools)")
+    assert "\nagentcore-mcp from the package index\n" in out
+    assert '.venv/bin/pip install -e ".[dev]"' in out
     written = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     assert written == sorted(dest.format(package="weather_tools") for dest in FILES.values())
     assert "agentcore-mcp serve weather_tools.server:app" in out
@@ -209,6 +211,58 @@ def test_init_from_a_wheel_puts_it_in_wheels_where_pip_and_the_dockerfile_find_i
         check=False,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def test_init_by_default_makes_a_project_that_installs_without_agentcore_mcp_on_the_index(
+    tmp_path: Path,
+) -> None:
+    import tomllib
+
+    # The CLI as a user runs it, from this checkout, with no --source: the index has no agentcore-mcp.
+    done = subprocess.run(
+        [sys.executable, "-m", "agentcore_mcp.cli", "init", "my_tools"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "my_tools"
+    said = (
+        f"agentcore-mcp from wheels/, a wheel built from {REPO} (this agentcore-mcp runs from that checkout"
+    )
+    assert said in done.stdout
+    install = '.venv/bin/pip install --find-links wheels -e ".[dev]"'
+    assert install in done.stdout
+    assert install in (target / "README.md").read_text()
+    # Every requirement of the project's, and agentcore-mcp's own, found without any index.
+    project = tomllib.loads((target / "pyproject.toml").read_text())["project"]
+    offline = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        "--find-links",
+        "wheels",
+    ]
+    for requirement in project["dependencies"]:
+        installed = subprocess.run(
+            [*offline, "--target", str(tmp_path / "site"), requirement],
+            cwd=target,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert installed.returncode == 0, installed.stderr
+    assert (tmp_path / "site" / "agentcore_mcp" / "_version.py").read_text() == (
+        REPO / "agentcore_mcp" / "_version.py"
+    ).read_text()
 
 
 def test_init_from_a_checkout_builds_the_wheel_and_installed_finds_the_checkout(

@@ -22,7 +22,16 @@ from pathlib import Path
 
 from agentcore_mcp.errors import ScaffoldError
 
-__all__ = ["FILES", "Project", "ScaffoldError", "Source", "create_project", "names_for", "source_for"]
+__all__ = [
+    "FILES",
+    "Project",
+    "ScaffoldError",
+    "Source",
+    "create_project",
+    "default_source",
+    "names_for",
+    "source_for",
+]
 
 # template -> destination ("{package}" is replaced by the package name)
 FILES = {
@@ -40,6 +49,7 @@ _PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,47}")
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 _VCS = ("git+", "hg+", "svn+", "bzr+")
 WHEELS = "wheels"
+_ELSE = "--source index for the package index"
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,20 @@ class Source:
 
     kind: str  # "index" | "wheel" | "vcs"
     location: str = ""  # the wheel file to copy, or the VCS URL
+    #: why this source, for ``init``'s output when it was not asked for ("" when ``--source`` named it)
+    reason: str = ""
+
+    def describe(self) -> str:
+        """One line saying where the project gets agentcore-mcp (and why, when it was chosen)."""
+        if self.kind == "index":
+            where = "the package index"
+        elif self.kind == "vcs":
+            where = self.location
+        elif self.location.endswith(".whl"):
+            where = f"{WHEELS}/{Path(self.location).name} (a copy of {self.location})"
+        else:
+            where = f"{WHEELS}/, a wheel built from {self.location}"
+        return f"agentcore-mcp from {where}" + (f" ({self.reason})" if self.reason else "")
 
     def values(self, version: str) -> dict[str, str]:
         """The template values for this source."""
@@ -81,13 +105,16 @@ class Source:
 
 
 def source_for(spec: str | None) -> Source:
-    """Read ``--source``: None (the index), a ``.whl`` file, a source directory, a VCS URL, or ``installed``
-    (wherever this agentcore-mcp was installed from, when that was a path or a VCS URL).
+    """Read ``--source``: ``index``, a ``.whl`` file, a source directory, a VCS URL, ``installed``
+    (wherever this agentcore-mcp was installed from, when that was a path or a VCS URL), or None: the
+    source that installs on this machine (:func:`default_source`).
 
     Raises:
         ScaffoldError: a path that is neither a wheel nor a directory with a ``pyproject.toml``.
     """
     if not spec:
+        return default_source()
+    if spec == "index":
         return Source("index")
     if spec == "installed":
         spec = _installed_from()
@@ -104,6 +131,46 @@ def source_for(spec: str | None) -> Source:
     )
 
 
+def default_source() -> Source:
+    """The source a new project installs from when ``--source`` is left out: one that works here.
+
+    An agentcore-mcp installed from a package index is on that index, so the project asks it for the same
+    release. One imported from a source checkout, or installed from a checkout, a wheel file or a VCS URL,
+    may be on no index the machine can reach: the project gets it from there (the checkout or wheel as a
+    wheel in its ``wheels/``), as ``--source installed`` does.
+
+    Raises:
+        ScaffoldError: the recorded checkout or wheel is no longer there.
+    """
+    checkout = _this_checkout()
+    if checkout is not None:
+        return Source("wheel", str(checkout), reason=f"this agentcore-mcp runs from that checkout; {_ELSE}")
+    try:
+        spec = _installed_from()
+    except ScaffoldError:
+        return Source("index", reason="this agentcore-mcp was installed from it; --source takes another")
+    reason = f"this agentcore-mcp was installed from there; {_ELSE}"
+    if spec.startswith(_VCS):
+        return Source("vcs", spec, reason=reason)
+    if not Path(spec).exists():
+        raise ScaffoldError(
+            f"this agentcore-mcp was installed from {spec}, which is no longer there: pass --source "
+            "(a wheel, a checkout, a VCS URL, or `index` for the package index)"
+        )
+    return Source("wheel", str(Path(spec).resolve()), reason=reason)
+
+
+def _this_checkout() -> Path | None:
+    """The source checkout this agentcore_mcp is imported from (editable or on ``PYTHONPATH``), if any."""
+    import agentcore_mcp
+
+    checkout = Path(agentcore_mcp.__file__).resolve().parent.parent
+    pyproject = checkout / "pyproject.toml"
+    if pyproject.is_file() and 'name = "agentcore-mcp"' in pyproject.read_text(encoding="utf-8"):
+        return checkout
+    return None
+
+
 def _installed_from() -> str:
     """Where this agentcore-mcp was installed from (PEP 610 ``direct_url.json``): a directory, wheel or VCS URL."""
     import json
@@ -117,7 +184,7 @@ def _installed_from() -> str:
     if not recorded:
         raise ScaffoldError(
             "--source installed: this agentcore-mcp was installed from a package index, not from a path or "
-            "a VCS URL; leave --source out"
+            "a VCS URL; use --source index"
         )
     origin = json.loads(recorded)
     url = str(origin.get("url", ""))
@@ -160,6 +227,8 @@ class Project:
     files: tuple[Path, ...]
     #: what ``pip install`` needs besides the package index to find agentcore-mcp ("" or "--find-links wheels ")
     install_options: str = ""
+    #: where the project gets agentcore-mcp, as one line (:meth:`Source.describe`)
+    source: str = ""
 
 
 def names_for(project: str) -> tuple[str, str]:
@@ -181,8 +250,9 @@ def create_project(
 ) -> Project:
     """Write a new server project for ``project`` into ``directory`` (created if missing).
 
-    ``source`` says where the project gets agentcore-mcp (see :func:`source_for`); with a wheel or a
-    source directory the wheel is put in the project's ``wheels/``.
+    ``source`` says where the project gets agentcore-mcp (see :func:`source_for`; None: one that installs
+    here, :func:`default_source`); with a wheel or a source directory the wheel is put in the project's
+    ``wheels/``.
 
     Raises:
         ValueError: an unusable project name.
@@ -213,4 +283,12 @@ def create_project(
     if origin.kind == "wheel":
         written.append(_wheel_into(Path(origin.location), directory / WHEELS))
     options = origin.values(__version__)["pip_options"]
-    return Project(project, package, runtime, directory, tuple(written), install_options=options)
+    return Project(
+        project,
+        package,
+        runtime,
+        directory,
+        tuple(written),
+        install_options=options,
+        source=origin.describe(),
+    )

@@ -20,17 +20,20 @@ time, uvloop and httptools) for the container-image route. The project deploys w
 NAME is the project's name (letters, digits, '-' and '_'); the Python package and the runtime name are NAME
 with '-' turned into '_'.
 
---source says where the project gets agentcore-mcp: from the package index (the default), from a wheel
-file or a source checkout on this machine (the wheel is put in the project's wheels/ folder, which the
-install command and the Dockerfile read), or from a VCS URL such as git+https://host/repo.git@v0.1.0 (a
-direct reference in pyproject.toml). `--source installed` takes the source this agentcore-mcp was installed
-from (a checkout, a wheel or a VCS URL).
+--source says where the project gets agentcore-mcp: `index` (the package index), a wheel file or a source
+checkout on this machine (the wheel is put in the project's wheels/ folder, which the install command and
+the Dockerfile read), or a VCS URL such as git+https://host/repo.git@v0.1.0 (a direct reference in
+pyproject.toml). `--source installed` takes the source this agentcore-mcp was installed from (a checkout, a
+wheel or a VCS URL). Without --source, init picks the one that installs here: the package index when this
+agentcore-mcp came from one, else where it came from (the checkout it runs from, or its wheel or VCS URL),
+and says which.
 """
 
 EXAMPLES = """\
 agentcore-mcp init weather-tools
 agentcore-mcp init my_tools --source ./agentcore-mcp   # a checkout of this library
 agentcore-mcp init my_tools --source installed        # where this agentcore-mcp came from
+agentcore-mcp init my_tools --source index            # agentcore-mcp from the package index
 agentcore-mcp init my_tools --source git+https://github.com/agentcore-mcp/agentcore-mcp.git
 """
 
@@ -46,8 +49,8 @@ def register(commands: Any) -> None:
     init.add_argument(
         "--source",
         metavar="SOURCE",
-        help="where agentcore-mcp comes from: a wheel, a source directory, a VCS URL, or `installed` "
-        "(default: the package index)",
+        help="where agentcore-mcp comes from: `index`, a wheel, a source directory, a VCS URL, or "
+        "`installed` (default: the index if this agentcore-mcp came from one, else where it came from)",
     )
     init.add_argument("--force", action="store_true", help="write into an existing non-empty directory")
 
@@ -63,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"created {project.name} in {directory}/ (package {project.package})")
     for path in project.files:
         print(f"  {path.relative_to(directory)}")
+    print(project.source)
     print(
         "\nnext:\n"
         f"  cd {directory}\n"

@@ -47,7 +47,18 @@ The CLI is ``agentcore-mcp emulator`` and ``agentcore-mcp dev``; see docs/emulat
 
 from agentcore_mcp._extras import require as _require
 
-_require("agentcore_mcp.emulator", "emulator", "httpx", "botocore", "boto3", "jwt", "cryptography", "moto")
+_require(
+    "agentcore_mcp.emulator",
+    "emulator",
+    "httpx",
+    "botocore",
+    "boto3",
+    "jwt",
+    "cryptography",
+    "moto",
+    "flask",
+    "flask_cors",  # moto's threaded server (the control plane), which moto itself does not require
+)
 
 from agentcore_mcp._loader import load_app
 from agentcore_mcp.emulator._emulator import LOCAL_CREDENTIALS, Emulator
