@@ -45,7 +45,8 @@ def list_tools_sync(target: str, *, timeout: float = 120.0, **transport_options:
             params = PaginatedRequestParams(cursor=cursor) if cursor else None
             page = await session.list_tools(params=params)
             tools.extend(page.tools)
-            cursor = getattr(page, "next_cursor", None) or getattr(page, "nextCursor", None)
+            # mcp 2.x names the field next_cursor (reading nextCursor there warns, FastMCP's shim); 1.x has nextCursor
+            cursor = page.next_cursor if "next_cursor" in type(page).model_fields else page.nextCursor
             if not cursor:
                 break
         return tools

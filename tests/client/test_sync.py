@@ -26,6 +26,13 @@ def test_list_tools_in_one_line(url: str) -> None:
     assert [tool.name for tool in list_tools_sync(url)] == ["add_numbers", "multiply_numbers", "greet_user"]
 
 
+def test_listing_reads_the_cursor_without_tripping_fastmcps_camel_case_shim(url: str) -> None:
+    pytest.importorskip("fastmcp")  # FastMCP patches mcp 2.x's models: reading nextCursor there warns
+    import fastmcp  # noqa: F401
+
+    assert len(list_tools_sync(url)) == 3
+
+
 def test_call_a_tool_in_one_line(url: str) -> None:
     result = call_tool_sync(url, "multiply_numbers", {"a": 6, "b": 7})
     assert result.content[0].text == "42"
