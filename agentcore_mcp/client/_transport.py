@@ -797,9 +797,13 @@ class AgentCoreTransport:
         if isinstance(parsed, dict):
             error = parsed.get("error")
             if isinstance(error, dict) and isinstance(error.get("code"), int) and not error_type:
-                extra: dict[str, Any] = {"status": status}
-                if "data" in error:
-                    extra["data"] = error["data"]
+                # The server's own error data stays the error's data (clients act on it, e.g. the
+                # ``supported`` versions of an unsupported-version error); ours only fills the gaps.
+                server_data = error.get("data")
+                extra: dict[str, Any] = dict(server_data) if isinstance(server_data, dict) else {}
+                if server_data is not None and not isinstance(server_data, dict):
+                    extra["data"] = server_data
+                extra.setdefault("status", status)
                 return _Failure(error["code"], str(error.get("message", "")), extra)
             detail = str(parsed.get("message") or parsed.get("Message") or "")
         if not detail and body:

@@ -642,3 +642,20 @@ async def test_concurrent_calls_overlap_on_the_wire(url: str, front: Front) -> N
         elapsed = anyio.current_time() - start
     assert sorted(results, key=int) == [str(i + 1) for i in range(8)]
     assert elapsed < 2.0, f"8 calls held 0.5 s each took {elapsed:.2f} s: they did not overlap"
+
+
+async def test_a_servers_json_rpc_error_data_reaches_the_client_as_its_data(url: str, front: Front) -> None:
+    # Clients act on it: mcp 2.x's version negotiation reads ``supported`` off a -32022 error's data.
+    refusal = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32022,"message":"Unsupported protocol version",'
+    refusal += b'"data":{"supported":["2026-07-28"],"requested":"2025-11-25"}}}'
+    front.queue(
+        Action(status=400, headers=[("content-type", "application/json")], body=refusal, match="tools/list")
+    )
+    async with connected(url) as session:
+        with pytest.raises(MCPError) as caught:
+            await session.list_tools()
+    error = error_of(caught)
+    assert error.code == -32022
+    assert error.data["supported"] == ["2026-07-28"]
+    assert error.data["requested"] == "2025-11-25"
+    assert error.data["status"] == 400

@@ -1,0 +1,119 @@
+"""A conformance client for the official suite's client leg, built the way a user builds one.
+
+The mcp 2.x SDK's ``Client`` over :class:`agentcore_mcp.client.AgentCoreTransport` (``auth="none"``), or,
+with ``--sdk-transport``, over the SDK's own Streamable HTTP transport (for comparison). The suite runs::
+
+    conformance client --command "python tests/conformance/client.py" --scenario NAME
+
+once per scenario, with the scenario's server URL as the last argument, the scenario name in
+``MCP_CONFORMANCE_SCENARIO`` and its context (JSON) in ``MCP_CONFORMANCE_CONTEXT``. Each scenario gets what an
+application would do with that server: list its tools and call them, answer elicitations with the requested
+schema's defaults. The client exits 0 when the session ran; what the scenario checks is the suite's business.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from mcp import Client, types
+from mcp.client.context import ClientRequestContext
+
+from agentcore_mcp.client import AgentCoreTransport
+
+CLIENT_INFO = types.Implementation(name="agentcore-mcp-conformance-client", version="1.0.0")
+SCENARIO_TIMEOUT = 25.0  # the suite kills a client after 30 s
+
+
+async def _accept_with_defaults(
+    context: ClientRequestContext, params: types.ElicitRequestParams
+) -> types.ElicitResult | types.ErrorData:
+    """Accept a form elicitation with each requested field's default (what a user pressing OK sends)."""
+    schema = getattr(params, "requested_schema", None) or {}
+    content: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict) and "default" in prop:
+            content[name] = prop["default"]
+        elif isinstance(prop, dict) and prop.get("type") == "boolean":
+            content[name] = True
+    return types.ElicitResult(action="accept", content=content)
+
+
+def _transport(url: str, sdk_transport: bool) -> AbstractAsyncContextManager[Any] | str:
+    if sdk_transport:
+        return url  # mcp 2.x Client: a URL string means its own streamable_http_client
+    return AgentCoreTransport(url, auth="none", timeout=SCENARIO_TIMEOUT)
+
+
+async def _call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> None:
+    result = await client.call_tool(name, arguments or {})
+    print(f"tools/call {name}: isError={getattr(result, 'is_error', None)}", flush=True)
+
+
+async def run(scenario: str, url: str, context: dict[str, Any], sdk_transport: bool) -> None:
+    """Drive one scenario's server as an application would."""
+    async with Client(
+        _transport(url, sdk_transport),
+        client_info=CLIENT_INFO,
+        elicitation_callback=_accept_with_defaults,
+    ) as client:
+        listed = await client.list_tools()
+        tools = {tool.name: tool for tool in listed.tools}
+        print(f"tools/list: {sorted(tools)}", flush=True)
+        if context.get("toolCalls"):
+            for call in context["toolCalls"]:
+                await _call(client, call["name"], call.get("arguments"))
+        elif scenario == "tools_call":
+            await _call(client, "add_numbers", {"a": 5, "b": 3})
+        elif scenario == "json-schema-2020-12-preservation":
+            focal = next(tool for name, tool in tools.items() if name != "json_schema_echo")
+            await _call(client, "json_schema_echo", {"schema": focal.input_schema})
+        elif scenario == "http-standard-headers":
+            await _exercise_everything(client, tools)
+        elif scenario == "http-invalid-tool-headers":
+            await _call(client, "valid_tool", {"region": "us-west1"})
+        elif scenario == "sep-2322-client-request-state":
+            for name in tools:
+                await _call(client, name)
+        elif scenario in {"initialize", "request-metadata", "json-schema-ref-no-deref"}:
+            pass  # the handshake and the listing are the scenario
+        else:
+            # elicitation-sep1034-client-defaults, sse-retry, auth/*: call the server's tools
+            for name, tool in tools.items():
+                if not (tool.input_schema or {}).get("required"):
+                    await _call(client, name)
+
+
+async def _exercise_everything(client: Client, tools: dict[str, types.Tool]) -> None:
+    for name in tools:
+        await _call(client, name)
+    resources = await client.list_resources()
+    for resource in resources.resources[:1]:
+        await client.read_resource(resource.uri)
+    prompts = await client.list_prompts()
+    for prompt in prompts.prompts[:1]:
+        await client.get_prompt(prompt.name, {})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sdk-transport", action="store_true", help="use the SDK's own HTTP transport")
+    parser.add_argument("url", help="the scenario server's MCP URL (the suite passes it last)")
+    args = parser.parse_args()
+    scenario = os.environ.get("MCP_CONFORMANCE_SCENARIO", "")
+    context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
+    try:
+        asyncio.run(asyncio.wait_for(run(scenario, args.url, context, args.sdk_transport), SCENARIO_TIMEOUT))
+    except Exception as exc:  # the suite shows stderr of a failing client
+        print(f"{scenario}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
