@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -16,3 +17,16 @@ def demo_url() -> Iterator[str]:
 
     with serve_in_thread(app) as base:
         yield f"{base}/mcp"
+
+
+@pytest.fixture(autouse=True)
+def _library_log_level() -> Iterator[None]:
+    """Restore the ``agentcore_mcp`` logger's level after each test.
+
+    ``serve()`` and the CLI's ``main()`` set it (``--log-level``, ``-v``), and tests call both in process:
+    without this a later test's ``caplog`` would miss the library's debug records.
+    """
+    library = logging.getLogger("agentcore_mcp")
+    level = library.level
+    yield
+    library.setLevel(level)

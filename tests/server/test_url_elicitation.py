@@ -10,6 +10,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -287,11 +288,38 @@ def test_the_error_lists_the_elicitations_as_sent() -> None:
     }
 
 
-async def test_the_url_query_string_never_reaches_the_logs(
-    consent: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    with serve_in_thread(make_app(consent, sessions=True), log_level="debug") as base:
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _server_records() -> Iterator[_Records]:
+    """Every record of the server's and uvicorn's loggers, at debug, whatever earlier tests did to the root
+    logger's handlers or these loggers' levels (uvicorn's do not propagate to the root at all)."""
+    handler = _Records()
+    loggers = [logging.getLogger(name) for name in ("agentcore_mcp.server", "uvicorn")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.removeHandler(handler)
+            log.setLevel(level)
+
+
+async def test_the_url_query_string_never_reaches_the_logs(consent: str) -> None:
+    with (
+        _server_records() as records,
+        serve_in_thread(make_app(consent, sessions=True), log_level="debug") as base,
+    ):
         url = f"{base}/mcp"
         with anyio.fail_after(30):
             async with Client(url, mode="legacy", elicitation_callback=open_url) as client:
@@ -299,9 +327,7 @@ async def test_the_url_query_string_never_reaches_the_logs(
             async with Client(url, mode="legacy") as client:
                 with pytest.raises(MCPError):
                     await client.call_tool("calendar", {"account": "logged-refused"})
-    # The server's records (this process also runs the client, whose debug logs show what it received).
-    server = [r for r in caplog.records if r.name.startswith(("agentcore_mcp.server", "uvicorn"))]
-    text = "\n".join(record.getMessage() for record in server)
+    text = "\n".join(record.getMessage() for record in records.records)
     assert f"asking the user to open {consent} (elicitation cal-logged-in-band)" in text  # logged, redacted
     assert SECRET not in text
     assert "state=" not in text
