@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ __all__ = ["AppLoadError", "load_app", "load_or_report"]
 def load_app(spec: str) -> Any:
     """Import the app a spec names and return an ASGI callable.
 
-    Without ``:attr``, the module's ``app`` is used, else its only ``AgentCoreMCP`` instance. An official
+    A module name is looked up in the working directory first, as uvicorn does (an installed console
+    script's ``sys.path`` does not hold it). Without ``:attr``, the module's ``app`` is used, else its only ``AgentCoreMCP`` instance. An official
     MCP SDK server (anything with ``streamable_http_app()``) is turned into its ASGI app.
 
     Raises:
@@ -32,6 +34,7 @@ def load_app(spec: str) -> Any:
             raise AppLoadError(f"no such file: {target}")
         module = _import_file(path)
     else:
+        _working_directory_on_path()
         try:
             module = importlib.import_module(target)
         except ImportError as exc:
@@ -69,6 +72,13 @@ def load_or_report(spec: str, process: str) -> Any | None:
     except AppLoadError as exc:
         print(f"agentcore-mcp {process}: {exc}", file=sys.stderr, flush=True)
         return None
+
+
+def _working_directory_on_path() -> None:
+    """Put the working directory first on ``sys.path`` (uvicorn's ``--app-dir`` default), once."""
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.insert(0, here)
 
 
 def _import_file(path: Path) -> Any:

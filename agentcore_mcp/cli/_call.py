@@ -483,7 +483,7 @@ def run(args: argparse.Namespace) -> int:
     except Failed:
         raise
     except (Exception, TimeoutError) as exc:
-        message = describe_failure(exc, args.timeout)
+        message = describe_failure(exc, args.timeout, args.target)
         urls = _urls_to_open(exc)
         if urls is not None:
             if args.json:  # the error as the server sent it, data.elicitations included

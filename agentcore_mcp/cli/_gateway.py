@@ -82,7 +82,7 @@ def _tool_names(args: argparse.Namespace) -> list[str]:
         try:
             tools = run_session(target, options, args.timeout, list_tools)
         except (Exception, TimeoutError) as exc:
-            raise Failed(describe_failure(exc, args.timeout)) from exc
+            raise Failed(describe_failure(exc, args.timeout, args.target)) from exc
         return [str(tool["name"]) for tool in tools]
     from agentcore_mcp._loader import load_app
     from agentcore_mcp.server import serve_in_thread
@@ -92,7 +92,7 @@ def _tool_names(args: argparse.Namespace) -> list[str]:
         try:
             tools = run_session(url.rstrip("/") + "/mcp", {}, args.timeout, list_tools)
         except (Exception, TimeoutError) as exc:
-            raise Failed(describe_failure(exc, args.timeout)) from exc
+            raise Failed(describe_failure(exc, args.timeout, args.target)) from exc
     return [str(tool["name"]) for tool in tools]
 
 

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         anyio.run(stop)
     except (Exception, TimeoutError) as exc:
-        raise Failed(describe_failure(exc, args.timeout)) from exc
+        raise Failed(describe_failure(exc, args.timeout, args.target)) from exc
     if args.json:
         print_json({"runtimeSessionId": args.stop_session_id, "stopped": True})
     else:

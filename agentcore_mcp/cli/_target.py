@@ -219,8 +219,13 @@ def _data_plane_endpoint(region: str | None, profile: str | None) -> str:
     return data_plane_endpoint(region=region, profile=profile)
 
 
-def describe_failure(exc: BaseException, timeout: float) -> str:
-    """One line for a failed remote call, whatever raised it (the SDK's MCP error, a timeout, botocore)."""
+def describe_failure(exc: BaseException, timeout: float, target: str | None = None) -> str:
+    """One line for a failed remote call, whatever raised it (the SDK's MCP error, a timeout, botocore).
+
+    The JSON-RPC code is named once (the transport's messages already end ``[HTTP status, JSON-RPC code]``).
+    With the ``target`` URL, a 404 from a URL without the MCP path adds "did you mean HOST/mcp?", and a
+    refused connection to this machine asks whether the server is running.
+    """
     if isinstance(exc, Failed):
         return str(exc)
     if isinstance(exc, TimeoutError):
@@ -229,4 +234,21 @@ def describe_failure(exc: BaseException, timeout: float) -> str:
     message = getattr(error, "message", None) or str(exc) or type(exc).__name__
     code = getattr(error, "code", None)
     text = " ".join(str(message).split())
-    return f"{text} (JSON-RPC error {code})" if isinstance(code, int) else text
+    if isinstance(code, int) and f"JSON-RPC {code}" not in text:
+        text = f"{text} (JSON-RPC error {code})"
+    data = getattr(error, "data", None)
+    return text + _url_hint(target, data if isinstance(data, dict) else {}, text)
+
+
+def _url_hint(target: str | None, data: dict[str, Any], text: str) -> str:
+    if not target or not target.startswith(("http://", "https://")):
+        return ""
+    parts = urlsplit(target)
+    path = parts.path.rstrip("/")
+    # the emulator's own 404 (endpointUrl in its data) already names the URL to use
+    not_mcp = "/invocations" not in path and not path.endswith("/mcp")
+    if data.get("status") == 404 and "endpointUrl" not in data and not_mcp:
+        return f"; did you mean {parts.scheme}://{parts.netloc}/mcp? (AgentCore serves MCP at /mcp)"
+    if text.startswith("could not connect") and parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return "; is the server running? (`agentcore-mcp dev APP` or `agentcore-mcp serve APP` starts one)"
+    return ""

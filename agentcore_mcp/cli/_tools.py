@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         listed = run_session(target, options, args.timeout, list_tools)
     except (Exception, TimeoutError) as exc:
-        raise Failed(describe_failure(exc, args.timeout)) from exc
+        raise Failed(describe_failure(exc, args.timeout, args.target)) from exc
     if args.json:
         print_json(listed)
         return 0

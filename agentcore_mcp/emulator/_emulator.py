@@ -55,6 +55,7 @@ from agentcore_mcp.emulator._sigv4 import (
     signed_header_names,
     signing_scope,
 )
+from agentcore_mcp.emulator._wrong_path import for_moto, wrong_path
 from agentcore_mcp.server import BodyTooLarge, accepts_both, read_body
 
 __all__ = ["Emulator"]
@@ -509,11 +510,26 @@ class Emulator:
             await self._answer(send, 200, _JSON, to_json(self._overview()))
         elif self.gateways is not None and self.gateways.handles(method, path):
             await self.gateways(scope, receive, send)
+        elif not for_moto(headers, path, scope.get("query_string", b"")):
+            await self._wrong_path(scope, receive, send, method, path)
         elif self.control is not None:
             await self._proxy_control(scope, receive, send)
         else:
             refusal = api_error("UnknownOperationException", f"No operation for {method} {path}", 404)
             await self._answer(send, refusal.status, refusal.headers, refusal.body)
+
+    async def _wrong_path(self, scope: Scope, receive: Receive, send: Send, method: str, path: str) -> None:
+        try:
+            body = await self._read_body(scope, receive)
+        except Refusal as refusal:
+            await self._answer(send, refusal.status, refusal.headers, refusal.body)
+            return
+        except ConnectionError:
+            return
+        assert self.base_url is not None
+        urls = [self.invocations_url(runtime) for runtime in self.registry]
+        answer = wrong_path(method, path, body, self.base_url, urls)
+        await self._answer(send, answer.status, answer.headers, answer.body)
 
     @staticmethod
     async def _answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -65,10 +65,12 @@ def jsonrpc_error(
     *,
     status: int = 200,
     headers: Headers | None = None,
+    data: Any = None,
 ) -> Refusal:
     """A JSON-RPC error answer for the request ``request_id`` (None when the id is unknown)."""
     out: Headers = [(b"content-type", b"application/json"), *(headers or [])]
-    return Refusal(status, out, wire.error_body(request_id, code, message), f"JSON-RPC {code}: {message}")
+    body = wire.error_body(request_id, code, message, data)
+    return Refusal(status, out, body, f"JSON-RPC {code}: {message}")
 
 
 def validation_error(member: str, constraint: str) -> Refusal:

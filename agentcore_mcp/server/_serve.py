@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from agentcore_mcp import _settings as settings
+from agentcore_mcp._ports import bind_problem
 
 __all__ = ["serve", "settings_from_env"]
 
@@ -41,7 +42,11 @@ def serve(
     log_level: str | None = None,
     **uvicorn_options: Any,
 ) -> None:
-    """Run ``app`` under uvicorn until SIGTERM/SIGINT; in-flight requests get a grace period to finish."""
+    """Run ``app`` under uvicorn until SIGTERM/SIGINT; in-flight requests get a grace period to finish.
+
+    A port that cannot be bound is one error log line and ``SystemExit(1)`` before anything says it is
+    serving (uvicorn alone logs its own errno after our banner and exits 3).
+    """
     import uvicorn
 
     host, port, level = settings_from_env(host, port, log_level)
@@ -60,6 +65,10 @@ def serve(
         "ws": "none",
     }
     options.update(uvicorn_options)
+    problem = bind_problem(host, port, "another port (port= or AGENTCORE_MCP_PORT)")
+    if problem is not None:
+        logger.error("%s", problem)
+        raise SystemExit(1)
     config = uvicorn.Config(app, host=host, port=port, **options)
     server = uvicorn.Server(config)
     logger.info("serving MCP on http://%s:%d%s (bound to %s)", shown, port, path, host)

@@ -8,9 +8,11 @@ import shlex
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from agentcore_mcp import AgentCoreMCP, Context, tool
@@ -308,3 +310,100 @@ def test_an_arn_target_without_credentials_is_one_line_saying_what_to_set(
     assert "AWS_PROFILE" in lines[0]
     assert "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_serve_finds_a_module_in_the_working_directory_as_uvicorn_does(tmp_path: Path) -> None:
+    package = tmp_path / "my_tools"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "server.py").write_text(
+        "from agentcore_mcp import AgentCoreMCP, tool\n\n\n"
+        "@tool\ndef ping_back(text: str) -> str:\n    return text\n\n\n"
+        'app = AgentCoreMCP("mine", tools=[ping_back])\n'
+    )
+    port = free_port()
+    argv = [str(CLI), "serve", "my_tools.server:app", "--host", "127.0.0.1", "--port", str(port)]
+    with subprocess.Popen(argv, cwd=tmp_path, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            for _ in range(300):  # the console script's sys.path[0] is its bin folder, not the cwd
+                assert process.poll() is None, process.communicate()[1]
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail("serve did not answer /ping")
+            code = main(["call", "ping_back", "text=hi", "--target", f"http://127.0.0.1:{port}/mcp"])
+            assert code == 0
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def test_app_run_on_a_busy_port_says_so_in_one_line_before_serving() -> None:
+    holder, port = _busy_port()
+    env = {**os.environ, "AGENTCORE_MCP_HOST": "127.0.0.1", "AGENTCORE_MCP_PORT": str(port)}
+    with holder:
+        done = subprocess.run(
+            [sys.executable, "examples/demo_server.py"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"ERROR     agentcore_mcp.server: port {port} on 127.0.0.1 is already in use (another server?): "
+        "stop it or choose another port (port= or AGENTCORE_MCP_PORT)"
+    ], done.stderr
+
+
+def _cli_line(*argv: str) -> tuple[int, str]:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    done = subprocess.run(
+        [str(CLI), *argv], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "(JSON-RPC error" not in done.stderr  # the code is named once
+    return done.returncode, done.stderr
+
+
+def test_the_emulators_base_url_as_target_names_the_invocations_url_and_logs_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from agentcore_mcp.emulator import Emulator
+
+    emulator = Emulator()
+    runtime = emulator.add_runtime(demo_app, auth="none")
+    with emulator.serve() as base, caplog.at_level("WARNING", logger="agentcore_mcp.emulator"):
+        for target in (base, f"{base}/mcp"):
+            code, err = _cli_line("tools", "--target", target)
+            assert code == 1
+            assert "is not an MCP endpoint" in err
+            assert f"its invocations URL {emulator.invocations_url(runtime)}" in err
+            assert f"--endpoint-url {base} (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE)" in err
+            assert "did you mean" not in err
+            assert "<html" not in err.lower()
+    routes = {r.getMessage() for r in caplog.records if "no such route" in r.getMessage()}
+    assert routes == {f"POST {path}: no such route (not an invocations URL)" for path in ("/", "/mcp")}
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_url_without_the_mcp_path_asks_did_you_mean_mcp(demo: str) -> None:
+    root = demo.removesuffix("/mcp")
+    code, err = _cli_line("tools", "--target", root)
+    assert code == 1
+    assert err.rstrip().endswith(f"; did you mean {root}/mcp? (AgentCore serves MCP at /mcp)"), err
+    assert "[HTTP 404, JSON-RPC" in err
+
+
+def test_nothing_listening_on_this_machine_asks_whether_the_server_runs() -> None:
+    code, err = _cli_line("tools", "--target", f"http://127.0.0.1:{free_port()}/mcp")
+    assert code == 1
+    assert "could not connect to" in err
+    assert "is the server running? (`agentcore-mcp dev APP` or `agentcore-mcp serve APP` starts one)" in err
