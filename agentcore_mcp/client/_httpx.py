@@ -278,12 +278,14 @@ def proxied(url: str) -> bool:
 
 
 def describe_url(url: str) -> str:
-    """``runtime ARN (HTTPS at host)`` for an invocations URL, else the URL without its query."""
+    """``runtime ARN (HTTPS at host)`` for an invocations URL (``HTTP at`` for a local one), else the URL
+    without its query."""
     base = url.split("?", 1)[0]
     match = re.search(r"^(https?://[^/]+).*/runtimes/([^/]+)/invocations/?$", base)
     if match is None:
         return base
-    return f"runtime {unquote(match.group(2))} (HTTPS at {match.group(1)})"
+    scheme = "HTTPS" if match.group(1).startswith("https:") else "HTTP"
+    return f"runtime {unquote(match.group(2))} ({scheme} at {match.group(1)})"
 
 
 def _tls_failed(exc: BaseException) -> bool:

@@ -360,3 +360,15 @@ async def test_a_percent_encoded_url_goes_out_as_written() -> None:
         finally:
             await backend.aclose()
     assert [head.split(b"\r\n", 1)[0] for head in server.heads] == [f"POST {target} HTTP/1.1".encode()] * 2
+
+
+def test_an_invocations_url_is_described_by_its_runtime_and_scheme() -> None:
+    from agentcore_mcp.client._httpx import describe_url
+
+    arn = "arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo-abc"
+    remote = f"https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/{arn}/invocations?qualifier=DEFAULT"
+    local = f"http://127.0.0.1:9000/runtimes/{arn}/invocations"
+    runtime = "runtime arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo-abc"
+    assert describe_url(remote) == f"{runtime} (HTTPS at https://bedrock-agentcore.us-east-1.amazonaws.com)"
+    assert describe_url(local) == f"{runtime} (HTTP at http://127.0.0.1:9000)"  # the emulator: not HTTPS
+    assert describe_url("http://127.0.0.1:8000/mcp?x=1") == "http://127.0.0.1:8000/mcp"
