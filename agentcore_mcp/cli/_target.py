@@ -20,8 +20,8 @@ __all__ = ["TARGET_HELP", "add_client_options", "describe_failure", "transport_o
 TARGET_HELP = """\
 TARGET (--target, or AGENTCORE_MCP_TARGET; default http://127.0.0.1:8000/mcp) is one of:
   an MCP URL               http://127.0.0.1:8000/mcp (a local server), or an invocations URL
-  a runtime ARN            arn:aws:bedrock-agentcore:REGION:ACCOUNT:runtime/ID, InvokeAgentRuntime over
-                           HTTPS signed with SigV4: your profile, credentials, the ARN's region
+  a runtime ARN            arn:aws:bedrock-agentcore:REGION:ACCOUNT:runtime/ID, InvokeAgentRuntime
+                           over HTTPS signed with SigV4: your profile, credentials, the ARN's region
   a runtime ARN + a token  --bearer-token TOKEN (or AGENTCORE_MCP_BEARER_TOKEN) or --token-command
                            CMD, for a JWT (OAuth) runtime: plain HTTPS to the invocations URL
 
