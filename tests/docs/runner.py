@@ -35,6 +35,7 @@ A comment directly before a block changes how it runs:
 - ``<!-- docs: needs langchain -->`` / ``<!-- docs: needs llama-index -->``: a Python block for LangChain's or
   LlamaIndex's MCP adapters (both need mcp < 2): run the same way with ``.venv-fw-langchain/bin/python``.
 - ``<!-- docs: needs google-adk -->``: the same for Google ADK, with ``.venv-fw-adk/bin/python``.
+- ``<!-- docs: needs crewai -->``: the same for CrewAI, with ``.venv-fw-crewai/bin/python``.
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
@@ -83,6 +84,7 @@ MODES = (
     "needs langchain",
     "needs llama-index",
     "needs google-adk",
+    "needs crewai",
     "alternatives",
     "alone",
 )
@@ -94,6 +96,7 @@ ENVIRONMENTS = {
     "needs langchain": (".venv-fw-langchain", "make test-frameworks", "the LangChain block"),
     "needs llama-index": (".venv-fw-langchain", "make test-frameworks", "the LlamaIndex block"),
     "needs google-adk": (".venv-fw-adk", "make test-frameworks", "the google-adk block"),
+    "needs crewai": (".venv-fw-crewai", "make test-frameworks", "the CrewAI block"),
 }
 BACKGROUND = re.compile(r'background until="(?P<until>[^"]+)"')
 START_TIMEOUT = 60.0
