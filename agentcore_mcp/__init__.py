@@ -28,12 +28,14 @@ from agentcore_mcp.server._resources import resource
 from agentcore_mcp.server._tools import ToolAnnotations, tool
 
 # Loaded on first use: importing the package (the serving path, paid by every cold start) must not import
-# mcp or httpx, nor the Tasks extension's modules (~6 ms) that an app without long-running tools never needs.
+# mcp or httpx, nor the Tasks extension's modules (~6 ms) that an app without long-running tools never needs,
+# nor the Skills extension (and PyYAML) that an app without skills never needs.
 _LAZY = {
     "DynamoDBTaskStore": "agentcore_mcp.server._tasks",
     "MemoryTaskStore": "agentcore_mcp.server._tasks",
     "TaskStore": "agentcore_mcp.server._tasks",
     "Tasks": "agentcore_mcp.server._tasks",
+    "Skills": "agentcore_mcp.server._skills",
     "AgentCoreTransport": "agentcore_mcp.client._transport",
     "BearerAuth": "agentcore_mcp.client._auth",
     "SigV4Auth": "agentcore_mcp.client._auth",
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from agentcore_mcp.client._retry import RetryPolicy
     from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
     from agentcore_mcp.client._transport import AgentCoreTransport
+    from agentcore_mcp.server._skills import Skills
     from agentcore_mcp.server._tasks import DynamoDBTaskStore, MemoryTaskStore, Tasks, TaskStore
 
 
@@ -87,6 +90,7 @@ __all__ = [
     "Sample",
     "SessionMode",
     "SigV4Auth",
+    "Skills",
     "StateSealing",
     "TaskStore",
     "Tasks",

@@ -79,6 +79,9 @@ LOG_LEVELS: Final = ("debug", "info", "notice", "warning", "error", "critical", 
 TASKS_EXTENSION: Final = "io.modelcontextprotocol/tasks"
 TASK_TERMINAL: Final = frozenset({"completed", "failed", "cancelled"})
 
+# The Skills extension (SEP-2640): its identifier in capabilities.
+SKILLS_EXTENSION: Final = "io.modelcontextprotocol/skills"
+
 # HTTP header names, lower case (ASGI and httpx compare them so). MCP's:
 MCP_SESSION_ID: Final = "mcp-session-id"
 MCP_PROTOCOL_VERSION: Final = "mcp-protocol-version"

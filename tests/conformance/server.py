@@ -15,6 +15,9 @@ The Tasks extension (``io.modelcontextprotocol/tasks``) is on, with the fixtures
 scenarios name: ``greet`` (never a task), ``slow_compute``, ``failing_job`` (``task="required"``),
 ``protocol_error_job``, ``confirm_delete``, ``multi_input`` and ``test_tool_with_task`` (``required``, asks
 its question by MRTR before the task exists).
+
+The Skills extension (``io.modelcontextprotocol/skills``) is on too, serving ``skills/pdf-processing`` (a
+``SKILL.md`` and ``references/FORMS.md``) for the three ``sep-2640-skills-*`` scenarios.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from agentcore_mcp import (
@@ -37,6 +41,7 @@ from agentcore_mcp import (
     PromptMessage,
     ProtocolError,
     Sample,
+    Skills,
     Tasks,
     Text,
     ToolError,
@@ -586,6 +591,13 @@ PROMPTS = [
 ]
 
 
+# -- the Skills extension (SEP-2640) ----------------------------------------------------------------------
+
+# One skill with a subfolder: the sep-2640-skills-* scenarios find it through skills/list, read its
+# SKILL.md, and read the skill root as a directory whose children include a subdirectory.
+SKILLS = Path(__file__).resolve().parent / "skills"
+
+
 def build(*, sessions: bool = False) -> AgentCoreMCP:
     """The conformance server, stateless (the default) or in session mode."""
     built = AgentCoreMCP(
@@ -596,7 +608,10 @@ def build(*, sessions: bool = False) -> AgentCoreMCP:
         resources=RESOURCES,
         prompts=PROMPTS,
         sessions=sessions,
-        extensions=[Tasks(poll_interval=0.2, ask_first=["test_tool_with_task"])],
+        extensions=[
+            Tasks(poll_interval=0.2, ask_first=["test_tool_with_task"]),
+            Skills(SKILLS),
+        ],
     )
     BUILT.append(built)
     return built

@@ -73,6 +73,15 @@ TASKS_SCENARIOS = (
     "tasks-mrtr-composition",
 )
 
+# The Skills extension's scenarios (io.modelcontextprotocol/skills, SEP-2640), run by name like the Tasks ones;
+# at 2025-11-25 too (the handshake era, with --force: the suite puts extension scenarios on no spec timeline),
+# where the two caching-hint checks are skipped as the suite defines them only from 2026-07-28.
+SKILLS_SCENARIOS = (
+    "sep-2640-skills-directory",
+    "sep-2640-skills-enumeration",
+    "sep-2640-skills-manifest",
+)
+
 SERVER_START_TIMEOUT = 30.0
 SCENARIO_TIMEOUT = 120.0
 SUITE_TIMEOUT = 600.0
@@ -80,6 +89,8 @@ SUITE_TIMEOUT = 600.0
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # One check line of the suite's pretty output: "<timestamp> [<check id>] <STATUS> <description>".
 _BAD_CHECK = re.compile(r"^\S+\s+\[[^\]]*\]\s+(FAILURE|WARNING)\b", re.MULTILINE)
+_CHECK = re.compile(r"^\S+\s+\[\s*([^\]\s]+)\s*\]\s+([A-Z]+)\b", re.MULTILINE)
+_SKILLS_LEGACY_SKIPS = {"sep-2640-skills-list-cache-attributes", "sep-2640-skills-get-cache-attributes"}
 _RESULTS = re.compile(r"^Passed: (\d+)/(\d+), (\d+) failed, (\d+) warnings$", re.MULTILINE)
 _LISTED_SCENARIO = re.compile(r"^\s+- (\S+) \[([^\]]*)\]$")
 _ENTRY = re.compile(r"^\s*-\s*([^\s#]+)")
@@ -229,6 +240,24 @@ def test_required_scenario_passes(suite: Suite, server_url: str, scenario: str, 
 def test_tasks_scenario_passes(suite: Suite, server_url: str, scenario: str) -> None:
     code, output = suite.run("server", "--url", server_url, "--scenario", scenario, timeout=SCENARIO_TIMEOUT)
     _check_scenario_output(scenario, code, output, None)
+
+
+@pytest.mark.parametrize("spec_version", [None, "2025-11-25"], ids=["2026-07-28", "2025-11-25"])
+@pytest.mark.parametrize("scenario", SKILLS_SCENARIOS)
+def test_skills_scenario_passes(
+    suite: Suite, server_url: str, scenario: str, spec_version: str | None
+) -> None:
+    era = ["--spec-version", spec_version, "--force"] if spec_version else []
+    code, output = suite.run(
+        "server", "--url", server_url, "--scenario", scenario, *era, timeout=SCENARIO_TIMEOUT
+    )
+    _check_scenario_output(scenario, code, output, None)
+    # An undeclared extension makes every check SKIPPED, which the suite counts as no failure: require them run.
+    statuses = dict(_CHECK.findall(output))
+    skipped = {check for check, status in statuses.items() if status != "SUCCESS"}
+    allowed = _SKILLS_LEGACY_SKIPS if spec_version else set()
+    assert statuses, output
+    assert skipped <= allowed, f"{scenario}: checks not run: {sorted(skipped - allowed)}\n\n{output}"
 
 
 def _check_scenario_output(what: str, code: int, output: str, spec_version: str | None) -> None:
