@@ -23,11 +23,13 @@ import anyio
 from pydantic_core import from_json, to_json
 
 from agentcore_mcp import _wire as wire
+from agentcore_mcp.emulator._consent import LocalProviders
 from agentcore_mcp.emulator._control_plane import ControlPlane
 from agentcore_mcp.emulator._faults import Faults
 from agentcore_mcp.emulator._forward import AsgiUpstream, Forwarded, HttpUpstream, Upstream, UpstreamFailed
 from agentcore_mcp.emulator._gateway import GatewayPlane
 from agentcore_mcp.emulator._headers import TRACE_ECHO, custom_header_too_long, upstream_headers
+from agentcore_mcp.emulator._identity import IdentityPlane
 from agentcore_mcp.emulator._issuer import JWTVerifier, LocalIssuer, TokenRejected
 from agentcore_mcp.emulator._limits import RequestLimits
 from agentcore_mcp.emulator._microvms import Session, SessionManager, StartFailed
@@ -224,6 +226,9 @@ class Emulator:
             runtime may name a user in ``X-Amzn-Bedrock-AgentCore-Runtime-User-Id``, and only in a signed
             header; otherwise 403 AccessDeniedException. A JWT runtime's user is always the verified
             token's ``sub``.
+        oauth2_providers: names of the OAuth2 credential providers AgentCore Identity's data plane knows
+            (``emulator.identity``: GetWorkloadAccessToken*, GetResourceOauth2Token, whose
+            ``USER_FEDERATION`` consent page approves on visit; moto has no credential providers).
     """
 
     def __init__(
@@ -240,6 +245,7 @@ class Emulator:
         health_probe: HealthProbe | None = HealthProbe(),  # noqa: B008 (frozen, shared safely)
         limits: RequestLimits = RequestLimits(),  # noqa: B008 (frozen, shared safely)
         invoke_for_user: bool = False,
+        oauth2_providers: Iterable[str] = (),
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -267,6 +273,14 @@ class Emulator:
         self.health_probe = health_probe
         self.limits = limits
         self.invoke_for_user = invoke_for_user
+        self.identity = IdentityPlane(
+            self.issuer,
+            LocalProviders(self.issuer.mint, oauth2_providers),
+            region=region,
+            base_url=lambda: self.base_url,
+            read_body=self._read_body,
+            check_signature=self._check_signature,
+        )
         self._prober: Any = None
         self.base_url: str | None = None
         self._shared: dict[str, Upstream] = {}
@@ -502,6 +516,8 @@ class Emulator:
                 await self._invoke(scope, receive, send, identifier)
             else:
                 await self._stop(scope, receive, send, identifier)
+        elif self.identity.handles(method, path):
+            await self.identity(scope, receive, send)
         elif path.startswith("/oidc/"):
             await self._oidc(scope, receive, send, path[len("/oidc") :])
         elif path == "/ping" and method in ("GET", "HEAD"):
@@ -912,12 +928,7 @@ class Emulator:
         cached = session.workload_tokens.get(user or "")
         now = time.time()
         if cached is None or now - cached[1] > 3000:
-            token = self.issuer.mint(
-                subject=user or "local-workload",
-                client_id=None,
-                expires_in=3600,
-                claims={"token_use": "workload", "workload_name": session.runtime.name},
-            )
+            token = self.identity.workload_token(session.runtime.name, user)
             cached = session.workload_tokens[user or ""] = (token, now)
         return cached[0]
 
