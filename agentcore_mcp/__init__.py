@@ -18,6 +18,7 @@ from agentcore_mcp.errors import (
 )
 from agentcore_mcp.server._app import AgentCoreMCP
 from agentcore_mcp.server._completion import Completion, CompletionRef
+from agentcore_mcp.server._consent import elicit_auth_url
 from agentcore_mcp.server._content import Audio, EmbeddedResource, Image, ResourceLink, Text, ToolResult
 from agentcore_mcp.server._context import Context
 from agentcore_mcp.server._identity import RequestContextFilter
@@ -102,6 +103,7 @@ __all__ = [
     "__version__",
     "agentcore_app",
     "call_tool_sync",
+    "elicit_auth_url",
     "invocations_url",
     "list_tools_sync",
     "new_session_id",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from asyncio import _get_running_loop
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentcore_mcp import _wire as rpc
@@ -20,6 +22,8 @@ from agentcore_mcp.server._input import (
 )
 
 if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
+
     from pydantic import BaseModel
 
     from agentcore_mcp.server._content import PromptMessage
@@ -33,6 +37,10 @@ Ask = Callable[[dict[str, dict[str, Any]]], Awaitable[dict[str, Any]]]
 # Where a detached function's progress goes instead of the request's stream (a task's status message).
 ReportProgress = Callable[[float, float | None, str | None], Awaitable[None]]
 """Puts keyed server→client requests to the client and returns the answers by key (see ``input.py``)."""
+
+# The Context of the function being run and the event loop it was made on, for code that the function calls
+# but cannot hand it to (a callback fixed at import time, e.g. bedrock-agentcore's on_auth_url).
+current: ContextVar[tuple[Context, AbstractEventLoop | None]] = ContextVar("agentcore_mcp_context")
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
 _LEVEL_RANK = {name: rank for rank, name in enumerate(LOG_LEVELS)}
@@ -156,6 +164,7 @@ class Context:
         self._log_threshold = _LEVEL_RANK.get(log_level or "", 0)
         self._logs_enabled = logs_enabled
         self._on_progress = on_progress
+        current.set((self, _get_running_loop()))
 
     @property
     def session_id(self) -> str | None:
