@@ -1,6 +1,10 @@
 """examples/identity_tool.py end to end: the emulator injects a workload token, the tool's
 ``requires_access_token`` trades it for an OAuth token at a local fake of AgentCore Identity (reached by
-bedrock-agentcore's real boto3 client), and calls a fake orders API with that token."""
+bedrock-agentcore's real boto3 client), and calls a fake orders API with that token.
+
+``my_orders`` (a user's own token, USER_FEDERATION) runs against the emulator's own Identity data plane:
+the sign-in URL reaches the official mcp 2.x client by URL elicitation (or -32042), the client "opens" it
+with an HTTP GET to the local consent page, and the tool lists that user's orders."""
 
 from __future__ import annotations
 
@@ -197,3 +201,138 @@ def test_the_cli_calls_the_identity_tool_through_the_emulator(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert json.loads(captured.out)["structuredContent"]["customer"] == "c-9"
+
+
+class UsersOrders:
+    """The orders API's ``/me/orders``: a user's orders for a bearer token the emulator's issuer signed."""
+
+    def __init__(self, public_key: Any) -> None:
+        self.public_key = public_key
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        import jwt
+
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        try:
+            token = headers.get("authorization", "").removeprefix("Bearer ")
+            user = jwt.decode(token, self.public_key, algorithms=["RS256"], options={"verify_aud": False})[
+                "sub"
+            ]
+            status, answer = 200, {"user": user, "orders": [{"id": "o-9", "total": 3.5}]}
+        except jwt.PyJWTError:
+            status, answer = 401, {"error": "invalid_token"}
+        if scope["path"] != "/me/orders":
+            status, answer = 404, {"error": scope["path"]}
+        payload = json.dumps(answer).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+@pytest.fixture(scope="module")
+def consenting() -> Iterator[tuple[Emulator, Runtime]]:
+    """The example as a JWT runtime behind an emulator that is also its AgentCore Identity."""
+    emulator = Emulator(
+        control_plane=False, credentials={"testing": "testing"}, oauth2_providers=["orders-users"]
+    )
+    with emulator.serve() as url, serve_in_thread(UsersOrders(emulator.issuer.public_key())) as orders_url:
+        runtime = emulator.add_runtime(
+            str(EXAMPLE),
+            name="orders_mcp",
+            auth="jwt",
+            isolation="process",
+            environment={
+                "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE": url,  # Identity's data plane: the emulator's own
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_REGION": REGION,
+                "ORDERS_API_URL": orders_url,
+                "OAUTH_USER_PROVIDER": "orders-users",
+                # A 2026-07-28 retry carries no session, so it may reach another microVM: share the key.
+                "AGENTCORE_MCP_STATE_KEYS": "orders-example-state-key",
+            },
+        )
+        yield emulator, runtime
+
+
+async def _my_orders(emulator: Emulator, runtime: Runtime, user: str, mode: str, callback: Any) -> Any:
+    import httpx2
+    from mcp import MCPError
+    from mcp.client import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {"authorization": f"Bearer {emulator.mint_token(subject=user)}"}
+    refused: MCPError | None = None
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=60)) as http,
+        Client(
+            streamable_http_client(
+                emulator.invocations_url(runtime), http_client=http, terminate_on_close=False
+            ),
+            mode=mode,  # type: ignore[arg-type]
+            elicitation_callback=callback,
+        ) as client,
+    ):
+        try:
+            return await client.call_tool("my_orders", {})
+        except MCPError as exc:
+            refused = exc
+    raise refused
+
+
+async def test_my_orders_asks_the_user_to_sign_in_by_url_and_then_lists_their_orders(
+    consenting: tuple[Emulator, Runtime],
+) -> None:
+    import anyio
+    import httpx
+    from mcp import types
+
+    emulator, runtime = consenting
+    urls: list[str] = []
+
+    async def sign_in(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        assert isinstance(params, types.ElicitRequestURLParams)
+        urls.append(params.url)
+        async with httpx.AsyncClient() as http:  # the user opens the page: the local provider approves
+            (await http.get(params.url)).raise_for_status()
+        return types.ElicitResult(action="accept")
+
+    with anyio.fail_after(120):
+        result = await _my_orders(emulator, runtime, "alice", "2026-07-28", sign_in)
+        assert not result.is_error, result.content
+        assert result.structured_content == {"user": "alice", "orders": [{"id": "o-9", "total": 3.5}]}
+        assert len(urls) == 1
+        again = await _my_orders(emulator, runtime, "alice", "2026-07-28", sign_in)  # the vault has it
+    assert again.structured_content == result.structured_content
+    assert len(urls) == 1
+
+
+async def test_without_sessions_a_handshake_client_gets_32042_and_its_retry_lists_the_orders(
+    consenting: tuple[Emulator, Runtime],
+) -> None:
+    import anyio
+    import httpx
+    from mcp import MCPError
+    from mcp.shared.exceptions import UrlElicitationRequiredError
+
+    emulator, runtime = consenting
+    with anyio.fail_after(120):
+        with pytest.raises(MCPError) as refused:
+            await _my_orders(emulator, runtime, "bob", "legacy", None)
+        assert refused.value.code == -32042
+        (elicitation,) = UrlElicitationRequiredError.from_error(refused.value.error).elicitations
+        assert elicitation.message == "Sign in to the orders service to let this tool read your orders"
+        async with httpx.AsyncClient() as http:
+            (await http.get(elicitation.url)).raise_for_status()
+        result = await _my_orders(emulator, runtime, "bob", "legacy", None)
+    assert result.structured_content == {"user": "bob", "orders": [{"id": "o-9", "total": 3.5}]}
