@@ -10,6 +10,7 @@
     │   ├── TransportTimeout  the server did not answer in time
     │   └── SSEError          the answer's event stream cannot be decoded (also a ValueError)
     ├── TaskFailed            a task (MCP Tasks extension) ended failed or cancelled, or asks for input
+    ├── SkillVerificationError  a skill (MCP Skills extension) is not what its entry describes; never use it
     ├── OAuthError            a bearer token could not be obtained (issuer refused, command failed, login incomplete)
     ├── DeployError           a control-plane call, or the wait for a runtime, failed
     │   ├── InvalidRuntimeSpec  a runtime spec the service would refuse; no API call made (also a ValueError)
@@ -48,6 +49,7 @@ __all__ = [
     "RuntimeNotFound",
     "SSEError",
     "ScaffoldError",
+    "SkillVerificationError",
     "TaskFailed",
     "ToolError",
     "TransportError",
@@ -165,6 +167,23 @@ class TaskFailed(AgentCoreMCPError):
             if isinstance(self.error.get("code"), int):
                 detail = f"{detail} (JSON-RPC error {self.error['code']})"
         return f"task {self.task_id} {self.status}" + (f": {detail}" if detail else "")
+
+
+class SkillVerificationError(AgentCoreMCPError):
+    """A skill's entry or a file fetched for it fails SEP-2640's checks, raised by
+    :class:`~agentcore_mcp.client.SkillsClient`: a size or ``sha256`` digest that differs from the entry's,
+    a ``SKILL.md`` whose frontmatter differs from the entry's ``frontmatter``, a read of a file the entry
+    does not list, or an entry that is malformed. The content is never handed out; refresh the entry
+    (``skills/get``) and ask the user again before loading a changed skill.
+
+    Attributes:
+        uri: the skill's ``SKILL.md`` URI; ``file``: the file that failed (None: the entry itself).
+    """
+
+    def __init__(self, message: str, *, uri: str, file: str | None = None) -> None:
+        self.uri = uri
+        self.file = file
+        super().__init__(message)
 
 
 class OAuthError(AgentCoreMCPError):

@@ -18,6 +18,7 @@ from agentcore_mcp.client._gateway import GatewayArn, gateway_url, is_gateway_ar
 from agentcore_mcp.client._httpx import HttpxBackend
 from agentcore_mcp.client._oauth import AuthorizationCode, ClientCredentials, CommandToken, TokenCache
 from agentcore_mcp.client._retry import RetryPolicy
+from agentcore_mcp.client._skills import SkillEntry, SkillsClient
 from agentcore_mcp.client._sync import call_tool_sync, list_tools_sync
 from agentcore_mcp.client._tasks import tasks_extension
 from agentcore_mcp.client._transport import AgentCoreTransport
@@ -37,6 +38,8 @@ __all__ = [
     "RetryPolicy",
     "RuntimeArn",
     "SigV4Auth",
+    "SkillEntry",
+    "SkillsClient",
     "TokenCache",
     "TokenProvider",
     "call_tool_sync",

@@ -20,7 +20,12 @@ MCP_MAJOR = int(importlib.metadata.version("mcp").split(".", 1)[0])
 
 collect_ignore: list[str] = []
 if MCP_MAJOR < 2:
-    collect_ignore += ["test_official_clients.py", "test_benchmark.py", "test_input_requests.py"]
+    collect_ignore += [
+        "test_official_clients.py",
+        "test_benchmark.py",
+        "test_input_requests.py",
+        "test_skills.py",
+    ]
 if importlib.util.find_spec("strands") is None:
     collect_ignore += ["test_strands.py"]
 

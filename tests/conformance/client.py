@@ -8,7 +8,9 @@ with ``--sdk-transport``, over the SDK's own Streamable HTTP transport (for comp
 once per scenario, with the scenario's server URL as the last argument, the scenario name in
 ``MCP_CONFORMANCE_SCENARIO`` and its context (JSON) in ``MCP_CONFORMANCE_CONTEXT``. Each scenario gets what an
 application would do with that server: list its tools and call them, answer elicitations with the requested
-schema's defaults. The client exits 0 when the session ran; what the scenario checks is the suite's business.
+schema's defaults, list skills and load them through :class:`~agentcore_mcp.client.SkillsClient` (which
+refuses a tampered one). The client exits 0 when the session ran; what the scenario checks is the suite's
+business.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any
 from mcp import Client, types
 from mcp.client.context import ClientRequestContext
 
-from agentcore_mcp.client import AgentCoreTransport
+from agentcore_mcp.client import AgentCoreTransport, SkillsClient
+from agentcore_mcp.errors import SkillVerificationError
 
 CLIENT_INFO = types.Implementation(name="agentcore-mcp-conformance-client", version="1.0.0")
 SCENARIO_TIMEOUT = 25.0  # the suite kills a client after 30 s
@@ -62,6 +65,9 @@ async def run(scenario: str, url: str, context: dict[str, Any], sdk_transport: b
         client_info=CLIENT_INFO,
         elicitation_callback=_accept_with_defaults,
     ) as client:
+        if scenario.startswith("sep-2640-client-"):
+            await _skills(client, scenario)
+            return
         listed = await client.list_tools()
         tools = {tool.name: tool for tool in listed.tools}
         print(f"tools/list: {sorted(tools)}", flush=True)
@@ -87,6 +93,23 @@ async def run(scenario: str, url: str, context: dict[str, Any], sdk_transport: b
             for name, tool in tools.items():
                 if not (tool.input_schema or {}).get("required"):
                     await _call(client, name)
+
+
+async def _skills(client: Client, scenario: str) -> None:
+    """The Skills extension as a host uses it: list (no file read); load a skill when it is needed."""
+    skills = SkillsClient(client)
+    entries = await skills.list()
+    print(f"skills/list: {[entry.uri for entry in entries]}", flush=True)
+    if scenario == "sep-2640-client-no-prefetch":
+        return  # listed, not loaded: nothing may be read
+    for entry in entries:
+        try:
+            await skills.load(entry)
+            for file in entry.files or ():
+                if file.uri != entry.uri:
+                    await skills.read(entry, file.uri)
+        except SkillVerificationError as exc:  # what a host does: refuse the skill, read nothing more of it
+            print(f"refused {entry.uri}: {exc}", flush=True)
 
 
 async def _exercise_everything(client: Client, tools: dict[str, types.Tool]) -> None:

@@ -8,11 +8,12 @@ shrink as the transport gets better.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 
 import pytest
-from test_conformance import REPO_ROOT, SPEC_VERSIONS, SUITE_TIMEOUT, Suite, suite
+from test_conformance import REPO_ROOT, SCENARIO_TIMEOUT, SPEC_VERSIONS, SUITE_TIMEOUT, Suite, suite
 
 __all__ = ["suite"]  # the fixture, shared with test_conformance
 
@@ -51,6 +52,28 @@ def test_client_leg_matches_expected_failures(suite: Suite, revision: str) -> No
             f"failures need an entry with a reason)\n\n{summary}",
             pytrace=False,
         )
+
+
+# The Skills extension's client scenarios (SEP-2640), run by name as extension scenarios are: the client lists
+# skills without reading a file, and refuses (reads nothing more of) a skill whose SKILL.md was tampered with.
+SKILLS_CLIENT_SCENARIOS = (
+    "sep-2640-client-no-prefetch",
+    "sep-2640-client-verify-digest",
+    "sep-2640-client-verify-size",
+    "sep-2640-client-verify-frontmatter",
+)
+_CHECK = re.compile(r"^\S+\s+\[\s*([^\]\s]+)\s*\]\s+([A-Z]+)\b", re.MULTILINE)
+
+
+@pytest.mark.parametrize("scenario", SKILLS_CLIENT_SCENARIOS)
+def test_skills_client_scenario_passes(suite: Suite, scenario: str) -> None:
+    code, output = suite.run(
+        "client", "--command", _client_command(), "--scenario", scenario, timeout=SCENARIO_TIMEOUT
+    )
+    statuses = _CHECK.findall(output)
+    assert code == 0, output
+    assert statuses, output
+    assert all(status == "SUCCESS" for _, status in statuses), output
 
 
 def test_every_entry_has_a_reason() -> None:
