@@ -247,10 +247,14 @@ def test_tasks_scenario_passes(suite: Suite, server_url: str, scenario: str) -> 
 def test_skills_scenario_passes(
     suite: Suite, server_url: str, scenario: str, spec_version: str | None
 ) -> None:
+    run_skills_scenario(suite, server_url, scenario, spec_version)
+
+
+def run_skills_scenario(suite: Suite, url: str, scenario: str, spec_version: str | None) -> None:
+    """Run a sep-2640-skills-* scenario at ``url`` (the 2026-07-28 wire, or ``spec_version``); every check
+    must pass, none be skipped but the caching-hint checks the suite skips before 2026-07-28."""
     era = ["--spec-version", spec_version, "--force"] if spec_version else []
-    code, output = suite.run(
-        "server", "--url", server_url, "--scenario", scenario, *era, timeout=SCENARIO_TIMEOUT
-    )
+    code, output = suite.run("server", "--url", url, "--scenario", scenario, *era, timeout=SCENARIO_TIMEOUT)
     _check_scenario_output(scenario, code, output, None)
     # An undeclared extension makes every check SKIPPED, which the suite counts as no failure: require them run.
     statuses = dict(_CHECK.findall(output))

@@ -21,9 +21,11 @@ from tests.conformance.test_conformance import (
     EXPECTED_FAILURES,
     REQUIRED_RUNS,
     SCENARIO_TIMEOUT,
+    SKILLS_SCENARIOS,
     SPEC_VERSIONS,
     SUITE_TIMEOUT,
     Suite,
+    run_skills_scenario,
     server_url,
     suite,
 )
@@ -89,6 +91,15 @@ def test_required_scenario_passes_through_the_emulator(
         problems.append("failures or warnings in the results line")
     if problems:
         pytest.fail(f"{scenario} at {spec_version}: {'; '.join(problems)}\n\n{output}", pytrace=False)
+
+
+@pytest.mark.parametrize("spec_version", [None, "2025-11-25"], ids=["2026-07-28", "2025-11-25"])
+@pytest.mark.parametrize("scenario", SKILLS_SCENARIOS)
+def test_skills_scenario_passes_through_the_emulator(
+    suite: Suite, invocations_url: str, scenario: str, spec_version: str | None
+) -> None:
+    """The Skills extension's scenarios (run by name) pass through the platform as they do directly."""
+    run_skills_scenario(suite, invocations_url, scenario, spec_version)
 
 
 @pytest.mark.parametrize("spec_version", SPEC_VERSIONS)
