@@ -18,7 +18,7 @@ import binascii
 import mimetypes
 import os
 import sys
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -145,7 +145,8 @@ class Skills(Extension):
                 if skill.uri in self._skills:
                     raise RegistrationError(f"two skills would be served at {skill.uri}")
                 self._skills[skill.uri] = skill
-        self._entries = [skill.entry for skill in self._skills.values()]
+        self._by_uri = {uri: skill.entry for uri, skill in self._skills.items()}  # built once, served as is
+        self._entries = list(self._by_uri.values())
         self._directories = _directories(self._skills.values())
         self._server: AgentCoreMCP | None = None
 
@@ -191,10 +192,10 @@ class Skills(Extension):
         uri = params.get("uri")
         if not isinstance(uri, str):
             raise ProtocolError(rpc.INVALID_PARAMS, "skills/get: uri must be a string")
-        skill = self._skills.get(uri)
-        if skill is None:
+        entry = self._by_uri.get(uri)
+        if entry is None:
             raise ProtocolError(rpc.INVALID_PARAMS, f"No skill is served at {uri}", data={"uri": uri})
-        return self._cacheable({"skill": skill.entry}, call, list_result=False)
+        return self._cacheable({"skill": entry}, call, list_result=False)
 
     async def _read_directory(self, params: Mapping[str, Any], call: Call) -> dict[str, Any]:
         uri = params.get("uri")
@@ -312,7 +313,7 @@ def _reader(file: SkillFile) -> Callable[[], Coroutine[Any, Any, str | bytes]]:
     return read_skill_file
 
 
-def _directories(skills: Any) -> dict[str, list[dict[str, Any]]]:
+def _directories(skills: Iterable[Skill]) -> dict[str, list[dict[str, Any]]]:
     """Every directory of the skill namespace (the prefix levels too) -> its direct children, sorted by name."""
     children: dict[str, dict[str, dict[str, Any]]] = {}
     for skill in skills:

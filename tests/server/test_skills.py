@@ -282,6 +282,23 @@ def test_skill_files_are_ordinary_resources_with_the_exact_bytes_on_disk(
     assert (blob["mimeType"], base64.b64decode(blob["blob"])) == ("image/png", PNG_BYTES)
 
 
+def test_without_directory_read_the_method_is_not_served_and_prefix_levels_are_directories(
+    tmp_path: Path,
+) -> None:
+    folder = write_skill(tmp_path, "refunds")
+    plain = AgentCoreMCP("p", extensions=[Skills(folder, prefix="acme/billing", directory_read=False)])
+    nested = AgentCoreMCP("n", extensions=[Skills(folder, prefix="acme/billing")])
+    assert plain.capabilities("modern")["extensions"] == {EXTENSION: {}}
+    with serve_in_thread(plain) as base:
+        body, headers = modern_request("resources/directory/read", {"uri": "skill://acme/billing/refunds"})
+        assert rpc_error(post(f"{base}/mcp", body, headers=headers)) == (404, -32601)
+    with serve_in_thread(nested) as base:
+        top = call(f"{base}/mcp", "modern", "resources/directory/read", {"uri": "skill://acme"})["result"]
+    assert top["resources"] == [
+        {"uri": "skill://acme/billing", "name": "billing", "mimeType": "inode/directory"}
+    ]
+
+
 def test_tools_are_served_beside_skills(url: str) -> None:
     answer = call(url, "legacy", "tools/call", {"name": "ping_tool", "arguments": {}})
     assert answer["result"]["content"][0]["text"] == "pong"
