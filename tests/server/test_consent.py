@@ -30,6 +30,8 @@ from agentcore_mcp import AgentCoreMCP, Context, elicit_auth_url, tool
 from agentcore_mcp.emulator import Emulator, Runtime
 from agentcore_mcp.server._local import serve_in_thread
 
+from .helpers import legacy_request, post
+
 CONSENT_PATH = "/identities/oauth2/consent"
 
 
@@ -210,6 +212,53 @@ async def test_a_modern_client_without_url_elicitation_is_told_the_capability_it
     with anyio.fail_after(30), pytest.raises(MCPError) as refused:
         await _call(emulator, runtimes["2026-07-28"], "zoe", "2026-07-28")
     assert refused.value.code == -32021
+
+
+def make_misused_app(endpoint_url: str) -> AgentCoreMCP:
+    """The two ways to get it wrong: a sync function, and a tool without a Context."""
+    from bedrock_agentcore.identity import requires_access_token
+
+    def needs_token(function: Any) -> Any:
+        return requires_access_token(
+            provider_name="calendar",
+            scopes=["calendar.read"],
+            auth_flow="USER_FEDERATION",
+            on_auth_url=elicit_auth_url("Connect your calendar"),
+        )(function)
+
+    with _identity_env(endpoint_url):
+
+        @tool(exclude_args=["access_token"])
+        @needs_token
+        def sync_events(ctx: Context, *, access_token: str) -> str:
+            return "unreachable"
+
+        @tool(exclude_args=["access_token"])
+        @needs_token
+        async def contextless_events(*, access_token: str) -> str:
+            return "unreachable"
+
+    return AgentCoreMCP("misused", tools=[sync_events, contextless_events])
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("sync_events", "elicit_auth_url() works in async functions"),
+        ("contextless_events", "give the tool a parameter annotated Context"),
+    ],
+)
+def test_misuse_is_a_tool_error_that_says_what_to_change(emulator: Emulator, name: str, why: str) -> None:
+    assert emulator.base_url is not None
+    with serve_in_thread(make_misused_app(emulator.base_url)) as base:
+        wat = emulator.identity.workload_token("misused_mcp", f"user-of-{name}")
+        answer = post(
+            f"{base}/mcp",
+            legacy_request("tools/call", {"name": name, "arguments": {}}),
+            headers={"X-Amz-Bedrock-AgentCore-Identity-WAT": wat},
+        ).json()
+    assert answer["result"]["isError"] is True
+    assert why in answer["result"]["content"][0]["text"]
 
 
 class _Records(logging.Handler):
