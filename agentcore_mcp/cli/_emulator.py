@@ -103,7 +103,12 @@ def register(commands: Any) -> None:
 
 def _runtime_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("the runtime")
-    group.add_argument("--arn", help="the runtime ARN (default: built from --name, --region, --account-id)")
+    group.add_argument(
+        "--arn",
+        action="append",
+        help="the runtime ARN (default: built from --name, --region, --account-id); repeat it to serve the"
+        " same target under more ARNs, e.g. several targets of a gateway",
+    )
     group.add_argument(
         "--name", default="local_mcp", help="the runtime name in the default ARN (default local_mcp)"
     )
@@ -184,10 +189,10 @@ def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, contr
         invoke_for_user=args.invoke_for_user,
     )
     runtime = None
-    if target is not None:
-        runtime = emulator.add_runtime(
+    for arn in (args.arn or [None]) if target is not None else ():
+        added = emulator.add_runtime(
             target,
-            arn=args.arn,
+            arn=arn,
             name=args.name,
             auth=args.auth,
             isolation=isolation,
@@ -203,6 +208,7 @@ def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, contr
             rate_limit=args.rate_limit,
             environment=pairs(args.env, "--env"),
         )
+        runtime = runtime or added
     return emulator, runtime
 
 
@@ -249,6 +255,7 @@ def banner(emulator: Any, runtime: Any, token: str | None) -> str:
             f"  invocations URL:  {url}",
             f"  target:           {runtime.target} ({runtime.isolation}, auth {runtime.auth})",
         ]
+        lines += [f"  also ARN:         {other.arn}" for other in emulator.runtimes if other is not runtime]
         if runtime.auth == "jwt":
             lines.append(f"  OIDC discovery:   {emulator.issuer.discovery_url}")
             lines.append(f"  token endpoint:   {emulator.issuer.token_url} (client_credentials)")

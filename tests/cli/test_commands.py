@@ -160,6 +160,43 @@ def test_emulator_prints_the_runtime_and_real_boto3_invokes_it(demo_url: str) ->
         assert "add_numbers" in {t["name"] for t in tools}
 
 
+def test_emulator_serves_the_target_under_every_arn_given(demo_url: str) -> None:
+    port = free_port()
+    first = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/calc-AbCdE12345"
+    second = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather-AbCdE12345"
+    args = ("emulator", "--port", str(port), "--target", demo_url, "--arn", first, "--arn", second)
+    with cli(*args) as running:
+        assert running.wait_for(lambda line: "runtime ARN:" in line).split("runtime ARN:")[1].strip() == first
+        assert running.wait_for(lambda line: "also ARN:" in line).split("also ARN:")[1].strip() == second
+        client = boto3.client(
+            "bedrock-agentcore",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-west-2",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for arn in (first, second):
+            answer = client.invoke_agent_runtime(
+                agentRuntimeArn=arn,
+                payload=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).encode(),
+                contentType="application/json",
+                accept="application/json, text/event-stream",
+            )
+            assert "add_numbers" in {
+                t["name"] for t in json.loads(answer["response"].read())["result"]["tools"]
+            }
+        sessions = {
+            arn: client.invoke_agent_runtime(
+                agentRuntimeArn=arn,
+                payload=json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}).encode(),
+                contentType="application/json",
+                accept="application/json, text/event-stream",
+            )["runtimeSessionId"]
+            for arn in (first, second)
+        }
+        assert sessions[first] != sessions[second]
+
+
 def _two_ports() -> tuple[int, int]:
     first = free_port()
     second = free_port()

@@ -39,10 +39,11 @@ A comment directly before a block changes how it runs:
 - ``<!-- docs: ctrl-c -->`` (on its own): the reader stops the servers started so far (SIGINT), as the
   page tells them to.
 
-AgentCore itself is the local emulator: each page gets one, with moto's control plane, serving the demo
-tools under the README's runtime ARN and for every container image deployed through the control plane.
-``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`` and ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL`` point at it and
-the credentials are ``testing``/``testing``; no region is set (a page sets its own, as a reader would).
+The runner adds nothing a reader would not have: no AWS variables, no endpoint, no credentials, no
+running AgentCore. A page that calls a runtime shows how to run it offline first, as a reader would: a
+background block starting ``agentcore-mcp emulator`` (the demo tools under the page's ARN) and a block
+exporting ``AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`` and the emulator's ``testing`` credentials. ``HOME`` is
+the page's working directory, so nothing from the machine's ``~/.aws`` is read either.
 """
 
 from __future__ import annotations
@@ -67,13 +68,6 @@ from sybil import Document, Example, Region, Sybil
 from sybil.parsers.markdown import CodeBlockParser
 
 REPO = Path(__file__).resolve().parents[2]
-#: The runtime ARN the README's snippets call; the page's emulator serves the demo tools under it.
-README_ARN = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/demo_server-AbCdE12345"
-#: Every runtime ARN the pages call, served by the page's emulator (the demo tools, SigV4).
-RUNTIME_ARNS = (
-    README_ARN,
-    "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/weather_tools-AbCdE12345",
-)
 DIRECTIVE = re.compile(r"^<!-- docs: (?P<arguments>[^\n]*?) -->[ \t]*$", re.MULTILINE)
 MODES = (
     "needs aws",
@@ -511,52 +505,39 @@ def pages() -> list[Path]:
     return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 
+#: Variables of this process a page does not get: a reader's machine has none of the test run's.
+NOT_PASSED = ("AWS_", "AGENTCORE_MCP_", "PYTEST_", "COV_", "BOTO_")
+
+
 @contextmanager
 def page_environment(
     bin_dir: Path | None = None, *, root: Path = REPO, pythonpath: str | None = None
 ) -> Iterator[PageState]:
-    """A working directory, the page's emulator (demo tools under the README's ARN) and its environment.
+    """A working directory (also ``HOME``) with ``examples/`` linked in, and the page's environment:
+    this process's, without AWS or agentcore-mcp variables.
 
     By default the commands and Python blocks are this environment's. ``bin_dir`` (with ``pythonpath``)
     puts another installation's ``agentcore-mcp`` first on PATH and runs Python blocks with it, from the
     checkout at ``root``.
     """
-    from agentcore_mcp.emulator import Emulator
-
     here = Path(sys.executable).parent
     bin_dir = bin_dir or here
     with tempfile.TemporaryDirectory(prefix="docs-") as directory:
         cwd = Path(directory)
         (cwd / "examples").symlink_to(root / "examples")
-        emulator = Emulator(region="us-west-2")
-        demo = str(root / "examples" / "demo_server.py")
-        for arn in RUNTIME_ARNS:
-            emulator.add_runtime(demo, arn=arn, auth="sigv4")
-        emulator.map_image("*", demo, isolation="process")
-        with emulator.serve() as url:
-            env = {
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith(("AWS_", "AGENTCORE_MCP_", "PYTEST_", "COV_"))
-            }
-            env.update(
-                PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-                HOME=str(cwd),
-                AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=url,
-                AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL=url,
-                AWS_ACCESS_KEY_ID="testing",
-                AWS_SECRET_ACCESS_KEY="testing",
-                AWS_CONFIG_FILE=str(cwd / ".aws-config"),
-                AWS_SHARED_CREDENTIALS_FILE=str(cwd / ".aws-credentials"),
-                PYTHONPATH=pythonpath if pythonpath is not None else str(REPO),
-                PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip"),
-            )
-            python = None if bin_dir == here else str(Path(sys.executable))
-            state = PageState(env=env, cwd=cwd, bin=bin_dir, root=root, python=python)
-            try:
-                yield state
-            finally:
-                stop_servers(state)
+        env = {key: value for key, value in os.environ.items() if not key.startswith(NOT_PASSED)}
+        env.update(
+            PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            HOME=str(cwd),
+            PYTHONPATH=pythonpath if pythonpath is not None else str(REPO),
+            PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip"),
+        )
+        python = None if bin_dir == here else str(Path(sys.executable))
+        state = PageState(env=env, cwd=cwd, bin=bin_dir, root=root, python=python)
+        try:
+            yield state
+        finally:
+            stop_servers(state)
 
 
 def run_page(path: Path, state: PageState) -> PageState:
