@@ -145,9 +145,20 @@ def find_target(client: Any, gateway_id: str, name: str) -> dict[str, Any] | Non
 
 
 def runtime_target_configuration(
-    endpoint: str, *, listing_mode: str = "DEFAULT", outbound: str = "iam", service: str = "bedrock-agentcore"
+    endpoint: str,
+    *,
+    listing_mode: str = "DEFAULT",
+    outbound: str = "iam",
+    service: str = "bedrock-agentcore",
+    oauth_provider: str | None = None,
+    scopes: Iterable[str] = (),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``targetConfiguration`` and ``credentialProviderConfigurations`` of an MCP-server target."""
+    """The ``targetConfiguration`` and ``credentialProviderConfigurations`` of an MCP-server target.
+
+    ``outbound``: ``iam`` (the gateway's execution role signs, SigV4 for ``service``), ``oauth`` (a bearer
+    token from the Identity OAuth2 credential provider ``oauth_provider``, client credentials, ``scopes``)
+    or ``none``.
+    """
     configuration = {"mcp": {"mcpServer": {"endpoint": endpoint, "listingMode": listing_mode}}}
     credentials: list[dict[str, Any]] = []
     if outbound == "iam":
@@ -157,8 +168,15 @@ def runtime_target_configuration(
                 "credentialProvider": {"iamCredentialProvider": {"service": service}},
             }
         ]
+    elif outbound == "oauth":
+        if not oauth_provider:
+            raise ValueError("OAuth outbound needs the credential provider's ARN (--oauth-provider)")
+        provider = {"providerArn": oauth_provider, "scopes": list(scopes), "grantType": "CLIENT_CREDENTIALS"}
+        credentials = [
+            {"credentialProviderType": "OAUTH", "credentialProvider": {"oauthCredentialProvider": provider}}
+        ]
     elif outbound != "none":
-        raise ValueError(f"outbound must be 'iam' or 'none', got {outbound!r}")
+        raise ValueError(f"outbound must be 'iam', 'oauth' or 'none', got {outbound!r}")
     return configuration, credentials
 
 
@@ -170,13 +188,18 @@ def add_mcp_target(
     *,
     listing_mode: str = "DEFAULT",
     outbound: str = "iam",
+    oauth_provider: str | None = None,
+    scopes: Iterable[str] = (),
     on_status: StatusCallback | None = None,
     timeout: float = 300.0,
     poll_interval: float = 2.0,
 ) -> tuple[dict[str, Any], bool]:
-    """The READY target ``name`` pointing at ``endpoint`` (created, or updated in place); whether created."""
+    """The READY target ``name`` pointing at ``endpoint`` (created, or updated in place); whether created.
+
+    ``outbound``, ``oauth_provider`` and ``scopes`` as for :func:`runtime_target_configuration`.
+    """
     configuration, credentials = runtime_target_configuration(
-        endpoint, listing_mode=listing_mode, outbound=outbound
+        endpoint, listing_mode=listing_mode, outbound=outbound, oauth_provider=oauth_provider, scopes=scopes
     )
     existing = find_target(client, gateway_id, name)
     request = {

@@ -27,6 +27,11 @@ it is READY. The gateway calls the runtime's invocations URL signed with its exe
 GATEWAY_IAM_ROLE, SigV4), so the runtime needs no OAuth client. Every tool is listed as NAME___tool: the
 tools are checked against the 64-character limit first (--no-check-names skips it). Listing mode DEFAULT
 serves the catalogue indexed now and at each `gateway sync`; DYNAMIC asks the runtime on every list.
+
+--oauth-provider ARN makes the outbound OAuth instead (for a runtime with a JWT authorizer, or any MCP URL
+behind OAuth): the gateway gets a client-credentials token from that AgentCore Identity OAuth2 credential
+provider, with each --scope, and sends it as a bearer token. The name check then needs the runtime's own
+token (run `agentcore-mcp gateway check-names NAME --target ARN --bearer-token ...` first), so it is skipped.
 """
 
 SYNC_DESCRIPTION = """\
@@ -71,7 +76,7 @@ def register(actions: Any) -> None:
     _aws_options(create)
     add = actions.add_parser(
         "add-target",
-        help="put a runtime behind a gateway (outbound: the gateway's IAM role)",
+        help="put a runtime behind a gateway (outbound: the gateway's IAM role, or OAuth)",
         description=ADD_DESCRIPTION,
         epilog='example:\n  agentcore-mcp gateway add-target tools calc --runtime "$ARN"',
         formatter_class=HelpFormatter,
@@ -81,6 +86,10 @@ def register(actions: Any) -> None:
     where = add.add_mutually_exclusive_group(required=True)
     where.add_argument("--runtime", metavar="ARN", help="the runtime ARN")
     where.add_argument("--url", metavar="URL", help="any MCP server URL (outbound: none)")
+    add.add_argument(
+        "--oauth-provider", metavar="ARN", help="outbound OAuth: an Identity OAuth2 credential provider's ARN"
+    )
+    add_list_option(add, "--scope", "SCOPE", "a scope of the outbound OAuth token; repeatable")
     add.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint (default DEFAULT)")
     add.add_argument("--listing-mode", choices=("DEFAULT", "DYNAMIC"), default="DEFAULT")
     add.add_argument("--no-check-names", action="store_true", help="skip the 64-character name check")
@@ -215,10 +224,19 @@ def _add_target(args: argparse.Namespace, client: Any, data_plane: str, waits: d
     else:
         endpoint, outbound = args.url, "none"
         check_target, check_options = args.url, {}
+    if args.oauth_provider:
+        outbound = "oauth"
+    elif args.scope:
+        raise ValueError("--scope goes with --oauth-provider")
     gateway = find_gateway(client, args.gateway)
-    if not args.no_check_names:
+    if outbound == "oauth":
+        print("name check: skipped (OAuth outbound; see `gateway check-names --help`)", file=sys.stderr)
+    elif not args.no_check_names:
         _check_names(args, check_target, check_options)
-    where = "the gateway's IAM role (SigV4)" if outbound == "iam" else "no credentials"
+    where = {
+        "iam": "the gateway's IAM role (SigV4)",
+        "oauth": f"OAuth (client credentials from {args.oauth_provider})",
+    }.get(outbound, "no credentials")
     progress = _progress(
         f"target {args.target_name} on gateway {gateway['name']}: {endpoint}, outbound {where}"
     )
@@ -229,6 +247,8 @@ def _add_target(args: argparse.Namespace, client: Any, data_plane: str, waits: d
         endpoint,
         listing_mode=args.listing_mode,
         outbound=outbound,
+        oauth_provider=args.oauth_provider,
+        scopes=args.scope or (),
         on_status=progress,
         **waits,
     )

@@ -227,8 +227,18 @@ class GatewayPlane:
 
     def _link(self, target: Any) -> TargetLink:
         link = self.links.get(target.target_id)
-        if link is None or link.endpoint != (mcp_server(target) or {}).get("endpoint"):
-            link = TargetLink(target, self.emulator._client, self.emulator.base_url, target.region_name)
+        if (
+            link is None
+            or link.endpoint != (mcp_server(target) or {}).get("endpoint")
+            or link.credentials != repr(target.credential_provider_configurations)
+        ):
+            link = TargetLink(
+                target,
+                self.emulator._client,
+                self.emulator.base_url,
+                target.region_name,
+                self.emulator.mint_token,
+            )
             self.links[target.target_id] = link
         link.listing_mode = str((mcp_server(target) or {}).get("listingMode") or "DEFAULT")
         return link

@@ -7,7 +7,11 @@ AgentCore Runtime that keeps one microVM behind the target), every request signe
 outbound credential provider is ``GATEWAY_IAM_ROLE`` ("MCP servers targets": the gateway signs with its
 execution role, SigV4, the ``iamCredentialProvider.service`` signing name). Locally the role's key is
 :data:`GATEWAY_ROLE`, which the emulator accepts as it accepts any configured key: the target runtime sees
-the gateway's signature, never the caller's token.
+the gateway's signature, never the caller's token. With an ``OAUTH`` provider (``oauthCredentialProvider``:
+``providerArn``, ``scopes``, grant ``CLIENT_CREDENTIALS``) the gateway sends a bearer token it obtained for
+the provider instead; locally every provider is the emulator's own issuer, and the token's ``client_id`` is
+the provider's name (the ARN's last segment) with the configured scopes, so a JWT runtime on the emulator
+that allows that client accepts it.
 
 An endpoint on AgentCore's own data plane (``https://bedrock-agentcore.REGION.amazonaws.com/runtimes/...``)
 is the emulator itself when run locally, so the same target configuration works in both places.
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,7 +86,14 @@ def _messages(response_body: bytes, content_type: str) -> list[Any]:
 class TargetLink:
     """The gateway's MCP client for one target (see the module docstring)."""
 
-    def __init__(self, record: Any, http: Any, base_url: str | None, region: str) -> None:
+    def __init__(
+        self,
+        record: Any,
+        http: Any,
+        base_url: str | None,
+        region: str,
+        mint: Callable[..., str] | None = None,
+    ) -> None:
         server = mcp_server(record) or {}
         self.name: str = record.name
         self.endpoint: str = str(server.get("endpoint", ""))
@@ -88,6 +101,7 @@ class TargetLink:
         self.http = http
         self.url = self._local_url(self.endpoint, base_url)
         self.signing: tuple[str, str] | None = None
+        self.oauth: tuple[str, list[str]] | None = None
         for provider in record.credential_provider_configurations or []:
             if provider.get("credentialProviderType") == "GATEWAY_IAM_ROLE":
                 iam = (provider.get("credentialProvider") or {}).get("iamCredentialProvider") or {}
@@ -95,6 +109,15 @@ class TargetLink:
                     str(iam.get("service") or "bedrock-agentcore"),
                     str(iam.get("region") or region),
                 )
+            elif provider.get("credentialProviderType") == "OAUTH":
+                oauth = (provider.get("credentialProvider") or {}).get("oauthCredentialProvider") or {}
+                self.oauth = (
+                    str(oauth.get("providerArn", "")).rsplit("/", 1)[-1],
+                    list(oauth.get("scopes") or []),
+                )
+        self.credentials = repr(record.credential_provider_configurations)  # a changed record: a new link
+        self._mint = mint
+        self._token: tuple[str, float] | None = None
         self.session_id: str | None = None
         self._initialized = False
         self._ids = 0
@@ -113,8 +136,22 @@ class TargetLink:
         headers.update(extra or {})
         return headers
 
+    def bearer(self) -> str | None:
+        """The OAuth target's access token (client credentials, renewed before its hour is up), or None."""
+        if self.oauth is None or self._mint is None:
+            return None
+        if self._token is None or time.monotonic() > self._token[1]:
+            client, scopes = self.oauth
+            token = self._mint(subject=client, client_id=client, scopes=scopes, expires_in=3600.0)
+            self._token = (token, time.monotonic() + 3000.0)
+        return self._token[0]
+
     def sign(self, request: Any) -> None:
-        """Sign ``request`` (an ``httpx.Request``) as the gateway's role, when the target asks for SigV4."""
+        """Sign ``request`` (an ``httpx.Request``) as the gateway's role, when the target asks for SigV4,
+        or give it the OAuth provider's bearer token."""
+        token = self.bearer()
+        if token is not None:
+            request.headers["Authorization"] = f"Bearer {token}"
         if self.signing is None:
             return
         import importlib

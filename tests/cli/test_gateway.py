@@ -140,3 +140,23 @@ def test_add_target_refuses_a_target_name_that_pushes_a_tool_past_64_characters(
     err = capsys.readouterr().err
     assert f"multiply_numbers: '{long_name}___multiply_numbers' is 69 characters, 5 over" in err
     assert "3 of 3 tool names would break" not in err  # add_numbers and greet_user fit (64 and 63)
+
+
+def test_add_target_with_an_oauth_provider_reaches_a_jwt_runtime(
+    local: tuple[Emulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, url = local
+    jwt = emulator.add_runtime(demo_app, name="tutorial_jwt", auth="jwt", allowed_clients=["tutorial-m2m"])
+    provider = "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/oauth2credentialprovider/tutorial-m2m"
+    aws = ["--endpoint-url", url, "--poll-interval", "0.05"]
+    assert main(["gateway", "create", "tools", "--role", "arn:aws:iam::123456789012:role/gw", *aws]) == 0
+    gateway_url = capsys.readouterr().out.split("gateway URL:", 1)[1].split()[0]
+    add = ["gateway", "add-target", "tools", "calc", "--runtime", jwt.arn, *aws]
+    assert main([*add, "--scope", "calc/invoke"]) == 2  # a scope without a provider is a usage error
+    capsys.readouterr()
+    assert main([*add, "--oauth-provider", provider, "--scope", "calc/invoke"]) == 0
+    err = capsys.readouterr().err
+    assert "name check: skipped (OAuth outbound" in err
+    assert f"outbound OAuth (client credentials from {provider})" in err
+    assert main(["call", "calc___add_numbers", "a=40", "b=2", "--target", gateway_url]) == 0
+    assert capsys.readouterr().out.strip() == "42"

@@ -343,3 +343,42 @@ async def test_prompts_are_prefixed_and_resources_routed_by_uri(stack: Stack, mo
             assert resources == ["notes://readme"]
             read = await client.read_resource("notes://readme")
             assert read.contents[0].text == "read me first"  # type: ignore[union-attr]
+
+
+PROVIDER = (
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/oauth2credentialprovider/calc-m2m"
+)
+
+
+async def test_an_oauth_target_gets_a_client_credentials_token_for_a_jwt_runtime(stack: Stack) -> None:
+    from agentcore_mcp._gateways import add_mcp_target
+
+    calc_app = AgentCoreMCP("calc-jwt", tools=[add_numbers])
+    jwt_calc = stack.emulator.add_runtime(
+        calc_app, name="calc_jwt", auth="jwt", allowed_clients=["calc-m2m"], allowed_scopes=["calc/invoke"]
+    )
+    gateway = _gateway(stack)
+    endpoint = stack.emulator.invocations_url(jwt_calc)
+    fast = {"timeout": 10.0, "poll_interval": 0.05}
+    add_mcp_target(stack.control, gateway["gatewayId"], "iam", endpoint, outbound="iam", **fast)
+    record, created = add_mcp_target(
+        stack.control,
+        gateway["gatewayId"],
+        "m2m",
+        endpoint,
+        outbound="oauth",
+        oauth_provider=PROVIDER,
+        scopes=["calc/invoke"],
+        **fast,
+    )
+    assert created
+    (provider,) = record["credentialProviderConfigurations"]
+    assert provider["credentialProviderType"] == "OAUTH"
+    assert provider["credentialProvider"]["oauthCredentialProvider"]["providerArn"] == PROVIDER
+    with anyio.fail_after(30):
+        async with Client(_signed(gateway["gatewayUrl"]), mode="legacy") as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            # The JWT runtime refuses the gateway's SigV4 (target 'iam' lists nothing) and takes the token.
+            assert "m2m___add_numbers" in names
+            assert "iam___add_numbers" not in names
+            assert _text(await client.call_tool("m2m___add_numbers", {"a": 40, "b": 2})) == "42"
