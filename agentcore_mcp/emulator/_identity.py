@@ -125,7 +125,7 @@ class IdentityPlane:
         try:
             operation, (status, headers, body) = await self._answer(scope, receive)
         except Refusal as refusal:
-            operation, (status, headers, body) = "identity", (refusal.status, refusal.headers, refusal.body)
+            status, headers, body = refusal.status, refusal.headers, refusal.body
             logger.info(
                 "identity %s → %d %s", _OPERATIONS.get(scope["path"], "request"), status, refusal.reason
             )
