@@ -65,6 +65,7 @@ SEARCH_TOOL = "x_amz_bedrock_agentcore_search"
 SEPARATOR = "___"
 _MCP = re.compile(r"/gateways/(?P<id>[^/]+)/mcp/?")
 _SYNC = re.compile(r"/gateways/(?P<id>[^/]+)/synchronizeTargets/?")
+_PRM = re.compile(r"/gateways/(?P<id>[^/]+)/\.well-known/oauth-protected-resource/?")
 _WORD = re.compile(r"[a-z0-9]+")
 _JSON = [(b"content-type", b"application/json")]
 _VERSIONS = ("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26")
@@ -182,7 +183,11 @@ class GatewayPlane:
     @staticmethod
     def handles(method: str, path: str) -> bool:
         """True for the paths this plane answers (moto answers the other ``/gateways`` paths)."""
-        return _MCP.fullmatch(path) is not None or (method == "PUT" and _SYNC.fullmatch(path) is not None)
+        return (
+            _MCP.fullmatch(path) is not None
+            or (method == "PUT" and _SYNC.fullmatch(path) is not None)
+            or (method == "GET" and _PRM.fullmatch(path) is not None)
+        )
 
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> None:
         path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
@@ -192,6 +197,10 @@ class GatewayPlane:
             sync = _SYNC.fullmatch(path)
             if sync is not None:
                 await self._synchronize(send, unquote(sync["id"]), body)
+                return
+            metadata = _PRM.fullmatch(path)
+            if metadata is not None:
+                await self._protected_resource(send, unquote(metadata["id"]))
                 return
             match = _MCP.fullmatch(path)
             assert match is not None
@@ -300,6 +309,24 @@ class GatewayPlane:
         logger.info("gateway %s: synchronized %s", gateway.name, ", ".join(r.name for r in records))
 
     # -- inbound authorization -----------------------------------------------------------------------
+
+    async def _protected_resource(self, send: Send, gateway_id: str) -> None:
+        """The RFC 9728 document a JWT gateway's 401 challenge points at: the gateway's MCP URL as the
+        resource, its authorizer's issuer as the authorization server, its allowed scopes."""
+        _, gateway = self._find(gateway_id)
+        config = (gateway.authorizer_configuration or {}).get("customJWTAuthorizer") or {}
+        if gateway.authorizer_type != "CUSTOM_JWT" or not config.get("discoveryUrl"):
+            raise api_error("ResourceNotFoundException", f"Gateway {gateway_id} is not OAuth-protected", 404)
+        document: dict[str, Any] = {
+            "resource": f"{self.emulator.base_url}/gateways/{gateway_id}/mcp",
+            "authorization_servers": [
+                str(config["discoveryUrl"]).removesuffix("/.well-known/openid-configuration")
+            ],
+            "bearer_methods_supported": ["header"],
+        }
+        if config.get("allowedScopes"):
+            document["scopes_supported"] = list(config["allowedScopes"])
+        await self.emulator._answer(send, 200, _JSON, to_json(document))
 
     async def _authorize(self, scope: Scope, body: bytes, gateway: Any) -> None:
         raw: list[tuple[bytes, bytes]] = scope["headers"]

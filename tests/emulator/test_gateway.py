@@ -245,6 +245,30 @@ def test_a_jwt_gateway_refuses_a_missing_expired_or_wrong_audience_token(
     assert reason in error["message"]
 
 
+def test_a_jwt_gateways_challenge_points_at_its_protected_resource_metadata(stack: Stack) -> None:
+    gateway = _jwt_gateway(stack)
+    headers, body = _initialize(None)
+    challenge = httpx.post(gateway["gatewayUrl"], headers=headers, content=body, timeout=10)
+    metadata_url = challenge.headers["www-authenticate"].split('resource_metadata="', 1)[1].split('"', 1)[0]
+    document = httpx.get(metadata_url, timeout=10)
+    assert document.status_code == 200
+    assert document.json() == {
+        "resource": gateway["gatewayUrl"],
+        "authorization_servers": [
+            stack.emulator.issuer.discovery_url.removesuffix("/.well-known/openid-configuration")
+        ],
+        "bearer_methods_supported": ["header"],
+    }
+    # An IAM gateway has no such document.
+    iam = stack.control.create_gateway(
+        name="iam-tools", roleArn=ROLE, protocolType="MCP", authorizerType="AWS_IAM"
+    )
+    assert (
+        httpx.get(f"{stack.url}/gateways/{iam['gatewayId']}/.well-known/oauth-protected-resource").status_code
+        == 404
+    )
+
+
 async def test_a_jwt_gateway_calls_a_sigv4_runtime_with_its_role_not_the_callers_token(stack: Stack) -> None:
     gateway = _jwt_gateway(stack)
     _target(stack, gateway, "a", stack.calc)
