@@ -69,9 +69,10 @@ def elicit_auth_url(
     round. Either way the client's retry finds the token in the vault once the user has consented.
 
     The URL is never logged with its query string: not by the server, nor by bedrock-agentcore's poller
-    (its log records are redacted from the first call of this function).
+    (its log records are redacted from the first call of this function). The callback raises what fails
+    the tool call:
 
-    Raises (from the callback, failing the tool call):
+    Raises:
         ToolError: the user declined or cancelled; the function is not ``async def`` or its tool takes no
             Context.
         URLElicitationRequired: -32042, the client cannot be asked in-band (handshake era).
