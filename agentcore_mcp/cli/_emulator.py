@@ -162,6 +162,13 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
         "--rate-limit", type=float, help="invocations per second before throttling (default: none)"
     )
     add_list_option(group, "--env", "KEY=VALUE", "environment for processes")
+    add_list_option(
+        group,
+        "--oauth2-provider",
+        "NAME",
+        "an OAuth2 credential provider of the local AgentCore Identity (GetResourceOauth2Token; its "
+        "USER_FEDERATION consent page approves on visit); repeatable",
+    )
     group.add_argument("--log-level", default="info", help="debug, info, warning or error (default info)")
 
 
@@ -187,6 +194,7 @@ def _build_emulator(args: argparse.Namespace, target: Any, isolation: Any, contr
         limits=RequestLimits(sync=args.request_limit, stream=args.stream_limit),
         health_probe=None if args.no_probes else HealthProbe(interval=args.probe_interval),
         invoke_for_user=args.invoke_for_user,
+        oauth2_providers=args.oauth2_provider,
     )
     runtime = None
     for arn in (args.arn or [None]) if target is not None else ():
