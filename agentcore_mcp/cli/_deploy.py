@@ -111,77 +111,10 @@ def register(commands: Any) -> None:
         "--role", required=True, metavar="ARN", help="the execution role ARN the runtime assumes"
     )
     deploy.add_argument("--description", help="a description of the runtime")
-    code = deploy.add_argument_group("code zip (without --image)")
-    code.add_argument(
-        "--source",
-        metavar="PATH",
-        default=".",
-        help="the project directory (with a pyproject.toml) or a .py file (default: .)",
-    )
-    code.add_argument(
-        "--app", metavar="SPEC", help="the app main.py serves (default: the project's PACKAGE/server.py)"
-    )
-    code.add_argument(
-        "--runtime",
-        choices=tuple(RUNTIMES),
-        default=DEFAULT_RUNTIME,
-        help=f"the managed Python runtime (default {DEFAULT_RUNTIME})",
-    )
-    code.add_argument(
-        "--architecture",
-        choices=tuple(ARCHITECTURES),
-        default=DEFAULT_ARCHITECTURE,
-        help=f"the CPU architecture: the zip's dependencies are resolved for it (default {DEFAULT_ARCHITECTURE}; x86_64 needs V2)",
-    )
-    code.add_argument(
-        "--bucket",
-        metavar="NAME",
-        help="the S3 bucket for the zip (default agentcore-mcp-code-ACCOUNT-REGION)",
-    )
-    add_list_option(code, "--requirement", "REQ", "another requirement to install into the zip; repeatable")
-    v2 = deploy.add_argument_group("Runtime V2")
-    v2.add_argument(
-        "--platform-version",
-        choices=("V1", "V2"),
-        help="the platform version (default: the service's; V2 when a warm-up hook or x86_64 needs it)",
-    )
-    v2.add_argument(
-        "--warmup-path",
-        metavar="PATH",
-        help="the warm-up hook's path (AgentCoreMCP.warmup serves /warmup): POSTed once before sessions",
-    )
-    v2.add_argument("--warmup-port", type=int, metavar="PORT", help="the warm-up hook's port (default: 8000)")
-    network = deploy.add_argument_group("network")
-    network.add_argument(
-        "--network-mode", choices=("PUBLIC", "VPC"), default="PUBLIC", help="PUBLIC (default) or VPC"
-    )
-    add_list_option(network, "--subnet", "ID", "a VPC subnet; repeatable")
-    add_list_option(network, "--security-group", "ID", "a VPC security group; repeatable")
-    auth = deploy.add_argument_group("inbound auth (default SigV4; a discovery URL makes it JWT)")
-    auth.add_argument(
-        "--discovery-url", metavar="URL", help="the OAuth issuer's .../.well-known/openid-configuration URL"
-    )
-    add_list_option(auth, "--allowed-client", "ID", "an accepted client id; repeatable")
-    add_list_option(auth, "--allowed-audience", "AUD", "an accepted audience; repeatable")
-    add_list_option(auth, "--allowed-scope", "SCOPE", "a required scope; repeatable")
-    container = deploy.add_argument_group("the container")
-    add_list_option(container, "--env", "KEY=VALUE", "an environment variable; repeatable")
-    add_list_option(
-        container,
-        "--allow-header",
-        "NAME",
-        "a request header passed to the container (e.g. Authorization on a JWT runtime); repeatable",
-    )
-    container.add_argument(
-        "--idle-timeout",
-        type=int,
-        metavar="SECONDS",
-        help="idle seconds before a session ends (service: 900)",
-    )
-    container.add_argument(
-        "--max-lifetime", type=int, metavar="SECONDS", help="seconds a session may live (service: 28800)"
-    )
-    add_list_option(container, "--tag", "KEY=VALUE", "a tag on a new runtime; repeatable")
+    _code_zip_options(deploy)
+    _platform_options(deploy)
+    _auth_options(deploy)
+    _container_options(deploy)
     deploy.add_argument(
         "--endpoint",
         metavar="NAME",
@@ -212,6 +145,93 @@ def register(commands: Any) -> None:
     destroy.add_argument("--timeout", type=float, default=300.0, help="seconds to wait (default 300)")
     destroy.add_argument("--poll-interval", type=float, default=2.0, help="seconds between checks (2)")
     _aws_options(destroy)
+
+
+def _code_zip_options(deploy: argparse.ArgumentParser) -> None:
+    """The options of a code zip (no --image): what to build, for which runtime, where to put it."""
+    code = deploy.add_argument_group("code zip (without --image)")
+    code.add_argument(
+        "--source",
+        metavar="PATH",
+        default=".",
+        help="the project directory (with a pyproject.toml) or a .py file (default: .)",
+    )
+    code.add_argument(
+        "--app", metavar="SPEC", help="the app main.py serves (default: the project's PACKAGE/server.py)"
+    )
+    code.add_argument(
+        "--runtime",
+        choices=tuple(RUNTIMES),
+        default=DEFAULT_RUNTIME,
+        help=f"the managed Python runtime (default {DEFAULT_RUNTIME})",
+    )
+    code.add_argument(
+        "--architecture",
+        choices=tuple(ARCHITECTURES),
+        default=DEFAULT_ARCHITECTURE,
+        help=f"the CPU architecture: the zip's dependencies are resolved for it (default {DEFAULT_ARCHITECTURE}; x86_64 needs V2)",
+    )
+    code.add_argument(
+        "--bucket",
+        metavar="NAME",
+        help="the S3 bucket for the zip (default agentcore-mcp-code-ACCOUNT-REGION)",
+    )
+    add_list_option(code, "--requirement", "REQ", "another requirement to install into the zip; repeatable")
+
+
+def _platform_options(deploy: argparse.ArgumentParser) -> None:
+    """Runtime V2 (platform version, warm-up hook) and the network."""
+    v2 = deploy.add_argument_group("Runtime V2")
+    v2.add_argument(
+        "--platform-version",
+        choices=("V1", "V2"),
+        help="the platform version (default: the service's; V2 when a warm-up hook or x86_64 needs it)",
+    )
+    v2.add_argument(
+        "--warmup-path",
+        metavar="PATH",
+        help="the warm-up hook's path (AgentCoreMCP.warmup serves /warmup): POSTed once before sessions",
+    )
+    v2.add_argument("--warmup-port", type=int, metavar="PORT", help="the warm-up hook's port (default: 8000)")
+    network = deploy.add_argument_group("network")
+    network.add_argument(
+        "--network-mode", choices=("PUBLIC", "VPC"), default="PUBLIC", help="PUBLIC (default) or VPC"
+    )
+    add_list_option(network, "--subnet", "ID", "a VPC subnet; repeatable")
+    add_list_option(network, "--security-group", "ID", "a VPC security group; repeatable")
+
+
+def _auth_options(deploy: argparse.ArgumentParser) -> None:
+    """Inbound auth: SigV4 by default; a discovery URL makes the runtime JWT."""
+    auth = deploy.add_argument_group("inbound auth (default SigV4; a discovery URL makes it JWT)")
+    auth.add_argument(
+        "--discovery-url", metavar="URL", help="the OAuth issuer's .../.well-known/openid-configuration URL"
+    )
+    add_list_option(auth, "--allowed-client", "ID", "an accepted client id; repeatable")
+    add_list_option(auth, "--allowed-audience", "AUD", "an accepted audience; repeatable")
+    add_list_option(auth, "--allowed-scope", "SCOPE", "a required scope; repeatable")
+
+
+def _container_options(deploy: argparse.ArgumentParser) -> None:
+    """What the container gets: environment, forwarded headers, session lifetimes, tags."""
+    container = deploy.add_argument_group("the container")
+    add_list_option(container, "--env", "KEY=VALUE", "an environment variable; repeatable")
+    add_list_option(
+        container,
+        "--allow-header",
+        "NAME",
+        "a request header passed to the container (e.g. Authorization on a JWT runtime); repeatable",
+    )
+    container.add_argument(
+        "--idle-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="idle seconds before a session ends (service: 900)",
+    )
+    container.add_argument(
+        "--max-lifetime", type=int, metavar="SECONDS", help="seconds a session may live (service: 28800)"
+    )
+    add_list_option(container, "--tag", "KEY=VALUE", "a tag on a new runtime; repeatable")
 
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
@@ -268,8 +288,9 @@ def _local(client: Any) -> bool:
     return _is_loopback(str(client.meta.endpoint_url))
 
 
-def run_deploy(args: argparse.Namespace) -> int:
-    from agentcore_mcp.deploy import JWTAuthorizerConfig, RuntimeSpec, WarmupHook, deploy
+def _spec_from(args: argparse.Namespace) -> Any:
+    """The ``RuntimeSpec`` the command line describes (usage mistakes raise ``ValueError``: exit 2)."""
+    from agentcore_mcp.deploy import JWTAuthorizerConfig, RuntimeSpec, WarmupHook
 
     if not args.discovery_url and (args.allowed_client or args.allowed_audience or args.allowed_scope):
         raise ValueError("--allowed-client, --allowed-audience and --allowed-scope need --discovery-url")
@@ -287,7 +308,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         raise ValueError("--bucket, --app and --requirement are for a code zip: leave out --image")
     if args.warmup_port is not None and not args.warmup_path:
         raise ValueError("--warmup-port needs --warmup-path")
-    spec = RuntimeSpec(
+    if args.timeout <= 0 or args.poll_interval <= 0:
+        raise ValueError("--timeout and --poll-interval must be positive")
+    return RuntimeSpec(
         name=args.name,
         image=args.image,
         role_arn=args.role,
@@ -305,20 +328,11 @@ def run_deploy(args: argparse.Namespace) -> int:
         warmup=WarmupHook(args.warmup_path, args.warmup_port) if args.warmup_path else None,
         architecture="X86_64" if args.architecture == "x86_64" else None,
     )
-    if args.timeout <= 0 or args.poll_interval <= 0:
-        raise ValueError("--timeout and --poll-interval must be positive")
-    client, data_plane, region_source = _control_for(args)
-    where = f"{client.meta.region_name} (region from {region_source})"
-    started = time.monotonic()
-    code_zip: dict[str, Any] | None = None
-    if not args.image:
-        from agentcore_mcp.deploy import CodeArtifact
 
-        # Everything but the zip's location is checked before building it.
-        dataclasses.replace(spec, code=CodeArtifact("bucket-to-be", "key")).validate(local=_local(client))
-        spec, code_zip = _code_zip(args, spec, client, started)
-    spec.validate(local=_local(client))
-    auth = "JWT" if authorizer else "SigV4"
+
+def _announcer(spec: Any, where: str) -> Any:
+    """The ``on_action`` callback: one line on stderr saying what is created or updated, and how."""
+    auth = "JWT" if spec.authorizer else "SigV4"
 
     def announce(action: str, existing: dict[str, Any] | None) -> None:
         if existing is None:
@@ -330,6 +344,24 @@ def run_deploy(args: argparse.Namespace) -> int:
             )
         print(f"{what}: {spec.artifact()}, MCP, {spec.network_mode}, {auth}", file=sys.stderr, flush=True)
 
+    return announce
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    from agentcore_mcp.deploy import deploy
+
+    spec = _spec_from(args)
+    client, data_plane, region_source = _control_for(args)
+    where = f"{client.meta.region_name} (region from {region_source})"
+    started = time.monotonic()
+    code_zip: dict[str, Any] | None = None
+    if not args.image:
+        from agentcore_mcp.deploy import CodeArtifact
+
+        # Everything but the zip's location is checked before building it.
+        dataclasses.replace(spec, code=CodeArtifact("bucket-to-be", "key")).validate(local=_local(client))
+        spec, code_zip = _code_zip(args, spec, client, started)
+    spec.validate(local=_local(client))
     deployment = deploy(
         client,
         spec,
@@ -337,23 +369,10 @@ def run_deploy(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         poll_interval=args.poll_interval,
         on_status=_Progress(),
-        on_action=announce,
+        on_action=_announcer(spec, where),
         data_plane_url=data_plane,
     )
-    endpoint: dict[str, Any] | None = None
-    if args.endpoint:
-        from agentcore_mcp.deploy import point_endpoint
-
-        endpoint = point_endpoint(
-            client,
-            deployment.runtime_id,
-            args.endpoint,
-            str(deployment.version),
-            wait=not args.no_wait,
-            timeout=args.timeout,
-            poll_interval=args.poll_interval,
-        )
-        _stage("endpoint", f"{args.endpoint} -> version {deployment.version} ({endpoint.get('status')})")
+    endpoint = _move_endpoint(args, client, deployment)
     if not args.no_wait:
         print(
             f"ready: {deployment.name} version {deployment.version} is {deployment.status} "
@@ -361,6 +380,38 @@ def run_deploy(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    _report(args, client, data_plane, deployment, code_zip, endpoint)
+    return 0
+
+
+def _move_endpoint(args: argparse.Namespace, client: Any, deployment: Any) -> dict[str, Any] | None:
+    """``--endpoint NAME``: point that endpoint at the new version (created when missing); its record."""
+    if not args.endpoint:
+        return None
+    from agentcore_mcp.deploy import point_endpoint
+
+    endpoint: dict[str, Any] = point_endpoint(
+        client,
+        deployment.runtime_id,
+        args.endpoint,
+        str(deployment.version),
+        wait=not args.no_wait,
+        timeout=args.timeout,
+        poll_interval=args.poll_interval,
+    )
+    _stage("endpoint", f"{args.endpoint} -> version {deployment.version} ({endpoint.get('status')})")
+    return endpoint
+
+
+def _report(
+    args: argparse.Namespace,
+    client: Any,
+    data_plane: str,
+    deployment: Any,
+    code_zip: dict[str, Any] | None,
+    endpoint: dict[str, Any] | None,
+) -> None:
+    """The result on stdout: the deployment as JSON, or lines to read with a command to try."""
     if args.json:
         summary = deployment.to_dict()
         if code_zip is not None:
@@ -368,17 +419,16 @@ def run_deploy(args: argparse.Namespace) -> int:
         if endpoint is not None:
             summary["endpoint"] = {"name": args.endpoint, "version": str(deployment.version)}
         print_json(summary)
-    else:
-        print(
-            f"{deployment.action} runtime {deployment.name} (version {deployment.version}, {deployment.status})"
-        )
-        print(f"runtime ARN:      {deployment.arn}")
-        print(f"invocations URL:  {deployment.invocations_url()}")
-        extra = " --bearer-token TOKEN" if authorizer else ""
-        if _local(client) and not os.environ.get("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"):
-            extra += f" --endpoint-url {data_plane}"
-        print(f"try:              agentcore-mcp tools --target {deployment.arn}{extra}")
-    return 0
+        return
+    print(
+        f"{deployment.action} runtime {deployment.name} (version {deployment.version}, {deployment.status})"
+    )
+    print(f"runtime ARN:      {deployment.arn}")
+    print(f"invocations URL:  {deployment.invocations_url()}")
+    extra = " --bearer-token TOKEN" if args.discovery_url else ""
+    if _local(client) and not os.environ.get("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"):
+        extra += f" --endpoint-url {data_plane}"
+    print(f"try:              agentcore-mcp tools --target {deployment.arn}{extra}")
 
 
 ROLE_ACCOUNT = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/.+")
