@@ -302,30 +302,9 @@ async def _until_interrupted(
             except Exception as exc:
                 failed.append(exc)
 
-    async def watch(signals: Any) -> None:
-        reason = "timeout"
-        with anyio.CancelScope(deadline=math.inf if deadline is None else deadline):
-            if signals is None:
-                await anyio.sleep_forever()
-            async for _ in signals:
-                reason = "interrupt"
-                break
-        why.append(reason)
-        if stop is not None:
-            stop()
-        with anyio.move_on_after(settle):
-            if signals is None:
-                await anyio.sleep_forever()
-            async for _ in signals:
-                _force_quit()
-        work_scope.cancel()
-        if signals is not None:  # the task's shielded clean-up may still run: a second Ctrl-C ends it
-            async for _ in signals:
-                _force_quit()
-
     async with anyio.create_task_group() as group:
         with anyio.open_signal_receiver(signal.SIGINT) if watch_signals else _no_signals() as signals:
-            group.start_soon(watch, signals)
+            group.start_soon(_watch, signals, deadline, settle, stop, work_scope, why)
             try:
                 await guarded()
             finally:
@@ -337,6 +316,39 @@ async def _until_interrupted(
     if failed:
         raise failed[0]
     return done[0]
+
+
+async def _watch(
+    signals: Any,
+    deadline: float | None,
+    settle: float,
+    stop: Callable[[], None] | None,
+    work_scope: Any,
+    why: list[str],
+) -> None:
+    """:func:`_until_interrupted`'s watcher: at the first SIGINT (or ``deadline``) record why in ``why``,
+    call ``stop()``, give the work ``settle`` seconds, then cancel ``work_scope``; a second SIGINT quits."""
+    import anyio
+
+    reason = "timeout"
+    with anyio.CancelScope(deadline=math.inf if deadline is None else deadline):
+        if signals is None:
+            await anyio.sleep_forever()
+        async for _ in signals:
+            reason = "interrupt"
+            break
+    why.append(reason)
+    if stop is not None:
+        stop()
+    with anyio.move_on_after(settle):
+        if signals is None:
+            await anyio.sleep_forever()
+        async for _ in signals:
+            _force_quit()
+    work_scope.cancel()
+    if signals is not None:  # the task's shielded clean-up may still run: a second Ctrl-C ends it
+        async for _ in signals:
+            _force_quit()
 
 
 @contextmanager
@@ -413,7 +425,8 @@ def _cancelled_line(display: CallDisplay, answered: bool) -> str | None:
     return f"task {task_id}: tasks/cancel sent (Ctrl-C), but the server still reports it {status}"
 
 
-def run(args: argparse.Namespace) -> int:
+def _refuse_a_target_as_tool(args: argparse.Namespace) -> None:
+    """``call ARN`` / ``call URL``: a usage error saying to move it to ``--target``."""
     if _looks_like_target(args.tool):
         what = "an MCP URL" if args.tool.startswith("http") else "a runtime ARN"
         rest = " ".join(args.arguments) or "TOOL KEY=VALUE ..."
@@ -421,11 +434,59 @@ def run(args: argparse.Namespace) -> int:
             f"{args.tool!r} is {what}, not a tool: did you mean --target? "
             f"agentcore-mcp call {rest} --target {args.tool}"
         )
+
+
+def run(args: argparse.Namespace) -> int:
+    _refuse_a_target_as_tool(args)
     base, texts = parse_arguments(args.arguments, args.args)
     target, options = transport_options(args)
     display = CallDisplay(enabled=not args.json and sys.stderr.isatty(), json=args.json)
     modern = has_modern_sdk()
     extension: Any = None  # the Tasks extension, with mcp 2.x
+    if modern:
+        from agentcore_mcp.client import tasks_extension
+
+        extension = tasks_extension(display.task)
+    steps = _call_steps(args, display, (base, texts), target, extension)
+    try:
+        with display.transport_events():
+            if modern:
+                result = run_modern_session(
+                    target,
+                    options,
+                    args.timeout,
+                    steps,
+                    extensions=[extension],
+                    settle=SETTLE,
+                    elicitation_callback=display.elicit,
+                )
+            else:
+                result = run_session(
+                    target, options, args.timeout, steps, elicitation_callback=display.elicit
+                )
+    except _Interrupted as interrupted:
+        line = _cancelled_line(display, answered=interrupted.args[0])
+        if line:
+            error(args.command, Exception(line))
+        return 130
+    except Failed:
+        raise
+    except (Exception, TimeoutError) as exc:
+        raise _failure(args, display, exc) from exc
+    return _print_result(args, result)
+
+
+def _call_steps(
+    args: argparse.Namespace,
+    display: CallDisplay,
+    given: tuple[dict[str, Any], dict[str, str]],
+    target: str,
+    extension: Any,
+) -> Any:
+    """The session's steps for ``call``: list the tools, coerce the arguments to the tool's schema, call it
+    (stoppable by Ctrl-C and, with mcp 2.x and its Tasks ``extension``, at ``--timeout``); its plain result."""
+    base, texts = given
+    modern = extension is not None
 
     async def steps(connection: Any) -> dict[str, Any]:
         # mcp 2.x: a Client, whose call_tool resolves task answers; mcp 1.x: a ClientSession.
@@ -456,45 +517,26 @@ def run(args: argparse.Namespace) -> int:
             raise exc from None
         return plain_result(dict(dump(result)))
 
-    try:
-        with display.transport_events():
-            if modern:
-                from agentcore_mcp.client import tasks_extension
+    return steps
 
-                extension = tasks_extension(display.task)
-                result = run_modern_session(
-                    target,
-                    options,
-                    args.timeout,
-                    steps,
-                    extensions=[extension],
-                    settle=SETTLE,
-                    elicitation_callback=display.elicit,
-                )
-            else:
-                result = run_session(
-                    target, options, args.timeout, steps, elicitation_callback=display.elicit
-                )
-    except _Interrupted as interrupted:
-        line = _cancelled_line(display, answered=interrupted.args[0])
-        if line:
-            error(args.command, Exception(line))
-        return 130
-    except Failed:
-        raise
-    except (Exception, TimeoutError) as exc:
-        message = describe_failure(exc, args.timeout, args.target)
-        urls = _urls_to_open(exc)
-        if urls is not None:
-            if args.json:  # the error as the server sent it, data.elicitations included
-                refused = exc.error  # type: ignore[attr-defined]
-                print_json(
-                    {"error": {"code": refused.code, "message": refused.message, "data": refused.data}}
-                )
-            message += "".join(f"; open {url} ({text}), then call again" for url, text in urls)
-        if isinstance(exc, TimeoutError) and display.last_task is not None:
-            message += f"; task {display.last_task.get('taskId', '?')} {display.last_task.get('status')}"
-        raise Failed(message) from exc
+
+def _failure(args: argparse.Namespace, display: CallDisplay, exc: BaseException) -> Failed:
+    """The one line a failed call ends with: what went wrong, URLs the user must open, a task left behind
+    (with ``--json`` and a URL-elicitation refusal, the server's error is printed as JSON first)."""
+    message = describe_failure(exc, args.timeout, args.target)
+    urls = _urls_to_open(exc)
+    if urls is not None:
+        if args.json:  # the error as the server sent it, data.elicitations included
+            refused = exc.error  # type: ignore[attr-defined]
+            print_json({"error": {"code": refused.code, "message": refused.message, "data": refused.data}})
+        message += "".join(f"; open {url} ({text}), then call again" for url, text in urls)
+    if isinstance(exc, TimeoutError) and display.last_task is not None:
+        message += f"; task {display.last_task.get('taskId', '?')} {display.last_task.get('status')}"
+    return Failed(message)
+
+
+def _print_result(args: argparse.Namespace, result: dict[str, Any]) -> int:
+    """The tool's result on stdout (its text, or JSON), an error result's text on stderr; exit 1 for it."""
     failed = bool(result.get("isError"))
     if args.json:
         print_json(result)
