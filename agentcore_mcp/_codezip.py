@@ -154,8 +154,6 @@ def build_code_zip(
         InvalidRuntimeSpec: an unknown runtime or architecture, or a source that is neither a project nor
             a ``.py`` file.
     """
-    from agentcore_mcp import __version__
-
     pyversion = python_version(runtime)
     platform = platform_tag(architecture)
     source = source.resolve()
@@ -176,28 +174,14 @@ def build_code_zip(
         wheels = work / "wheels"
         wheels.mkdir()
         target = work / "target"
-        if is_file:
-            wanted = [f"agentcore-mcp=={__version__}", *requirements]
-            spec = app or source.stem
-        else:
-            project = _wheel_of(source, wheels)
-            match = _WHEEL_NAME.fullmatch(project.name)
-            assert match is not None, project.name  # pip names the wheels it builds
-            wanted = [f"{match['name']}=={match['version']}", *requirements]
-            spec = app or _default_app(project)
+        wanted, spec = _wanted(source, is_file, wheels, app, requirements)
         if _needs_this_library(wanted, wheels):
             _this_library_into(wheels)
         notify("resolve", f"{', '.join(wanted)} for {platform}, CPython {pyversion} (wheels only)")
         _install(wanted, target, platform=platform, pyversion=pyversion, links=[wheels, *links])
         if is_file:
             shutil.copyfile(source, target / source.name)
-        launcher = target / ENTRY_POINT
-        if launcher.exists():
-            raise CodeZipError(
-                f"the zip already holds a {ENTRY_POINT} (from {'the source' if is_file else 'a package'}); "
-                "it is the entry point agentcore-mcp writes: rename yours"
-            )
-        launcher.write_text(_launcher(spec), encoding="utf-8")
+        _write_launcher(target, spec, is_file)
         packages = _distributions(target)
         notify("build", f"zipping {len(packages)} packages and {ENTRY_POINT} into {output}")
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +199,32 @@ def build_code_zip(
         app=spec,
         packages=packages,
     )
+
+
+def _wanted(
+    source: Path, is_file: bool, wheels: Path, app: str | None, requirements: Sequence[str]
+) -> tuple[list[str], str]:
+    """What pip installs into the zip, and the app spec ``main.py`` serves. A file needs this library (at
+    this version); a project is built into ``wheels`` first and installed as its own wheel."""
+    from agentcore_mcp import __version__
+
+    if is_file:
+        return [f"agentcore-mcp=={__version__}", *requirements], app or source.stem
+    project = _wheel_of(source, wheels)
+    match = _WHEEL_NAME.fullmatch(project.name)
+    assert match is not None, project.name  # pip names the wheels it builds
+    return [f"{match['name']}=={match['version']}", *requirements], app or _default_app(project)
+
+
+def _write_launcher(target: Path, spec: str, is_file: bool) -> None:
+    """Write ``main.py`` (the entry point serving ``spec``) into ``target``; one already there is an error."""
+    launcher = target / ENTRY_POINT
+    if launcher.exists():
+        raise CodeZipError(
+            f"the zip already holds a {ENTRY_POINT} (from {'the source' if is_file else 'a package'}); "
+            "it is the entry point agentcore-mcp writes: rename yours"
+        )
+    launcher.write_text(_launcher(spec), encoding="utf-8")
 
 
 def _launcher(spec: str) -> str:

@@ -393,13 +393,20 @@ def agentcore_app(
     path = path.rstrip("/") or "/"
     if _fastmcp.is_fastmcp(server):
         app = _fastmcp.http_app(server, path=path, json_response=json_response, max_body_size=max_body_size)
-        return HostOriginCheck(
-            app,
-            path=path,
-            allowed_hosts=allowed_hosts,
-            allowed_origins=allowed_origins,
-            allow_localhost_origins=allow_localhost_origins,
-        )
+    else:
+        app = _sdk_app(server, path=path, json_response=json_response, max_body_size=max_body_size)
+    return HostOriginCheck(
+        app,
+        path=path,
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
+        allow_localhost_origins=allow_localhost_origins,
+    )
+
+
+def _sdk_app(server: Any, *, path: str, json_response: bool, max_body_size: int) -> Any:
+    """The official SDK server's Streamable HTTP app, stateless, its own Host/Origin check off (see
+    :func:`agentcore_app`: mcp 2.x takes the settings as arguments, mcp 1.x on ``server.settings``)."""
     from mcp.server.transport_security import TransportSecuritySettings
 
     # Host and Origin are checked by HostOriginCheck; the SDK's check cannot express "any AgentCore region".
@@ -409,36 +416,28 @@ def agentcore_app(
         _require(server, "streamable_http_app")
         if _is_fastmcp(server):
             raise TypeError(f"mcp {major}.x is installed but {server!r} looks like an mcp 1.x FastMCP")
-        app = server.streamable_http_app(
+        return server.streamable_http_app(
             streamable_http_path=path,
             json_response=json_response,
             stateless_http=True,
             max_request_body_size=max_body_size,
             transport_security=security,
         )
+    if not _is_fastmcp(server):
+        raise TypeError(f"expected an mcp 1.x FastMCP server, got {server!r}")
+    try:
+        server.session_manager  # noqa: B018 - FastMCP raises RuntimeError until it has built one
+    except RuntimeError:
+        pass
     else:
-        if not _is_fastmcp(server):
-            raise TypeError(f"expected an mcp 1.x FastMCP server, got {server!r}")
-        try:
-            server.session_manager  # noqa: B018 - FastMCP raises RuntimeError until it has built one
-        except RuntimeError:
-            pass
-        else:
-            raise RuntimeError(_ALREADY_BUILT.format(server=server))
-        settings = server.settings
-        settings.streamable_http_path = path
-        settings.json_response = json_response
-        settings.stateless_http = True
-        settings.max_request_body_size = max_body_size
-        settings.transport_security = security
-        app = server.streamable_http_app()
-    return HostOriginCheck(
-        app,
-        path=path,
-        allowed_hosts=allowed_hosts,
-        allowed_origins=allowed_origins,
-        allow_localhost_origins=allow_localhost_origins,
-    )
+        raise RuntimeError(_ALREADY_BUILT.format(server=server))
+    settings = server.settings
+    settings.streamable_http_path = path
+    settings.json_response = json_response
+    settings.stateless_http = True
+    settings.max_request_body_size = max_body_size
+    settings.transport_security = security
+    return server.streamable_http_app()
 
 
 _ALREADY_BUILT = (
