@@ -260,6 +260,14 @@ class IdentityPlane:
                 return {"accessToken": session.token, "sessionUri": uri}
             if session.status == "FAILED":
                 return {"sessionUri": uri, "sessionStatus": "FAILED"}
+            # The user consented in another session for the same workload, provider and scopes (a 2026-07-28
+            # retry re-runs the tool, which starts a second session before the user opened the first URL):
+            # the vault holds their token, so this session's poll gets it too.
+            stored = (
+                self.providers.stored(session.key) if body.get("forceAuthentication") is not True else None
+            )
+            if stored is not None:
+                return {"accessToken": stored, "sessionUri": uri}
             return {"authorizationUrl": self._url(session), "sessionUri": uri, "sessionStatus": "IN_PROGRESS"}
         if body.get("forceAuthentication") is not True:
             token = self.providers.stored((workload, user, provider, scopes))

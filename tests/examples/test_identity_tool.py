@@ -336,3 +336,49 @@ async def test_without_sessions_a_handshake_client_gets_32042_and_its_retry_list
             (await http.get(elicitation.url)).raise_for_status()
         result = await _my_orders(emulator, runtime, "bob", "legacy", None)
     assert result.structured_content == {"user": "bob", "orders": [{"id": "o-9", "total": 3.5}]}
+
+
+def test_through_agentcore_mcp_call_on_a_terminal_the_url_is_shown_and_the_call_completes_after_the_visit(
+    consenting: tuple[Emulator, Runtime],
+) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    import httpx
+
+    emulator, runtime = consenting
+    token = emulator.mint_token(subject="carol")
+    argv = ["call", "my_orders", "--target", runtime.arn, "--endpoint-url", emulator.base_url]
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agentcore_mcp.cli", *argv, "--bearer-token", token, "--timeout", "120"],
+        stdout=subprocess.PIPE,
+        stderr=terminal,  # where a person sees the URL
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(EXAMPLE.parents[1])},
+    )
+    os.close(terminal)
+    shown, visited = b"", False
+    with os.fdopen(controller, "rb", buffering=0) as reader:
+        while True:
+            try:
+                chunk = reader.read(4096)
+            except OSError:  # EIO: the CLI closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            found = re.search(rb"open this URL to continue: (\S+)", shown)
+            if found and not visited:
+                visited = True
+                assert (
+                    httpx.get(found.group(1).decode(), timeout=30).status_code == 200
+                )  # the person signs in
+    stdout, _ = process.communicate(timeout=120)
+    text = shown.decode(errors="replace").replace("\r\n", "\n")
+    assert visited, text
+    assert process.returncode == 0, text
+    assert json.loads(stdout) == {"user": "carol", "orders": [{"id": "o-9", "total": 3.5}]}
+    assert "Sign in to the orders service to let this tool read your orders" in text
