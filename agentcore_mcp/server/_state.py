@@ -24,7 +24,7 @@ from agentcore_mcp import _settings as settings
 from agentcore_mcp import _wire as rpc
 from agentcore_mcp.errors import ProtocolError
 
-__all__ = ["StateSealer", "keys_from_env"]
+__all__ = ["StateSealer", "check_env_keys", "keys_from_env"]
 
 logger = logging.getLogger("agentcore_mcp.server")
 
@@ -32,13 +32,18 @@ ENV_KEYS = settings.STATE_KEYS
 _VERSION = "s1"
 
 
+def check_env_keys() -> None:
+    """Raise ``ValueError`` now for a set but unusable ``AGENTCORE_MCP_STATE_KEYS`` (a key under 16
+    characters): the server fails at start-up with that line, not at the first sealed round."""
+    if any(len(key) < 16 for key in settings.items(ENV_KEYS)):
+        raise ValueError(f"{ENV_KEYS}: every key needs at least 16 characters")
+
+
 def keys_from_env() -> list[bytes]:
     """The keys in ``AGENTCORE_MCP_STATE_KEYS`` (comma-separated), or a fresh ephemeral key with a warning."""
     raw = settings.items(ENV_KEYS)
     if raw:
-        short = [k for k in raw if len(k) < 16]
-        if short:
-            raise ValueError(f"{ENV_KEYS}: every key needs at least 16 characters")
+        check_env_keys()
         return [k.encode() for k in raw]
     logger.warning(
         "%s is not set: sealing multi-round request state with an ephemeral key. Replicas will not accept "

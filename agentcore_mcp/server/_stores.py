@@ -5,7 +5,7 @@ from __future__ import annotations
 from agentcore_mcp.server._input import PendingRequests
 from agentcore_mcp.server._options import SessionMode, StateSealing
 from agentcore_mcp.server._session_store import SessionStore
-from agentcore_mcp.server._state import StateSealer
+from agentcore_mcp.server._state import StateSealer, check_env_keys
 from agentcore_mcp.server._subscriptions import SubscriptionHub
 
 __all__ = ["Stores"]
@@ -29,6 +29,8 @@ class Stores:
         self.subscriptions = SubscriptionHub()
         self._sealing = sealing
         self._sealer: StateSealer | None = None
+        if not sealing.keys:
+            check_env_keys()  # a bad AGENTCORE_MCP_STATE_KEYS fails here, at start-up
 
     @property
     def sealer(self) -> StateSealer:

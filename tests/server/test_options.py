@@ -84,3 +84,17 @@ def test_the_send_timeout_comes_from_limits_else_from_the_environment(
         monkeypatch.setenv("AGENTCORE_MCP_SEND_TIMEOUT", bad)
         with pytest.raises(ValueError, match="AGENTCORE_MCP_SEND_TIMEOUT"):
             AgentCoreMCP("t")
+
+
+def test_a_short_state_key_in_the_environment_fails_when_the_app_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not at the first sealed 2026-07-28 round, where it was an Internal error for the client.
+    monkeypatch.setenv("AGENTCORE_MCP_STATE_KEYS", "short")
+    with pytest.raises(ValueError, match="AGENTCORE_MCP_STATE_KEYS: every key needs at least 16 characters"):
+        AgentCoreMCP("demo")
+    monkeypatch.setenv("AGENTCORE_MCP_STATE_KEYS", "a-shared-secret-of-enough-length")
+    AgentCoreMCP("demo")
+    # Keys given in code take precedence, and the environment is then not read at all.
+    monkeypatch.setenv("AGENTCORE_MCP_STATE_KEYS", "short")
+    AgentCoreMCP("demo", sealing=StateSealing(keys=["a-shared-secret-of-enough-length"]))
