@@ -264,23 +264,7 @@ def deploy(
     def remaining() -> float:
         return max(0.0, timeout - (time.monotonic() - started))
 
-    existing = find_runtime(client, spec.name)
-    if existing is None:
-        if on_action is not None:
-            on_action("create", None)
-        answer = _call(client, "create_agent_runtime", **spec.create_request())
-        action: Literal["created", "updated"] = "created"
-    else:
-        runtime_id = existing["agentRuntimeId"]
-        if existing.get("status") in SETTLING:
-            # The service refuses an update while the runtime is still being created or updated.
-            wait_until_ready(
-                client, runtime_id, timeout=remaining(), poll_interval=poll_interval, on_status=on_status
-            )
-        if on_action is not None:
-            on_action("update", existing)
-        answer = _call(client, "update_agent_runtime", agentRuntimeId=runtime_id, **spec.update_request())
-        action = "updated"
+    answer, action = _create_or_update(client, spec, remaining, poll_interval, on_status, on_action)
     runtime_id = answer["agentRuntimeId"]
     if wait:
         described = wait_until_ready(
@@ -302,6 +286,33 @@ def deploy(
         action=action,
         data_plane_url=data_plane_url,
     )
+
+
+def _create_or_update(
+    client: Any,
+    spec: RuntimeSpec,
+    remaining: Callable[[], float],
+    poll_interval: float,
+    on_status: StatusCallback | None,
+    on_action: Callable[[str, dict[str, Any] | None], None] | None,
+) -> tuple[dict[str, Any], Literal["created", "updated"]]:
+    """``CreateAgentRuntime``, or ``UpdateAgentRuntime`` of the runtime with the spec's name (once it has
+    settled: the service refuses an update while it is still being created or updated); the answer."""
+    existing = find_runtime(client, spec.name)
+    if existing is None:
+        if on_action is not None:
+            on_action("create", None)
+        return _call(client, "create_agent_runtime", **spec.create_request()), "created"
+    runtime_id = existing["agentRuntimeId"]
+    if existing.get("status") in SETTLING:
+        wait_until_ready(
+            client, runtime_id, timeout=remaining(), poll_interval=poll_interval, on_status=on_status
+        )
+    if on_action is not None:
+        on_action("update", existing)
+    return _call(
+        client, "update_agent_runtime", agentRuntimeId=runtime_id, **spec.update_request()
+    ), "updated"
 
 
 def wait_until_ready(
@@ -445,6 +456,16 @@ def point_endpoint(
             endpointName=name,
             agentRuntimeVersion=version,
         )
+    return _endpoint_settled(
+        client, runtime_id, name, wait=wait, timeout=timeout, poll_interval=poll_interval
+    )
+
+
+def _endpoint_settled(
+    client: Any, runtime_id: str, name: str, *, wait: bool, timeout: float, poll_interval: float
+) -> dict[str, Any]:
+    """The endpoint's description once READY (at once without ``wait``); a ``*_FAILED`` status raises
+    :class:`RuntimeFailed`, still settling after ``timeout`` seconds :class:`WaitTimeout`."""
     deadline = time.monotonic() + max(0.0, timeout)
     while True:
         described: dict[str, Any] = _call(
