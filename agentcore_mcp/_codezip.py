@@ -157,18 +157,43 @@ def build_code_zip(
     pyversion = python_version(runtime)
     platform = platform_tag(architecture)
     source = source.resolve()
-    is_file = source.is_file() and source.suffix == ".py"
-    if not is_file and not (source / "pyproject.toml").is_file():
-        raise InvalidRuntimeSpec(
-            f"{source} is neither a project directory (with a pyproject.toml) nor a .py file"
-        )
+    is_file = _is_module_file(source)
     name = source.stem if is_file else source.name
     output = output or (Path.cwd() if is_file else source) / "dist" / f"{name}-{runtime}-{architecture}.zip"
     notify = on_stage or (lambda stage, detail: None)
     links = [*find_links]
     if not is_file and (source / "wheels").is_dir():
-        links.append(source / "wheels")
+        links.append(source / "wheels")  # a project's own wheels folder, as `agentcore-mcp init` makes it
 
+    spec, packages = _assemble(
+        source, is_file, output, app, requirements, (platform, pyversion), links, notify
+    )
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    return CodeZip(
+        path=output,
+        sha256=digest,
+        size=output.stat().st_size,
+        entry_point=(ENTRY_POINT,),
+        runtime=runtime,
+        architecture=architecture,
+        app=spec,
+        packages=packages,
+    )
+
+
+def _assemble(
+    source: Path,
+    is_file: bool,
+    output: Path,
+    app: str | None,
+    requirements: Sequence[str],
+    target_platform: tuple[str, str],
+    links: list[Path],
+    notify: Stage,
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Install what the zip needs into a scratch folder for ``target_platform`` (platform tag, Python
+    version), add ``main.py`` and write ``output`` (atomically); the app spec and the packages zipped."""
+    platform, pyversion = target_platform
     with tempfile.TemporaryDirectory(prefix="agentcore-mcp-zip-") as scratch:
         work = Path(scratch)
         wheels = work / "wheels"
@@ -188,17 +213,18 @@ def build_code_zip(
         partial = output.with_name(output.name + ".partial")
         _write_zip(target, partial)
         os.replace(partial, output)
-    digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    return CodeZip(
-        path=output,
-        sha256=digest,
-        size=output.stat().st_size,
-        entry_point=(ENTRY_POINT,),
-        runtime=runtime,
-        architecture=architecture,
-        app=spec,
-        packages=packages,
-    )
+    return spec, packages
+
+
+def _is_module_file(source: Path) -> bool:
+    """True for one ``.py`` file, False for a project directory; anything else is ``InvalidRuntimeSpec``."""
+    if source.is_file() and source.suffix == ".py":
+        return True
+    if not (source / "pyproject.toml").is_file():
+        raise InvalidRuntimeSpec(
+            f"{source} is neither a project directory (with a pyproject.toml) nor a .py file"
+        )
+    return False
 
 
 def _wanted(

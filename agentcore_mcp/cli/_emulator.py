@@ -135,6 +135,12 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
         help="the server keeps MCP sessions (stateless_http=False / sessions=True): pass its own "
         "Mcp-Session-Id back and route by it",
     )
+    _limit_and_auth_options(group)
+    _session_options(group)
+
+
+def _limit_and_auth_options(group: Any) -> None:
+    """The platform's request limits and health probes, and how callers are authenticated."""
     _seconds_option(group, "--request-limit", 900.0, "until a synchronous answer is due")
     _seconds_option(group, "--stream-limit", 3600.0, "an event stream may stay open")
     _seconds_option(group, "--probe-interval", 30.0, "between health probes of a session")
@@ -154,6 +160,10 @@ def _runtime_options(parser: argparse.ArgumentParser) -> None:
     add_list_option(group, "--audience", None, "allowed JWT audience; repeatable")
     add_list_option(group, "--client-id", None, "allowed JWT client id; repeatable")
     add_list_option(group, "--scope", None, "allowed JWT scope; repeatable")
+
+
+def _session_options(group: Any) -> None:
+    """What a session's server gets (headers, lifetimes, environment), Identity's providers, logging."""
     add_list_option(group, "--allow-header", "NAME", "forward this request header; repeatable")
     _seconds_option(group, "--idle-timeout", 900.0, "before an idle session ends")
     _seconds_option(group, "--max-lifetime", 28800.0, "a session may live")

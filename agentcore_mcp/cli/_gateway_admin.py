@@ -74,26 +74,7 @@ def register(actions: Any) -> None:
     create.add_argument("--no-auth", action="store_true", help="no inbound authorization (NONE)")
     create.add_argument("--no-search", action="store_true", help="no built-in search tool")
     _aws_options(create)
-    add = actions.add_parser(
-        "add-target",
-        help="put a runtime behind a gateway (outbound: the gateway's IAM role, or OAuth)",
-        description=ADD_DESCRIPTION,
-        epilog='example:\n  agentcore-mcp gateway add-target tools calc --runtime "$ARN"',
-        formatter_class=HelpFormatter,
-    )
-    add.add_argument("gateway", metavar="GATEWAY", help="the gateway's name, id or ARN")
-    add.add_argument("target_name", metavar="NAME", help="the target's name (tools become NAME___tool)")
-    where = add.add_mutually_exclusive_group(required=True)
-    where.add_argument("--runtime", metavar="ARN", help="the runtime ARN")
-    where.add_argument("--url", metavar="URL", help="any MCP server URL (outbound: none)")
-    add.add_argument(
-        "--oauth-provider", metavar="ARN", help="outbound OAuth: an Identity OAuth2 credential provider's ARN"
-    )
-    add_list_option(add, "--scope", "SCOPE", "a scope of the outbound OAuth token; repeatable")
-    add.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint (default DEFAULT)")
-    add.add_argument("--listing-mode", choices=("DEFAULT", "DYNAMIC"), default="DEFAULT")
-    add.add_argument("--no-check-names", action="store_true", help="skip the 64-character name check")
-    _aws_options(add)
+    _register_add_target(actions)
     remove = actions.add_parser(
         "remove-target",
         help="take a target off a gateway (DeleteGatewayTarget)",
@@ -123,6 +104,30 @@ def register(actions: Any) -> None:
     )
     listing.add_argument("gateway", metavar="GATEWAY", nargs="?", help="the gateway's name, id or ARN")
     _aws_options(listing)
+
+
+def _register_add_target(actions: Any) -> None:
+    """``gateway add-target``: a runtime (or any MCP URL) as a target, its outbound auth, its listing."""
+    add = actions.add_parser(
+        "add-target",
+        help="put a runtime behind a gateway (outbound: the gateway's IAM role, or OAuth)",
+        description=ADD_DESCRIPTION,
+        epilog='example:\n  agentcore-mcp gateway add-target tools calc --runtime "$ARN"',
+        formatter_class=HelpFormatter,
+    )
+    add.add_argument("gateway", metavar="GATEWAY", help="the gateway's name, id or ARN")
+    add.add_argument("target_name", metavar="NAME", help="the target's name (tools become NAME___tool)")
+    where = add.add_mutually_exclusive_group(required=True)
+    where.add_argument("--runtime", metavar="ARN", help="the runtime ARN")
+    where.add_argument("--url", metavar="URL", help="any MCP server URL (outbound: none)")
+    add.add_argument(
+        "--oauth-provider", metavar="ARN", help="outbound OAuth: an Identity OAuth2 credential provider's ARN"
+    )
+    add_list_option(add, "--scope", "SCOPE", "a scope of the outbound OAuth token; repeatable")
+    add.add_argument("--qualifier", default="DEFAULT", help="the runtime endpoint (default DEFAULT)")
+    add.add_argument("--listing-mode", choices=("DEFAULT", "DYNAMIC"), default="DEFAULT")
+    add.add_argument("--no-check-names", action="store_true", help="skip the 64-character name check")
+    _aws_options(add)
 
 
 def _progress(what: str) -> Any:
