@@ -150,20 +150,7 @@ class AgentCoreMCP:
             sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else None,
         )
         self.protocol = Protocol(self._registry, settings, self._stores)
-        origins = env_list(ALLOWED_ORIGINS, allowed_origins)
-        self._edge = Edge(
-            protocol=self.protocol,
-            path=self.path,
-            origins=frozenset(o.lower().rstrip("/").encode() for o in origins),
-            allow_localhost=allow_localhost_origins,
-            hosts=HostCheck.configured(env_list(ALLOWED_HOSTS, allowed_hosts)),
-            max_body_size=self.limits.max_body_size,
-            send_timeout=self.limits.send_timeout,
-            keepalive=keepalive,
-            sessions=self._stores.sessions,
-            sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else 0,
-            on_shutdown=self._shutdown,
-        )
+        self._edge = self._make_edge(allowed_origins, allow_localhost_origins, allowed_hosts)
         for extension in extensions:
             self.add_extension(extension)
         for fn in tools:
@@ -172,6 +159,26 @@ class AgentCoreMCP:
             self.add_resource(fn)
         for fn in prompts:
             self.add_prompt(fn)
+
+    def _make_edge(
+        self, allowed_origins: Iterable[str], allow_localhost_origins: bool, allowed_hosts: Iterable[str]
+    ) -> Edge:
+        """The ASGI edge in front of the protocol: path, Origin and Host checks (the arguments, and
+        ``AGENTCORE_MCP_ALLOWED_ORIGINS`` / ``AGENTCORE_MCP_ALLOWED_HOSTS``), limits, streams, sessions."""
+        origins = env_list(ALLOWED_ORIGINS, allowed_origins)
+        return Edge(
+            protocol=self.protocol,
+            path=self.path,
+            origins=frozenset(o.lower().rstrip("/").encode() for o in origins),
+            allow_localhost=allow_localhost_origins,
+            hosts=HostCheck.configured(env_list(ALLOWED_HOSTS, allowed_hosts)),
+            max_body_size=self.limits.max_body_size,
+            send_timeout=self.limits.send_timeout,
+            keepalive=self.keepalive,
+            sessions=self._stores.sessions,
+            sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else 0,
+            on_shutdown=self._shutdown,
+        )
 
     # -- settings, read back ------------------------------------------------------------------------------
 

@@ -221,26 +221,14 @@ def signature_schema(
             continue
         default: Any = ... if param.default is inspect.Parameter.empty else param.default
         doc = param_docs.get(param.name)
-        field_name = param.name
-        # Names that collide with BaseModel attributes (or are private) get an internal name plus an alias.
-        if param.name.startswith("_") or hasattr(BaseModel, param.name):
-            field_name = f"arg_{param.name.lstrip('_')}_"
-            aliases[field_name] = param.name
-        info_kwargs: dict[str, Any] = {}
+        field_name, definition = _field_of(param.name, annotation, default, doc)
         if field_name != param.name:
-            info_kwargs["alias"] = param.name
-        if doc and not _has_field_description(annotation):
-            info_kwargs["description"] = doc
+            aliases[field_name] = param.name
+        fields[field_name] = definition
         if simple is not None and field_name == param.name and not isinstance(default, FieldInfo):
             simple[param.name] = (annotation, default, doc)
         else:
             simple = None
-        if isinstance(default, FieldInfo):
-            fields[field_name] = (annotation, default)
-        elif info_kwargs:
-            fields[field_name] = (annotation, pydantic.Field(default, **info_kwargs))
-        else:
-            fields[field_name] = (annotation, default)
     unknown = exclude - set(inspect.signature(fn).parameters)
     if unknown:
         raise RegistrationError(f"{name!r}: exclude_args names no parameter: {sorted(unknown)}")
@@ -258,6 +246,25 @@ def signature_schema(
         raise RegistrationError(f"cannot build an input schema for {name!r}: {exc}") from exc
     schema.setdefault("properties", {})
     return ArgumentsModel(model, aliases, schema), injected
+
+
+def _field_of(name: str, annotation: Any, default: Any, doc: str | None) -> tuple[str, tuple[Any, Any]]:
+    """The pydantic field name and definition of parameter ``name`` (its docstring line as the
+    description, unless the annotation carries one)."""
+    field_name = name
+    # Names that collide with BaseModel attributes (or are private) get an internal name plus an alias.
+    if name.startswith("_") or hasattr(BaseModel, name):
+        field_name = f"arg_{name.lstrip('_')}_"
+    info_kwargs: dict[str, Any] = {}
+    if field_name != name:
+        info_kwargs["alias"] = name
+    if doc and not _has_field_description(annotation):
+        info_kwargs["description"] = doc
+    if isinstance(default, FieldInfo):
+        return field_name, (annotation, default)
+    if info_kwargs:
+        return field_name, (annotation, pydantic.Field(default, **info_kwargs))
+    return field_name, (annotation, default)
 
 
 def _is_object_type(tp: Any) -> bool:
