@@ -141,15 +141,7 @@ class AgentCoreMCP:
         self._stores = Stores(
             sessions=self.session_mode, sealing=self.sealing, input_timeout=self.limits.input_timeout
         )
-        settings = Settings(
-            server_info=self.server_info,
-            instructions=instructions,
-            streaming=streaming,
-            caching=self.caching,
-            page_size=self.limits.page_size,
-            sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else None,
-        )
-        self.protocol = Protocol(self._registry, settings, self._stores)
+        self.protocol = Protocol(self._registry, self._protocol_settings(), self._stores)
         self._edge = self._make_edge(allowed_origins, allow_localhost_origins, allowed_hosts)
         for extension in extensions:
             self.add_extension(extension)
@@ -159,6 +151,17 @@ class AgentCoreMCP:
             self.add_resource(fn)
         for fn in prompts:
             self.add_prompt(fn)
+
+    def _protocol_settings(self) -> Settings:
+        """What the protocol layer answers with: server info, instructions, streams, caching, paging."""
+        return Settings(
+            server_info=self.server_info,
+            instructions=self.instructions,
+            streaming=self.streaming,
+            caching=self.caching,
+            page_size=self.limits.page_size,
+            sse_retry_ms=self.session_mode.sse_retry_ms if self.session_mode is not None else None,
+        )
 
     def _make_edge(
         self, allowed_origins: Iterable[str], allow_localhost_origins: bool, allowed_hosts: Iterable[str]
