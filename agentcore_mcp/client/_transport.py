@@ -136,7 +136,7 @@ class AgentCoreTransport:
         ValueError: an unparseable ARN, an invalid runtime session id, or options that contradict each other.
     """
 
-    # The state of an open transport (set by __aenter__; None while it has never been opened).
+    # The state of an open transport: set by __aenter__; these defaults until it is first opened.
     _sdk: Sdk | None = None
     _delivery: Delivery | None = None
     _task_group: anyio.abc.TaskGroup | None = None
@@ -174,7 +174,7 @@ class AgentCoreTransport:
         self.session = _session_of(session, runtime_session_id, user_id)
         self.target = target
         self.timeout = timeout
-        retry = _retry_policy(retries)  # before the backend: a bad policy is refused first, as it always was
+        retry = _retry_policy(retries)  # before the backend is built: a bad policy is the error reported
         self.recover_sessions = recover_sessions
         self.max_event_size = max_event_size
         self._backend, self.agentcore = make_backend(
