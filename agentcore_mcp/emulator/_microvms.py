@@ -259,63 +259,83 @@ class SessionManager:
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             now = self.clock()
-            session = self._by_runtime_id.get(key) if runtime_session_id else None
-            if session is None and mcp_session_id:
-                session = self._by_mcp_id.get((runtime.arn, mcp_session_id))
-            if session is not None:
-                reason = self._why_gone(session, now)
-                if reason is not None:
-                    await self.end(session, reason)
-                    session = None
+            session = await self._live(runtime, runtime_session_id, mcp_session_id, now)
             started: float | None = None
             if session is None:
                 rsid = runtime_session_id or mcp_session_id or key_id
-                # A stateful server issues its own Mcp-Session-Id (adopt() records it); others get ours.
-                platform_id = "" if runtime.stateful else rsid
-                session = Session(
-                    runtime=runtime,
-                    runtime_session_id=rsid,
-                    mcp_session_id=mcp_session_id or platform_id,
-                    created=now,
-                    last_used=now,
-                    upstream=shared() if runtime.isolation == "shared" else Upstream(),
-                )
-                begin = asyncio.get_running_loop().time()
-                if runtime.code is not None:
-                    # The zip is fetched and unpacked once per version, as the platform does at deploy
-                    # time: a session's start is its process's.
-                    try:
-                        await asyncio.to_thread(runtime.code.prepare)
-                    except CodeUnavailable as exc:
-                        raise StartFailed(f"Runtime initialization failed: {exc}") from None
-                    begin = asyncio.get_running_loop().time()
-                if runtime.isolation == "process":
-                    worker = CodeProcess(runtime, rsid) if runtime.code else WorkerProcess(runtime, rsid)
-                    session.process = worker
-                    port = await worker.start()  # StartFailed propagates; nothing was registered
-                    session.upstream = HttpUpstream(f"http://127.0.0.1:{port}{runtime.mcp_path}", client)
-                elif runtime.isolation == "snapshot":
-                    template = await self._template(runtime)
-                    begin = asyncio.get_running_loop().time()  # a session's start excludes the import
-                    forked = await template.fork()
-                    session.process = forked
-                    url = f"http://127.0.0.1:{forked.port}{runtime.mcp_path}"
-                    session.upstream = HttpUpstream(url, client)
-                started = session.start_seconds = asyncio.get_running_loop().time() - begin
-                self._by_runtime_id[(runtime.arn, session.runtime_session_id)] = session
-                if session.mcp_session_id:
-                    self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session
-                logger.info(
-                    "new microVM %s for session %s on %s%s",
-                    session.microvm,
-                    session.runtime_session_id,
-                    runtime.name,
-                    f" (pid {session.pid}, ready in {started * 1000:.0f} ms)" if session.pid else "",
-                )
+                session = await self._start(runtime, rsid, mcp_session_id, now, shared, client)
+                started = session.start_seconds
             session.in_flight += 1
             session.invocations += 1
             session.last_used = now
         return session, started
+
+    async def _live(
+        self, runtime: Runtime, runtime_session_id: str | None, mcp_session_id: str | None, now: float
+    ) -> Session | None:
+        """The session these ids name, unless it timed out or ended (then it is ended now)."""
+        session = self._by_runtime_id.get((runtime.arn, runtime_session_id)) if runtime_session_id else None
+        if session is None and mcp_session_id:
+            session = self._by_mcp_id.get((runtime.arn, mcp_session_id))
+        if session is not None:
+            reason = self._why_gone(session, now)
+            if reason is not None:
+                await self.end(session, reason)
+                session = None
+        return session
+
+    async def _start(
+        self,
+        runtime: Runtime,
+        rsid: str,
+        mcp_session_id: str | None,
+        now: float,
+        shared: Callable[[], Upstream],
+        client: Any,
+    ) -> Session:
+        """A new session, its microVM started and ready, registered under its ids (``start_seconds`` set)."""
+        # A stateful server issues its own Mcp-Session-Id (adopt() records it); others get ours.
+        platform_id = "" if runtime.stateful else rsid
+        session = Session(
+            runtime=runtime,
+            runtime_session_id=rsid,
+            mcp_session_id=mcp_session_id or platform_id,
+            created=now,
+            last_used=now,
+            upstream=shared() if runtime.isolation == "shared" else Upstream(),
+        )
+        begin = asyncio.get_running_loop().time()
+        if runtime.code is not None:
+            # The zip is fetched and unpacked once per version, as the platform does at deploy
+            # time: a session's start is its process's.
+            try:
+                await asyncio.to_thread(runtime.code.prepare)
+            except CodeUnavailable as exc:
+                raise StartFailed(f"Runtime initialization failed: {exc}") from None
+            begin = asyncio.get_running_loop().time()
+        if runtime.isolation == "process":
+            worker = CodeProcess(runtime, rsid) if runtime.code else WorkerProcess(runtime, rsid)
+            session.process = worker
+            port = await worker.start()  # StartFailed propagates; nothing was registered
+            session.upstream = HttpUpstream(f"http://127.0.0.1:{port}{runtime.mcp_path}", client)
+        elif runtime.isolation == "snapshot":
+            template = await self._template(runtime)
+            begin = asyncio.get_running_loop().time()  # a session's start excludes the import
+            forked = await template.fork()
+            session.process = forked
+            session.upstream = HttpUpstream(f"http://127.0.0.1:{forked.port}{runtime.mcp_path}", client)
+        started = session.start_seconds = asyncio.get_running_loop().time() - begin
+        self._by_runtime_id[(runtime.arn, session.runtime_session_id)] = session
+        if session.mcp_session_id:
+            self._by_mcp_id[(runtime.arn, session.mcp_session_id)] = session
+        logger.info(
+            "new microVM %s for session %s on %s%s",
+            session.microvm,
+            session.runtime_session_id,
+            runtime.name,
+            f" (pid {session.pid}, ready in {started * 1000:.0f} ms)" if session.pid else "",
+        )
+        return session
 
     async def _template(self, runtime: Runtime) -> Template:
         """The runtime's template process (the snapshot), started on its first session."""
