@@ -343,11 +343,15 @@ def _agentcore_shapes() -> None:
     runtime_cls: Any = models.AgentRuntime
     if getattr(runtime_cls, "_agentcore_mcp_shapes", False):
         return
-    endpoint_cls: Any = models.AgentRuntimeEndpoint
-    backend_cls: Any = models.BedrockAgentCoreControlBackend
+    _runtime_shapes(models)
+    _endpoint_shapes(models)
+    runtime_cls._agentcore_mcp_shapes = True
+
+
+def _runtime_shapes(models: Any) -> None:
+    """Runtimes get ``<name>-<suffix>`` ids and ``runtime/<id>`` ARNs kept across updates; DEFAULT follows."""
+    runtime_cls: Any = models.AgentRuntime
     runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
-    endpoint_init, create = endpoint_cls.__init__, backend_cls.create_agent_runtime
-    endpoint_update_original = endpoint_cls.update
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         runtime_init(self, *args, **kwargs)
@@ -378,6 +382,16 @@ def _agentcore_shapes() -> None:
             default.target_version = default.live_version = self.agent_runtime_version
             default.last_updated_at = self.last_updated_at
 
+    runtime_cls.__init__, runtime_cls.update = init, update
+
+
+def _endpoint_shapes(models: Any) -> None:
+    """Endpoints get AgentCore's ids and ARNs and a live version that follows; a new runtime its DEFAULT."""
+    endpoint_cls: Any = models.AgentRuntimeEndpoint
+    backend_cls: Any = models.BedrockAgentCoreControlBackend
+    endpoint_init, create = endpoint_cls.__init__, backend_cls.create_agent_runtime
+    endpoint_update_original = endpoint_cls.update
+
     def endpoint(self: Any, *args: Any, **kwargs: Any) -> None:
         endpoint_init(self, *args, **kwargs)
         self.endpoint_id = f"{self.name}-{_suffix()}"
@@ -401,10 +415,8 @@ def _agentcore_shapes() -> None:
         self.agent_runtime_endpoints[(runtime.agent_runtime_id, "DEFAULT")] = default
         return runtime
 
-    runtime_cls.__init__, runtime_cls.update = init, update
     endpoint_cls.__init__, endpoint_cls.update = endpoint, endpoint_update
     backend_cls.create_agent_runtime = create_runtime
-    runtime_cls._agentcore_mcp_shapes = True
 
 
 def _v2_settings() -> None:
@@ -420,22 +432,38 @@ def _v2_settings() -> None:
     if getattr(response_cls, "_agentcore_mcp_v2", False):
         return
     runtime_cls: Any = models.AgentRuntime
-    create, update, get = (
-        response_cls.create_agent_runtime,
-        response_cls.update_agent_runtime,
-        response_cls.get_agent_runtime,
-    )
     runtime_init, runtime_update = runtime_cls.__init__, runtime_cls.update
 
-    def with_params(handler: Any) -> Any:
-        def call(self: Any) -> Any:
-            current_request.params = self._get_params()
-            try:
-                return handler(self)
-            finally:
-                current_request.params = None
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_init(self, *args, **kwargs)
+        _keep_settings_and_hook(self, "CREATING", "CREATE_FAILED")
 
-        return call
+    def updated(self: Any, *args: Any, **kwargs: Any) -> None:
+        runtime_update(self, *args, **kwargs)
+        _keep_settings_and_hook(self, "UPDATING", "UPDATE_FAILED")
+
+    response_cls.create_agent_runtime = _with_params(response_cls.create_agent_runtime)
+    response_cls.update_agent_runtime = _with_params(response_cls.update_agent_runtime)
+    response_cls.get_agent_runtime = _described(response_cls.get_agent_runtime)
+    runtime_cls.__init__, runtime_cls.update = init, updated
+    response_cls._agentcore_mcp_v2 = True
+
+
+def _with_params(handler: Any) -> Any:
+    """``handler`` (a moto response method) with its request's parameters in ``current_request``."""
+
+    def call(self: Any) -> Any:
+        current_request.params = self._get_params()
+        try:
+            return handler(self)
+        finally:
+            current_request.params = None
+
+    return call
+
+
+def _described(get: Any) -> Any:
+    """moto's ``get_agent_runtime`` answering the kept V2 settings and, when failed, the failure reason."""
 
     def described(self: Any) -> Any:
         answer = get(self)
@@ -450,33 +478,23 @@ def _v2_settings() -> None:
             result["failureReason"] = reason
         return answer
 
-    def settings_and_hook(record: Any, changing: str, failed: str) -> None:
-        params = getattr(current_request, "params", None) or {}
-        record._agentcore_mcp_v2 = {
-            key: params[key] for key in ("platformVersion", "hooksConfiguration") if key in params
-        }
-        path = hook_of(params)
-        runner = _HOOK_RUNNER
-        if path is None or runner is None:
-            return
-        # The version is not READY before its hook answered.
-        record._transitions = [(a, b) for a, b in record._transitions if a != changing]
-        record.status = changing  # moto's own reads (a version snapshot) may have moved it on already
-        version = str(record.agent_runtime_version)
-        threading.Thread(
-            target=runner, args=(record, version, path, failed), name=f"warm-up-{version}", daemon=True
-        ).start()
+    return described
 
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        runtime_init(self, *args, **kwargs)
-        settings_and_hook(self, "CREATING", "CREATE_FAILED")
 
-    def updated(self: Any, *args: Any, **kwargs: Any) -> None:
-        runtime_update(self, *args, **kwargs)
-        settings_and_hook(self, "UPDATING", "UPDATE_FAILED")
-
-    response_cls.create_agent_runtime = with_params(create)
-    response_cls.update_agent_runtime = with_params(update)
-    response_cls.get_agent_runtime = described
-    runtime_cls.__init__, runtime_cls.update = init, updated
-    response_cls._agentcore_mcp_v2 = True
+def _keep_settings_and_hook(record: Any, changing: str, failed: str) -> None:
+    """Keep the request's V2 settings on ``record``; start its warm-up hook (the version waits for it)."""
+    params = getattr(current_request, "params", None) or {}
+    record._agentcore_mcp_v2 = {
+        key: params[key] for key in ("platformVersion", "hooksConfiguration") if key in params
+    }
+    path = hook_of(params)
+    runner = _HOOK_RUNNER
+    if path is None or runner is None:
+        return
+    # The version is not READY before its hook answered.
+    record._transitions = [(a, b) for a, b in record._transitions if a != changing]
+    record.status = changing  # moto's own reads (a version snapshot) may have moved it on already
+    version = str(record.agent_runtime_version)
+    threading.Thread(
+        target=runner, args=(record, version, path, failed), name=f"warm-up-{version}", daemon=True
+    ).start()
