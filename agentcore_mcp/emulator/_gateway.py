@@ -24,8 +24,8 @@ query":
   after it, locally) and at each sync: a server that changed is not seen until it is synchronized.
   ``DYNAMIC`` lists the target live on every request.
 - ``x_amz_bedrock_agentcore_search`` (gateways with ``protocolConfiguration.mcp.searchType: SEMANTIC``) ranks
-  the catalogued tools by the words of the query found in their names and descriptions: the platform's
-  search is semantic (embeddings), this one is a local word ranking.
+  the catalogued tools by the words of the query found in their names and descriptions (``_gateway_search``):
+  the platform's search is semantic (embeddings), this one is a local word ranking.
 - Both eras: the gateway answers ``initialize``, ``ping`` and ``server/discover`` itself and forwards calls
   in the caller's era (a 2026-07-28 call carries its ``_meta`` envelope through, and MRTR's
   ``input_required`` results and retries pass as they are). A handshake-era target's requests to the
@@ -46,6 +46,14 @@ from urllib.parse import unquote
 from pydantic_core import from_json, to_json
 
 from agentcore_mcp import _wire as wire
+from agentcore_mcp.emulator._gateway_search import (
+    SEARCH_DEFINITION,
+    SEARCH_TOOL,
+    rank,
+    search_enabled,
+    search_query,
+    search_result,
+)
 from agentcore_mcp.emulator._gateway_targets import (
     GATEWAY_ROLE,
     Catalogue,
@@ -57,28 +65,16 @@ from agentcore_mcp.emulator._issuer import TokenRejected
 from agentcore_mcp.emulator._platform_errors import Refusal, api_error, jsonrpc_error
 from agentcore_mcp.emulator._runtimes import JWTAuthorizer
 
-__all__ = ["SEARCH_TOOL", "SEPARATOR", "GatewayPlane", "local_gateway_urls"]
+__all__ = ["SEPARATOR", "GatewayPlane", "local_gateway_urls"]
 
 logger = logging.getLogger("agentcore_mcp.emulator")
 
-SEARCH_TOOL = "x_amz_bedrock_agentcore_search"
 SEPARATOR = "___"
 _MCP = re.compile(r"/gateways/(?P<id>[^/]+)/mcp/?")
 _SYNC = re.compile(r"/gateways/(?P<id>[^/]+)/synchronizeTargets/?")
 _PRM = re.compile(r"/gateways/(?P<id>[^/]+)/\.well-known/oauth-protected-resource/?")
-_WORD = re.compile(r"[a-z0-9]+")
 _JSON = [(b"content-type", b"application/json")]
 _VERSIONS = ("2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26")
-_SEARCH_DEFINITION = {
-    "name": SEARCH_TOOL,
-    "description": "A special tool that returns a trimmed down list of tools given a context. Use this tool "
-    "only when there are many tools available and you want to get a subset that matches the provided context.",
-    "inputSchema": {
-        "type": "object",
-        "properties": {"query": {"type": "string", "description": "search query"}},
-        "required": ["query"],
-    },
-}
 _PASSED = (b"content-type", wire.MCP_PROTOCOL_VERSION.encode())
 
 Scope = Mapping[str, Any]
@@ -134,23 +130,6 @@ def local_gateway_urls(base_url: Callable[[], str | None]) -> None:
     gateway_cls.update, target_cls.update = settles(gateway_cls.update), settles(target_cls.update)
     gateway_cls._agentcore_mcp_base = base_url
     gateway_cls._agentcore_mcp_urls = True
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("_", " "))
-
-
-def rank(tools: list[dict[str, Any]], query: str, limit: int = 10) -> list[dict[str, Any]]:
-    """The tools whose name or description share words with ``query``, most shared words first."""
-    wanted = set(_words(query))
-    scored = []
-    for position, tool in enumerate(tools):
-        name_words = set(_words(str(tool.get("name", ""))))
-        text_words = set(_words(str(tool.get("description") or "")))
-        score = 2 * len(wanted & name_words) + len(wanted & text_words)
-        if score:
-            scored.append((-score, position, tool))
-    return [tool for _, _, tool in sorted(scored, key=lambda item: item[:2])[:limit]]
 
 
 class _Request:
@@ -385,8 +364,10 @@ class GatewayPlane:
             return f"202 {request.method}"
         if request.method in ("tools/call", "prompts/get", "resources/read"):
             name = request.params.get("name") if request.method != "resources/read" else None
-            if name == SEARCH_TOOL and _search_enabled(gateway):
-                result = _search_result(rank(await self._all_tools(targets), _search_query(request)))
+            if name == SEARCH_TOOL and search_enabled(gateway):
+                result = search_result(
+                    rank(await self._all_tools(targets), search_query(request.params, request.id))
+                )
             else:
                 return await self._forward(send, request, raw, targets, session)
         else:
@@ -441,7 +422,7 @@ class GatewayPlane:
             return {}
         if request.method == "tools/list":
             tools = await self._all_tools(targets)
-            return {"tools": ([_SEARCH_DEFINITION] if _search_enabled(gateway) else []) + tools}
+            return {"tools": ([SEARCH_DEFINITION] if search_enabled(gateway) else []) + tools}
         if request.method == "prompts/list":
             return {"prompts": await self._aggregate(targets, "prompts", prefix=True)}
         if request.method == "resources/list":
@@ -576,28 +557,6 @@ class _ServerRequests:
         kept = [line for line in lines if line and not line.startswith((b"data:", b"event:"))]
         head = b"\n".join(kept) + b"\n" if kept else b""
         return head + wire.sse_event(to_json({**message, "id": gateway_id}))
-
-
-def _search_enabled(gateway: Any) -> bool:
-    mcp = (gateway.protocol_configuration or {}).get("mcp") or {}
-    return mcp.get("searchType") == "SEMANTIC"
-
-
-def _search_query(request: _Request) -> str:
-    arguments = request.params.get("arguments")
-    query = arguments.get("query") if isinstance(arguments, dict) else None
-    if not isinstance(query, str) or not query.strip():
-        raise jsonrpc_error(request.id, wire.INVALID_PARAMS, "query is required")
-    return query
-
-
-def _search_result(tools: list[dict[str, Any]]) -> dict[str, Any]:
-    found = {"tools": tools}
-    return {
-        "content": [{"type": "text", "text": to_json(found).decode()}],
-        "structuredContent": found,
-        "isError": False,
-    }
 
 
 def _server_info(gateway: Any) -> dict[str, Any]:
