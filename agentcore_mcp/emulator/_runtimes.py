@@ -114,13 +114,15 @@ class Runtime:
         idle_timeout: seconds without a request after which a session's microVM is gone.
         max_lifetime: seconds after which a session's microVM is gone, busy or not.
         start_timeout: seconds a new microVM may take to become ready (424 beyond it).
-        rate_limit: invocations per second allowed on this runtime (None: unlimited), with ``burst``.
+        rate_limit: invocations per second allowed on this runtime (None: unlimited), with bursts of
+            ``burst``; past it an invocation is throttled (JSON-RPC -32003).
         environment: environment variables for process-isolated servers.
         qualifiers: endpoint names accepted in ``?qualifier=`` (``DEFAULT`` always).
         mcp_path: the server's MCP path when the target is an app spec (``/mcp``).
         source: ``"local"`` (added in process or by the CLI) or ``"control-plane"`` (moto).
-        stateful: the server keeps MCP sessions (``stateless_http=False``): it issues the
-            ``Mcp-Session-Id``, which the platform passes back and routes by; none is made up for it.
+        stateful: the server keeps MCP sessions (``stateless_http=False``, our ``sessions=True``): it
+            issues the ``Mcp-Session-Id``, which the platform passes back to the caller and routes to that
+            session's process by; none is made up for it.
         code: a direct code deployment's zip (a control-plane runtime with ``codeConfiguration``): each
             session runs the zip's entry point in a process of its own, and ``target`` is the zip's
             ``s3://`` location.
