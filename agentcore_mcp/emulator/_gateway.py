@@ -46,6 +46,7 @@ from urllib.parse import unquote
 from pydantic_core import from_json, to_json
 
 from agentcore_mcp import _wire as wire
+from agentcore_mcp.emulator._base import jsonrpc_id
 from agentcore_mcp.emulator._gateway_search import (
     SEARCH_DEFINITION,
     SEARCH_TOOL,
@@ -323,7 +324,7 @@ class GatewayPlane:
             metadata = (
                 f"{self.emulator.base_url}/gateways/{gateway.gateway_id}/.well-known/oauth-protected-resource"
             )
-            request_id = _request_id(body)
+            request_id = jsonrpc_id(body)
             if not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
                 raise jsonrpc_error(
                     request_id,
@@ -561,14 +562,6 @@ class _ServerRequests:
 
 def _server_info(gateway: Any) -> dict[str, Any]:
     return {"name": gateway.name, "version": "1.0.0"}
-
-
-def _request_id(body: bytes) -> Any:
-    try:
-        message = from_json(body)
-    except ValueError:
-        return None
-    return message.get("id") if isinstance(message, dict) else None
 
 
 def _header_value(value: str) -> str:
