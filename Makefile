@@ -70,9 +70,10 @@ typecheck: $(VENV)/.installed-dev $(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHA
 
 # tests/docs runs docs/interop.md's mcp 1.x block with .venv-mcp1's python, docs/frameworks.md's
 # openai-agents blocks with .venv-fw-openai's, its LangChain and LlamaIndex blocks with .venv-fw-langchain's,
-# its google-adk blocks with .venv-fw-adk's
+# its google-adk blocks with .venv-fw-adk's, its CrewAI block with .venv-fw-crewai's
 pytest: $(VENV)/.installed-dev $(CONFORMANCE_DIR)/.installed $(INSPECTOR_DIR)/.installed .venv-mcp1/.installed \
-		$(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed $(VENV_FW_ADK)/.installed
+		$(VENV_FW_OPENAI)/.installed $(VENV_FW_LANGCHAIN)/.installed $(VENV_FW_ADK)/.installed \
+		$(VENV_FW_CREWAI)/.installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest test-mcp1 test-frameworks docs

@@ -339,6 +339,52 @@ async def test_an_elicitation_round_trip_goes_through_the_gateway(stack: Stack, 
             assert _text(await client.call_tool("ask___ask_name", {})) == "hi Zed"
 
 
+@tool
+async def title_for(name: str, ctx: Context) -> str:
+    """Log a line, ask the client's model for a title, and address the person by it."""
+    await ctx.log("info", f"choosing a title for {name}")
+    answer = await ctx.sample(f"A title for {name}?", max_tokens=5)
+    return f"{answer['content']['text']} {name}"
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_sampling_and_log_notifications_are_relayed_through_the_gateway(
+    stack: Stack, mode: str
+) -> None:
+    from mcp import types
+
+    sampler = stack.emulator.add_runtime(
+        AgentCoreMCP("sampler", tools=[title_for], sealing=StateSealing(keys=("k" * 32,))),
+        name="sampler",
+        auth="sigv4",
+    )
+    gateway = _gateway(stack)
+    _target(stack, gateway, "s", sampler)
+    asked: list[str] = []
+    logged: list[Any] = []
+
+    async def on_sample(context: Any, params: Any) -> Any:
+        asked.append(params.messages[0].content.text)
+        return types.CreateMessageResult(
+            role="assistant", content=types.TextContent(type="text", text="Countess"), model="m"
+        )
+
+    async def on_log(params: Any) -> None:
+        logged.append(params.data)
+
+    with anyio.fail_after(30):
+        async with Client(
+            _signed(gateway["gatewayUrl"]),
+            mode=mode,  # type: ignore[arg-type]
+            sampling_callback=on_sample,
+            logging_callback=on_log,
+        ) as client:
+            assert _text(await client.call_tool("s___title_for", {"name": "Ada"})) == "Countess Ada"
+    assert asked[-1] == "A title for Ada?"
+    if mode == "legacy":  # in the handshake era the tool's log line streams to the client
+        assert "choosing a title for Ada" in logged
+
+
 @pytest.mark.parametrize("mode", MODES)
 async def test_prompts_are_prefixed_and_resources_routed_by_uri(stack: Stack, mode: str) -> None:
     docs = AgentCoreMCP("docs")
