@@ -452,3 +452,23 @@ async def test_an_oauth_target_gets_a_client_credentials_token_for_a_jwt_runtime
             assert "m2m___add_numbers" in names
             assert "iam___add_numbers" not in names
             assert _text(await client.call_tool("m2m___add_numbers", {"a": 40, "b": 2})) == "42"
+
+
+async def test_any_mcp_url_can_be_a_target_without_outbound_credentials(stack: Stack) -> None:
+    from agentcore_mcp.server._local import serve_in_thread
+
+    gateway = _gateway(stack)
+    plain = AgentCoreMCP("plain", tools=[greet_user])
+    with serve_in_thread(plain) as base:
+        created = stack.control.create_gateway_target(
+            gatewayIdentifier=gateway["gatewayId"],
+            name="web",
+            targetConfiguration={"mcp": {"mcpServer": {"endpoint": f"{base}/mcp", "listingMode": "DEFAULT"}}},
+        )
+        ident = {"gatewayIdentifier": gateway["gatewayId"], "targetId": created["targetId"]}
+        _wait(lambda: stack.control.get_gateway_target(**ident))
+        with anyio.fail_after(30):
+            async with Client(_signed(gateway["gatewayUrl"]), mode="legacy") as client:
+                assert "web___greet_user" in {t.name for t in (await client.list_tools()).tools}
+                result = await client.call_tool("web___greet_user", {"name": "Ada"})
+                assert _text(result) == "Hello, Ada! Nice to meet you."
