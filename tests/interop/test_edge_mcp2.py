@@ -1,8 +1,7 @@
 """One HTTP edge for every server path, on real uvicorn on loopback.
 
 The same table of requests runs against each server path: our ``AgentCoreMCP``, an mcp 2.x ``MCPServer``
-behind ``agentcore_app``, and a PrefectHQ ``FastMCP`` server's Streamable HTTP app behind the same
-``HostOriginCheck``. A new server path is one more entry in :data:`SERVER_PATHS`: a factory taking the
+behind ``agentcore_app``, and a PrefectHQ ``FastMCP`` server behind ``agentcore_app`` too. A new server path is one more entry in :data:`SERVER_PATHS`: a factory taking the
 edge options (``allowed_hosts``) and returning the ASGI app. Each is also mounted in a Starlette app, as
 docs/interop.md shows.
 """
@@ -23,7 +22,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
 from agentcore_mcp import AgentCoreMCP
-from agentcore_mcp._interop import HostOriginCheck, agentcore_app
+from agentcore_mcp._interop import agentcore_app
 from agentcore_mcp.server._local import serve_in_thread
 from tests.interop import demo, helpers
 
@@ -45,14 +44,13 @@ def sdk_mcpserver(**edge: Any) -> Any:
 def prefect_fastmcp(**edge: Any) -> Any:
     server = FastMCP("edge")
     server.tool(demo.add_numbers)
-    app = server.http_app(path="/mcp", stateless_http=True, json_response=True)
-    return HostOriginCheck(app, path="/mcp", **edge)
+    return agentcore_app(server, **edge)
 
 
 SERVER_PATHS = [
     pytest.param(ours, id="AgentCoreMCP"),
     pytest.param(sdk_mcpserver, id="agentcore_app-MCPServer"),
-    pytest.param(prefect_fastmcp, id="FastMCP-HostOriginCheck"),
+    pytest.param(prefect_fastmcp, id="agentcore_app-FastMCP"),
 ]
 
 POD_IP = "10.0.7.21:8000"
@@ -165,9 +163,11 @@ async def _home(request: Request) -> PlainTextResponse:
 
 
 def _mounted(mcp_app: Any, routes: list[Any]) -> Starlette:
-    """A Starlette app with ``routes``, running the lifespan of the SDK's app inside ``mcp_app`` (Starlette
-    runs only the outer app's; our own server needs none)."""
+    """A Starlette app with ``routes``, running the lifespan of the SDK's or FastMCP's app inside
+    ``mcp_app`` (Starlette runs only the outer app's; our own server needs none)."""
     inner = getattr(mcp_app, "app", None)
+    while inner is not None and not isinstance(inner, Starlette):  # FastMCP's: under the body-limit wrapper
+        inner = getattr(inner, "app", None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
