@@ -212,12 +212,15 @@ def _resolve_auth(target: str, route: _Route, options: BackendOptions) -> httpx.
     import httpx
 
     from agentcore_mcp.client._auth import BearerAuth, SigV4Auth
+    from agentcore_mcp.client._sdk_auth import SdkAuth, is_sdk_auth
 
     auth = options.auth
     if options.bearer_token is not None:
         return BearerAuth(options.bearer_token, allow_insecure_http=options.allow_insecure_http)
     if isinstance(auth, httpx.Auth):
         return auth
+    if is_sdk_auth(auth):  # the mcp 2.x SDK's OAuthClientProvider: an httpx2.Auth
+        return SdkAuth(auth)
     if auth == "none":
         return None
     if auth == "sigv4" or (auth is None and is_runtime_arn(target)):
@@ -226,4 +229,4 @@ def _resolve_auth(target: str, route: _Route, options: BackendOptions) -> httpx.
         return SigV4Auth(route.signing_region, session=options.boto3_session)
     if auth is None:
         return None
-    raise ValueError(f"auth must be an httpx.Auth, 'sigv4' or 'none', got {auth!r}")
+    raise ValueError(f"auth must be an httpx.Auth, an httpx2.Auth, 'sigv4' or 'none', got {auth!r}")

@@ -45,6 +45,7 @@ from agentcore_mcp.client._sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     import httpx
+    import httpx2
 
     from agentcore_mcp.client._auth import TokenProvider
     from agentcore_mcp.client._delivery import Delivery
@@ -110,8 +111,10 @@ class AgentCoreTransport:
             is not loopback (``127.0.0.0/8``, ``::1``, ``localhost``), unless ``allow_insecure_http``.
         allow_insecure_http: let ``bearer_token`` go over plain HTTP to any host (test rigs); None:
             ``AGENTCORE_MCP_ALLOW_INSECURE_BEARER=1`` decides. A ``BearerAuth`` passed as ``auth=`` has its own.
-        auth: for the HTTPS backend: an ``httpx.Auth``, ``"sigv4"`` or ``"none"``; default: SigV4 for an ARN,
-            none for a URL (unless ``bearer_token``).
+        auth: for the HTTPS backend: an ``httpx.Auth``, the mcp 2.x SDK's ``OAuthClientProvider`` (any
+            ``httpx2.Auth``: it drives discovery, registration, PKCE, step-up over this transport's
+            httpx), ``"sigv4"`` or ``"none"``; default: SigV4 for an ARN, none for a URL (unless
+            ``bearer_token``).
         http_client: an ``httpx.AsyncClient`` to send with (you keep owning it); selects the HTTPS backend.
         boto3_session: a ``boto3.Session`` whose credentials sign requests (either backend).
         backend: ``"auto"`` (for an ARN: boto3 when ``client`` is given, else HTTPS signed with SigV4 or
@@ -153,7 +156,7 @@ class AgentCoreTransport:
         region: str | None = None,
         bearer_token: TokenProvider | None = None,
         allow_insecure_http: bool | None = None,
-        auth: httpx.Auth | Literal["sigv4", "none"] | None = None,
+        auth: httpx.Auth | httpx2.Auth | Literal["sigv4", "none"] | None = None,
         http_client: httpx.AsyncClient | None = None,
         boto3_session: Any = None,
         backend: Literal["auto", "boto3", "http", "httpx"] | Backend = "auto",
