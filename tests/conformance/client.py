@@ -1,7 +1,8 @@
 """A conformance client for the official suite's client leg, built the way a user builds one.
 
 The mcp 2.x SDK's ``Client`` over :class:`agentcore_mcp.client.AgentCoreTransport` (``auth="none"``), or,
-with ``--sdk-transport``, over the SDK's own Streamable HTTP transport (for comparison). The suite runs::
+with ``--sdk-transport``, over the SDK's own Streamable HTTP transport (for comparison); for an ``auth/*``
+scenario with the SDK's ``OAuthClientProvider`` as ``auth=`` (see ``oauth_client.py``). The suite runs::
 
     conformance client --command "python tests/conformance/client.py" --scenario NAME
 
@@ -23,8 +24,11 @@ import sys
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import httpx2
 from mcp import Client, types
 from mcp.client.context import ClientRequestContext
+from mcp.client.streamable_http import streamable_http_client
+from oauth_client import oauth_provider
 
 from agentcore_mcp.client import AgentCoreTransport, SkillsClient
 from agentcore_mcp.errors import SkillVerificationError
@@ -47,10 +51,17 @@ async def _accept_with_defaults(
     return types.ElicitResult(action="accept", content=content)
 
 
-def _transport(url: str, sdk_transport: bool) -> AbstractAsyncContextManager[Any] | str:
+def _transport(
+    scenario: str, url: str, context: dict[str, Any], sdk_transport: bool
+) -> AbstractAsyncContextManager[Any] | str:
+    if not scenario.startswith("auth/"):
+        if sdk_transport:
+            return url  # mcp 2.x Client: a URL string means its own streamable_http_client
+        return AgentCoreTransport(url, auth="none", timeout=SCENARIO_TIMEOUT)
+    provider = oauth_provider(scenario, url, context)
     if sdk_transport:
-        return url  # mcp 2.x Client: a URL string means its own streamable_http_client
-    return AgentCoreTransport(url, auth="none", timeout=SCENARIO_TIMEOUT)
+        return streamable_http_client(url, http_client=httpx2.AsyncClient(auth=provider))
+    return AgentCoreTransport(url, auth=provider, timeout=SCENARIO_TIMEOUT)
 
 
 async def _call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> None:
@@ -61,7 +72,7 @@ async def _call(client: Client, name: str, arguments: dict[str, Any] | None = No
 async def run(scenario: str, url: str, context: dict[str, Any], sdk_transport: bool) -> None:
     """Drive one scenario's server as an application would."""
     async with Client(
-        _transport(url, sdk_transport),
+        _transport(scenario, url, context, sdk_transport),
         client_info=CLIENT_INFO,
         elicitation_callback=_accept_with_defaults,
     ) as client:
