@@ -52,7 +52,8 @@ def limited() -> Iterator[Limited]:
 
 
 class Resends(logging.Handler):
-    """Counts the transport's resend log records per request id."""
+    """Counts the transport's resends of throttled answers per request id (a retry for another reason, such
+    as a connection dropped on a loaded machine, is not one)."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -60,7 +61,7 @@ class Resends(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         request_id = getattr(record, "mcp_request_id", None)
-        if request_id is not None:
+        if request_id is not None and getattr(record, "throttled", False):
             self.per_call[request_id] += 1
 
 
