@@ -25,6 +25,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx2
+import mcp.client.session as _sdk_session
 from mcp import Client, types
 from mcp.client.context import ClientRequestContext
 from mcp.client.streamable_http import streamable_http_client
@@ -34,7 +35,15 @@ from agentcore_mcp.client import AgentCoreTransport, SkillsClient
 from agentcore_mcp.errors import SkillVerificationError
 
 CLIENT_INFO = types.Implementation(name="agentcore-mcp-conformance-client", version="1.0.0")
-SCENARIO_TIMEOUT = 25.0  # the suite kills a client after 30 s
+SCENARIO_TIMEOUT = 100.0  # test_client_leg.py gives a client 120 s (--timeout) before the suite kills it
+
+# The suite starts every scenario's client at once: dozens of Python processes on a 2-core CI machine. In
+# auto mode the SDK's Client gives its server/discover probe DISCOVER_TIMEOUT_SECONDS (10 s), and in an
+# auth/* scenario the whole OAuth flow (discovery, registration, authorization, token) runs inside that
+# probe; starved like that it can take longer, and the Client then falls back to the handshake era, which
+# the 2026-07-28 scenario servers refuse. A lone client is not starved so: give the probe a minute (the SDK
+# reads the module constant at each probe).
+_sdk_session.DISCOVER_TIMEOUT_SECONDS = 60.0
 
 
 async def _accept_with_defaults(
