@@ -243,9 +243,8 @@ class Emulator(Invocation, SessionStopping, OAuthRoutes):
                 and app objects, an app spec is then imported into this process).
             auth: ``"none"``, ``"sigv4"`` (signature checked against the emulator's credentials) or
                 ``"jwt"`` (bearer tokens from ``discovery_url``'s issuer, default the local issuer,
-                checked against ``allowed_audience``/``allowed_clients``/``allowed_scopes``).
-            header_allowlist, idle_timeout, max_lifetime, start_timeout, rate_limit, burst, environment,
-                qualifiers, mcp_path, stateful: the :class:`Runtime` attributes of the same name.
+                checked against ``allowed_audience``/``allowed_clients``/``allowed_scopes``). Every
+                other keyword is the :class:`Runtime` attribute of the same name.
 
         Raises:
             ValueError: an invalid combination (e.g. process isolation of an app object).
