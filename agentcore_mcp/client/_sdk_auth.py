@@ -16,6 +16,7 @@ already and need none of this.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -31,12 +32,13 @@ def _httpx2() -> Any:
 
 
 def is_sdk_auth(auth: object) -> bool:
-    """Whether ``auth`` is an ``httpx2.Auth`` (the mcp 2.x SDK's OAuth providers are)."""
-    try:
-        httpx2 = _httpx2()
-    except ImportError:
-        return False
-    return isinstance(auth, httpx2.Auth)
+    """Whether ``auth`` is an ``httpx2.Auth`` (the mcp 2.x SDK's OAuth providers are).
+
+    Read from ``sys.modules``, never imported: whoever built an ``httpx2.Auth`` has imported httpx2, and a
+    transport given a string or nothing (the common case) must not pay httpx2's import to learn that.
+    """
+    httpx2 = sys.modules.get("httpx2")
+    return httpx2 is not None and isinstance(auth, httpx2.Auth)
 
 
 class SdkAuth(httpx.Auth):
